@@ -1,0 +1,106 @@
+# pam_nsbox build: module, helper, admin tool, tests. See README.md.
+PREFIX    ?= /usr
+SBINDIR   ?= $(PREFIX)/sbin
+LIBEXEC   ?= $(PREFIX)/libexec/nsbox
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONF   ?= /etc
+PAMDIR    ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
+HELPER_PATH ?= $(LIBEXEC)/nsbox-helper
+
+CC      ?= cc
+WERROR  ?= -Werror
+WARN    = -Wall -Wextra $(WERROR) -Wformat=2 -Wshadow -Wmissing-prototypes \
+          -Wstrict-prototypes -Wcast-qual -Wwrite-strings -Wundef -Wvla
+HARDEN  = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+          -fstack-clash-protection -fcf-protection
+LDHARD  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+OPT     ?= -O2 -g
+CFLAGS  ?=
+BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf \
+          -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
+
+B = build
+CONF_SRC   = conf/conf.c
+HELPER_SRC = helper/helper.c helper/box.c helper/netlink.c helper/state.c helper/proto.c
+CTL_SRC    = helper/nsboxctl.c helper/state.c
+MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
+
+all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl
+
+$(B)/pie/%.o: %.c $(wildcard include/nsbox/*.h conf/*.h helper/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -c -o $@ $<
+
+$(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h helper/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
+	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
+
+$(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
+	$(CC) -pie $(LDHARD) -o $@ $^
+
+$(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.map
+	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
+		-o $@ $(filter %.o,$^) -lpam
+
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/pie/conf/conf.o tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(B)/pie/conf/conf.o
+
+$(B)/tests/pam-run: tests/pam-run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $< -lpam
+
+$(B)/tests/logsink: tests/logsink.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+tests: all $(UNIT_TESTS) $(TEST_BINS)
+
+check: tests
+	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t))
+
+check-unit: $(UNIT_TESTS)
+	prove $(UNIT_TESTS)
+
+check-san:
+	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		HARDEN= LDHARD="-fsanitize=address,undefined" check-unit
+
+demo: 
+	./tests/demo.sh
+
+bench: all $(TEST_BINS)
+	./bench/run.sh
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[58]
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)/security
+	install -m 0644 $(B)/pam_nsbox.so $(DESTDIR)$(PAMDIR)/pam_nsbox.so
+	install -m 0755 $(B)/nsbox-helper $(DESTDIR)$(LIBEXEC)/nsbox-helper
+	install -m 0755 $(B)/nsboxctl $(DESTDIR)$(SBINDIR)/nsboxctl
+	install -m 0644 man/nsbox.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/pam_nsbox.8 man/nsboxctl.8 man/nsbox-helper.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -e $(DESTDIR)$(SYSCONF)/security/nsbox.conf ] || \
+		install -m 0644 conf/nsbox.conf $(DESTDIR)$(SYSCONF)/security/nsbox.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nsbox.so $(DESTDIR)$(LIBEXEC)/nsbox-helper \
+		$(DESTDIR)$(SBINDIR)/nsboxctl $(DESTDIR)$(MANDIR)/man5/nsbox.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/pam_nsbox.8 $(DESTDIR)$(MANDIR)/man8/nsboxctl.8 \
+		$(DESTDIR)$(MANDIR)/man8/nsbox-helper.8
+	-rmdir $(DESTDIR)$(LIBEXEC)
+	@echo "left $(SYSCONF)/security/nsbox.conf in place (remove it by hand if unwanted)"
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all tests check check-unit check-san demo bench lint install uninstall clean

@@ -1,0 +1,143 @@
+/* nsbox.conf parser, rule matcher and templates: pure code, no privileged work, no logging;
+ * linked into nsbox-helper (root), nsboxctl and the unit tests. */
+#ifndef NSBOX_CONF_H
+#define NSBOX_CONF_H
+
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define NSBOX_CONF_DEFAULT   "/etc/security/nsbox.conf"
+#define NSBOX_CONF_MAX_LINE  4096          /* bytes per line, newline excluded */
+#define NSBOX_CONF_MAX_FILE  (1024 * 1024) /* bytes per file */
+#define NSBOX_CONF_MAX_DEPTH 4             /* include nesting */
+#define NSBOX_CONF_MAX_FILES 256           /* files read in total through include */
+#define NSBOX_MAX_DNS        3
+#define NSBOX_MAX_SEARCH     6
+#define NSBOX_HOSTNAME_MAX   64            /* HOST_NAME_MAX */
+#define NSBOX_TEMPLATE_MAX   256
+
+/* Which namespaces a box gets; bit values are the CLONE_NEW* flags. */
+#define NSBOX_NS_ALL (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)
+
+enum nsbox_network { NSBOX_NET_NONE = 0, NSBOX_NET_BRIDGE };
+enum nsbox_on_error { NSBOX_ON_ERROR_DENY = 0, NSBOX_ON_ERROR_ALLOW };
+enum nsbox_addr_mode { NSBOX_ADDR_NONE = 0, NSBOX_ADDR_STATIC, NSBOX_ADDR_POOL, NSBOX_ADDR_DHCP };
+
+/* One parse error: printed as "file:line: msg" (line 0: "file: msg"). */
+struct nsbox_conf_err {
+	char file[256];
+	unsigned line;
+	char msg[256];
+};
+
+struct nsbox_ip {
+	int family; /* AF_INET or AF_INET6; 0 = unset */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+struct nsbox_cidr {
+	struct nsbox_ip ip; /* as written (host address for static, network for pool) */
+	unsigned prefix;
+};
+
+/* address / address6 value: static CIDR, "pool CIDR [FIRST-LAST]", or "dhcp" (v4 only). */
+struct nsbox_addrspec {
+	enum nsbox_addr_mode mode;
+	struct nsbox_cidr cidr;        /* static: host address + prefix; pool: network + prefix */
+	struct nsbox_ip first, last;   /* pool only: inclusive range inside cidr */
+};
+
+/* The settings for one login: built-in defaults, then every [defaults] key in file order, then the
+ * first matching [match] section laid over. */
+struct nsbox_settings {
+	bool exempt;
+	unsigned long namespaces;              /* CLONE_NEW* bits; always contains CLONE_NEWNS */
+	char hostname[NSBOX_TEMPLATE_MAX];     /* template, "" = keep the host's name */
+	enum nsbox_on_error on_error;
+	enum nsbox_network network;
+	/* network = bridge */
+	char bridge[16];                       /* host bridge */
+	char ifname[16];                       /* box side, default "eth0" */
+	bool mac_auto;                         /* default true: derived from box/user */
+	unsigned char mac[6];
+	unsigned mtu;                          /* 0 = kernel default */
+	struct nsbox_addrspec address;         /* IPv4 */
+	struct nsbox_ip gateway;
+	struct nsbox_addrspec address6;        /* IPv6 (mode DHCP not allowed) */
+	struct nsbox_ip gateway6;
+	struct nsbox_ip dns[NSBOX_MAX_DNS];
+	unsigned n_dns;
+	char search[NSBOX_MAX_SEARCH][254];
+	unsigned n_search;
+	bool sticky;                           /* pool: same user gets the same address while free */
+	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
+	unsigned dhcp_timeout;                 /* seconds, default 5 */
+	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
+	 * or "defaults" */
+	char matched[300];
+};
+
+/* Who is logging in. groups: every group name the user is in (primary and supplementary),
+ * looked up through NSS by the caller. */
+struct nsbox_login {
+	const char *user;
+	const char *service;
+	const char *const *groups;
+	size_t n_groups;
+};
+
+struct nsbox_conf;
+
+/* Loads PATH and everything it includes. Every file must be a regular file owned by
+ * TRUSTED_UID (0 in the helper), not group- or other-writable, not a symlink, and so must the
+ * directory it is in. Returns 0, or -errno / -EINVAL with ERR filled. */
+int nsbox_conf_load(const char *path, uid_t trusted_uid, struct nsbox_conf **out,
+		    struct nsbox_conf_err *err);
+
+/* Parses TEXT as if it were file NAME; include lines are refused (-EPERM, in ERR). For tests
+ * and fuzzing. */
+int nsbox_conf_parse_string(const char *name, const char *text, size_t len,
+			    struct nsbox_conf **out, struct nsbox_conf_err *err);
+
+void nsbox_conf_free(struct nsbox_conf *c);
+
+/* Number of sections read ([defaults] and [match]), for nsboxctl check. */
+size_t nsbox_conf_n_sections(const struct nsbox_conf *c);
+
+/* Resolves the settings for WHO. Never fails on a loaded config: every combination was checked at
+ * load time. */
+void nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
+			struct nsbox_settings *out);
+
+/* Hostname template: %u user, %i box id, %s service, %h host's hostname, %% a percent sign.
+ * Returns 0; -EINVAL for an unknown %-escape or a trailing %; -ENAMETOOLONG when the result is
+ * longer than NSBOX_HOSTNAME_MAX; -EDOM when the result is not an RFC 1123 host name. */
+struct nsbox_tmpl_vars {
+	const char *user, *id, *service, *host;
+};
+int nsbox_template_expand(const char *tmpl, const struct nsbox_tmpl_vars *v, char *out,
+			  size_t outlen);
+
+/* RFC 1123: dot-separated labels of 1-63 [A-Za-z0-9-], no hyphen at either end, total <= 64. */
+bool nsbox_hostname_valid(const char *name);
+/* Kernel dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
+bool nsbox_ifname_valid(const char *name);
+
+/* Text forms used by nsboxctl check and the unit tests. */
+int nsbox_ip_parse(const char *s, struct nsbox_ip *out);
+int nsbox_ip_format(const struct nsbox_ip *ip, char *out, size_t outlen);
+bool nsbox_ip_in_cidr(const struct nsbox_ip *ip, const struct nsbox_cidr *net);
+/* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
+void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);
+
+/* "file:line: msg" into OUT. */
+void nsbox_conf_err_format(const struct nsbox_conf_err *err, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,44 @@
+/* Minimal TAP producer for the unit tests; runs unprivileged, output read by prove. */
+#ifndef NSBOX_TAP_H
+#define NSBOX_TAP_H
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+__attribute__((format(printf, 2, 3))) static inline int
+tap_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		tap_failed++;
+	return cond;
+}
+
+#define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
+#define is_str(got, want, ...)                                                         \
+	do {                                                                           \
+		const char *_g = (got), *_w = (want);                                  \
+		if (!tap_ok(_g && _w && strcmp(_g, _w) == 0, __VA_ARGS__))             \
+			printf("#   got: '%s'\n#  want: '%s'\n", _g ? _g : "(null)", _w); \
+	} while (0)
+#define is_int(got, want, ...)                                                   \
+	do {                                                                     \
+		long _g = (long)(got), _w = (long)(want);                        \
+		if (!tap_ok(_g == _w, __VA_ARGS__))                              \
+			printf("#   got: %ld\n#  want: %ld\n", _g, _w);      \
+	} while (0)
+
+static inline int
+tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+#endif

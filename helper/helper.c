@@ -1,0 +1,349 @@
+/* nsbox-helper main: started by pam_nsbox.so (never setuid), runs as root in the host namespaces;
+ * resolves the login's rules, builds the box, answers the module, then supervises the box until
+ * the session ends and tears it down. The only place here that logs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "nsbox/cleanup.h"
+
+#define MAX_GROUPS 1024
+
+/* Exit codes (nsbox-helper(8)). */
+enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
+
+/* Under su the helper starts with the invoking user's real uid, environment limits and signal
+ * state: take none of it. */
+static int
+sanitize(void)
+{
+	static const struct {
+		int res;
+		rlim_t cur, max;
+	} lim[] = {
+		{ RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_NOFILE, 1024, 4096 },
+		{ RLIMIT_CORE, 0, 0 },
+	};
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	sigset_t all;
+
+	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+		return -errno;
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return -errno;
+	if (ru || eu || su || rg || eg || sg)
+		return -EPERM;
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(lim); i++) {
+		struct rlimit rl = { lim[i].cur, lim[i].max };
+		setrlimit(lim[i].res, &rl);
+	}
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	umask(022);
+	if (chdir("/") < 0)
+		return -errno;
+	setsid(); /* away from su's terminal and its job-control signals */
+	syscall(SYS_close_range, NSBOX_HELPER_FD + 1, ~0U, 0);
+	return 0;
+}
+
+static int
+check_socket(int fd)
+{
+	int type = 0, dom = 0;
+	socklen_t l = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
+		return -errno;
+	l = sizeof(dom);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0)
+		return -errno;
+	return type == SOCK_SEQPACKET && dom == AF_UNIX ? 0 : -ENOTSOCK;
+}
+
+/* Fills the login's group names through NSS, so LDAP/SSSD groups match too. */
+static int
+user_groups(const struct passwd *pw, char ***names, size_t *n)
+{
+	gid_t gids[MAX_GROUPS];
+	int ng = MAX_GROUPS;
+	char **v;
+
+	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
+		return -E2BIG;
+	v = calloc((size_t)ng + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*n = 0;
+	for (int i = 0; i < ng; i++) {
+		struct group *g = getgrgid(gids[i]);
+		if (g && g->gr_name && (v[*n] = strdup(g->gr_name)))
+			(*n)++;
+	}
+	*names = v;
+	return 0;
+}
+
+static void
+free_groups(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct session {
+	struct nsbox_request req;
+	struct nsbox_settings set;
+	struct box box;
+	struct box_record rec;
+	char hostname[NSBOX_HOSTNAME_MAX + 1];
+	bool reserved;
+};
+
+/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+static int
+open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
+{
+	struct nsbox_conf *conf = NULL;
+	struct nsbox_conf_err cerr = { 0 };
+	struct passwd *pw;
+	char **groups = NULL;
+	size_t ngroups = 0;
+	int r;
+
+	state_gc();
+
+	r = nsbox_conf_load(s->req.conf, 0, &conf, &cerr);
+	if (r < 0) {
+		char m[600];
+		nsbox_conf_err_format(&cerr, m, sizeof(m));
+		why_set(why, "bad config: %s", m);
+		return r;
+	}
+	errno = 0;
+	pw = getpwnam(s->req.user);
+	if (!pw) {
+		nsbox_conf_free(conf);
+		why_set(why, "unknown user '%s'", s->req.user);
+		return errno ? -errno : -ENOENT;
+	}
+	r = user_groups(pw, &groups, &ngroups);
+	if (r < 0) {
+		nsbox_conf_free(conf);
+		why_set(why, "cannot list groups of '%s': %s", s->req.user, strerror(-r));
+		return r;
+	}
+	struct nsbox_login who = { .user = s->req.user, .service = s->req.service,
+				   .groups = (const char *const *)groups, .n_groups = ngroups };
+	nsbox_conf_resolve(conf, &who, &s->set);
+	free_groups(groups, ngroups);
+	nsbox_conf_free(conf);
+
+	if (s->req.flags & NSBOX_REQ_ON_ERROR_ALLOW)
+		s->set.on_error = NSBOX_ON_ERROR_ALLOW;
+	else if (s->req.flags & NSBOX_REQ_ON_ERROR_DENY)
+		s->set.on_error = NSBOX_ON_ERROR_DENY;
+	rep->on_error = s->set.on_error;
+	if (s->set.exempt)
+		return NSBOX_REPLY_EXEMPT;
+
+	r = state_reserve_id(s->box.id);
+	if (r < 0) {
+		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s", strerror(-r));
+		return r;
+	}
+	s->reserved = true;
+
+	if (s->set.hostname[0]) {
+		char host[NSBOX_HOSTNAME_MAX + 1] = "";
+		gethostname(host, sizeof(host) - 1);
+		struct nsbox_tmpl_vars v = { .user = s->req.user, .id = s->box.id,
+					     .service = s->req.service, .host = host };
+		r = nsbox_template_expand(s->set.hostname, &v, s->hostname, sizeof(s->hostname));
+		if (r < 0) {
+			why_set(why, "hostname template '%s' (%s): %s", s->set.hostname,
+				s->set.matched,
+				r == -EDOM ? "result is not a valid host name" : strerror(-r));
+			return r;
+		}
+	}
+
+	r = box_create(&s->box, &s->set, s->hostname, why);
+	if (r < 0)
+		return r;
+
+	s->rec = (struct box_record){ .supervisor = getpid(), .init_pid = s->box.init_pid,
+				      .started = (long long)time(NULL),
+				      .namespaces = s->set.namespaces };
+	snprintf(s->rec.id, sizeof(s->rec.id), "%s", s->box.id);
+	snprintf(s->rec.user, sizeof(s->rec.user), "%s", s->req.user);
+	snprintf(s->rec.service, sizeof(s->rec.service), "%s", s->req.service);
+	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
+	proc_starttime(getpid(), &s->rec.supervisor_start);
+	r = state_write(&s->rec);
+	if (r < 0) {
+		why_set(why, "cannot write the box record: %s", strerror(-r));
+		return r;
+	}
+	return NSBOX_REPLY_BOXED;
+}
+
+static void
+undo(struct session *s)
+{
+	box_destroy(&s->box);
+	if (s->reserved)
+		state_remove(s->box.id);
+	s->reserved = false;
+}
+
+/* Waits for the end of the session and says why it ended. */
+static const char *
+supervise(struct session *s, int sock, int appfd)
+{
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+	for (;;) {
+		struct pollfd p[4] = {
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = appfd, .events = POLLIN },
+			{ .fd = s->box.init_pidfd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		if (poll(p, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return "poll failed";
+		}
+		if (p[1].revents)
+			return "application exited";
+		if (p[2].revents)
+			return "box init exited";
+		if (p[3].revents)
+			return "stopped by signal";
+		if (p[0].revents) {
+			struct nsbox_request req;
+			int r = nsbox_recv(sock, &req, sizeof(req), NULL);
+			if (r == 0 && req.op == NSBOX_OP_CLOSE)
+				return "session closed";
+			if (r == -ECONNRESET || (p[0].revents & (POLLHUP | POLLERR)))
+				return "session socket closed";
+			/* anything else on the socket is ignored, but never spun on */
+			if (r < 0 && r != -EBADMSG && r != -EAGAIN)
+				return "session socket error";
+		}
+	}
+}
+
+static int
+session_main(void)
+{
+	struct session s = { 0 };
+	struct nsbox_reply rep = { .version = NSBOX_PROTO_VERSION, .status = NSBOX_REPLY_FAILED };
+	struct nsbox_why why = { { 0 } };
+	const int sock = NSBOX_HELPER_FD;
+	int appfd = -1, r, status;
+
+	r = sanitize();
+	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
+	if (r < 0) {
+		syslog(LOG_ERR, "cannot take root credentials: %s", strerror(-r));
+		return EXIT_SETUP;
+	}
+	if (check_socket(sock) < 0) {
+		syslog(LOG_ERR, "started without a session socket; run by pam_nsbox.so only");
+		return EXIT_USAGE;
+	}
+	r = nsbox_recv(sock, &s.req, sizeof(s.req), &appfd);
+	if (r < 0 || appfd < 0 || s.req.version != NSBOX_PROTO_VERSION ||
+	    s.req.op != NSBOX_OP_OPEN || !nsbox_str_ok(s.req.user, sizeof(s.req.user)) ||
+	    !nsbox_str_ok(s.req.service, sizeof(s.req.service)) ||
+	    !nsbox_str_ok(s.req.conf, sizeof(s.req.conf)) || s.req.conf[0] != '/' ||
+	    !s.req.user[0]) {
+		syslog(LOG_ERR, "bad request from the module");
+		return EXIT_USAGE;
+	}
+
+	status = open_box(&s, &rep, &why);
+	if (status < 0) {
+		rep.status = NSBOX_REPLY_FAILED;
+		rep.error = status;
+		snprintf(rep.msg, sizeof(rep.msg), "%s", why.msg[0] ? why.msg : strerror(-status));
+		undo(&s);
+		/* The module logs the one line for this login; we only answer. */
+		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)
+			syslog(LOG_ERR, "user '%s': %s (and the module is gone)", s.req.user,
+			       rep.msg);
+		return EXIT_DENIED;
+	}
+	rep.status = (uint32_t)status;
+	if (status == NSBOX_REPLY_EXEMPT) {
+		if (s.req.flags & NSBOX_REQ_DEBUG)
+			syslog(LOG_DEBUG, "user '%s' exempt (%s)", s.req.user, s.set.matched);
+		nsbox_send(sock, &rep, sizeof(rep), -1);
+		return EXIT_OK;
+	}
+
+	rep.namespaces = s.set.namespaces;
+	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
+	r = nsbox_send(sock, &rep, sizeof(rep), s.box.init_pidfd);
+	if (r < 0) {
+		syslog(LOG_ERR, "box %s: module went away before the reply: %s", s.box.id,
+		       strerror(-r));
+		undo(&s);
+		return EXIT_SETUP;
+	}
+	syslog(LOG_INFO, "box %s started for user '%s' service '%s' (init pid %d, hostname '%s', %s)",
+	       s.box.id, s.req.user, s.req.service, (int)s.box.init_pid, s.hostname,
+	       s.set.matched);
+
+	const char *reason = supervise(&s, sock, appfd);
+	undo(&s);
+	syslog(LOG_INFO, "box %s ended: %s", s.box.id, reason);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--session") == 0)
+		return session_main();
+	fprintf(stderr, "nsbox-helper: started by pam_nsbox.so only; see nsbox-helper(8)\n");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,68 @@
+/* Internal interfaces of nsbox-helper (root, host namespaces) and nsboxctl: box lifecycle,
+ * netlink, state records. Functions return 0 or -errno and never log. */
+#ifndef NSBOX_HELPER_H
+#define NSBOX_HELPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "nsbox/proto.h"
+
+#define NSBOX_RUN_DIR   "/run/nsbox"
+#define NSBOX_BOXES_DIR NSBOX_RUN_DIR "/boxes"
+
+/* A short message for the one log line, filled by whoever fails first. */
+struct nsbox_why {
+	char msg[400];
+};
+__attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const char *fmt, ...);
+
+/* ---- box.c: the box init and its lifetime ---- */
+struct box {
+	char id[NSBOX_ID_LEN + 1];
+	unsigned long namespaces;
+	pid_t init_pid;  /* in the host's pid namespace */
+	int init_pidfd;
+	int lifeline;    /* write end; the init exits when it reads EOF */
+};
+
+/* Clones the box init into new namespaces and waits until it has built the box (mounts,
+ * hostname, lo up). HOSTNAME "" keeps the host's. On failure nothing is left. */
+int box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
+	       struct nsbox_why *why);
+/* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
+void box_destroy(struct box *b);
+
+/* ---- netlink.c (libmnl) ---- */
+int nl_link_up(const char *ifname);
+
+/* ---- state.c: one record per live box under /run/nsbox/boxes ---- */
+struct box_record {
+	char id[NSBOX_ID_LEN + 1];
+	char user[256];
+	char service[64];
+	pid_t supervisor;
+	unsigned long long supervisor_start; /* /proc/PID/stat starttime: detects pid reuse */
+	pid_t init_pid;
+	long long started;                   /* unix time */
+	unsigned long namespaces;
+	char hostname[65];
+	char ipv4[64];
+	char ipv6[64];
+};
+
+/* Reserves a fresh random id by creating its record exclusively. */
+int state_reserve_id(char id[NSBOX_ID_LEN + 1]);
+int state_write(const struct box_record *r);
+int state_read(const char *id, struct box_record *r);
+int state_remove(const char *id);
+/* True while the supervisor named in R still runs (same pid, same start time). */
+bool state_alive(const struct box_record *r);
+/* Removes records whose supervisor is gone. Returns how many. */
+int state_gc(void);
+int proc_starttime(pid_t pid, unsigned long long *out);
+bool state_id_valid(const char *id);
+
+#endif

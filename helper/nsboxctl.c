@@ -1,0 +1,305 @@
+/* nsboxctl: the admin tool, run by root from a shell: checks nsbox.conf, lists, shows, enters
+ * and stops live boxes through their records under /run/nsbox. */
+#include <errno.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "nsbox/cleanup.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: nsboxctl check [CONF] [--user USER] [--service SERVICE]\n"
+		   "       nsboxctl list [--json]\n"
+		   "       nsboxctl show ID\n"
+		   "       nsboxctl enter ID [CMD [ARG...]]\n"
+		   "       nsboxctl stop ID\n");
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option lo[] = { { "user", required_argument, NULL, 'u' },
+					    { "service", required_argument, NULL, 's' },
+					    { NULL, 0, NULL, 0 } };
+	const char *user = NULL, *service = "sshd", *path = NSBOX_CONF_DEFAULT;
+	struct nsbox_conf *conf = NULL;
+	struct nsbox_conf_err err = { 0 };
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "u:s:", lo, NULL)) != -1) {
+		if (c == 'u')
+			user = optarg;
+		else if (c == 's')
+			service = optarg;
+		else
+			return 2;
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	r = nsbox_conf_load(path, 0, &conf, &err);
+	if (r < 0) {
+		char m[600];
+		nsbox_conf_err_format(&err, m, sizeof(m));
+		fprintf(stderr, "nsboxctl: %s\n", m);
+		return 1;
+	}
+	if (!user) {
+		printf("%s: OK (%zu sections)\n", path, nsbox_conf_n_sections(conf));
+		nsbox_conf_free(conf);
+		return 0;
+	}
+
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
+		nsbox_conf_free(conf);
+		return 1;
+	}
+	gid_t gids[1024];
+	int ng = 1024;
+	if (getgrouplist(user, pw->pw_gid, gids, &ng) < 0)
+		ng = 0;
+	const char *names[1024];
+	size_t n = 0;
+	for (int i = 0; i < ng; i++) {
+		struct group *g = getgrgid(gids[i]);
+		if (g && (names[n] = strdup(g->gr_name)))
+			n++;
+	}
+	struct nsbox_login who = { .user = user, .service = service, .groups = names,
+				   .n_groups = n };
+	struct nsbox_settings s;
+	nsbox_conf_resolve(conf, &who, &s);
+	for (size_t i = 0; i < n; i++)
+		free((void *)(uintptr_t)names[i]);
+	nsbox_conf_free(conf);
+
+	printf("# user '%s' service '%s'\n", user, service);
+	nsbox_settings_print(stdout, &s);
+	if (!s.exempt && s.hostname[0]) {
+		char host[NSBOX_HOSTNAME_MAX + 1] = "", out[NSBOX_HOSTNAME_MAX + 1];
+		gethostname(host, sizeof(host) - 1);
+		struct nsbox_tmpl_vars v = { .user = user, .id = "0123abcd", .service = service,
+					     .host = host };
+		r = nsbox_template_expand(s.hostname, &v, out, sizeof(out));
+		if (r < 0) {
+			fprintf(stderr, "nsboxctl: hostname template '%s' for '%s': %s\n",
+				s.hostname, user,
+				r == -EDOM ? "result is not a valid host name" : strerror(-r));
+			return 1;
+		}
+		printf("# hostname would be '%s' (for box id 0123abcd)\n", out);
+	}
+	return 0;
+}
+
+/* Live records, gc'ing the stale ones on the way. */
+static int
+each_box(int (*fn)(const struct box_record *, void *), void *arg)
+{
+	_cleanup_closedir_ DIR *d = opendir(NSBOX_BOXES_DIR);
+	struct dirent *e;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		struct box_record r;
+		if (!state_id_valid(e->d_name) || state_read(e->d_name, &r) < 0)
+			continue;
+		if (!state_alive(&r)) {
+			state_remove(e->d_name);
+			continue;
+		}
+		if (r.init_pid == 0)
+			continue; /* still being built */
+		fn(&r, arg);
+	}
+	return 0;
+}
+
+static int
+print_row(const struct box_record *r, void *arg)
+{
+	bool json = *(bool *)arg;
+	char when[32];
+	time_t t = (time_t)r->started;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	if (json)
+		printf("%s{\"id\":\"%s\",\"user\":\"%s\",\"service\":\"%s\",\"init\":%d,"
+		       "\"supervisor\":%d,\"started\":%lld,\"hostname\":\"%s\",\"ipv4\":\"%s\","
+		       "\"ipv6\":\"%s\"}",
+		       ((bool *)arg)[1] ? "," : "", r->id, r->user, r->service, (int)r->init_pid,
+		       (int)r->supervisor, r->started, r->hostname, r->ipv4, r->ipv6);
+	else
+		printf("%-8s  %-16s %-12s %8d  %-19s %-20s %s\n", r->id, r->user, r->service,
+		       (int)r->init_pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");
+	((bool *)arg)[1] = true;
+	return 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	bool st[2] = { false, false };
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		st[0] = true;
+	else if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (st[0])
+		printf("[");
+	else
+		printf("%-8s  %-16s %-12s %8s  %-19s %-20s %s\n", "ID", "USER", "SERVICE", "INIT",
+		       "STARTED", "HOSTNAME", "IPV4");
+	int r = each_box(print_row, st);
+	if (st[0])
+		printf("]\n");
+	return r < 0 ? 1 : 0;
+}
+
+static int
+live_record(const char *id, struct box_record *r)
+{
+	int e = state_read(id, r);
+
+	if (e < 0 || !state_alive(r) || r->init_pid == 0) {
+		fprintf(stderr, "nsboxctl: no live box '%s'\n", id);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct box_record r;
+	static const char *ns[] = { "pid", "mnt", "ipc", "uts", "net" };
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (live_record(argv[1], &r) < 0)
+		return 1;
+	printf("id = %s\nuser = %s\nservice = %s\ninit = %d\nsupervisor = %d\nstarted = %lld\n"
+	       "hostname = %s\nipv4 = %s\nipv6 = %s\n",
+	       r.id, r.user, r.service, (int)r.init_pid, (int)r.supervisor, r.started,
+	       r.hostname, r.ipv4, r.ipv6);
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+		char path[64], link[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init_pid, ns[i]);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = 0;
+			printf("ns.%s = %s\n", ns[i], link);
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_stop(int argc, char **argv)
+{
+	struct box_record r;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (live_record(argv[1], &r) < 0)
+		return 1;
+	/* The supervisor tears the box down on SIGTERM; the record's start time guards against
+	 * a reused pid between the check and the kill. */
+	int fd = (int)syscall(SYS_pidfd_open, r.supervisor, 0);
+	if (fd < 0 || !state_alive(&r) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+cmd_enter(int argc, char **argv)
+{
+	struct box_record r;
+	static char shell[] = "/bin/sh";
+	char *const sh[] = { shell, NULL };
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (live_record(argv[1], &r) < 0)
+		return 1;
+	int fd = (int)syscall(SYS_pidfd_open, r.init_pid, 0);
+	if (fd < 0 || !state_alive(&r) || setns(fd, (int)r.namespaces) < 0) {
+		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	if (chdir("/") < 0)
+		return 1;
+	/* Joining a pid namespace takes effect for children only. */
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		char *const *cmd = argc > 2 ? argv + 2 : sh;
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "nsboxctl: %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *c = argv[1];
+	argc--;
+	argv++;
+	if (!strcmp(c, "check"))
+		return cmd_check(argc, argv);
+	if (!strcmp(c, "list"))
+		return cmd_list(argc, argv);
+	if (!strcmp(c, "show"))
+		return cmd_show(argc, argv);
+	if (!strcmp(c, "enter"))
+		return cmd_enter(argc, argv);
+	if (!strcmp(c, "stop"))
+		return cmd_stop(argc, argv);
+	if (!strcmp(c, "-h") || !strcmp(c, "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,244 @@
+/* Box records under /run/nsbox/boxes: written by nsbox-helper (root), read by nsboxctl (root).
+ * Kept on tmpfs so a reboot forgets them; liveness is checked, never trusted. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "nsbox/cleanup.h"
+
+void
+why_set(struct nsbox_why *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->msg[0])
+		return; /* the first failure is the cause; later ones are consequences */
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int
+ensure_dirs(void)
+{
+	if (mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(NSBOX_BOXES_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	struct stat st;
+	if (lstat(NSBOX_BOXES_DIR, &st) < 0)
+		return -errno;
+	/* Someone else's directory here would let them forge or hide records. */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+bool
+state_id_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i]; i++)
+		if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
+			return false;
+	return i == NSBOX_ID_LEN;
+}
+
+int
+state_reserve_id(char id[NSBOX_ID_LEN + 1])
+{
+	int r = ensure_dirs();
+
+	if (r < 0)
+		return r;
+	for (int tries = 0; tries < 16; tries++) {
+		uint32_t v;
+		char path[128];
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+			return -EIO;
+		snprintf(id, NSBOX_ID_LEN + 1, "%08" PRIx32, v);
+		snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			/* Owner first, so a helper that dies right now leaves a record gc can judge. */
+			unsigned long long st = 0;
+			char buf[96];
+			proc_starttime(getpid(), &st);
+			int len = snprintf(buf, sizeof(buf), "supervisor=%d\nsupervisor_start=%llu\n",
+					   (int)getpid(), st);
+			ssize_t w = write(fd, buf, (size_t)len);
+			close(fd);
+			if (w != len) {
+				unlink(path);
+				return -EIO;
+			}
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+int
+state_write(const struct box_record *r)
+{
+	char path[128], tmp[140];
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", r->id);
+	snprintf(tmp, sizeof(tmp), NSBOX_BOXES_DIR "/.%s.tmp", r->id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	fprintf(f,
+		"id=%s\nuser=%s\nservice=%s\nsupervisor=%d\nsupervisor_start=%llu\ninit=%d\n"
+		"started=%lld\nnamespaces=%lu\nhostname=%s\nipv4=%s\nipv6=%s\n",
+		r->id, r->user, r->service, (int)r->supervisor, r->supervisor_start,
+		(int)r->init_pid, r->started, r->namespaces, r->hostname, r->ipv4, r->ipv6);
+	if (fflush(f) != 0 || ferror(f))
+		return -EIO;
+	/* rename: a reader sees the old record or the whole new one */
+	if (rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+state_read(const char *id, struct box_record *r)
+{
+	char path[128], line[512];
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd;
+
+	if (!state_id_valid(id))
+		return -EINVAL;
+	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
+		if (!eq)
+			continue;
+		if (nl)
+			*nl = 0;
+		*eq++ = 0;
+		if (!strcmp(line, "user"))
+			snprintf(r->user, sizeof(r->user), "%s", eq);
+		else if (!strcmp(line, "service"))
+			snprintf(r->service, sizeof(r->service), "%s", eq);
+		else if (!strcmp(line, "supervisor"))
+			r->supervisor = atoi(eq);
+		else if (!strcmp(line, "supervisor_start"))
+			r->supervisor_start = strtoull(eq, NULL, 10);
+		else if (!strcmp(line, "init"))
+			r->init_pid = atoi(eq);
+		else if (!strcmp(line, "started"))
+			r->started = strtoll(eq, NULL, 10);
+		else if (!strcmp(line, "namespaces"))
+			r->namespaces = strtoul(eq, NULL, 10);
+		else if (!strcmp(line, "hostname"))
+			snprintf(r->hostname, sizeof(r->hostname), "%s", eq);
+		else if (!strcmp(line, "ipv4"))
+			snprintf(r->ipv4, sizeof(r->ipv4), "%s", eq);
+		else if (!strcmp(line, "ipv6"))
+			snprintf(r->ipv6, sizeof(r->ipv6), "%s", eq);
+	}
+	return 0;
+}
+
+int
+state_remove(const char *id)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int
+proc_starttime(pid_t pid, unsigned long long *out)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: count fields after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	*out = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+bool
+state_alive(const struct box_record *r)
+{
+	unsigned long long st;
+
+	if (r->supervisor <= 0 || proc_starttime(r->supervisor, &st) < 0)
+		return false;
+	return st == r->supervisor_start;
+}
+
+int
+state_gc(void)
+{
+	_cleanup_closedir_ DIR *d = opendir(NSBOX_BOXES_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		struct box_record r;
+		if (!state_id_valid(e->d_name) || state_read(e->d_name, &r) < 0)
+			continue;
+		if (state_alive(&r))
+			continue;
+		if (state_remove(e->d_name) == 0)
+			n++;
+	}
+	return n;
+}

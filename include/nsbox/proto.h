@@ -1,0 +1,63 @@
+/* Wire format between pam_nsbox.so (inside the PAM application, root) and nsbox-helper (root):
+ * fixed-size records over a SOCK_SEQPACKET socketpair, fds passed with SCM_RIGHTS. */
+#ifndef NSBOX_PROTO_H
+#define NSBOX_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NSBOX_PROTO_VERSION 1
+#define NSBOX_HELPER_FD     3 /* the socket's number in the helper */
+#define NSBOX_ID_LEN        8 /* hex digits; host veth "nsb" + id fits IFNAMSIZ */
+
+enum nsbox_op {
+	NSBOX_OP_OPEN = 1,  /* module → helper, carries the application's pidfd */
+	NSBOX_OP_CLOSE = 2, /* module → supervisor: the session ended, end the box */
+};
+
+enum nsbox_req_flags {
+	NSBOX_REQ_DEBUG = 1u << 0,
+	NSBOX_REQ_ON_ERROR_DENY = 1u << 1,  /* module argument overrides the config */
+	NSBOX_REQ_ON_ERROR_ALLOW = 1u << 2,
+};
+
+struct nsbox_request {
+	uint32_t version;
+	uint32_t op;
+	uint32_t flags;
+	char user[256];
+	char service[64];
+	char ruser[256];
+	char rhost[256];
+	char tty[64];
+	char conf[256];
+};
+
+enum nsbox_status {
+	NSBOX_REPLY_BOXED = 0,  /* carries the box init's pidfd */
+	NSBOX_REPLY_EXEMPT = 1, /* the user is exempt: no box */
+	NSBOX_REPLY_FAILED = 2, /* msg says why */
+};
+
+struct nsbox_reply {
+	uint32_t version;
+	uint32_t status;
+	int32_t error;          /* -errno when FAILED */
+	uint32_t on_error;      /* enum nsbox_on_error that applies to this login */
+	uint64_t namespaces;    /* CLONE_NEW* the application must join */
+	char id[NSBOX_ID_LEN + 1];
+	char ipv4[64];
+	char ipv6[64];
+	char msg[512];
+};
+
+/* Sends one record, with FD attached when FD >= 0. Returns 0 or -errno. */
+int nsbox_send(int sock, const void *buf, size_t len, int fd);
+/* Receives exactly one record of LEN bytes; *FD gets a passed fd (O_CLOEXEC) or -1. A record of
+ * another size, a truncated one, or more than one fd → -EBADMSG. EOF → -ECONNRESET. */
+int nsbox_recv(int sock, void *buf, size_t len, int *fd);
+/* True when S is NUL-terminated inside its N bytes and holds no control characters. */
+int nsbox_str_ok(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,508 @@
+/* pam_nsbox.so: thin glue inside the PAM application (sshd monitor, su, login, sudo), as root;
+ * must never exit, never leak an fd, never block on the box. Spawns nsbox-helper, joins the
+ * box it builds, and hands the box back at close_session. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "nsbox/cleanup.h"
+#include "nsbox/proto.h"
+
+#ifndef NSBOX_HELPER_PATH
+#define NSBOX_HELPER_PATH "/usr/libexec/nsbox/nsbox-helper"
+#endif
+#define NSBOX_CONF_PATH   "/etc/security/nsbox.conf"
+#define DATA_NAME         "pam_nsbox"
+#define HELPER_TIMEOUT_MS 30000 /* bounds a hung helper; DHCP has its own, shorter bound */
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct opts {
+	const char *conf;
+	const char *helper;
+	bool debug;
+	int on_error; /* -1 unset, 0 deny, 1 allow */
+};
+
+static const struct {
+	int type;
+	const char *name;
+} ns_types[] = {
+	/* mnt last: joining it resets root and cwd, and needs the others' paths no more */
+	{ CLONE_NEWNET, "net" },   { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" },
+	{ CLONE_NEWPID, "pid" },   { CLONE_NEWNS, "mnt" },
+};
+#define N_NS ARRAY_SIZE(ns_types)
+
+/* What one open session holds, in the process that opened it. */
+struct session {
+	pid_t owner;
+	int sock;   /* to the supervisor */
+	int initfd; /* pidfd of the box init */
+	int saved[N_NS];
+	char cwd[PATH_MAX];
+	char id[NSBOX_ID_LEN + 1];
+	bool closed;
+};
+
+static void
+session_free_fds(struct session *s)
+{
+	nsbox_closep(&s->sock);
+	nsbox_closep(&s->initfd);
+	for (size_t i = 0; i < N_NS; i++)
+		nsbox_closep(&s->saved[i]);
+	s->sock = s->initfd = -1;
+	for (size_t i = 0; i < N_NS; i++)
+		s->saved[i] = -1;
+}
+
+/* Runs on pam_end in every process that holds the handle (su's and login's forked child call it
+ * with PAM_DATA_SILENT): only ever frees, never tears down. */
+static void
+session_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	session_free_fds(data);
+	free(data);
+}
+
+static int
+parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
+{
+	*o = (struct opts){ .conf = NSBOX_CONF_PATH, .helper = NSBOX_HELPER_PATH, .on_error = -1 };
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "conf=", 5) == 0 && a[5] == '/')
+			o->conf = a + 5;
+		else if (strncmp(a, "helper=", 7) == 0 && a[7] == '/')
+			o->helper = a + 7;
+		else if (strcmp(a, "debug") == 0)
+			o->debug = true;
+		else if (strcmp(a, "on_error=deny") == 0)
+			o->on_error = 0;
+		else if (strcmp(a, "on_error=allow") == 0)
+			o->on_error = 1;
+		else {
+			pam_syslog(pamh, LOG_ERR, "bad module argument '%s'", a);
+			return -EINVAL;
+		}
+	}
+	if (strlen(o->conf) >= sizeof(((struct nsbox_request *)0)->conf)) {
+		pam_syslog(pamh, LOG_ERR, "bad module argument: conf path too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+pidfd_open_self(void)
+{
+	return (int)syscall(SYS_pidfd_open, getpid(), 0);
+}
+
+/* The helper runs as root with our privileges: only a root-owned binary nobody else can write. */
+static int
+open_helper(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	if (st.st_mode & (S_ISUID | S_ISGID))
+		return -EPERM; /* never setuid: refuse a helper someone made so */
+	return steal_fd(fd);
+}
+
+/* Child side of spawn_helper: async-signal-safe calls only (we may be in a threaded app). */
+__attribute__((noreturn)) static void
+exec_helper(int sock, int exefd)
+{
+	static char arg0[] = "nsbox-helper", arg1[] = "--session";
+	char *const argv[] = { arg0, arg1, NULL };
+	static char *const envp[] = { NULL };
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t all;
+	int null;
+
+	/* Double fork: the helper must not be the application's child (login waits for every child;
+	 * sshd reaps whatever it finds). */
+	pid_t pid = fork();
+	if (pid != 0)
+		_exit(pid < 0 ? 1 : 0);
+
+	/* Lift both above the target numbers first, so neither dup clobbers the other. */
+	sock = fcntl(sock, F_DUPFD_CLOEXEC, 10);
+	exefd = fcntl(exefd, F_DUPFD_CLOEXEC, 10);
+	if (sock < 0 || exefd < 0 || dup2(sock, NSBOX_HELPER_FD) < 0 || dup3(exefd, 4, O_CLOEXEC) < 0)
+		_exit(127);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(127);
+	if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+		_exit(127);
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	syscall(SYS_execveat, 4, "", argv, envp, AT_EMPTY_PATH);
+	_exit(127);
+}
+
+/* Starts the helper and sends it the request; returns our end of the socket or -errno. */
+static int
+spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why)
+{
+	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
+	int sv[2], r;
+	pid_t pid;
+
+	exefd = open_helper(o->helper);
+	if (exefd < 0) {
+		*why = exefd == -EPERM ? "helper is not root-owned, or is writable or setuid"
+				       : "cannot open helper";
+		return exefd;
+	}
+	self = pidfd_open_self();
+	if (self < 0) {
+		*why = "pidfd_open";
+		return -errno;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		*why = "socketpair";
+		return -errno;
+	}
+	mine = sv[0];
+	theirs = sv[1];
+
+	pid = fork();
+	if (pid < 0) {
+		*why = "fork";
+		return -errno;
+	}
+	if (pid == 0)
+		exec_helper(theirs, exefd);
+	/* The app may reap it first from a SIGCHLD handler (sshd does): ECHILD is fine, the socket
+	 * tells us how the helper fared. */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	nsbox_closep(&theirs);
+	theirs = -1;
+
+	r = nsbox_send(mine, req, sizeof(*req), self);
+	if (r < 0) {
+		*why = "helper did not start";
+		return r;
+	}
+	return steal_fd(mine);
+}
+
+static int
+wait_reply(int sock, struct nsbox_reply *rep, int *fd, const char **why)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, HELPER_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		*why = "poll";
+		return -errno;
+	}
+	if (r == 0) {
+		*why = "helper timed out";
+		return -ETIMEDOUT;
+	}
+	r = nsbox_recv(sock, rep, sizeof(*rep), fd);
+	if (r < 0) {
+		*why = r == -ECONNRESET ? "helper exited without a reply" : "bad reply from helper";
+		return r;
+	}
+	if (rep->version != NSBOX_PROTO_VERSION || !nsbox_str_ok(rep->msg, sizeof(rep->msg)) ||
+	    !nsbox_str_ok(rep->id, sizeof(rep->id))) {
+		*why = "bad reply from helper";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+threads_of_self(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Threads:", 8) == 0)
+			return atoi(line + 8);
+	return -EIO;
+}
+
+/* Moves this process into the box. On failure nothing has changed. */
+static int
+join_box(struct session *s, unsigned long ns, const char **why)
+{
+	int r = threads_of_self();
+
+	if (r != 1) {
+		/* setns(mnt) on a threaded process would change the root of every thread, and the
+		 * kernel does not refuse it for pidfds: refuse ourselves. */
+		*why = r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded";
+		return r < 0 ? r : -EINVAL;
+	}
+	if (!getcwd(s->cwd, sizeof(s->cwd)))
+		strcpy(s->cwd, "/");
+	for (size_t i = 0; i < N_NS; i++) {
+		char path[64];
+		if (!(ns & (unsigned long)ns_types[i].type))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_types[i].name);
+		s->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->saved[i] < 0) {
+			*why = "cannot save own namespaces";
+			return -errno;
+		}
+	}
+	/* One call: the kernel joins all or none. */
+	if (setns(s->initfd, (int)ns) < 0) {
+		*why = "setns into the box";
+		return -errno;
+	}
+	if (chdir(s->cwd) < 0)
+		(void)!chdir("/"); /* the same tree, remounted: only a vanished cwd fails */
+	return 0;
+}
+
+/* Back to the namespaces saved at open. Returns the first error, goes on regardless. */
+static int
+leave_box(struct session *s)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < N_NS; i++)
+		if (s->saved[i] >= 0 && setns(s->saved[i], ns_types[i].type) < 0 && r == 0)
+			r = -errno;
+	if (chdir(s->cwd) < 0 && chdir("/") < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static int
+fail(pam_handle_t *pamh, const char *user, int on_error, const char *what, int err)
+{
+	const char *why = err ? strerror(-err) : NULL;
+
+	if (on_error == 1) {
+		pam_syslog(pamh, LOG_WARNING,
+			   "no box for user '%s': %s%s%s; continuing unboxed (on_error=allow)", user,
+			   what, why ? ": " : "", why ? why : "");
+		return PAM_SUCCESS;
+	}
+	pam_syslog(pamh, LOG_ERR, "no box for user '%s': %s%s%s; session denied", user, what,
+		   why ? ": " : "", why ? why : "");
+	/* PAM_SYSTEM_ERR, not PAM_SESSION_ERR: sudo ignores the latter and runs unboxed. */
+	return PAM_SYSTEM_ERR;
+}
+
+static void
+copy_item(pam_handle_t *pamh, int item, char *dst, size_t n)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, item, &v) == PAM_SUCCESS && v)
+		snprintf(dst, n, "%s", (const char *)v);
+}
+
+EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct opts o;
+	struct nsbox_request req;
+	struct nsbox_reply rep;
+	struct session *s;
+	const void *old = NULL;
+	const char *user = NULL, *why = NULL;
+	char env[32];
+	int r, fd = -1, on_error;
+
+	(void)flags;
+	if (parse_opts(pamh, argc, argv, &o) < 0)
+		return PAM_SYSTEM_ERR;
+	/* su -l includes the su stack: the second call on one handle finds the box already open. */
+	if (pam_get_data(pamh, DATA_NAME, &old) == PAM_SUCCESS && old &&
+	    !((const struct session *)old)->closed) {
+		if (o.debug)
+			pam_syslog(pamh, LOG_DEBUG, "session already boxed");
+		return PAM_SUCCESS;
+	}
+	on_error = o.on_error < 0 ? 0 : o.on_error;
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user)
+		return fail(pamh, "?", on_error, "no user name", 0);
+	if (!nsbox_str_ok(user, sizeof(req.user)))
+		return fail(pamh, "?", on_error, "user name too long or not printable", 0);
+
+	memset(&req, 0, sizeof(req));
+	req.version = NSBOX_PROTO_VERSION;
+	req.op = NSBOX_OP_OPEN;
+	req.flags = (o.debug ? NSBOX_REQ_DEBUG : 0) |
+		    (o.on_error == 0 ? NSBOX_REQ_ON_ERROR_DENY : 0) |
+		    (o.on_error == 1 ? NSBOX_REQ_ON_ERROR_ALLOW : 0);
+	snprintf(req.user, sizeof(req.user), "%s", user);
+	copy_item(pamh, PAM_SERVICE, req.service, sizeof(req.service));
+	copy_item(pamh, PAM_RUSER, req.ruser, sizeof(req.ruser));
+	copy_item(pamh, PAM_RHOST, req.rhost, sizeof(req.rhost));
+	copy_item(pamh, PAM_TTY, req.tty, sizeof(req.tty));
+	snprintf(req.conf, sizeof(req.conf), "%s", o.conf);
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return fail(pamh, user, on_error, "out of memory", 0);
+	s->owner = getpid();
+	s->sock = s->initfd = -1;
+	for (size_t i = 0; i < N_NS; i++)
+		s->saved[i] = -1;
+
+	s->sock = spawn_helper(&o, &req, &why);
+	if (s->sock < 0) {
+		r = s->sock;
+		s->sock = -1;
+		goto out_fail;
+	}
+	r = wait_reply(s->sock, &rep, &fd, &why);
+	if (r < 0)
+		goto out_fail;
+	if (o.on_error < 0)
+		on_error = rep.on_error == 1 ? 1 : 0;
+	if (rep.status == NSBOX_REPLY_EXEMPT) {
+		if (o.debug)
+			pam_syslog(pamh, LOG_DEBUG, "user '%s' is exempt", user);
+		if (fd >= 0)
+			close(fd);
+		session_cleanup(pamh, s, 0);
+		return PAM_SUCCESS;
+	}
+	if (rep.status != NSBOX_REPLY_BOXED) {
+		why = rep.msg[0] ? rep.msg : "helper failed";
+		r = rep.msg[0] ? 0 : rep.error;
+		if (fd >= 0)
+			close(fd);
+		goto out_fail;
+	}
+	if (fd < 0 || (rep.namespaces & ~(uint64_t)(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
+						     CLONE_NEWUTS | CLONE_NEWNET)) ||
+	    !(rep.namespaces & CLONE_NEWNS)) {
+		if (fd >= 0)
+			close(fd);
+		why = "bad reply from helper";
+		r = -EBADMSG;
+		goto out_fail;
+	}
+	s->initfd = fd;
+	snprintf(s->id, sizeof(s->id), "%s", rep.id);
+
+	r = join_box(s, rep.namespaces, &why);
+	if (r < 0)
+		goto out_fail; /* closing the socket below makes the supervisor end the box */
+
+	snprintf(env, sizeof(env), "NSBOX_ID=%s", s->id);
+	r = pam_putenv(pamh, env);
+	if (r == PAM_SUCCESS && rep.ipv4[0] && nsbox_str_ok(rep.ipv4, sizeof(rep.ipv4))) {
+		char e[96];
+		snprintf(e, sizeof(e), "NSBOX_IPV4=%s", rep.ipv4);
+		r = pam_putenv(pamh, e);
+	}
+	if (r == PAM_SUCCESS && rep.ipv6[0] && nsbox_str_ok(rep.ipv6, sizeof(rep.ipv6))) {
+		char e[96];
+		snprintf(e, sizeof(e), "NSBOX_IPV6=%s", rep.ipv6);
+		r = pam_putenv(pamh, e);
+	}
+	if (r == PAM_SUCCESS)
+		r = pam_set_data(pamh, DATA_NAME, s, session_cleanup);
+	if (r != PAM_SUCCESS) {
+		leave_box(s);
+		why = "cannot store session state";
+		r = -ENOMEM;
+		goto out_fail;
+	}
+	if (o.debug)
+		pam_syslog(pamh, LOG_DEBUG, "user '%s' joined box %s", user, s->id);
+	return PAM_SUCCESS;
+
+out_fail:
+	session_cleanup(pamh, s, 0);
+	return fail(pamh, user, on_error, why ? why : "internal error", r);
+}
+
+EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *v = NULL;
+	struct session *s;
+	struct opts o;
+	int r;
+
+	(void)flags;
+	if (parse_opts(pamh, argc, argv, &o) < 0)
+		return PAM_SYSTEM_ERR;
+	if (pam_get_data(pamh, DATA_NAME, &v) != PAM_SUCCESS || !v)
+		return PAM_SUCCESS; /* exempt, unboxed by on_error=allow, or never opened */
+	s = (struct session *)(uintptr_t)v;
+	if (s->closed || s->owner != getpid())
+		return PAM_SUCCESS; /* only the process that joined the box may leave it */
+	s->closed = true;
+
+	/* Leave first, so the application can fork and start threads again; then end the box
+	 * without waiting: sshd reaps its user child (a box member) only after we return. */
+	r = leave_box(s);
+	struct nsbox_request req = { .version = NSBOX_PROTO_VERSION, .op = NSBOX_OP_CLOSE };
+	nsbox_send(s->sock, &req, sizeof(req), -1);
+	syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
+	session_free_fds(s);
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR, "box %s: cannot restore namespaces: %s", s->id,
+			   strerror(-r));
+		return PAM_SESSION_ERR;
+	}
+	if (o.debug)
+		pam_syslog(pamh, LOG_DEBUG, "box %s closed", s->id);
+	return PAM_SUCCESS;
+}
+
+EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	/* Called in sshd's user child and between fork and exec of root shells: nothing to do. */
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}

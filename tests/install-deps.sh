@@ -1,0 +1,22 @@
+#!/bin/bash
+# Installs what building, testing and the demo need (Debian 12); used by .ci/run and make demo. Root.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+	build-essential pkg-config
+	libpam0g-dev libcap-dev libmnl-dev
+	pamtester openssh-server openssh-client
+	iproute2 util-linux procps psmisc passwd login
+	socat iputils-ping dnsmasq-base isc-dhcp-client
+	mandoc perl
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ] || [ "${NSBOX_FORCE_APT:-}" = 1 ]; then
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+fi
+# sshd refuses to start without its privilege-separation directory.
+mkdir -p /run/sshd

@@ -1,0 +1,53 @@
+/* Address leases for boxes: one lease file per pool under /run/nsbox/leases, guarded by a lock
+ * file; used by nsbox-helper (root). Pure file work: no netlink, no logging. */
+#ifndef NSBOX_LEASE_H
+#define NSBOX_LEASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+
+#define NSBOX_LEASE_DIR "/run/nsbox/leases"
+#define NSBOX_LEASE_LOCK_TIMEOUT_MS 5000
+
+/* Who holds a lease: the box's supervisor, identified by pid + /proc start time so a reused pid
+ * is never mistaken for the owner. */
+struct lease_owner {
+	char id[16];      /* box id */
+	char user[256];
+	pid_t pid;
+	unsigned long long start;
+};
+
+/* Liveness test for an owner; the helper passes lease_owner_alive (checks /proc), unit tests
+ * pass their own. */
+typedef bool (*lease_alive_fn)(const struct lease_owner *o);
+bool lease_owner_alive(const struct lease_owner *o);
+
+struct lease_result {
+	struct nsbox_ip ip;
+	unsigned reclaimed; /* leases of dead owners dropped during this call */
+	unsigned corrupt;   /* unparsable lines dropped during this call */
+};
+
+/* Leases one address of SPEC (mode POOL: any free address in the range; mode STATIC: exactly
+ * that address) in DIR (created 0700 if missing, must be root-owned and not group/other
+ * writable when running as root). Leases whose owner is dead are reclaimed first. With STICKY,
+ * the free address that OWNER->user held last is preferred. Returns 0; -EADDRINUSE for a static
+ * address held by a live owner; -ENOSPC when the pool is exhausted; -ETIMEDOUT when the lock
+ * cannot be had within NSBOX_LEASE_LOCK_TIMEOUT_MS; other -errno. */
+int lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct lease_owner *owner,
+		  bool sticky, lease_alive_fn alive, struct lease_result *out);
+
+/* Releases what box ID holds in SPEC's lease file. Missing lease: 0. */
+int lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id);
+
+/* Counts live leases in SPEC's file (for tests and nsboxctl). */
+int lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive);
+
+/* File name (no directory) of SPEC's lease file, e.g. "v4-10.20.0.0-16-10.20.0.10-10.20.0.99". */
+int lease_file_name(const struct nsbox_addrspec *spec, char *out, size_t n);
+
+#endif

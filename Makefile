@@ -21,14 +21,19 @@ BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf \
 
 B = build
 CONF_SRC   = conf/conf.c
-HELPER_SRC = helper/helper.c helper/box.c helper/netlink.c helper/state.c helper/proto.c
+HELPER_SRC = helper/helper.c helper/box.c helper/net.c helper/netlink.c helper/lease.c \
+             helper/state.c helper/proto.c
 CTL_SRC    = helper/nsboxctl.c helper/state.c
 MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
 
-all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl
+all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
+
+$(B)/nsbox-dhcp-script: helper/nsbox-dhcp-script
+	@mkdir -p $(B)
+	install -m 0755 $< $@
 
 $(B)/pie/%.o: %.c $(wildcard include/nsbox/*.h conf/*.h helper/*.h)
 	@mkdir -p $(dir $@)
@@ -86,6 +91,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)/security
 	install -m 0644 $(B)/pam_nsbox.so $(DESTDIR)$(PAMDIR)/pam_nsbox.so
 	install -m 0755 $(B)/nsbox-helper $(DESTDIR)$(LIBEXEC)/nsbox-helper
+	install -m 0755 $(B)/nsbox-dhcp-script $(DESTDIR)$(LIBEXEC)/nsbox-dhcp-script
 	install -m 0755 $(B)/nsboxctl $(DESTDIR)$(SBINDIR)/nsboxctl
 	install -m 0644 man/nsbox.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/pam_nsbox.8 man/nsboxctl.8 man/nsbox-helper.8 $(DESTDIR)$(MANDIR)/man8/
@@ -94,6 +100,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_nsbox.so $(DESTDIR)$(LIBEXEC)/nsbox-helper \
+		$(DESTDIR)$(LIBEXEC)/nsbox-dhcp-script \
 		$(DESTDIR)$(SBINDIR)/nsboxctl $(DESTDIR)$(MANDIR)/man5/nsbox.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/pam_nsbox.8 $(DESTDIR)$(MANDIR)/man8/nsboxctl.8 \
 		$(DESTDIR)$(MANDIR)/man8/nsbox-helper.8

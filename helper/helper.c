@@ -123,6 +123,7 @@ struct session {
 	struct nsbox_request req;
 	struct nsbox_settings set;
 	struct box box;
+	struct box_net net;
 	struct box_record rec;
 	char hostname[NSBOX_HOSTNAME_MAX + 1];
 	bool reserved;
@@ -199,6 +200,16 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	r = box_create(&s->box, &s->set, s->hostname, why);
 	if (r < 0)
 		return r;
+	r = net_setup(&s->box, &s->set, s->req.user, &s->net, why);
+	if (s->net.corrupt)
+		syslog(LOG_WARNING, "box %s: dropped %u unreadable lines from the lease files",
+		       s->box.id, s->net.corrupt);
+	if (r < 0)
+		return r;
+	if (s->net.ip4.family)
+		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
+	if (s->net.ip6.family)
+		nsbox_ip_format(&s->net.ip6, rep->ipv6, sizeof(rep->ipv6));
 
 	s->rec = (struct box_record){ .supervisor = getpid(), .init_pid = s->box.init_pid,
 				      .started = (long long)time(NULL),
@@ -207,6 +218,8 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	snprintf(s->rec.user, sizeof(s->rec.user), "%s", s->req.user);
 	snprintf(s->rec.service, sizeof(s->rec.service), "%s", s->req.service);
 	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
+	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
+	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
 	proc_starttime(getpid(), &s->rec.supervisor_start);
 	r = state_write(&s->rec);
 	if (r < 0) {
@@ -219,7 +232,9 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 static void
 undo(struct session *s)
 {
+	net_release_early(&s->box, &s->set, &s->net);
 	box_destroy(&s->box);
+	net_teardown(&s->set, &s->net, s->box.id);
 	if (s->reserved)
 		state_remove(s->box.id);
 	s->reserved = false;
@@ -329,8 +344,10 @@ session_main(void)
 		undo(&s);
 		return EXIT_SETUP;
 	}
-	syslog(LOG_INFO, "box %s started for user '%s' service '%s' (init pid %d, hostname '%s', %s)",
+	syslog(LOG_INFO,
+	       "box %s started for user '%s' service '%s' (init pid %d, hostname '%s'%s%s%s%s, %s)",
 	       s.box.id, s.req.user, s.req.service, (int)s.box.init_pid, s.hostname,
+	       rep.ipv4[0] ? ", ipv4 " : "", rep.ipv4, rep.ipv6[0] ? ", ipv6 " : "", rep.ipv6,
 	       s.set.matched);
 
 	const char *reason = supervise(&s, sock, appfd);

@@ -4,6 +4,7 @@
 #define NSBOX_HELPER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,8 +36,45 @@ int box_create(struct box *b, const struct nsbox_settings *s, const char *hostna
 /* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
 void box_destroy(struct box *b);
 
-/* ---- netlink.c (libmnl) ---- */
+/* ---- netlink.c (libmnl): each call acts in the caller's current network namespace ---- */
+struct nl_veth {
+	const char *host;          /* host end, created down in the caller's namespace */
+	const char *peer;          /* box end, created directly in peer_netns_fd */
+	const unsigned char *peer_mac;
+	unsigned mtu;              /* 0 = kernel default */
+	int peer_netns_fd;         /* an nsfs fd (/proc/PID/ns/net), not a pidfd */
+};
 int nl_link_up(const char *ifname);
+int nl_link_v6_off(const char *ifname);
+int nl_link_del(const char *ifname);
+int nl_link_master_up(const char *ifname, int master_index);
+/* Index (> 0) of IFNAME and its kind into KIND ("bridge", "veth", "" for a plain device). */
+int nl_link_get(const char *ifname, char *kind, size_t kindlen);
+int nl_veth_create(const struct nl_veth *v);
+int nl_addr_add(int index, const struct nsbox_cidr *a);
+int nl_route_default(int index, const struct nsbox_ip *gw);
+
+/* ---- net.c: bridged networking of one box, run by the supervisor ---- */
+#define NSBOX_RESOLV_DIR NSBOX_RUN_DIR "/resolv"
+#define NSBOX_DHCP_DIR   NSBOX_RUN_DIR "/dhcp"
+struct box_net {
+	bool active, veth_made, leased4, leased6, dhcp_udhcpc;
+	char host_if[16];
+	struct nsbox_ip ip4, gw4, ip6;
+	unsigned prefix4;
+	unsigned reclaimed, corrupt; /* lease housekeeping, for the log */
+	pid_t dhcp_pid;
+	char dhcp_dir[64];
+	char resolv[64];
+};
+/* Builds the veth, addresses, routes, DNS of a bridged box (nothing for network = none). On
+ * failure the caller still calls net_release_early and net_teardown. */
+int net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
+	      struct box_net *n, struct nsbox_why *why);
+/* While the box's network still lives: release the DHCP lease. */
+void net_release_early(const struct box *b, const struct nsbox_settings *s, struct box_net *n);
+/* After the init is gone: host veth, leases, files. */
+void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
 
 /* ---- state.c: one record per live box under /run/nsbox/boxes ---- */
 struct box_record {

@@ -1,8 +1,11 @@
 /* rtnetlink requests through libmnl, run by nsbox-helper or the box init (root) in whatever
  * network namespace the calling process is in; every request is ACKed and the kernel's errno kept. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +46,10 @@ nl_close(struct nl *nl)
 	nl->sock = NULL;
 }
 
-/* Sends NLH (NLM_F_ACK is added) and waits for its ACK. Returns 0 or the kernel's -errno. */
+/* Sends NLH (NLM_F_ACK is added) and waits for its ACK, passing any data replies to CB.
+ * Returns 0 or the kernel's -errno. */
 static int
-nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+nl_talk_cb(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[NL_BUF];
 	unsigned seq = ++nl->seq;
@@ -59,7 +63,7 @@ nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, NULL, NULL);
+		r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
 		if (r < 0)
 			return -errno;
 		if (r == MNL_CB_STOP)
@@ -67,26 +71,292 @@ nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 	}
 }
 
-int
-nl_link_up(const char *ifname)
+static int
+nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+{
+	return nl_talk_cb(nl, nlh, NULL, NULL);
+}
+
+/* One request on a fresh socket: every public function is a single short transaction. */
+typedef void (*nl_build_fn)(struct nlmsghdr *nlh, const void *arg);
+
+static int
+nl_once(nl_build_fn build, const void *arg)
 {
 	char buf[NL_BUF];
 	struct nl nl = { 0 };
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	int r;
+	int r = nl_open(&nl);
 
-	r = nl_open(&nl);
+	if (r < 0)
+		return r;
+	build(mnl_nlmsg_put_header(buf), arg);
+	r = nl_talk(&nl, (struct nlmsghdr *)buf);
+	nl_close(&nl);
+	return r;
+}
+
+static struct ifinfomsg *
+put_link(struct nlmsghdr *nlh, int type, int index)
+{
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = (uint16_t)type;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = index;
+	return ifm;
+}
+
+static void
+build_up(struct nlmsghdr *nlh, const void *arg)
+{
+	struct ifinfomsg *ifm = put_link(nlh, RTM_NEWLINK, 0);
+
+	ifm->ifi_change = IFF_UP;
+	ifm->ifi_flags = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+}
+
+int
+nl_link_up(const char *ifname)
+{
+	return nl_once(build_up, ifname);
+}
+
+/* IPv6 addr_gen_mode=none: no link-local address, so no DAD, router solicitations or MLD
+ * flooding the bridge (whose cost grows with the square of the number of boxes). */
+static void
+build_v6_off(struct nlmsghdr *nlh, const void *arg)
+{
+	put_link(nlh, RTM_NEWLINK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, in6);
+	mnl_attr_nest_end(nlh, spec);
+}
+
+int
+nl_link_v6_off(const char *ifname)
+{
+	return nl_once(build_v6_off, ifname);
+}
+
+static void
+build_del(struct nlmsghdr *nlh, const void *arg)
+{
+	put_link(nlh, RTM_DELLINK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+}
+
+int
+nl_link_del(const char *ifname)
+{
+	return nl_once(build_del, ifname);
+}
+
+struct master_arg {
+	const char *ifname;
+	int master;
+};
+
+static void
+build_master_up(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct master_arg *a = arg;
+	struct ifinfomsg *ifm = put_link(nlh, RTM_NEWLINK, 0);
+
+	ifm->ifi_change = IFF_UP;
+	ifm->ifi_flags = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, a->ifname);
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master);
+}
+
+int
+nl_link_master_up(const char *ifname, int master_index)
+{
+	struct master_arg a = { ifname, master_index };
+
+	return nl_once(build_master_up, &a);
+}
+
+/* ---- link lookup ---- */
+
+struct link_info {
+	int index;
+	char kind[32];
+};
+
+static int
+link_attr_cb(const struct nlattr *a, void *data)
+{
+	struct link_info *li = data;
+
+	if (mnl_attr_get_type(a) != IFLA_LINKINFO)
+		return MNL_CB_OK;
+	const struct nlattr *in;
+	mnl_attr_for_each_nested(in, a) {
+		if (mnl_attr_get_type(in) == IFLA_INFO_KIND &&
+		    mnl_attr_validate(in, MNL_TYPE_STRING) >= 0) {
+			const char *k = mnl_attr_get_str(in);
+			size_t n = strnlen(k, mnl_attr_get_payload_len(in));
+			if (n >= sizeof(li->kind))
+				n = sizeof(li->kind) - 1;
+			memcpy(li->kind, k, n);
+			li->kind[n] = 0;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int
+link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_info *li = data;
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	li->index = ifm->ifi_index;
+	mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, li);
+	return MNL_CB_OK;
+}
+
+/* Index of IFNAME (> 0) and its kind ("bridge", "veth", "" for none), or -ENODEV. */
+int
+nl_link_get(const char *ifname, char *kind, size_t kindlen)
+{
+	char buf[NL_BUF];
+	struct nl nl = { 0 };
+	struct link_info li = { 0 };
+	struct nlmsghdr *nlh;
+	int r = nl_open(&nl);
+
 	if (r < 0)
 		return r;
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = IFF_UP;
+	put_link(nlh, RTM_GETLINK, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	r = nl_talk(&nl, nlh);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = nl_talk_cb(&nl, nlh, link_cb, &li);
 	nl_close(&nl);
-	return r;
+	if (r < 0)
+		return r;
+	if (li.index <= 0)
+		return -ENODEV;
+	if (kind)
+		snprintf(kind, kindlen, "%s", li.kind);
+	return li.index;
+}
+
+/* ---- veth ---- */
+
+static void
+build_veth(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct nl_veth *v = arg;
+	struct ifinfomsg *peer;
+
+	put_link(nlh, RTM_NEWLINK, 0);
+	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	struct nlattr *pe = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* the peer's own ifinfomsg header comes first inside VETH_INFO_PEER */
+	peer = mnl_nlmsg_put_extra_header(nlh, sizeof(*peer));
+	peer->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->peer_mac);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_netns_fd);
+	mnl_attr_nest_end(nlh, pe);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+}
+
+int
+nl_veth_create(const struct nl_veth *v)
+{
+	return nl_once(build_veth, v);
+}
+
+/* ---- addresses and routes (inside the box) ---- */
+
+struct addr_arg {
+	int index;
+	const struct nsbox_cidr *a;
+};
+
+static void
+build_addr(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct addr_arg *x = arg;
+	const struct nsbox_cidr *c = x->a;
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)c->ip.family;
+	ifa->ifa_prefixlen = (uint8_t)c->prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (uint32_t)x->index;
+	if (c->ip.family == AF_INET) {
+		uint32_t host = ntohl(c->ip.v4.s_addr);
+		uint32_t mask = c->prefix ? ~0u << (32 - c->prefix) : 0;
+		uint32_t brd = htonl(host | ~mask);
+		mnl_attr_put(nlh, IFA_LOCAL, 4, &c->ip.v4);
+		mnl_attr_put(nlh, IFA_ADDRESS, 4, &c->ip.v4);
+		if (c->prefix < 31)
+			mnl_attr_put(nlh, IFA_BROADCAST, 4, &brd);
+	} else {
+		mnl_attr_put(nlh, IFA_LOCAL, 16, &c->ip.v6);
+		mnl_attr_put(nlh, IFA_ADDRESS, 16, &c->ip.v6);
+		/* usable at once: no duplicate address detection on the login path */
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+}
+
+int
+nl_addr_add(int index, const struct nsbox_cidr *a)
+{
+	struct addr_arg x = { index, a };
+
+	return nl_once(build_addr, &x);
+}
+
+struct route_arg {
+	int index;
+	const struct nsbox_ip *gw;
+};
+
+static void
+build_route(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct route_arg *x = arg;
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)x->gw->family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, x->gw->family == AF_INET ? 4 : 16, &x->gw->v4);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)x->index);
+}
+
+int
+nl_route_default(int index, const struct nsbox_ip *gw)
+{
+	struct route_arg x = { index, gw };
+
+	return nl_once(build_route, &x);
 }

@@ -175,7 +175,18 @@ state_read(const char *id, struct box_record *r)
 int
 state_remove(const char *id)
 {
-	char path[128];
+	static const char *const dhcp_files[] = { "lease", "lease.tmp", "pid", "dhclient.leases" };
+	char path[160];
+
+	/* Files a dead supervisor could not remove itself; harmless when already gone. */
+	snprintf(path, sizeof(path), NSBOX_RESOLV_DIR "/%s.conf", id);
+	unlink(path);
+	for (size_t i = 0; i < ARRAY_SIZE(dhcp_files); i++) {
+		snprintf(path, sizeof(path), NSBOX_DHCP_DIR "/%s/%s", id, dhcp_files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), NSBOX_DHCP_DIR "/%s", id);
+	rmdir(path);
 
 	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
 	if (unlink(path) < 0 && errno != ENOENT)

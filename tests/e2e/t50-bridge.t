@@ -1,0 +1,209 @@
+#!/bin/bash
+# Bridged boxes through a real sshd and the session runner: a test bridge with an address and a
+# "lab host" namespace plugged into it, all inside this test's own network namespace (no real
+# NIC is ever touched). Static and pooled addresses, routes, DNS, IPv6, reachability, leases,
+# exhaustion, bad bridges, and cleanup.
+. "$(dirname "$0")/lib.sh"
+nsbox_require_root
+nsbox_enter_private_ns "$@"
+. "$(dirname "$0")/common.sh"
+nsbox_private_state
+
+BR=nsbt-br0
+ip link add $BR type bridge
+ip addr add 10.77.0.1/24 dev $BR
+ip -6 addr add fd77::1/64 dev $BR nodad
+ip link set $BR up
+
+# The lab host: a process holding its own network namespace, one veth on the bridge.
+unshare --net sleep 100000 &
+LAB=$!
+nsbox_track_pid $LAB
+sleep 0.2
+ip link add nsbt-lab0 type veth peer name lab-eth0
+ip link set lab-eth0 netns /proc/$LAB/ns/net
+ip link set nsbt-lab0 master $BR up
+lab() { nsenter --net=/proc/$LAB/ns/net "$@"; }
+lab ip link set lo up
+lab ip link set lab-eth0 name eth0
+lab ip addr add 10.77.0.2/24 dev eth0
+lab ip link set eth0 up
+lab socat TCP-LISTEN:7000,bind=10.77.0.2,reuseaddr,fork SYSTEM:'echo LAB' &
+nsbox_track_pid $!
+
+for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6 nsbt-nobr nsbt-notbr; do nsbox_add_user $u; done
+CONF=$(nsbox_conf nsbox.conf "[defaults]
+hostname = %u
+
+[match user=nsbt-st1]
+network = bridge
+bridge  = $BR
+address = 10.77.0.10/24
+gateway = 10.77.0.1
+dns     = 10.77.0.53
+search  = lab.test
+
+[match user=nsbt-pool*]
+network = bridge
+bridge  = $BR
+address = pool 10.77.0.0/24 10.77.0.100-10.77.0.199
+gateway = 10.77.0.1
+
+[match user=nsbt-small]
+network = bridge
+bridge  = $BR
+address = pool 10.77.0.0/24 10.77.0.240-10.77.0.241
+
+[match user=nsbt-v6]
+network  = bridge
+bridge   = $BR
+address6 = fd77::10/64
+gateway6 = fd77::1
+
+[match user=nsbt-nobr]
+network = bridge
+bridge  = nsbt-nosuchbr
+address = 10.77.0.20/24
+
+[match user=nsbt-notbr]
+network = bridge
+bridge  = nsbt-lab0
+address = 10.77.0.21/24")
+SVC=nsbox-test-br
+nsbox_service $SVC "conf=$CONF"
+nsbox_sshd_start $SVC
+for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6; do nsbox_ssh_authorize $u; done
+
+held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }
+host_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
+resolv_sum=$(md5sum </etc/resolv.conf 2>/dev/null)
+
+# ---- static address, route, DNS, reachability ----
+out=$(nsbox_ssh nsbt-st1 -- '
+echo NET $(ls /sys/class/net | tr "\n" " ")
+echo ADDR $(ip -o -4 addr show dev eth0 | awk "{print \$4}")
+echo ADDR6 $(ip -o -6 addr show dev eth0 | wc -l)
+echo ROUTE $(ip route show default)
+echo RESOLV $(grep -v "^#" /etc/resolv.conf | tr "\n" " ")
+echo ENV $NSBOX_IPV4
+echo LAB $(socat -T2 - TCP:10.77.0.2:7000 </dev/null 2>&1)
+echo GW $(socat -T2 - TCP:10.77.0.1:22022 </dev/null 2>&1 | head -c 7)
+echo HOSTIF $(cat /sys/class/net/eth0/address)
+')
+ok $? "static box: login works" "$out"
+field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+is "$(field NET)" "eth0 lo " "static box: interfaces are lo and eth0 only"
+is "$(field ADDR)" "10.77.0.10/24" "static box: eth0 has the configured address"
+is "$(field ADDR6)" "0" "static box: no IPv6 on eth0 when none is configured"
+like "$(field ROUTE)" "^default via 10.77.0.1 dev eth0" "static box: default route via the gateway"
+is "$(field RESOLV)" "nameserver 10.77.0.53 search lab.test " "static box: its own resolv.conf"
+is "$(field ENV)" "10.77.0.10" "static box: NSBOX_IPV4 in the session environment"
+is "$(field LAB)" "LAB" "static box reaches the lab host over the bridge"
+like "$(field HOSTIF)" "^[0-9a-f]2:" "static box: locally administered MAC"
+is "$(md5sum </etc/resolv.conf 2>/dev/null)" "$resolv_sum" "host resolv.conf unchanged"
+nsbox_wait '[ -z "$(host_veths)" ]' 5
+is "$(host_veths | tr '\n' ' ')" "" "static box: host veth gone after logout"
+is "$(held_leases)" 0 "static box: lease released after logout"
+nsbox_check_clean "static box"
+
+# ---- while a box is up: host end on the bridge, IPv6 off on it; a second login with the
+#      same static address is refused ----
+nsbox_ssh nsbt-st1 -- 'sleep 3' &
+hp=$!
+nsbox_wait '[ -n "$(host_veths)" ]' 5
+hv=$(host_veths | head -1)
+like "$hv" "^nsb[0-9a-f]{8}$" "host end is named nsb<id> ($hv)"
+like "$(ip -o link show dev "$hv")" "master $BR .*state UP|master $BR" "host end is attached to the bridge"
+is "$(ip -o -6 addr show dev "$hv" | wc -l)" 0 "host end has no IPv6 address"
+m=$(nsbox_log_mark)
+out=$(nsbox_ssh nsbt-st1 -- 'echo SHOULD-NOT-RUN' 2>&1)
+is "$?" 254 "second login with the same static address is refused"
+like "$(nsbox_log_since "$m")" "address 10.77.0.10/24 .* is in use by another box" "and the log says why"
+wait $hp
+nsbox_check_clean "static in use"
+
+# ---- two pool boxes reach each other and the lab host ----
+nsbox_ssh nsbt-pool1 -- 'echo $NSBOX_IPV4; socat -T5 TCP-LISTEN:7100,reuseaddr SYSTEM:"echo FROM-A"' >"$NSBOX_T/a" &
+pa=$!
+nsbox_wait '[ -s "$NSBOX_T/a" ]' 10
+A=$(head -1 "$NSBOX_T/a")
+like "$A" "^10\.77\.0\.1[0-9][0-9]$" "pool box A got a pool address ($A)"
+sleep 0.3
+out=$(nsbox_ssh nsbt-pool2 -- "echo IP \$NSBOX_IPV4; echo PEER \$(socat -T2 - TCP:$A:7100 </dev/null 2>&1); echo LAB \$(socat -T2 - TCP:10.77.0.2:7000 </dev/null 2>&1)")
+field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+B=$(field IP)
+like "$B" "^10\.77\.0\.1[0-9][0-9]$" "pool box B got a pool address ($B)"
+isnt "$B" "$A" "the two pool boxes have different addresses"
+is "$(field PEER)" "FROM-A" "box B reaches box A over the bridge"
+is "$(field LAB)" "LAB" "box B reaches the lab host"
+wait $pa
+nsbox_check_clean "two pool boxes"
+is "$(held_leases)" 0 "pool leases released after logout"
+
+# ---- 50 parallel logins get 50 distinct addresses ----
+for i in $(seq 1 50); do
+	"$NSBOX_PAMRUN" $SVC nsbt-pool1 -- sh -c 'echo $NSBOX_IPV4 $(ip -o -4 addr show dev eth0 | awk "{print \$4}"); sleep 2' >"$NSBOX_T/p$i" 2>&1 &
+done
+wait
+all=$(cat "$NSBOX_T"/p* | awk '{print $1}' | sort)
+is "$(echo "$all" | grep -c '^10\.77\.0\.')" 50 "50 parallel logins all got an address"
+is "$(echo "$all" | sort -u | grep -c '^10\.77\.0\.')" 50 "50 parallel logins got 50 distinct addresses"
+is "$(cat "$NSBOX_T"/p* | awk '$2 != $1"/24"' | wc -l)" 0 "each box's eth0 carries the address it was told"
+nsbox_check_clean "50 parallel logins"
+is "$(held_leases)" 0 "50 parallel logins: all leases released"
+
+# ---- a pool of 2 refuses the third login ----
+"$NSBOX_PAMRUN" $SVC nsbt-small -- sleep 3 &
+s1=$!
+"$NSBOX_PAMRUN" $SVC nsbt-small -- sleep 3 &
+s2=$!
+nsbox_wait '[ "$(nsbox_records | wc -l)" -eq 2 ]' 5
+m=$(nsbox_log_mark)
+rm -f "$NSBOX_T/ran3"
+"$NSBOX_PAMRUN" $SVC nsbt-small -- touch "$NSBOX_T/ran3" 2>/dev/null
+isnt $? 0 "third login on a pool of 2 is refused"
+ok $([ ! -e "$NSBOX_T/ran3" ]; echo $?) "and its command did not run"
+like "$(nsbox_log_since "$m")" "no box for user 'nsbt-small': address pool 10.77.0.0/24 .*is exhausted; session denied" "the log says the pool is exhausted"
+is "$(host_veths | wc -l)" 2 "the refused login left no veth"
+wait $s1 $s2
+nsbox_check_clean "exhausted pool"
+
+# ---- kill -9 of the sshd monitor frees the lease ----
+nsbox_ssh nsbt-pool1 -- 'sleep 300' &
+sp=$!
+nsbox_wait '[ "$(held_leases)" -eq 1 ]' 10
+is "$(held_leases)" 1 "held session holds one lease"
+nsbox_wait "pgrep -f 'sshd: nsbt-pool1 \\[priv\\]' >/dev/null" 5
+kill -9 "$(pgrep -f 'sshd: nsbt-pool1 \[priv\]' | head -1)"
+nsbox_wait '[ "$(held_leases)" -eq 0 ]' 5
+is "$(held_leases)" 0 "kill -9 of the monitor released the lease"
+wait $sp 2>/dev/null
+nsbox_check_clean "monitor killed"
+nsbox_wait '[ -z "$(host_veths)" ]' 5
+is "$(host_veths | tr '\n' ' ')" "" "kill -9 of the monitor: host veth gone"
+
+# ---- IPv6 static ----
+out=$(nsbox_ssh nsbt-v6 -- 'echo ADDR $(ip -o -6 addr show dev eth0 scope global | awk "{print \$4}"); echo ROUTE $(ip -6 route show default); echo ENV $NSBOX_IPV6')
+field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+is "$(field ADDR)" "fd77::10/64" "IPv6 box: static address"
+like "$(field ROUTE)" "^default via fd77::1 dev eth0" "IPv6 box: default route"
+is "$(field ENV)" "fd77::10" "IPv6 box: NSBOX_IPV6 set"
+nsbox_check_clean "IPv6 box"
+
+# ---- bad bridges: refused, one line, nothing left ----
+refuse() { # user regex desc
+	local m rc
+	m=$(nsbox_log_mark)
+	rm -f "$NSBOX_T/ran"
+	"$NSBOX_PAMRUN" $SVC "$1" -- touch "$NSBOX_T/ran" 2>/dev/null
+	rc=$?
+	isnt $rc 0 "$3: login refused"
+	ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "$3: command did not run"
+	like "$(nsbox_log_since "$m" | grep pam_nsbox)" "$2" "$3: log says why"
+	is "$(nsbox_log_since "$m" | grep -c pam_nsbox)" 1 "$3: one log line"
+	nsbox_check_clean "$3"
+	is "$(host_veths | tr '\n' ' ')" "" "$3: no veth left"
+	is "$(held_leases)" 0 "$3: no lease left"
+}
+refuse nsbt-nobr "bridge 'nsbt-nosuchbr' .*does not exist" "missing bridge"
+refuse nsbt-notbr "'nsbt-lab0' .*is not a bridge" "not a bridge"

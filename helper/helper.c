@@ -232,7 +232,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 static void
 undo(struct session *s)
 {
-	net_release_early(&s->box, &s->set, &s->net);
+	net_release_early(&s->set, &s->net);
 	box_destroy(&s->box);
 	net_teardown(&s->set, &s->net, s->box.id);
 	if (s->reserved)
@@ -295,6 +295,8 @@ session_main(void)
 	const int sock = NSBOX_HELPER_FD;
 	int appfd = -1, r, status;
 
+	s.net.netns = -1;
+	s.box.init_pidfd = s.box.lifeline = -1;
 	r = sanitize();
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {

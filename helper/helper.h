@@ -63,6 +63,7 @@ struct box_net {
 	struct nsbox_ip ip4, gw4, ip6;
 	unsigned prefix4;
 	unsigned reclaimed, corrupt; /* lease housekeeping, for the log */
+	int netns;                   /* the box's network namespace, held until teardown */
 	pid_t dhcp_pid;
 	char dhcp_dir[64];
 	char resolv[64];
@@ -72,7 +73,7 @@ struct box_net {
 int net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	      struct box_net *n, struct nsbox_why *why);
 /* While the box's network still lives: release the DHCP lease. */
-void net_release_early(const struct box *b, const struct nsbox_settings *s, struct box_net *n);
+void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* After the init is gone: host veth, leases, files. */
 void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
 

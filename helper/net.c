@@ -277,15 +277,17 @@ dhcp_script_path(char *out, size_t n)
 	return trusted_exe(out);
 }
 
+/* Through the netns fd we hold, not the init: the DHCP release must still work after the module
+ * killed the init at logout. */
 static pid_t
-spawn_in_box(const struct box *b, char *const argv[], char *const envp[])
+spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[])
 {
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (setns(b->init_pidfd, CLONE_NEWNET) < 0)
+	if (setns(n->netns, CLONE_NEWNET) < 0)
 		_exit(126);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
@@ -428,7 +430,7 @@ run_dhcp(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	char *const envp[] = { path_env, a_env, NULL };
 
 	n->dhcp_udhcpc = is_udhcpc(s->dhcp_client);
-	n->dhcp_pid = spawn_in_box(b, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp);
+	n->dhcp_pid = spawn_in_box(n, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp);
 	if (n->dhcp_pid < 0) {
 		r = n->dhcp_pid;
 		n->dhcp_pid = 0;
@@ -460,11 +462,11 @@ run_dhcp(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 
 /* Sends the release and stops the client; bounded, and done while the box's network lives. */
 static void
-stop_dhcp(const struct box *b, const struct nsbox_settings *s, struct box_net *n)
+stop_dhcp(const struct nsbox_settings *s, struct box_net *n)
 {
 	if (n->dhcp_pid <= 0)
 		return;
-	if (!n->dhcp_udhcpc && b->init_pidfd >= 0) {
+	if (!n->dhcp_udhcpc && n->netns >= 0) {
 		char a_client[256], ifname[16], a_pid[300], a_lease[300], a_script[PATH_MAX];
 		static char o4[] = "-4", or[] = "-r", opf[] = "-pf", olf[] = "-lf", osf[] = "-sf";
 		static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
@@ -477,7 +479,7 @@ stop_dhcp(const struct box *b, const struct nsbox_settings *s, struct box_net *n
 		char *const argv[] = { a_client, o4, or, osf, a_script, opf, a_pid, olf, a_lease,
 				       ifname, NULL };
 		char *const envp[] = { path_env, NULL };
-		pid_t rel = spawn_in_box(b, argv, envp);
+		pid_t rel = spawn_in_box(n, argv, envp);
 		for (int i = 0; rel > 0 && i < 100; i++) {
 			if (waitpid(rel, NULL, WNOHANG) == rel) {
 				rel = 0;
@@ -508,6 +510,7 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	int br, r;
 
 	memset(n, 0, sizeof(*n));
+	n->netns = -1;
 	if (s->network != NSBOX_NET_BRIDGE)
 		return 0;
 	n->active = true;
@@ -556,14 +559,14 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	snprintf(n->host_if, sizeof(n->host_if), "nsb%s", b->id);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->init_pid);
 	/* The init is our unreaped child: its pid cannot be reused under us. */
-	_cleanup_close_ int netns = open(path, O_RDONLY | O_CLOEXEC);
-	if (netns < 0) {
+	n->netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (n->netns < 0) {
 		r = -errno;
 		why_set(why, "opening the box's network namespace: %s", strerror(-r));
 		return r;
 	}
 	struct nl_veth v = { .host = n->host_if, .peer = s->ifname, .peer_mac = mac,
-			     .mtu = s->mtu, .peer_netns_fd = netns };
+			     .mtu = s->mtu, .peer_netns_fd = n->netns };
 	r = nl_veth_create(&v);
 	if (r < 0) {
 		why_set(why, "creating veth '%s': %s", n->host_if, strerror(-r));
@@ -624,10 +627,10 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 }
 
 void
-net_release_early(const struct box *b, const struct nsbox_settings *s, struct box_net *n)
+net_release_early(const struct nsbox_settings *s, struct box_net *n)
 {
 	if (n->active)
-		stop_dhcp(b, s, n);
+		stop_dhcp(s, n);
 }
 
 void
@@ -635,9 +638,10 @@ net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id)
 {
 	if (!n->active)
 		return;
-	/* The box's network namespace is gone with its init; deleting the host end ourselves makes
-	 * its disappearance synchronous for whoever looks next. Off the login path: the module
-	 * never waits for us. */
+	/* Our fd was the namespace's last hold once the init is gone; deleting the host end
+	 * ourselves makes its disappearance synchronous for whoever looks next. Off the login
+	 * path: the module never waits for us. */
+	nsbox_closep(&n->netns);
 	if (n->veth_made)
 		nl_link_del(n->host_if);
 	if (n->leased4)
@@ -656,4 +660,5 @@ net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id)
 		rmdir(n->dhcp_dir);
 	}
 	memset(n, 0, sizeof(*n));
+	n->netns = -1;
 }

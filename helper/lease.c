@@ -1,0 +1,909 @@
+/* Address leases for bridged boxes: one text file per pool in NSBOX_LEASE_DIR, guarded by a lock
+ * file next to it. Runs inside nsbox-helper as root (and in the unit tests and the fuzzer as any
+ * user). Pure file work: no netlink, no logging; every function returns 0 or -errno.
+ *
+ * File format, one line per address, at most LEASE_MAX_LINE bytes, newline-terminated:
+ *
+ *     ADDR STATE ID PID START USER
+ *
+ * STATE "held": ID, PID and START name the box supervisor that holds ADDR. STATE "free": ID is
+ * "-", PID and START are 0, USER is who held ADDR last (for sticky addresses). Line order is
+ * recency: the last line is the most recently changed entry.
+ *
+ * The file is never trusted: a line that does not parse, an address outside the pool, a second
+ * entry for an address, a line over LEASE_MAX_LINE bytes, a last line without newline and
+ * everything past LEASE_MAX_FILE bytes are dropped and counted as corrupt. Addresses are 128-bit
+ * integers for both families, so no operation ever walks the pool: everything is O(n log n) in
+ * the number of entries. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lease.h"
+#include "nsbox/cleanup.h"
+
+#define LEASE_MAX_LINE 1024          /* bytes per line, newline excluded */
+#define LEASE_MAX_FILE (1024 * 1024) /* bytes read from a lease file; never written larger */
+#define LEASE_MAX_FREE 4096          /* free entries remembered (for sticky), newest kept */
+#define LEASE_ID_MAX   (sizeof(((struct lease_owner *)0)->id) - 1)
+#define LEASE_USER_MAX (sizeof(((struct lease_owner *)0)->user) - 1)
+
+typedef unsigned __int128 u128;
+
+/* The addresses one lease file hands out: lo..hi inclusive, inside net/prefix. */
+struct lease_pool {
+	int family;
+	unsigned prefix;
+	u128 net, lo, hi;
+};
+
+struct lease_entry {
+	u128 addr;
+	unsigned long seq; /* recency: line number when read, higher when changed */
+	bool held;
+	struct lease_owner o;
+};
+
+struct lease_db {
+	struct lease_entry *v;
+	size_t n, cap;
+	unsigned long next_seq;
+	unsigned corrupt;
+};
+
+static void
+lease_db_free(struct lease_db *db)
+{
+	free(db->v);
+	db->v = NULL;
+	db->n = db->cap = 0;
+}
+
+/* ---- addresses as integers ---- */
+
+static int
+ip_to_u128(const struct nsbox_ip *ip, u128 *out)
+{
+	u128 v = 0;
+
+	if (ip->family == AF_INET) {
+		*out = ntohl(ip->v4.s_addr);
+		return 0;
+	}
+	if (ip->family != AF_INET6)
+		return -EINVAL;
+	for (size_t i = 0; i < 16; i++)
+		v = (v << 8) | ip->v6.s6_addr[i];
+	*out = v;
+	return 0;
+}
+
+static void
+u128_to_ip(int family, u128 v, struct nsbox_ip *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	if (family == AF_INET) {
+		out->v4.s_addr = htonl((uint32_t)v);
+		return;
+	}
+	for (int i = 15; i >= 0; i--) {
+		out->v6.s6_addr[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static int
+addr_format(int family, u128 v, char *buf, size_t n)
+{
+	struct nsbox_ip ip;
+
+	u128_to_ip(family, v, &ip);
+	if (!inet_ntop(family, family == AF_INET ? (const void *)&ip.v4 : (const void *)&ip.v6, buf,
+		       (socklen_t)n))
+		return -errno;
+	return 0;
+}
+
+static int
+addr_parse(int family, const char *s, u128 *out)
+{
+	struct nsbox_ip ip = { .family = family };
+
+	if (inet_pton(family, s, family == AF_INET ? (void *)&ip.v4 : (void *)&ip.v6) != 1)
+		return -EINVAL;
+	return ip_to_u128(&ip, out);
+}
+
+static int
+pool_from_spec(const struct nsbox_addrspec *spec, struct lease_pool *p)
+{
+	unsigned bits, host;
+	u128 a, mask;
+	int r;
+
+	if (!spec || (spec->mode != NSBOX_ADDR_POOL && spec->mode != NSBOX_ADDR_STATIC))
+		return -EINVAL;
+	p->family = spec->cidr.ip.family;
+	bits = p->family == AF_INET ? 32 : p->family == AF_INET6 ? 128 : 0;
+	if (!bits || spec->cidr.prefix > bits)
+		return -EINVAL;
+	r = ip_to_u128(&spec->cidr.ip, &a);
+	if (r < 0)
+		return r;
+	p->prefix = spec->cidr.prefix;
+	host = bits - p->prefix;
+	mask = host == 0 ? 0 : host == 128 ? ~(u128)0 : ((u128)1 << host) - 1;
+	p->net = a & ~mask;
+
+	if (spec->mode == NSBOX_ADDR_STATIC) {
+		p->lo = p->hi = a;
+	} else if (spec->first.family != 0) {
+		if (spec->first.family != p->family || spec->last.family != p->family)
+			return -EINVAL;
+		if (ip_to_u128(&spec->first, &p->lo) < 0 || ip_to_u128(&spec->last, &p->hi) < 0)
+			return -EINVAL;
+		if (p->lo > p->hi || (p->lo & ~mask) != p->net || (p->hi & ~mask) != p->net)
+			return -EINVAL;
+	} else if (p->family == AF_INET) {
+		/* Neither the network nor the broadcast address. */
+		if (host < 2)
+			return -EINVAL;
+		p->lo = p->net + 1;
+		p->hi = (p->net | mask) - 1;
+	} else {
+		/* Not the subnet-router anycast address (host part 0). */
+		if (host < 1)
+			return -EINVAL;
+		p->lo = p->net + 1;
+		p->hi = p->net | mask;
+	}
+	return 0;
+}
+
+/* "v4-NET-PREFIX-LO-HI", ':' written as '_': one path component of [0-9a-f._-v]. */
+static int
+pool_name(const struct lease_pool *p, char *out, size_t n)
+{
+	char net[INET6_ADDRSTRLEN], lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
+	int len, r;
+
+	if ((r = addr_format(p->family, p->net, net, sizeof(net))) < 0 ||
+	    (r = addr_format(p->family, p->lo, lo, sizeof(lo))) < 0 ||
+	    (r = addr_format(p->family, p->hi, hi, sizeof(hi))) < 0)
+		return r;
+	len = snprintf(out, n, "v%c-%s-%u-%s-%s", p->family == AF_INET ? '4' : '6', net, p->prefix,
+		       lo, hi);
+	if (len < 0)
+		return -EINVAL;
+	if ((size_t)len >= n || (size_t)len > NAME_MAX - 6 /* ".NAME.lock" */)
+		return -ENAMETOOLONG;
+	for (char *c = out + 3; *c; c++) {
+		if (*c == ':')
+			*c = '_';
+		else if (!strchr("0123456789abcdef.-", *c))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int
+lease_file_name(const struct nsbox_addrspec *spec, char *out, size_t n)
+{
+	struct lease_pool p;
+	int r = pool_from_spec(spec, &p);
+
+	if (r < 0)
+		return r;
+	return pool_name(&p, out, n);
+}
+
+/* ---- owners ---- */
+
+/* 1..MAX bytes, no whitespace, no control characters; bytes >= 0x80 only with HIGH (UTF-8
+ * user names). */
+static bool
+token_ok(const char *s, size_t max, bool high)
+{
+	size_t i;
+
+	for (i = 0; i <= max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7f || (c >= 0x80 && !high))
+			return false;
+	}
+	return i > 0 && i <= max;
+}
+
+static bool
+owner_valid(const struct lease_owner *o)
+{
+	return o && token_ok(o->id, LEASE_ID_MAX, false) && strcmp(o->id, "-") != 0 &&
+	       token_ok(o->user, LEASE_USER_MAX, true) && o->pid > 0;
+}
+
+static bool
+same_owner(const struct lease_owner *a, const struct lease_owner *b)
+{
+	return a->pid == b->pid && a->start == b->start && strcmp(a->id, b->id) == 0;
+}
+
+static int
+proc_start(pid_t pid, unsigned long long *start, char *state)
+{
+	char path[64], buf[4096], *p, *end;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (len < sizeof(buf) - 1) {
+		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	buf[len] = '\0';
+	/* comm (field 2) may hold anything, ')' included: fields 3.. follow the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EIO;
+	*state = p[2];
+	for (int field = 3; field <= 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EIO;
+		p++;
+	}
+	errno = 0;
+	*start = strtoull(p, &end, 10);
+	if (errno || end == p || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EIO;
+	return 0;
+}
+
+bool
+lease_owner_alive(const struct lease_owner *o)
+{
+	unsigned long long start;
+	char state;
+
+	if (!o || o->pid <= 0 || proc_start(o->pid, &start, &state) < 0)
+		return false;
+	/* A zombie has exited and lost its namespaces; only its pid is still reserved. */
+	return start == o->start && state != 'Z' && state != 'X';
+}
+
+/* ---- parsing ---- */
+
+static int
+parse_ull(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 20)
+			return -EINVAL;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (i == 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* One line of LEN bytes (no newline, not NUL-terminated) into E. Fields are separated by exactly
+ * one space. Returns 0 or -EINVAL; E->seq is left to the caller. */
+static int
+lease_parse_line(const char *line, size_t len, const struct lease_pool *p, struct lease_entry *e)
+{
+	char buf[LEASE_MAX_LINE + 1], *f[6], *s = buf;
+	unsigned long long pid, start;
+	size_t nf = 0;
+
+	if (len == 0 || len > LEASE_MAX_LINE || memchr(line, '\0', len))
+		return -EINVAL;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	for (;;) {
+		char *sp;
+		if (nf == ARRAY_SIZE(f))
+			return -EINVAL;
+		f[nf++] = s;
+		sp = strchr(s, ' ');
+		if (!sp)
+			break;
+		*sp = '\0';
+		s = sp + 1;
+	}
+	if (nf != ARRAY_SIZE(f))
+		return -EINVAL;
+
+	memset(e, 0, sizeof(*e));
+	if (addr_parse(p->family, f[0], &e->addr) < 0 || e->addr < p->lo || e->addr > p->hi)
+		return -EINVAL;
+	if (strcmp(f[1], "held") == 0)
+		e->held = true;
+	else if (strcmp(f[1], "free") != 0)
+		return -EINVAL;
+	if (!token_ok(f[2], LEASE_ID_MAX, false) || !token_ok(f[5], LEASE_USER_MAX, true))
+		return -EINVAL;
+	if (parse_ull(f[3], INT_MAX, &pid) < 0 || parse_ull(f[4], ULLONG_MAX, &start) < 0)
+		return -EINVAL;
+	if (e->held && (pid == 0 || strcmp(f[2], "-") == 0))
+		return -EINVAL;
+	strcpy(e->o.id, f[2]);   /* lengths checked by token_ok */
+	strcpy(e->o.user, f[5]);
+	e->o.pid = (pid_t)pid;
+	e->o.start = start;
+	return 0;
+}
+
+static int
+db_push(struct lease_db *db, const struct lease_entry *e)
+{
+	if (db->n == db->cap) {
+		size_t cap = db->cap ? db->cap * 2 : 64;
+		struct lease_entry *v = reallocarray(db->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		db->v = v;
+		db->cap = cap;
+	}
+	db->v[db->n++] = *e;
+	return 0;
+}
+
+static int
+cmp_addr(const void *a, const void *b)
+{
+	const struct lease_entry *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->held != y->held)
+		return x->held ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	const struct lease_entry *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts DB by address and keeps one entry per address: a held one before a free one, then the
+ * first in the file. The others are counted as corrupt. */
+static void
+db_dedup(struct lease_db *db)
+{
+	size_t j = 0;
+
+	if (db->n)
+		qsort(db->v, db->n, sizeof(*db->v), cmp_addr);
+	for (size_t i = 0; i < db->n; i++) {
+		if (j > 0 && db->v[j - 1].addr == db->v[i].addr) {
+			db->corrupt++;
+			continue;
+		}
+		if (j != i)
+			db->v[j] = db->v[i];
+		j++;
+	}
+	db->n = j;
+}
+
+/* Parses the LEN bytes of BUF into DB (sorted by address, unique). Only -ENOMEM fails. */
+static int
+db_parse(const char *buf, size_t len, const struct lease_pool *p, struct lease_db *db)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		struct lease_entry e;
+
+		if (!nl) {
+			db->corrupt++; /* last line without newline: cut short */
+			break;
+		}
+		size_t l = (size_t)(nl - (buf + pos));
+		if (lease_parse_line(buf + pos, l, p, &e) < 0) {
+			db->corrupt++;
+		} else {
+			e.seq = db->next_seq++;
+			if (db_push(db, &e) < 0)
+				return -ENOMEM;
+		}
+		pos += l + 1;
+	}
+	db_dedup(db);
+	return 0;
+}
+
+static int
+db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db *db)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return errno == ELOOP ? -EPERM : -errno;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EPERM;
+	buf = malloc(LEASE_MAX_FILE + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (len < LEASE_MAX_FILE + 1) {
+		ssize_t k = read(fd, buf + len, LEASE_MAX_FILE + 1 - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	if (len > LEASE_MAX_FILE) {
+		/* Too big: keep the whole lines of the first LEASE_MAX_FILE bytes, drop the rest. */
+		const char *nl = memrchr(buf, '\n', LEASE_MAX_FILE);
+		len = nl ? (size_t)(nl - buf) + 1 : 0;
+		db->corrupt++;
+	}
+	return db_parse(buf, len, p, db);
+}
+
+/* ---- writing ---- */
+
+static int
+format_line(const struct lease_pool *p, const struct lease_entry *e, char *buf, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+	int r = addr_format(p->family, e->addr, a, sizeof(a));
+
+	if (r < 0)
+		return r;
+	if (e->held)
+		r = snprintf(buf, n, "%s held %s %d %llu %s\n", a, e->o.id, (int)e->o.pid,
+			     e->o.start, e->o.user);
+	else
+		r = snprintf(buf, n, "%s free - 0 0 %s\n", a, e->o.user);
+	if (r < 0 || (size_t)r >= n || (size_t)r > LEASE_MAX_LINE + 1)
+		return -EOVERFLOW;
+	return r;
+}
+
+/* The file text for DB, in recency order. Every held entry is written; free ones newest first
+ * while there are at most LEASE_MAX_FREE of them and the text stays within LEASE_MAX_FILE.
+ * Reorders DB. Returns the length; -ENOSPC when the held entries alone do not fit. */
+static ssize_t
+db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
+{
+	char line[LEASE_MAX_LINE + 2];
+	size_t size = 0, nfree = 0, len = 0;
+	_cleanup_free_ bool *keep = NULL;
+	_cleanup_free_ char *buf = NULL;
+	int r;
+
+	if (db->n)
+		qsort(db->v, db->n, sizeof(*db->v), cmp_seq);
+	keep = calloc(db->n ? db->n : 1, sizeof(*keep));
+	if (!keep)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->n; i++) {
+		if (!db->v[i].held)
+			continue;
+		r = format_line(p, &db->v[i], line, sizeof(line));
+		if (r < 0)
+			return r;
+		size += (size_t)r;
+		keep[i] = true;
+	}
+	if (size > LEASE_MAX_FILE)
+		return -ENOSPC;
+	for (size_t i = db->n; i-- > 0;) {
+		if (db->v[i].held || nfree >= LEASE_MAX_FREE)
+			continue;
+		r = format_line(p, &db->v[i], line, sizeof(line));
+		if (r < 0)
+			return r;
+		if (size + (size_t)r > LEASE_MAX_FILE)
+			continue;
+		size += (size_t)r;
+		nfree++;
+		keep[i] = true;
+	}
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->n; i++) {
+		if (!keep[i])
+			continue;
+		r = format_line(p, &db->v[i], buf + len, size + 1 - len);
+		if (r < 0)
+			return r;
+		len += (size_t)r;
+	}
+	*out = steal_ptr(buf);
+	return (ssize_t)len;
+}
+
+static int
+db_write(int dirfd, const char *name, const struct lease_pool *p, struct lease_db *db)
+{
+	_cleanup_free_ char *buf = NULL;
+	char tmp[NAME_MAX + 1];
+	ssize_t len;
+	size_t off = 0;
+	int r = 0;
+
+	len = db_serialize(p, db, &buf);
+	if (len < 0)
+		return (int)len;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	/* A leftover of a killed writer: remove it rather than follow or reuse it. */
+	if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (off < (size_t)len) {
+		ssize_t k = write(fd, buf + off, (size_t)len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			break;
+		}
+		off += (size_t)k;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/* ---- directory and lock ---- */
+
+static int
+mkdir_parents(const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+/* DIR, created 0700 if missing; it must be a real directory of ours that nobody else can
+ * write (else anyone could swap lease files or hold the lock). */
+static int
+lease_dir_open(const char *dir)
+{
+	struct stat st;
+
+	if (!dir || !*dir)
+		return -EINVAL;
+	if (mkdir(dir, 0700) < 0) {
+		int r = errno;
+		if (r == ENOENT) {
+			r = mkdir_parents(dir);
+			if (r < 0)
+				return r;
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+				return -errno;
+		} else if (r != EEXIST) {
+			return -r;
+		}
+	}
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
+	return steal_fd(fd);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Locks NAME's pool; the lock goes with the returned fd. */
+static int
+lease_lock(int dirfd, const char *name)
+{
+	char path[NAME_MAX + 1];
+	struct timespec t0;
+	struct stat st;
+	unsigned seed;
+
+	snprintf(path, sizeof(path), ".%s.lock", name);
+	_cleanup_close_ int fd = openat(dirfd, path,
+					O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+					0600);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return -EPERM;
+	/* flock() works on a read-only fd: nobody else may open the lock at all. */
+	if ((st.st_mode & 077) && fchmod(fd, 0600) < 0)
+		return -errno;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	seed = (unsigned)getpid() ^ (unsigned)t0.tv_nsec;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return steal_fd(fd);
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (ms_since(&t0) >= NSBOX_LEASE_LOCK_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		/* 2-10 ms, jittered so that waiters do not retry in lock step. */
+		struct timespec d = { 0, (long)(2 + rand_r(&seed) % 9) * 1000000L };
+		nanosleep(&d, NULL);
+	}
+}
+
+/* Opens DIR, locks and reads SPEC's pool. Returns the lock fd (>= 0). */
+static int
+lease_open(const char *dir, const struct nsbox_addrspec *spec, struct lease_pool *p, int *dirfd,
+	   char *name, size_t namelen, struct lease_db *db)
+{
+	int r = pool_from_spec(spec, p);
+
+	if (r < 0)
+		return r;
+	r = pool_name(p, name, namelen);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int dfd = lease_dir_open(dir);
+	if (dfd < 0)
+		return dfd;
+	_cleanup_close_ int lfd = lease_lock(dfd, name);
+	if (lfd < 0)
+		return lfd;
+	r = db_read(dfd, name, p, db);
+	if (r < 0)
+		return r;
+	*dirfd = steal_fd(dfd);
+	return steal_fd(lfd);
+}
+
+/* ---- allocation ---- */
+
+#define NO_ENTRY SIZE_MAX
+
+/* The lowest address of P not held (and, with SKIP_FREE, not remembered as free either). DB is
+ * sorted by address and unique. *IDX: the free entry at that address, or NO_ENTRY. */
+static int
+lowest_gap(const struct lease_pool *p, const struct lease_db *db, bool skip_free, u128 *addr,
+	   size_t *idx)
+{
+	u128 cand = p->lo;
+
+	for (size_t i = 0; i < db->n; i++) {
+		const struct lease_entry *e = &db->v[i];
+		bool taken = e->held || skip_free;
+
+		if (e->addr < cand)
+			continue;
+		if (!taken) {
+			if (e->addr == cand) {
+				*addr = cand;
+				*idx = i;
+				return 0;
+			}
+			continue;
+		}
+		if (e->addr > cand)
+			break;
+		if (cand == p->hi)
+			return -ENOSPC;
+		cand++;
+	}
+	*addr = cand;
+	*idx = NO_ENTRY;
+	return 0;
+}
+
+static int
+pick(const struct lease_pool *p, const struct lease_db *db, const struct lease_owner *owner,
+     bool is_static, bool sticky, u128 *addr, size_t *idx)
+{
+	size_t best = NO_ENTRY;
+
+	/* Asked again by the same supervisor: the same answer. */
+	for (size_t i = 0; i < db->n; i++) {
+		if (db->v[i].held && same_owner(&db->v[i].o, owner)) {
+			*addr = db->v[i].addr;
+			*idx = i;
+			return 0;
+		}
+	}
+	if (is_static) {
+		*addr = p->lo;
+		*idx = NO_ENTRY;
+		for (size_t i = 0; i < db->n; i++) {
+			if (db->v[i].addr != p->lo)
+				continue;
+			if (db->v[i].held)
+				return -EADDRINUSE;
+			*idx = i;
+		}
+		return 0;
+	}
+	if (sticky) {
+		for (size_t i = 0; i < db->n; i++) {
+			const struct lease_entry *e = &db->v[i];
+			if (!e->held && strcmp(e->o.user, owner->user) == 0 &&
+			    (best == NO_ENTRY || e->seq > db->v[best].seq))
+				best = i;
+		}
+		if (best != NO_ENTRY) {
+			*addr = db->v[best].addr;
+			*idx = best;
+			return 0;
+		}
+		/* Leave the addresses other users held last to them while there is room. */
+		if (lowest_gap(p, db, true, addr, idx) == 0)
+			return 0;
+	}
+	return lowest_gap(p, db, false, addr, idx);
+}
+
+int
+lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct lease_owner *owner,
+	      bool sticky, lease_alive_fn alive, struct lease_result *out)
+{
+	_cleanup_(lease_db_free) struct lease_db db = { 0 };
+	_cleanup_close_ int dfd = -1;
+	struct lease_result dummy;
+	char name[NAME_MAX + 1];
+	struct lease_pool p;
+	bool dirty;
+	size_t idx;
+	u128 addr;
+	int r, w;
+
+	if (!out)
+		out = &dummy;
+	memset(out, 0, sizeof(*out));
+	if (!owner_valid(owner))
+		return -EINVAL;
+	if (!alive)
+		alive = lease_owner_alive;
+	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, name, sizeof(name), &db);
+	if (lfd < 0)
+		return lfd;
+	out->corrupt = db.corrupt;
+
+	for (size_t i = 0; i < db.n; i++) {
+		struct lease_entry *e = &db.v[i];
+		if (!e->held || alive(&e->o))
+			continue;
+		/* Dead owner: the address becomes free and remembers its user. */
+		e->held = false;
+		strcpy(e->o.id, "-");
+		e->o.pid = 0;
+		e->o.start = 0;
+		out->reclaimed++;
+	}
+	dirty = out->reclaimed || out->corrupt;
+
+	r = pick(&p, &db, owner, spec->mode == NSBOX_ADDR_STATIC, sticky, &addr, &idx);
+	if (r == 0 && (idx == NO_ENTRY || !db.v[idx].held)) {
+		struct lease_entry e = { .addr = addr, .held = true, .o = *owner };
+		e.seq = db.next_seq++;
+		if (idx == NO_ENTRY)
+			r = db_push(&db, &e);
+		else
+			db.v[idx] = e;
+		dirty = true;
+	}
+	if (dirty) {
+		w = db_write(dfd, name, &p, &db);
+		if (r == 0)
+			r = w;
+	}
+	if (r < 0)
+		return r;
+	u128_to_ip(p.family, addr, &out->ip);
+	return 0;
+}
+
+int
+lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id)
+{
+	_cleanup_(lease_db_free) struct lease_db db = { 0 };
+	_cleanup_close_ int dfd = -1;
+	char name[NAME_MAX + 1];
+	struct lease_pool p;
+	bool dirty;
+
+	if (!id || !token_ok(id, LEASE_ID_MAX, false) || strcmp(id, "-") == 0)
+		return -EINVAL;
+	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, name, sizeof(name), &db);
+	if (lfd < 0)
+		return lfd;
+	dirty = db.corrupt > 0;
+	for (size_t i = 0; i < db.n; i++) {
+		struct lease_entry *e = &db.v[i];
+		if (!e->held || strcmp(e->o.id, id) != 0)
+			continue;
+		e->held = false;
+		strcpy(e->o.id, "-");
+		e->o.pid = 0;
+		e->o.start = 0;
+		e->seq = db.next_seq++;
+		dirty = true;
+	}
+	return dirty ? db_write(dfd, name, &p, &db) : 0;
+}
+
+int
+lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive)
+{
+	_cleanup_(lease_db_free) struct lease_db db = { 0 };
+	_cleanup_close_ int dfd = -1;
+	char name[NAME_MAX + 1];
+	struct lease_pool p;
+	int n = 0;
+
+	if (!alive)
+		alive = lease_owner_alive;
+	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, name, sizeof(name), &db);
+	if (lfd < 0)
+		return lfd;
+	for (size_t i = 0; i < db.n && n < INT_MAX; i++)
+		if (db.v[i].held && alive(&db.v[i].o))
+			n++;
+	return n;
+}

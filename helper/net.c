@@ -607,8 +607,10 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 			return r;
 		dns = dl.dns;
 		ndns = dl.ndns;
-		search = dl.search;
-		nsearch = dl.nsearch;
+		if (!nsearch) { /* a configured search list wins over the lease's */
+			search = dl.search;
+			nsearch = dl.nsearch;
+		}
 	}
 
 	if (ndns || nsearch) {

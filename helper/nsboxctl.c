@@ -134,11 +134,31 @@ each_box(int (*fn)(const struct box_record *, void *), void *arg)
 	return 0;
 }
 
+/* JSON string body: records hold validated, printable text, but quotes and backslashes pass. */
+static const char *
+js(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *in && o + 7 < n; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20)
+			o += (size_t)snprintf(out + o, n - o, "\\u%04x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = 0;
+	return out;
+}
+
 static int
 print_row(const struct box_record *r, void *arg)
 {
 	bool json = *(bool *)arg;
-	char when[32];
+	char when[32], u[1600], sv[400], h[400];
 	time_t t = (time_t)r->started;
 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime(&t));
@@ -146,8 +166,9 @@ print_row(const struct box_record *r, void *arg)
 		printf("%s{\"id\":\"%s\",\"user\":\"%s\",\"service\":\"%s\",\"init\":%d,"
 		       "\"supervisor\":%d,\"started\":%lld,\"hostname\":\"%s\",\"ipv4\":\"%s\","
 		       "\"ipv6\":\"%s\"}",
-		       ((bool *)arg)[1] ? "," : "", r->id, r->user, r->service, (int)r->init_pid,
-		       (int)r->supervisor, r->started, r->hostname, r->ipv4, r->ipv6);
+		       ((bool *)arg)[1] ? "," : "", r->id, js(r->user, u, sizeof(u)),
+		       js(r->service, sv, sizeof(sv)), (int)r->init_pid, (int)r->supervisor,
+		       r->started, js(r->hostname, h, sizeof(h)), r->ipv4, r->ipv6);
 	else
 		printf("%-8s  %-16s %-12s %8d  %-19s %-20s %s\n", r->id, r->user, r->service,
 		       (int)r->init_pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");

@@ -473,7 +473,7 @@ db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db
 		len += (size_t)k;
 	}
 	if (len > LEASE_MAX_FILE) {
-		/* Too big: keep the whole lines of the first LEASE_MAX_FILE bytes, drop the rest. */
+		/* Too big: keep the whole lines within LEASE_MAX_FILE bytes, drop the rest. */
 		const char *nl = memrchr(buf, '\n', LEASE_MAX_FILE);
 		len = nl ? (size_t)(nl - buf) + 1 : 0;
 		db->corrupt++;
@@ -664,9 +664,8 @@ lease_lock(int dirfd, const char *name)
 	unsigned seed;
 
 	snprintf(path, sizeof(path), ".%s.lock", name);
-	_cleanup_close_ int fd = openat(dirfd, path,
-					O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-					0600);
+	_cleanup_close_ int fd = openat(
+		dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno == ELOOP ? -EPERM : -errno;
 	if (fstat(fd, &st) < 0)

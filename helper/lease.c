@@ -802,6 +802,14 @@ int
 lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct lease_owner *owner,
 	      bool sticky, lease_alive_fn alive, struct lease_result *out)
 {
+	return lease_acquire_excluding(dir, spec, owner, sticky, alive, NULL, out);
+}
+
+int
+lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
+			const struct lease_owner *owner, bool sticky, lease_alive_fn alive,
+			const struct nsbox_ip *exclude, struct lease_result *out)
+{
 	_cleanup_(lease_db_free) struct lease_db db = { 0 };
 	_cleanup_close_ int dfd = -1;
 	struct lease_result dummy;
@@ -837,7 +845,42 @@ lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct l
 	}
 	dirty = out->reclaimed || out->corrupt;
 
+	/* The excluded address (the gateway) takes part in the pick as if held, and is never
+	 * written: a temporary entry, or a free entry held for the moment. */
+	size_t tmp = NO_ENTRY, held_back = NO_ENTRY;
+	u128 x;
+	if (exclude && spec->mode == NSBOX_ADDR_POOL && exclude->family == p.family &&
+	    ip_to_u128(exclude, &x) == 0 && x >= p.lo && x <= p.hi) {
+		bool found = false;
+		for (size_t i = 0; i < db.n; i++) {
+			if (db.v[i].addr != x)
+				continue;
+			found = true;
+			if (!db.v[i].held) {
+				held_back = i;
+				db.v[i].held = true;
+			}
+		}
+		if (!found) {
+			struct lease_entry g = { .addr = x, .held = true, .seq = ULONG_MAX };
+			r = db_push(&db, &g);
+			if (r < 0)
+				return r;
+			qsort(db.v, db.n, sizeof(db.v[0]), cmp_addr);
+			for (size_t i = 0; i < db.n; i++)
+				if (db.v[i].addr == x && db.v[i].seq == ULONG_MAX)
+					tmp = i;
+		}
+	}
 	r = pick(&p, &db, owner, spec->mode == NSBOX_ADDR_STATIC, sticky, &addr, &idx);
+	if (held_back != NO_ENTRY)
+		db.v[held_back].held = false;
+	if (tmp != NO_ENTRY) {
+		memmove(&db.v[tmp], &db.v[tmp + 1], (db.n - tmp - 1) * sizeof(db.v[0]));
+		db.n--;
+		if (idx != NO_ENTRY && idx > tmp)
+			idx--;
+	}
 	if (r == 0 && (idx == NO_ENTRY || !db.v[idx].held)) {
 		struct lease_entry e = { .addr = addr, .held = true, .o = *owner };
 		e.seq = db.next_seq++;

@@ -41,6 +41,11 @@ struct lease_result {
 int lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct lease_owner *owner,
 		  bool sticky, lease_alive_fn alive, struct lease_result *out);
 
+/* The same, never handing out EXCLUDE (the pool's gateway) when it lies in a pool's range. */
+int lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
+			    const struct lease_owner *owner, bool sticky, lease_alive_fn alive,
+			    const struct nsbox_ip *exclude, struct lease_result *out);
+
 /* Releases what box ID holds in SPEC's lease file. Missing lease: 0. */
 int lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id);
 

@@ -73,7 +73,9 @@ take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox
 	snprintf(o.id, sizeof(o.id), "%s", id);
 	snprintf(o.user, sizeof(o.user), "%s", user);
 	proc_starttime(getpid(), &o.start);
-	r = lease_acquire(NSBOX_LEASE_DIR, spec, &o, s->sticky, lease_owner_alive, &res);
+	const struct nsbox_ip *gw = spec->cidr.ip.family == AF_INET ? &s->gateway : &s->gateway6;
+	r = lease_acquire_excluding(NSBOX_LEASE_DIR, spec, &o, s->sticky, lease_owner_alive,
+				    gw->family ? gw : NULL, &res);
 	fmt_spec(spec, what, sizeof(what));
 	n->reclaimed += res.reclaimed;
 	n->corrupt += res.corrupt;

@@ -306,6 +306,49 @@ test_exhaustion_range(void)
 	is_int(acq(&s, "e0000014", "u4", 4014, false), -ENOSPC, "range exhausted: -ENOSPC");
 }
 
+/* The pool's gateway is never handed out, and nothing about it is written to the file. */
+static void
+test_exclude_gateway(void)
+{
+	struct nsbox_addrspec s = spec(NSBOX_ADDR_POOL, "10.0.3.0", 29, NULL, NULL);
+	struct nsbox_ip gw, far;
+	struct lease_owner o;
+	char path[256], buf[512];
+
+	ip_set(&gw, "10.0.3.1");
+	ip_set(&far, "10.9.9.9");
+	usedir("gateway");
+	o = owner("f0000001", "alice", 5001);
+	is_int(lease_acquire_excluding(cur, &s, &o, false, fake_alive, &gw, &res), 0,
+	       "exclude: first acquire");
+	inet_ntop(AF_INET, &res.ip.v4, got, sizeof(got));
+	is_str(got, "10.0.3.2", "exclude: the gateway .1 is skipped");
+	o = owner("f0000002", "bob", 5002);
+	lease_acquire_excluding(cur, &s, &o, false, fake_alive, &far, &res);
+	inet_ntop(AF_INET, &res.ip.v4, got, sizeof(got));
+	is_str(got, "10.0.3.1", "exclude: an address outside the pool changes nothing");
+	lease_release(cur, &s, "f0000002");
+	path_of(&s, path, sizeof(path));
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	ok(strstr(buf, "10.0.3.1 held") == NULL, "exclude: the gateway is never written as held");
+	for (int i = 0; i < 4; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "f000001%d", i);
+		o = owner(id, "u", 5010 + i);
+		lease_acquire_excluding(cur, &s, &o, false, fake_alive, &gw, &res);
+		inet_ntop(AF_INET, &res.ip.v4, got, sizeof(got));
+		ok(strcmp(got, "10.0.3.1") != 0, "exclude: acquire %d does not get the gateway (%s)", i,
+		   got);
+	}
+	o = owner("f0000020", "u", 5020);
+	is_int(lease_acquire_excluding(cur, &s, &o, false, fake_alive, &gw, &res), -ENOSPC,
+	       "exclude: a /29 with its gateway excluded holds 5 boxes");
+}
+
 static void
 test_sticky(void)
 {
@@ -774,6 +817,7 @@ main(void)
 	test_static();
 	test_reclaim();
 	test_exhaustion_range();
+	test_exclude_gateway();
 	test_sticky();
 	test_ipv6();
 	test_corrupt();

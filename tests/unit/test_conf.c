@@ -1,0 +1,1252 @@
+/* Unit tests for conf/conf.c: parsing, resolution, values, templates, name checks, addresses,
+ * settings_print round trips and the trust checks of nsbox_conf_load (files made in a private
+ * directory under /tmp). Runs unprivileged or as root. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "nsbox/cleanup.h"
+#include "tap.h"
+
+/* ---- helpers ---- */
+
+static char last_err[1024];
+
+/* Parses TEXT as file "t"; returns the config or NULL with last_err set. */
+static struct nsbox_conf *
+parse(const char *text, int *rp)
+{
+	struct nsbox_conf *c = NULL;
+	struct nsbox_conf_err err;
+	int r = nsbox_conf_parse_string("t", text, strlen(text), &c, &err);
+
+	last_err[0] = 0;
+	if (r < 0)
+		nsbox_conf_err_format(&err, last_err, sizeof(last_err));
+	if (rp)
+		*rp = r;
+	return c;
+}
+
+static void
+good(const char *text, const char *what)
+{
+	struct nsbox_conf *c = parse(text, NULL);
+
+	ok(c != NULL, "good: %s (%s)", what, last_err);
+	nsbox_conf_free(c);
+}
+
+static void
+bad(const char *text, const char *want, const char *what)
+{
+	int r;
+	struct nsbox_conf *c = parse(text, &r);
+
+	ok(c == NULL && r < 0, "bad: %s is refused", what);
+	is_str(last_err, want, "bad: %s: message", what);
+	nsbox_conf_free(c);
+}
+
+static void
+resolve(const struct nsbox_conf *c, const char *user, const char *service, const char *groups,
+	struct nsbox_settings *s)
+{
+	/* GROUPS: comma separated */
+	char buf[256];
+	const char *g[16];
+	size_t n = 0;
+	struct nsbox_login who = { .user = user, .service = service, .groups = g };
+
+	snprintf(buf, sizeof(buf), "%s", groups ? groups : "");
+	for (char *tok = strtok(buf, ","); tok && n < 16; tok = strtok(NULL, ","))
+		g[n++] = tok;
+	who.n_groups = n;
+	nsbox_conf_resolve(c, &who, s);
+}
+
+static char *
+print_settings(const struct nsbox_settings *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	nsbox_settings_print(f, s);
+	fclose(f);
+	return buf;
+}
+
+/* Drops the "matched = " line. */
+static void
+drop_matched(char *s)
+{
+	char *m = strstr(s, "matched = ");
+
+	if (m) {
+		char *e = strchr(m, '\n');
+		memmove(m, e ? e + 1 : m + strlen(m), strlen(e ? e + 1 : m + strlen(m)) + 1);
+	}
+}
+
+static const char *
+ipstr(const struct nsbox_ip *ip)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (nsbox_ip_format(ip, buf[i], sizeof(buf[i])) < 0)
+		snprintf(buf[i], sizeof(buf[i]), "(none)");
+	return buf[i];
+}
+
+/* ---- parsing and resolution ---- */
+
+static const char design[] =
+	"[defaults]\n"
+	"namespaces = pid mount ipc uts net\n"
+	"hostname   = %u-box             # %u user  %i box id\n"
+	"network    = none               # none | bridge\n"
+	"on_error   = deny\n"
+	"\n"
+	"[match group=wheel]\n"
+	"exempt = yes\n"
+	"\n"
+	"[match user=alice]\n"
+	"network = bridge\n"
+	"bridge  = br0\n"
+	"address = 10.5.0.10/24\n"
+	"gateway = 10.5.0.1\n"
+	"dns     = 10.5.0.1\n"
+	"\n"
+	"[match group=students service=sshd]\n"
+	"network = bridge\n"
+	"bridge  = labbr0\n"
+	"address = pool 10.20.0.0/16     # leased per box\n"
+	"gateway = 10.20.0.1\n";
+
+static void
+test_builtin(void)
+{
+	struct nsbox_conf *c;
+	struct nsbox_settings s;
+
+	c = parse("", NULL);
+	ok(c != NULL, "empty config parses");
+	is_int(nsbox_conf_n_sections(c), 0, "empty config has no sections");
+	resolve(c, "alice", "sshd", "alice", &s);
+	is_int(s.exempt, 0, "builtin exempt = no");
+	is_int(s.namespaces, NSBOX_NS_ALL, "builtin namespaces = all five");
+	is_str(s.hostname, "%u-box", "builtin hostname");
+	is_int(s.on_error, NSBOX_ON_ERROR_DENY, "builtin on_error = deny");
+	is_int(s.network, NSBOX_NET_NONE, "builtin network = none");
+	is_str(s.ifname, "eth0", "builtin ifname");
+	ok(s.mac_auto, "builtin mac auto");
+	is_int(s.mtu, 0, "builtin mtu 0");
+	is_int(s.sticky, 0, "builtin sticky no");
+	is_str(s.dhcp_client, "/sbin/dhclient", "builtin dhcp_client");
+	is_int(s.dhcp_timeout, 5, "builtin dhcp_timeout");
+	is_str(s.matched, "defaults", "builtin matched");
+	is_int(s.address.mode, NSBOX_ADDR_NONE, "builtin no address");
+	is_int(s.n_dns, 0, "builtin no dns");
+	nsbox_conf_free(c);
+
+	c = parse("# only\n   # comments\n\n\t\n", NULL);
+	ok(c && nsbox_conf_n_sections(c) == 0, "comments only parse");
+	nsbox_conf_free(c);
+	c = parse("[defaults]", NULL);
+	ok(c && nsbox_conf_n_sections(c) == 1, "no final newline");
+	nsbox_conf_free(c);
+	nsbox_conf_resolve(NULL, NULL, &s);
+	is_str(s.matched, "defaults", "resolve with no config gives builtins");
+}
+
+static void
+test_resolution(void)
+{
+	struct nsbox_conf *c = parse(design, NULL);
+	struct nsbox_settings s;
+
+	ok(c != NULL, "design example parses (%s)", last_err);
+	is_int(nsbox_conf_n_sections(c), 4, "design example: 4 sections");
+
+	resolve(c, "alice", "sshd", "alice,users", &s);
+	is_str(s.matched, "t:10", "alice matches [match user=alice]");
+	is_int(s.network, NSBOX_NET_BRIDGE, "alice: bridge");
+	is_str(s.bridge, "br0", "alice: br0");
+	is_int(s.address.mode, NSBOX_ADDR_STATIC, "alice: static");
+	is_str(ipstr(&s.address.cidr.ip), "10.5.0.10", "alice: address");
+	is_int(s.address.cidr.prefix, 24, "alice: prefix");
+	is_str(ipstr(&s.gateway), "10.5.0.1", "alice: gateway");
+	is_int(s.n_dns, 1, "alice: one dns");
+	is_str(s.hostname, "%u-box", "alice: hostname from defaults");
+
+	resolve(c, "alice", "sshd", "alice,wheel", &s);
+	is_str(s.matched, "t:7", "alice in wheel: first match wins");
+	ok(s.exempt, "alice in wheel: exempt");
+	is_int(s.network, NSBOX_NET_NONE, "alice in wheel: no network");
+
+	resolve(c, "carol", "sshd", "carol,cdrom,students", &s);
+	is_str(s.matched, "t:17", "carol: group through the supplementary list");
+	is_int(s.address.mode, NSBOX_ADDR_POOL, "carol: pool");
+	is_str(ipstr(&s.address.first), "10.20.0.1", "carol: implicit pool first");
+	is_str(ipstr(&s.address.last), "10.20.255.254", "carol: implicit pool last");
+
+	resolve(c, "carol", "login", "carol,students", &s);
+	is_str(s.matched, "defaults", "carol via login: criteria must all hold");
+	is_int(s.network, NSBOX_NET_NONE, "carol via login: defaults");
+
+	resolve(c, "dave", "sshd", NULL, &s);
+	is_str(s.matched, "defaults", "no groups: defaults");
+	nsbox_conf_free(c);
+
+	c = parse("[match user=a*,bob service=ssh*]\nhostname = one\n"
+		  "[match group=adm,wh?el]\nhostname = two\n"
+		  "[match service=su,sudo]\nhostname = three\n"
+		  "[match user=[xy]ves]\nhostname = four\n",
+		  NULL);
+	ok(c != NULL, "glob config parses (%s)", last_err);
+	resolve(c, "anna", "sshd", "", &s);
+	is_str(s.hostname, "one", "user glob a*");
+	resolve(c, "bob", "ssh-x", "", &s);
+	is_str(s.hostname, "one", "comma list second element, service glob");
+	resolve(c, "bobby", "sshd", "", &s);
+	is_str(s.hostname, "%u-box", "glob is anchored: bobby is not bob");
+	resolve(c, "anna", "login", "users,whzel", &s);
+	is_str(s.hostname, "two", "group glob wh?el");
+	resolve(c, "x", "sudo", "users", &s);
+	is_str(s.hostname, "three", "service list");
+	resolve(c, "yves", "cron", "", &s);
+	is_str(s.hostname, "four", "bracket glob");
+	resolve(c, NULL, NULL, "", &s);
+	is_str(s.matched, "defaults", "NULL user and service match nothing");
+	nsbox_conf_free(c);
+
+	c = parse("[defaults]\nhostname = a\non_error = allow\n"
+		  "[match user=x]\nexempt = yes\n"
+		  "[defaults]\nhostname = b\n"
+		  "[defaults]\nnamespaces = mount net\n",
+		  NULL);
+	ok(c != NULL, "several [defaults] sections parse (%s)", last_err);
+	resolve(c, "y", "s", NULL, &s);
+	is_str(s.hostname, "b", "later [defaults] overrides earlier");
+	is_int(s.on_error, NSBOX_ON_ERROR_ALLOW, "earlier [defaults] key kept");
+	is_int(s.namespaces, CLONE_NEWNS | CLONE_NEWNET, "third [defaults]");
+	resolve(c, "x", "s", NULL, &s);
+	ok(s.exempt && !strcmp(s.hostname, "b"), "match laid over all [defaults]");
+	nsbox_conf_free(c);
+
+	/* a [match] turning the network off drops inherited network keys */
+	c = parse("[defaults]\nnetwork = bridge\nbridge = br0\naddress = pool 10.0.0.0/24\n"
+		  "gateway = 10.0.0.1\ndns = 10.0.0.1\n"
+		  "[match user=guest]\nnetwork = none\n"
+		  "[match user=dhcp]\naddress = dhcp\n",
+		  NULL);
+	ok(c != NULL, "network = none in a match (%s)", last_err);
+	resolve(c, "guest", "s", NULL, &s);
+	ok(s.network == NSBOX_NET_NONE && !s.bridge[0] && s.address.mode == NSBOX_ADDR_NONE &&
+		   !s.gateway.family && !s.n_dns,
+	   "network = none clears inherited network keys");
+	resolve(c, "dhcp", "s", NULL, &s);
+	ok(s.address.mode == NSBOX_ADDR_DHCP && !s.gateway.family && !s.n_dns &&
+		   !strcmp(s.bridge, "br0"),
+	   "address = dhcp in a match drops inherited gateway and dns");
+	resolve(c, "other", "s", NULL, &s);
+	ok(s.address.mode == NSBOX_ADDR_POOL && s.gateway.family == AF_INET && s.n_dns == 1,
+	   "others keep the pool");
+	nsbox_conf_free(c);
+}
+
+static void
+test_syntax(void)
+{
+	char buf[8192];
+
+	good("[defaults]\n  hostname\t=\tbox   # comment\n", "blanks and trailing comment");
+	good("[ defaults ]   # comment\n", "blanks inside header");
+	good("[match   user=a   group=b\tservice=c ]\n", "criteria separated by blanks");
+	good("[defaults]\n# caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n", "UTF-8 in a comment");
+	bad("[defaults]\nhostname = box#x\n",
+	    "t:2: hostname template 'box#x' does not give a valid host name",
+	    "# inside a value is not a comment");
+	bad("hostname = x\n", "t:1: key outside a section", "key outside a section");
+	bad("[defaults]\ncolour = blue\n", "t:2: unknown key 'colour'", "unknown key");
+	bad("[defaults]\nHostname = x\n", "t:2: unknown key 'Hostname'", "keys are case sensitive");
+	bad("[defaults]\nhostname = a\nhostname = b\n", "t:3: duplicate key 'hostname'",
+	    "duplicate key");
+	bad("[defaults]\nfoo\n", "t:2: syntax error: 'foo'", "garbage");
+	bad("[defaults]\nmtu =\n", "t:2: empty value for 'mtu'", "empty value");
+	bad("[global]\n", "t:1: unknown section 'global'", "unknown section");
+	bad("[defaults\n", "t:1: bad section header '[defaults'", "unterminated header");
+	bad("[]\n", "t:1: unknown section ''", "empty header");
+	bad("[match]\n", "t:1: match needs user=, group= or service=", "match without criteria");
+	bad("[match host=x]\n", "t:1: unknown criterion 'host'", "unknown criterion");
+	bad("[match user=a group=b user=c]\n", "t:1: duplicate criterion 'user'",
+	    "duplicate criterion");
+	bad("[match user=a group=b service=c user=d]\n", "t:1: too many criteria (max 3)",
+	    "four criteria");
+	bad("[match user=]\n", "t:1: empty element in user= list ''", "empty list");
+	bad("[match user=,a]\n", "t:1: empty element in user= list ',a'", "leading comma");
+	bad("[defaults]\r\n", "t:1: invalid character 0x0d", "CRLF");
+	bad("[defaults]\n\x7f\n", "t:2: invalid character 0x7f", "DEL");
+	bad("[defaults]\n#\xed\xa0\x80\n", "t:2: invalid UTF-8", "UTF-8 surrogate");
+	bad("[defaults]\n#\xf4\x90\x80\x80\n", "t:2: invalid UTF-8", "beyond U+10FFFF");
+	bad("[defaults]\n#\xe2\x82\n", "t:2: invalid UTF-8", "truncated UTF-8");
+	bad("include = /etc/*.conf\n", "t:1: include is not allowed here",
+	    "include refused in a string");
+	{
+		struct nsbox_conf *c = NULL;
+		struct nsbox_conf_err err;
+		int r = nsbox_conf_parse_string("t", "include = /x\n", 13, &c, &err);
+
+		is_int(r, -EPERM, "include in a string: -EPERM");
+		r = nsbox_conf_parse_string("t", "[defaults]\nhost\0name = x\n", 25, &c, &err);
+		ok(r == -EINVAL && err.line == 2 && !strcmp(err.msg, "invalid character 0x00"),
+		   "NUL byte inside a string");
+	}
+
+	/* line length: exactly the limit is fine, one more is not */
+	memset(buf, 0, sizeof(buf));
+	buf[0] = '#';
+	memset(buf + 1, 'x', NSBOX_CONF_MAX_LINE - 1);
+	good(buf, "a line of exactly NSBOX_CONF_MAX_LINE bytes");
+	buf[NSBOX_CONF_MAX_LINE] = 'x';
+	bad(buf, "t:1: line too long (max 4096 bytes)", "a line one byte too long");
+	{
+		size_t big = NSBOX_CONF_MAX_FILE + 1;
+		char *t = malloc(big);
+		struct nsbox_conf *c = NULL;
+		struct nsbox_conf_err err;
+		int r;
+
+		if (t) {
+			memset(t, '\n', big);
+			r = nsbox_conf_parse_string("t", t, big, &c, &err);
+			ok(r == -EFBIG && err.line == 0, "file one byte too large: -EFBIG");
+			is_str(err.msg, "file too large (max 1048576 bytes)", "file too large: message");
+			r = nsbox_conf_parse_string("t", t, big - 1, &c, &err);
+			ok(r == 0, "file of exactly NSBOX_CONF_MAX_FILE bytes");
+			nsbox_conf_free(c);
+			free(t);
+		}
+	}
+	/* log injection: the bad bytes come out escaped */
+	bad("[defaults]\nnetwork = bri'dge\xc3\xa9\n",
+	    "t:2: bad value 'bri\\x27dge\\xc3\\xa9' for 'network' (want none or bridge)",
+	    "quote and UTF-8 escaped in messages");
+	{
+		char longv[600];
+
+		snprintf(longv, sizeof(longv), "[defaults]\nnetwork = %0300d\n", 7);
+		bad(longv,
+		    "t:2: bad value '00000000000000000000000000000000000000000000000000000000000000000"
+		    "0000000000000000000...' for 'network' (want none or bridge)",
+		    "long values are cut in messages");
+	}
+	/* many sections are fine; beyond the cap is an error */
+	{
+		size_t cap = 4097 * 20 + 1, o = 0;
+		char *t = malloc(cap);
+
+		if (t) {
+			for (int i = 0; i < 4096; i++)
+				o += (size_t)snprintf(t + o, cap - o, "[match user=u%d]\n", i);
+			good(t, "4096 sections");
+			snprintf(t + o, cap - o, "[defaults]\n");
+			bad(t, "t:4097: too many sections (max 4096)", "4097 sections");
+			free(t);
+		}
+	}
+}
+
+struct value_case {
+	const char *line;
+	const char *err; /* NULL: good */
+};
+
+static void
+test_values(void)
+{
+	static const struct value_case plain[] = {
+		{ "exempt = yes", NULL },
+		{ "exempt = no", NULL },
+		{ "exempt = Yes", "t:2: bad value 'Yes' for 'exempt' (want yes or no)" },
+		{ "sticky = yes", NULL },
+		{ "sticky = on", "t:2: bad value 'on' for 'sticky' (want yes or no)" },
+		{ "namespaces = mount", NULL },
+		{ "namespaces = net uts ipc mount pid", NULL },
+		{ "namespaces = pid ipc", "t:2: namespaces must include mount" },
+		{ "namespaces = mount pid pid", "t:2: duplicate 'pid' in 'namespaces'" },
+		{ "namespaces = mount cgroup",
+		  "t:2: bad value 'cgroup' for 'namespaces' (want pid, mount, ipc, uts or net)" },
+		{ "namespaces = mount pid ipc uts net pid", "t:2: too many values for 'namespaces' (max 5)" },
+		{ "hostname = keep", NULL },
+		{ "hostname = %u-%s-%i.%h", NULL },
+		{ "hostname = box", NULL },
+		{ "hostname = 1box", NULL },
+		{ "hostname = %u%%",
+		  "t:2: hostname template '%u%%' does not give a valid host name" },
+		{ "hostname = %U",
+		  "t:2: bad value '%U' for 'hostname' (want a host name template with %u %i %s %h %%, or keep)" },
+		{ "hostname = a%",
+		  "t:2: bad value 'a%' for 'hostname' (want a host name template with %u %i %s %h %%, or keep)" },
+		{ "hostname = a_b", "t:2: hostname template 'a_b' does not give a valid host name" },
+		{ "hostname = %u.", "t:2: hostname template '%u.' does not give a valid host name" },
+		{ "hostname = a b", "t:2: bad value 'a b' for 'hostname' (want a host name template with %u %i %s %h %%, or keep)" },
+		{ "on_error = allow", NULL },
+		{ "on_error = deny", NULL },
+		{ "on_error = warn", "t:2: bad value 'warn' for 'on_error' (want deny or allow)" },
+		{ "network = none", NULL },
+		{ "network = Bridge", "t:2: bad value 'Bridge' for 'network' (want none or bridge)" },
+		{ "ifname = veth-box_1.x", NULL },
+		{ "ifname = abcdefghijklmno", NULL },
+		{ "ifname = abcdefghijklmnop", "t:2: bad value 'abcdefghijklmnop' for 'ifname' (want an interface name)" },
+		{ "ifname = a:b", "t:2: bad value 'a:b' for 'ifname' (want an interface name)" },
+		{ "ifname = eth%d", "t:2: bad value 'eth%d' for 'ifname' (want an interface name)" },
+		{ "ifname = .", "t:2: bad value '.' for 'ifname' (want an interface name)" },
+		{ "mac = auto", NULL },
+		{ "mac = 02:00:00:AB:cd:01", NULL },
+		{ "mac = 03:00:00:00:00:01", "t:2: bad value '03:00:00:00:00:01' for 'mac' (want auto or a unicast xx:xx:xx:xx:xx:xx)" },
+		{ "mac = ff:ff:ff:ff:ff:ff", "t:2: bad value 'ff:ff:ff:ff:ff:ff' for 'mac' (want auto or a unicast xx:xx:xx:xx:xx:xx)" },
+		{ "mac = 02:00:00:00:00", "t:2: bad value '02:00:00:00:00' for 'mac' (want auto or a unicast xx:xx:xx:xx:xx:xx)" },
+		{ "mac = 02:00:00:00:00:0g", "t:2: bad value '02:00:00:00:00:0g' for 'mac' (want auto or a unicast xx:xx:xx:xx:xx:xx)" },
+		{ "mac = 02-00-00-00-00-01", "t:2: bad value '02-00-00-00-00-01' for 'mac' (want auto or a unicast xx:xx:xx:xx:xx:xx)" },
+		{ "mtu = 68", NULL },
+		{ "mtu = 65535", NULL },
+		{ "mtu = auto", NULL },
+		{ "mtu = 65536", "t:2: bad value '65536' for 'mtu' (want 68-65535 or auto)" },
+		{ "mtu = 0", "t:2: bad value '0' for 'mtu' (want 68-65535 or auto)" },
+		{ "mtu = -1500", "t:2: bad value '-1500' for 'mtu' (want 68-65535 or auto)" },
+		{ "mtu = +1500", "t:2: bad value '+1500' for 'mtu' (want 68-65535 or auto)" },
+		{ "mtu = 1500x", "t:2: bad value '1500x' for 'mtu' (want 68-65535 or auto)" },
+		{ "mtu = 0x5dc", "t:2: bad value '0x5dc' for 'mtu' (want 68-65535 or auto)" },
+		{ "mtu = 18446744073709551616", "t:2: bad value '18446744073709551616' for 'mtu' (want 68-65535 or auto)" },
+		{ "dhcp_client = /usr/sbin/dhclient", NULL },
+		{ "dhcp_client = ./dhclient", "t:2: bad value './dhclient' for 'dhcp_client' (want an absolute path)" },
+		{ "dhcp_client = /sbin/dhclient -v", "t:2: bad value '/sbin/dhclient -v' for 'dhcp_client' (want an absolute path)" },
+		{ "dhcp_timeout = 1", NULL },
+		{ "dhcp_timeout = 120", NULL },
+		{ "dhcp_timeout = 0", "t:2: bad value '0' for 'dhcp_timeout' (want 1-120)" },
+	};
+	static const struct value_case net[] = {
+		{ "gateway = 10.0.0.1", NULL },
+		{ "gateway = 10.0.0.256", "t:5: bad value '10.0.0.256' for 'gateway' (want an IPv4 address)" },
+		{ "gateway = 10.0.0.1/24", "t:5: bad value '10.0.0.1/24' for 'gateway' (want an IPv4 address)" },
+		{ "gateway = 10.0.0.0", "t:5: gateway '10.0.0.0' is the network address of 10.0.0.0/24" },
+		{ "address6 = fd00::5/64", NULL },
+		{ "address6 = fd00::/64", "t:5: address6 'fd00::/64' is the network address" },
+		{ "address6 = fd00::5/129", "t:5: bad value 'fd00::5/129' for 'address6' (want an IPv6 CIDR or pool CIDR [FIRST-LAST])" },
+		{ "address6 = pool fd00::/64", NULL },
+		{ "address6 = pool fd00::/126", NULL },
+		{ "address6 = pool fd00::/64 fd00::10-fd00::ffff", NULL },
+		{ "address6 = pool fd00::1/64", "t:5: host bits set in pool 'fd00::1/64'" },
+		{ "address6 = pool fd00::/64 fd00::-fd00::10", "t:5: pool range 'fd00::-fd00::10' includes the network address" },
+		{ "address6 = pool fd00::/64 fd01::1-fd01::10", "t:5: pool range 'fd01::1-fd01::10' is outside fd00::/64" },
+		{ "gateway6 = fd00::1", "t:5: 'gateway6' needs a static or pool 'address6'" },
+		{ "gateway6 = 10.0.0.1", "t:5: bad value '10.0.0.1' for 'gateway6' (want an IPv6 address)" },
+		{ "dns = 10.0.0.1", NULL },
+		{ "dns = 10.0.0.1 fd00::1 1.1.1.1", NULL },
+		{ "dns = 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4", "t:5: too many values for 'dns' (max 3)" },
+		{ "dns = 1.1.1", "t:5: bad value '1.1.1' for 'dns' (want 1-3 IP addresses)" },
+		{ "dns = fe80::1%eth0", "t:5: bad value 'fe80::1%eth0' for 'dns' (want 1-3 IP addresses)" },
+		{ "search = example.org", NULL },
+		{ "search = a b c d e f", NULL },
+		{ "search = a b c d e f g", "t:5: too many values for 'search' (max 6)" },
+		{ "search = -a.org", "t:5: bad value '-a.org' for 'search' (want 1-6 domain names)" },
+		{ "search = a..org", "t:5: bad value 'a..org' for 'search' (want 1-6 domain names)" },
+		{ "search = example.org.", "t:5: bad value 'example.org.' for 'search' (want 1-6 domain names)" },
+	};
+	static const struct value_case addr[] = {
+		{ "address = 10.0.0.5/24", NULL },
+		{ "address = 10.0.0.0/31", NULL },
+		{ "address = 10.0.0.1/32", NULL },
+		{ "address = 10.0.0.255/30", "t:4: address '10.0.0.255/30' is the broadcast address" },
+		{ "address = 10.0.0.4/30", "t:4: address '10.0.0.4/30' is the network address" },
+		{ "address = 10.0.0.5/0", "t:4: bad value '10.0.0.5/0' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = 10.0.0.5/33", "t:4: bad value '10.0.0.5/33' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = 10.0.0.5/", "t:4: bad value '10.0.0.5/' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = 010.0.0.5/24", "t:4: bad value '010.0.0.5/24' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = 10.0.0.5/24 10.0.0.6/24", "t:4: bad value '10.0.0.5/24 10.0.0.6/24' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = dhcp", NULL },
+		{ "address = DHCP", "t:4: bad value 'DHCP' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = pool 10.0.0.0/30", NULL },
+		{ "address = pool 10.0.0.0/8", NULL },
+		{ "address = pool 10.0.0.0/1", "t:4: host bits set in pool '10.0.0.0/1'" },
+		{ "address = pool 0.0.0.0/1", NULL },
+		{ "address = pool 10.0.0.0/32", "t:4: pool '10.0.0.0/32' is too small (want prefix <= 30)" },
+		{ "address = pool 10.0.0.0/24 10.0.0.1-10.0.0.254", NULL },
+		{ "address = pool 10.0.0.0/24 10.0.0.7-10.0.0.7", NULL },
+		{ "address = pool 10.0.0.0/24 10.0.0.7-", "t:4: bad value 'pool 10.0.0.0/24 10.0.0.7-' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = pool 10.0.0.0/24 10.0.0.7-10.0.0.9 x", "t:4: bad value 'pool 10.0.0.0/24 10.0.0.7-10.0.0.9 x' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = pool 10.0.0.0/24 fd00::1-fd00::2", "t:4: bad value 'pool 10.0.0.0/24 fd00::1-fd00::2' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = pool fd00::/64", "t:4: bad value 'pool fd00::/64' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+		{ "address = 10.0.0.5 / 24", "t:4: bad value '10.0.0.5 / 24' for 'address' (want A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp)" },
+	};
+	char text[1024];
+
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
+		snprintf(text, sizeof(text), "[defaults]\n%s\n", plain[i].line);
+		if (plain[i].err)
+			bad(text, plain[i].err, plain[i].line);
+		else
+			good(text, plain[i].line);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(net); i++) {
+		snprintf(text, sizeof(text),
+			 "[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/24\n%s\n",
+			 net[i].line);
+		if (net[i].err)
+			bad(text, net[i].err, net[i].line);
+		else
+			good(text, net[i].line);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(addr); i++) {
+		snprintf(text, sizeof(text), "[defaults]\nnetwork = bridge\nbridge = br0\n%s\n",
+			 addr[i].line);
+		if (addr[i].err)
+			bad(text, addr[i].err, addr[i].line);
+		else
+			good(text, addr[i].line);
+	}
+
+	good("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br-lab.10\n", "bridge name");
+	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br 0\n",
+	    "t:4: bad value 'br 0' for 'bridge' (want an interface name)", "bridge with a blank");
+	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br0:1\n",
+	    "t:4: bad value 'br0:1' for 'bridge' (want an interface name)", "bridge alias name");
+
+	/* parsed values land where they should */
+	{
+		struct nsbox_conf *c = parse(
+			"[defaults]\nnetwork = bridge\nbridge = br0\nifname = box0\n"
+			"mac = 02:00:00:AB:cd:01\nmtu = 9000\n"
+			"address = pool 10.1.0.0/24 10.1.0.100-10.1.0.199\ngateway = 10.1.0.1\n"
+			"address6 = pool fd00:1::/64\ngateway6 = fe80::1\n"
+			"dns = 10.1.0.1 fd00:1::1\nsearch = a.example b.example\nsticky = yes\n"
+			"dhcp_client = /usr/sbin/dhclient\ndhcp_timeout = 30\nhostname = keep\n"
+			"namespaces = mount net\n",
+			NULL);
+		struct nsbox_settings s;
+
+		ok(c != NULL, "full config parses (%s)", last_err);
+		resolve(c, "u", "s", NULL, &s);
+		is_str(s.ifname, "box0", "ifname");
+		ok(!s.mac_auto && s.mac[0] == 2 && s.mac[3] == 0xab && s.mac[4] == 0xcd &&
+			   s.mac[5] == 1,
+		   "mac");
+		is_int(s.mtu, 9000, "mtu");
+		is_str(ipstr(&s.address.first), "10.1.0.100", "pool first");
+		is_str(ipstr(&s.address.last), "10.1.0.199", "pool last");
+		is_str(ipstr(&s.address.cidr.ip), "10.1.0.0", "pool network");
+		is_str(ipstr(&s.address6.first), "fd00:1::1", "v6 pool first skips the anycast");
+		is_str(ipstr(&s.address6.last), "fd00:1::ffff:ffff:ffff:ffff", "v6 pool last");
+		is_str(ipstr(&s.gateway6), "fe80::1", "link-local gateway6");
+		ok(s.n_dns == 2 && s.dns[1].family == AF_INET6, "dns v4 and v6");
+		ok(s.n_search == 2 && !strcmp(s.search[1], "b.example"), "search");
+		ok(s.sticky, "sticky");
+		is_str(s.dhcp_client, "/usr/sbin/dhclient", "dhcp_client");
+		is_int(s.dhcp_timeout, 30, "dhcp_timeout");
+		is_str(s.hostname, "", "hostname keep is empty");
+		is_int(s.namespaces, CLONE_NEWNS | CLONE_NEWNET, "namespaces");
+		nsbox_conf_free(c);
+	}
+	{
+		char longest[512];
+
+		/* 253-byte search domain is fine, 254 is not */
+		char d[300];
+		memset(d, 'a', sizeof(d));
+		for (int i = 63; i < 300; i += 64)
+			d[i] = '.';
+		d[253] = 0;
+		snprintf(longest, sizeof(longest),
+			 "[defaults]\nnetwork = bridge\nbridge = b\naddress = dhcp\nsearch = %s\n", d);
+		good(longest, "253-byte search domain");
+		d[253] = 'a';
+		d[254] = 0;
+		snprintf(longest, sizeof(longest),
+			 "[defaults]\nnetwork = bridge\nbridge = b\naddress = dhcp\nsearch = %s\n", d);
+		ok(parse(longest, NULL) == NULL, "254-byte search domain refused");
+	}
+	{
+		/* template of NSBOX_TEMPLATE_MAX - 1 bytes is parsed (then found too long) */
+		char t[NSBOX_TEMPLATE_MAX + 64];
+		int n = snprintf(t, sizeof(t), "[defaults]\nhostname = ");
+
+		memset(t + n, 'a', NSBOX_TEMPLATE_MAX);
+		snprintf(t + n + NSBOX_TEMPLATE_MAX, sizeof(t) - (size_t)n - NSBOX_TEMPLATE_MAX, "\n");
+		ok(parse(t, NULL) == NULL && strstr(last_err, "is too long (max 255 bytes)"),
+		   "hostname template over NSBOX_TEMPLATE_MAX - 1 (%s)", last_err);
+	}
+}
+
+static void
+test_cross(void)
+{
+	good("[defaults]\nnetwork = bridge\nbridge = br0\naddress6 = fd00::5/64\n",
+	     "IPv6 only");
+	good("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\nsearch = lab\n",
+	     "dhcp with search");
+	good("[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/31\ngateway = 10.0.0.4\n",
+	     "/31 gateway on the other address");
+	good("[defaults]\nnetwork = bridge\nbridge = br0\naddress = pool 10.0.0.0/24 10.0.0.10-10.0.0.20\n"
+	     "gateway = 10.0.0.1\n"
+	     "[match user=a]\naddress = 10.0.0.5/24\n"
+	     "[match user=b]\naddress = 10.0.0.6/24\n"
+	     "[match user=c]\naddress = pool 10.0.0.0/24 10.0.0.21-10.0.0.30\n",
+	     "statics outside the pool range, adjacent ranges");
+	good("[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/24\n"
+	     "address6 = fd00::5/64\n[match user=a]\naddress6 = fd00::6/64\n",
+	     "same host part in another family");
+	good("[defaults]\n[match user=a]\nnetwork = bridge\nbridge = b\naddress = dhcp\n"
+	     "[match user=b]\nnetwork = none\n",
+	     "bridge only in one match");
+	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\n"
+	    "[match user=a]\naddress = 10.0.0.5/24\ngateway = 10.0.1.1\n",
+	    "t:7: gateway '10.0.1.1' is outside 10.0.0.0/24", "gateway outside in a match");
+	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\ndns = 1.1.1.1\n",
+	    "t:5: 'dns' conflicts with address = dhcp", "dns with dhcp");
+	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/24\ngateway = 10.0.0.1\n"
+	    "[match user=a]\naddress = dhcp\ngateway = 10.0.0.2\n",
+	    "t:8: 'gateway' conflicts with address = dhcp", "gateway set next to dhcp in a match");
+	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\n"
+	    "[match user=a]\ngateway = 10.0.0.2\n",
+	    "t:6: 'gateway' conflicts with address = dhcp", "match adds gateway to dhcp defaults");
+	bad("[defaults]\nsearch = lab\n", "t:2: 'search' needs network = bridge",
+	    "search with network none");
+	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/24\n"
+	    "[match user=a]\nnetwork = none\nbridge = br1\n",
+	    "t:7: 'bridge' needs network = bridge", "match turns network off and sets a bridge");
+	bad("[defaults]\n[match user=a]\nnetwork = bridge\naddress = dhcp\n",
+	    "t:3: network = bridge needs 'bridge'", "bridge missing in a match");
+	bad("[defaults]\nnetwork = bridge\nbridge = b\naddress6 = fd00::5/64\ngateway6 = fd00:1::1\n",
+	    "t:5: gateway 'fd00:1::1' is outside fd00::/64", "gateway6 outside");
+	bad("[defaults]\nnetwork = bridge\nbridge = b\naddress6 = fd00::5/64\ngateway6 = fd00::\n",
+	    "t:5: gateway 'fd00::' is the network address of fd00::/64", "gateway6 anycast");
+	bad("[defaults]\nnetwork = bridge\nbridge = b\naddress6 = pool fd00::/64 fd00::1-fd00::ff\n"
+	    "gateway6 = fd00::1\n",
+	    "t:4: pool 'fd00::/64 fd00::1-fd00::ff' contains gateway 'fd00::1'",
+	    "gateway6 inside the pool range");
+	bad("[defaults]\nnetwork = bridge\nbridge = b\naddress6 = fd00::5/64\n"
+	    "[match user=a]\naddress6 = fd00::5/64\n",
+	    "t:6: address6 'fd00::5' also used at t:4", "same static v6 address twice");
+	bad("[defaults]\nnetwork = bridge\nbridge = b\naddress6 = pool fd00::/64\n"
+	    "[match user=a]\naddress6 = pool fd00::/96\n",
+	    "t:6: pool 'fd00::/96' overlaps pool 'fd00::/64' of t:4", "v6 pools overlap");
+	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = pool 10.0.0.0/24 10.0.0.10-10.0.0.20\n"
+	    "[match user=c]\naddress = pool 10.0.0.0/24 10.0.0.20-10.0.0.30\n",
+	    "t:6: pool '10.0.0.0/24 10.0.0.20-10.0.0.30' overlaps pool '10.0.0.0/24 10.0.0.10-10.0.0.20' of t:4",
+	    "pool ranges sharing one address");
+}
+
+/* ---- templates and names ---- */
+
+static void
+test_template(void)
+{
+	struct nsbox_tmpl_vars v = { .user = "alice", .id = "0a1b2c3d", .service = "sshd",
+				     .host = "lab1" };
+	char out[NSBOX_HOSTNAME_MAX + 1];
+	char small[8];
+	char u64[NSBOX_HOSTNAME_MAX + 2];
+
+	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), 0, "%%u-box");
+	is_str(out, "alice-box", "%%u-box expands");
+	is_int(nsbox_template_expand("%u.%s.%i.%h", &v, out, sizeof(out)), 0, "all escapes");
+	is_str(out, "alice.sshd.0a1b2c3d.lab1", "all escapes expand");
+	is_int(nsbox_template_expand("plain", &v, out, sizeof(out)), 0, "no escapes");
+	is_str(out, "plain", "no escapes: copied");
+	is_int(nsbox_template_expand("a%%b", &v, out, sizeof(out)), -EDOM, "%%%% gives a '%%' (not a host name)");
+	is_int(nsbox_template_expand("box%", &v, out, sizeof(out)), -EINVAL, "trailing %%");
+	is_int(nsbox_template_expand("%x", &v, out, sizeof(out)), -EINVAL, "unknown escape");
+	is_int(nsbox_template_expand("%%x%q", &v, out, sizeof(out)), -EINVAL,
+	       "unknown escape after %%%%");
+	is_int(nsbox_template_expand("", &v, out, sizeof(out)), -EDOM, "empty template");
+	v.user = "john_doe";
+	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), -EDOM, "underscore user");
+	v.user = "john.doe";
+	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), 0, "dotted user");
+	v.user = "-x";
+	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), -EDOM, "leading hyphen");
+	v.user = "x\nroot";
+	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), -EDOM, "newline in user");
+	memset(u64, 'a', sizeof(u64));
+	u64[NSBOX_HOSTNAME_MAX] = 0;
+	u64[30] = '.';
+	v.user = u64;
+	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), 0, "64-byte result");
+	is_int(strlen(out), 64, "64-byte result copied");
+	u64[NSBOX_HOSTNAME_MAX] = 'a';
+	u64[NSBOX_HOSTNAME_MAX + 1] = 0;
+	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), -ENAMETOOLONG, "65-byte result");
+	is_int(nsbox_template_expand("x%u", &v, out, sizeof(out)), -ENAMETOOLONG,
+	       "too long through literal");
+	v.user = "alice";
+	is_int(nsbox_template_expand("%u-box", &v, small, sizeof(small)), -ENOSPC,
+	       "output buffer too small");
+	v.host = NULL;
+	is_int(nsbox_template_expand("%h", &v, out, sizeof(out)), -EDOM, "NULL variable is empty");
+	is_int(nsbox_template_expand("a%hb", &v, out, sizeof(out)), 0, "NULL variable inside");
+	is_str(out, "ab", "NULL variable inside expands to nothing");
+}
+
+struct name_case {
+	const char *name;
+	bool host, ifname;
+};
+
+static void
+test_names(void)
+{
+	char n32[33], n33[34], n63[64], n64[65], n255[256];
+	struct name_case cases[] = {
+		{ "alice", true, true },
+		{ "Alice", true, true },
+		{ "a", true, true },
+		{ "0day", true, true },
+		{ "1", true, true },
+		{ "alice-box", true, true },
+		{ "alice.box", true, true },
+		{ "a.b.c", true, true },
+		{ "", false, false },
+		{ ".", false, false },
+		{ "..", false, false },
+		{ "-alice", false, true },
+		{ "alice-", false, true },
+		{ "alice.-x", false, true },
+		{ "alice-.x", false, true },
+		{ ".alice", false, true },
+		{ "alice.", false, true },
+		{ "a..b", false, true },
+		{ "john_doe", false, true },
+		{ "john doe", false, false },
+		{ "john\tdoe", false, false },
+		{ "john\n", false, false },
+		{ "a/b", false, false },
+		{ "a:b", false, false },
+		{ "user@example.com", false, false },
+		{ "user@example", false, true },
+		{ "DOMAIN\\user", false, true },
+		{ "j\xc3\xb6rg", false, false },
+		{ "$(reboot)", false, true },
+		{ "a;b", false, true },
+		{ "eth%d", false, false },
+		{ "abcdefghijklmno", true, true },
+		{ "abcdefghijklmnop", true, false },
+		{ n32, true, false },
+		{ n33, true, false },
+		{ n63, true, false },
+		{ n64, false, false },
+		{ n255, false, false },
+	};
+
+	memset(n32, 'u', sizeof(n32));
+	n32[32] = 0;
+	memset(n33, 'u', sizeof(n33));
+	n33[33] = 0;
+	memset(n63, 'x', sizeof(n63));
+	n63[63] = 0;
+	memset(n64, 'x', sizeof(n64));
+	n64[64] = 0;
+	memset(n255, 'y', sizeof(n255));
+	n255[255] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char q[64];
+
+		snprintf(q, sizeof(q), "%.40s%s", cases[i].name, strlen(cases[i].name) > 40 ? "..." : "");
+		for (char *x = q; *x; x++)
+			if ((unsigned char)*x < 0x20)
+				*x = '?';
+		is_int(nsbox_hostname_valid(cases[i].name), cases[i].host, "hostname_valid('%s')", q);
+		is_int(nsbox_ifname_valid(cases[i].name), cases[i].ifname, "ifname_valid('%s')", q);
+	}
+	{
+		/* labels: 63 fine, 64 not, even inside the 64-byte total */
+		char l[70];
+
+		memset(l, 'a', sizeof(l));
+		l[63] = 0;
+		ok(nsbox_hostname_valid(l), "63-byte label");
+		l[63] = 'a';
+		l[64] = 0;
+		ok(!nsbox_hostname_valid(l), "64-byte label");
+		memset(l, 'a', sizeof(l));
+		l[2] = '.';
+		l[64] = 0;
+		ok(nsbox_hostname_valid(l), "64 bytes with short labels");
+	}
+	ok(!nsbox_hostname_valid(NULL) && !nsbox_ifname_valid(NULL), "NULL names are invalid");
+}
+
+/* ---- addresses ---- */
+
+static void
+test_ip(void)
+{
+	struct nsbox_ip ip;
+	struct nsbox_cidr net;
+	char buf[INET6_ADDRSTRLEN];
+	static const char *const good_ips[] = { "0.0.0.0",  "255.255.255.255", "10.0.0.1", "::",
+						"::1",      "fd00::1",	       "::ffff:10.0.0.1",
+						"FD00::A" };
+	static const char *const bad_ips[] = { "",	   "10.0.0",	  "10.0.0.1.2", "10.0.0.256",
+					       "010.0.0.1", "10.0.0.1 ", " 10.0.0.1", "1::2::3",
+					       "fe80::1%eth0", "10.0.0.1/24", "g::1",
+					       "0x0a.0.0.1", "1:2:3:4:5:6:7:8:9",
+					       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(good_ips); i++)
+		ok(nsbox_ip_parse(good_ips[i], &ip) == 0, "ip_parse('%s')", good_ips[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad_ips); i++)
+		is_int(nsbox_ip_parse(bad_ips[i], &ip), -EINVAL, "ip_parse('%s') fails", bad_ips[i]);
+	is_int(nsbox_ip_parse(NULL, &ip), -EINVAL, "ip_parse(NULL)");
+
+	nsbox_ip_parse("10.1.2.3", &ip);
+	is_int(ip.family, AF_INET, "v4 family");
+	is_int(nsbox_ip_format(&ip, buf, sizeof(buf)), 0, "format v4");
+	is_str(buf, "10.1.2.3", "format v4 text");
+	is_int(nsbox_ip_format(&ip, buf, 5), -ENOSPC, "format into a small buffer");
+	is_str(buf, "", "small buffer left empty");
+	nsbox_ip_parse("FD00:0:0::0A", &ip);
+	is_int(ip.family, AF_INET6, "v6 family");
+	nsbox_ip_format(&ip, buf, sizeof(buf));
+	is_str(buf, "fd00::a", "format v6 canonical");
+	memset(&ip, 0, sizeof(ip));
+	is_int(nsbox_ip_format(&ip, buf, sizeof(buf)), -EAFNOSUPPORT, "format unset");
+
+	nsbox_ip_parse("10.0.0.0", &net.ip);
+	net.prefix = 8;
+	nsbox_ip_parse("10.255.255.255", &ip);
+	ok(nsbox_ip_in_cidr(&ip, &net), "10.255.255.255 in 10/8");
+	nsbox_ip_parse("11.0.0.0", &ip);
+	ok(!nsbox_ip_in_cidr(&ip, &net), "11.0.0.0 not in 10/8");
+	nsbox_ip_parse("::ffff:10.0.0.1", &ip);
+	ok(!nsbox_ip_in_cidr(&ip, &net), "mapped v6 is not in a v4 net");
+	nsbox_ip_parse("10.0.0.7", &net.ip);
+	net.prefix = 32;
+	nsbox_ip_parse("10.0.0.7", &ip);
+	ok(nsbox_ip_in_cidr(&ip, &net), "/32 contains itself");
+	nsbox_ip_parse("10.0.0.6", &ip);
+	ok(!nsbox_ip_in_cidr(&ip, &net), "/32 contains nothing else");
+	net.prefix = 33;
+	ok(!nsbox_ip_in_cidr(&ip, &net), "prefix 33 contains nothing");
+	net.prefix = 0;
+	ok(nsbox_ip_in_cidr(&ip, &net), "prefix 0 contains every v4 address");
+	nsbox_ip_parse("128.0.0.0", &net.ip);
+	net.prefix = 1;
+	nsbox_ip_parse("200.1.1.1", &ip);
+	ok(nsbox_ip_in_cidr(&ip, &net), "/1 upper half");
+	nsbox_ip_parse("127.255.255.255", &ip);
+	ok(!nsbox_ip_in_cidr(&ip, &net), "/1 lower half is outside");
+	nsbox_ip_parse("fd00:1:2:3::", &net.ip);
+	net.prefix = 61;
+	nsbox_ip_parse("fd00:1:2:7:ffff::1", &ip);
+	ok(nsbox_ip_in_cidr(&ip, &net), "v6 /61 inside (odd prefix)");
+	nsbox_ip_parse("fd00:1:2:8::1", &ip);
+	ok(!nsbox_ip_in_cidr(&ip, &net), "v6 /61 outside");
+	net.prefix = 128;
+	ok(!nsbox_ip_in_cidr(&ip, &net), "v6 /128 other");
+	ok(!nsbox_ip_in_cidr(NULL, &net), "NULL ip");
+
+	/* pool edge: /30 has two hosts */
+	{
+		struct nsbox_conf *c =
+			parse("[defaults]\nnetwork = bridge\nbridge = b\naddress = pool 192.168.1.4/30\n"
+			      "address6 = pool fd00::/126\n",
+			      NULL);
+		struct nsbox_settings s;
+
+		ok(c != NULL, "/30 and /126 pools (%s)", last_err);
+		resolve(c, "u", "s", NULL, &s);
+		is_str(ipstr(&s.address.first), "192.168.1.5", "/30 pool first");
+		is_str(ipstr(&s.address.last), "192.168.1.6", "/30 pool last");
+		is_str(ipstr(&s.address6.first), "fd00::1", "/126 pool first");
+		is_str(ipstr(&s.address6.last), "fd00::3", "/126 pool last");
+		nsbox_conf_free(c);
+	}
+}
+
+/* ---- print round trip ---- */
+
+static void
+round_trip(const char *conf, const char *user, const char *service, const char *groups,
+	   const char *what)
+{
+	struct nsbox_conf *c = parse(conf, NULL), *c2 = NULL;
+	struct nsbox_settings s, s2;
+	_cleanup_free_ char *p1 = NULL, *p2 = NULL, *text = NULL;
+
+	if (!ok(c != NULL, "round trip %s: parses (%s)", what, last_err))
+		return;
+	resolve(c, user, service, groups, &s);
+	nsbox_conf_free(c);
+	p1 = print_settings(&s);
+	if (!p1)
+		return;
+	drop_matched(p1);
+	if (asprintf(&text, "[defaults]\n%s", p1) < 0)
+		return;
+	c2 = parse(text, NULL);
+	if (!ok(c2 != NULL, "round trip %s: printed settings parse (%s)", what, last_err)) {
+		printf("# %s", text);
+		return;
+	}
+	resolve(c2, "nobody-else", "x", NULL, &s2);
+	nsbox_conf_free(c2);
+	p2 = print_settings(&s2);
+	if (p2)
+		drop_matched(p2);
+	is_str(p2, p1, "round trip %s: same settings", what);
+	ok(s.exempt == s2.exempt && s.namespaces == s2.namespaces &&
+		   !strcmp(s.hostname, s2.hostname) && s.network == s2.network &&
+		   s.address.mode == s2.address.mode && s.n_dns == s2.n_dns && s.mtu == s2.mtu &&
+		   s.mac_auto == s2.mac_auto && !memcmp(s.mac, s2.mac, 6),
+	   "round trip %s: same fields", what);
+}
+
+static void
+test_print(void)
+{
+	struct nsbox_settings s;
+	_cleanup_free_ char *p = NULL;
+
+	nsbox_conf_resolve(NULL, NULL, &s);
+	p = print_settings(&s);
+	is_str(p,
+	       "exempt = no\n"
+	       "namespaces = pid mount ipc uts net\n"
+	       "hostname = %u-box\n"
+	       "on_error = deny\n"
+	       "network = none\n"
+	       "# bridge (not set)\n"
+	       "ifname = eth0\n"
+	       "mac = auto\n"
+	       "mtu = auto\n"
+	       "# address (not set)\n"
+	       "# gateway (not set)\n"
+	       "# address6 (not set)\n"
+	       "# gateway6 (not set)\n"
+	       "# dns (not set)\n"
+	       "# search (not set)\n"
+	       "sticky = no\n"
+	       "dhcp_client = /sbin/dhclient\n"
+	       "dhcp_timeout = 5\n"
+	       "matched = defaults\n",
+	       "print of the built-in settings");
+
+	round_trip("", "u", "s", NULL, "built-in");
+	round_trip(design, "alice", "sshd", "alice", "static address");
+	round_trip(design, "carol", "sshd", "students", "implicit pool");
+	round_trip(design, "bob", "sshd", "wheel", "exempt");
+	round_trip("[defaults]\nnetwork = bridge\nbridge = br0\nifname = box0\n"
+		   "mac = 02:00:00:AB:cd:01\nmtu = 9000\n"
+		   "address = pool 10.1.0.0/24 10.1.0.100-10.1.0.199\ngateway = 10.1.0.1\n"
+		   "address6 = pool fd00:1::/64 fd00:1::1:0-fd00:1::1:ffff\ngateway6 = fe80::1\n"
+		   "dns = 10.1.0.1 fd00:1::1 9.9.9.9\nsearch = a.example b.example c d e f\n"
+		   "sticky = yes\ndhcp_client = /usr/sbin/dhclient\ndhcp_timeout = 30\n"
+		   "hostname = keep\nnamespaces = mount net\non_error = allow\nexempt = no\n",
+		   "u", "s", NULL, "every key");
+	round_trip("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\n"
+		   "address6 = fd00::5/64\ngateway6 = fd00::1\n",
+		   "u", "s", NULL, "dhcp and static v6");
+	round_trip("[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/24\n"
+		   "[match user=g*]\nnetwork = none\nmtu = 1280\n",
+		   "guest", "s", NULL, "network turned off in a match");
+}
+
+/* ---- loading from files ---- */
+
+static char tmpdir[64];
+
+static char *
+tpath(const char *name)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", tmpdir, name) < 0)
+		abort();
+	return p;
+}
+
+static void
+write_file(const char *name, const char *text, mode_t mode)
+{
+	_cleanup_free_ char *p = tpath(name);
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fchmod(fd, mode) < 0)
+		abort();
+}
+
+static int
+load(const char *name, uid_t uid, struct nsbox_conf **c, char *msg, size_t n)
+{
+	_cleanup_free_ char *p = tpath(name);
+	struct nsbox_conf_err err;
+	int r = nsbox_conf_load(p, uid, c, &err);
+
+	msg[0] = 0;
+	if (r < 0) {
+		char full[1024];
+
+		nsbox_conf_err_format(&err, full, sizeof(full));
+		/* report relative to the temporary directory */
+		if (!strncmp(full, tmpdir, strlen(tmpdir)))
+			snprintf(msg, n, "%s", full + strlen(tmpdir) + 1);
+		else
+			snprintf(msg, n, "%s", full);
+	}
+	return r;
+}
+
+static void
+load_bad(const char *name, uid_t uid, int want_r, const char *want, const char *what)
+{
+	struct nsbox_conf *c = NULL;
+	char msg[1024];
+	int r = load(name, uid, &c, msg, sizeof(msg));
+
+	ok(r == want_r && !c, "load %s: refused with %d (got %d)", what, want_r, r);
+	is_str(msg, want, "load %s: message", what);
+	nsbox_conf_free(c);
+}
+
+static void
+test_load(void)
+{
+	uid_t me = geteuid();
+	struct nsbox_conf *c = NULL;
+	struct nsbox_settings s;
+	char msg[1024], buf[512];
+	_cleanup_free_ char *p = NULL, *sub = NULL, *inc = NULL, *big = NULL;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nsbox-test-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	chmod(tmpdir, 0755);
+
+	write_file("good.conf", "[defaults]\nhostname = g\n", 0644);
+	ok(load("good.conf", me, &c, msg, sizeof(msg)) == 0 && c, "load a good file (%s)", msg);
+	nsbox_conf_free(c);
+	c = NULL;
+	write_file("ro.conf", "[defaults]\n", 0400);
+	ok(load("ro.conf", me, &c, msg, sizeof(msg)) == 0, "load a 0400 file (%s)", msg);
+	nsbox_conf_free(c);
+	c = NULL;
+
+	load_bad("missing.conf", me, -ENOENT, "missing.conf: cannot open: No such file or directory",
+		 "missing file");
+	load_bad("nodir/x.conf", me, -ENOENT, "nodir/x.conf: cannot open: No such file or directory",
+		 "missing directory");
+
+	p = tpath("link.conf");
+	if (symlink("good.conf", p) == 0)
+		load_bad("link.conf", me, -ELOOP, "link.conf: is a symlink", "symlink");
+	free(p);
+	p = tpath("fifo.conf");
+	if (mkfifo(p, 0644) == 0)
+		load_bad("fifo.conf", me, -EINVAL, "fifo.conf: not a regular file", "FIFO (no hang)");
+	free(p);
+	p = tpath("dir.conf");
+	if (mkdir(p, 0755) == 0)
+		load_bad("dir.conf", me, -EINVAL, "dir.conf: not a regular file", "directory");
+	free(p);
+	p = NULL;
+
+	write_file("gw.conf", "[defaults]\n", 0664);
+	load_bad("gw.conf", me, -EPERM, "gw.conf: writable by group or others", "group-writable");
+	write_file("ow.conf", "[defaults]\n", 0646);
+	load_bad("ow.conf", me, -EPERM, "ow.conf: writable by group or others", "other-writable");
+	if (me != 0) {
+		load_bad("good.conf", 0, -EPERM, "good.conf: not owned by root", "not owned by root");
+	} else {
+		_cleanup_free_ char *q = tpath("other.conf");
+
+		write_file("other.conf", "[defaults]\n", 0644);
+		if (chown(q, 1, 1) == 0)
+			load_bad("other.conf", 0, -EPERM, "other.conf: not owned by root",
+				 "not owned by root");
+	}
+	snprintf(buf, sizeof(buf), "good.conf: not owned by uid %u", (unsigned)me + 1);
+	load_bad("good.conf", me + 1, -EPERM, buf, "owned by another uid");
+
+	sub = tpath("open");
+	mkdir(sub, 0755);
+	chmod(sub, 0777);
+	write_file("open/x.conf", "[defaults]\n", 0644);
+	load_bad("open/x.conf", me, -EPERM, "open/x.conf: directory writable by group or others",
+		 "writable parent directory");
+	chmod(sub, 0775);
+	load_bad("open/x.conf", me, -EPERM, "open/x.conf: directory writable by group or others",
+		 "group-writable parent directory");
+	chmod(sub, 0755);
+	ok(load("open/x.conf", me, &c, msg, sizeof(msg)) == 0, "parent fixed: loads (%s)", msg);
+	nsbox_conf_free(c);
+	c = NULL;
+
+	/* too large */
+	big = malloc(NSBOX_CONF_MAX_FILE + 2);
+	if (big) {
+		memset(big, '#', NSBOX_CONF_MAX_FILE + 1);
+		for (size_t i = 100; i < NSBOX_CONF_MAX_FILE + 1; i += 100)
+			big[i] = '\n';
+		big[NSBOX_CONF_MAX_FILE + 1] = 0;
+		write_file("big.conf", big, 0644);
+		load_bad("big.conf", me, -EFBIG, "big.conf: file too large (max 1048576 bytes)",
+			 "too large");
+		big[NSBOX_CONF_MAX_FILE] = 0;
+		write_file("big.conf", big, 0644);
+		ok(load("big.conf", me, &c, msg, sizeof(msg)) == 0,
+		   "exactly NSBOX_CONF_MAX_FILE bytes loads (%s)", msg);
+		nsbox_conf_free(c);
+		c = NULL;
+	}
+
+	/* include: sorted, in place, section continues after it */
+	inc = tpath("inc.d");
+	mkdir(inc, 0755);
+	write_file("inc.d/b.conf", "[match user=x]\nhostname = from-b\n", 0644);
+	write_file("inc.d/a.conf", "[match user=x]\nhostname = from-a\n[match user=y]\nhostname = y\n",
+		   0644);
+	write_file("inc.d/c.txt", "garbage\n", 0644);
+	snprintf(buf, sizeof(buf),
+		 "[defaults]\nhostname = main\ninclude = %s/inc.d/*.conf   # drop-ins\n"
+		 "on_error = allow\n[match user=x]\nhostname = late\n",
+		 tmpdir);
+	write_file("main.conf", buf, 0644);
+	ok(load("main.conf", me, &c, msg, sizeof(msg)) == 0 && c, "include a glob (%s)", msg);
+	is_int(nsbox_conf_n_sections(c), 5, "include: all sections read");
+	resolve(c, "x", "s", NULL, &s);
+	is_str(s.hostname, "from-a", "include: files read in sorted order");
+	ok(strstr(s.matched, "inc.d/a.conf:1") != NULL, "include: matched names the file (%s)",
+	   s.matched);
+	is_int(s.on_error, NSBOX_ON_ERROR_ALLOW, "include: section continues after include");
+	resolve(c, "z", "s", NULL, &s);
+	is_str(s.hostname, "main", "include: defaults");
+	nsbox_conf_free(c);
+	c = NULL;
+
+	snprintf(buf, sizeof(buf), "[defaults]\ninclude = %s/nothing.d/*.conf\n", tmpdir);
+	write_file("nomatch.conf", buf, 0644);
+	ok(load("nomatch.conf", me, &c, msg, sizeof(msg)) == 0, "include without a match (%s)",
+	   msg);
+	nsbox_conf_free(c);
+	c = NULL;
+
+	write_file("inc.d/d.conf", "hostname = x\n", 0644);
+	load_bad("main.conf", me, -EINVAL, "inc.d/d.conf:1: key outside a section",
+		 "included file must open its own section");
+	write_file("inc.d/d.conf", "[defaults]\n", 0664);
+	load_bad("main.conf", me, -EPERM, "inc.d/d.conf: writable by group or others",
+		 "included file is checked too");
+	p = tpath("inc.d/d.conf");
+	unlink(p);
+	free(p);
+	p = NULL;
+
+	snprintf(buf, sizeof(buf), "[defaults]\ninclude = %s/self.conf\n", tmpdir);
+	write_file("self.conf", buf, 0644);
+	load_bad("self.conf", me, -ELOOP, "self.conf:2: includes nested too deeply (max 4)",
+		 "a file including itself");
+	snprintf(buf, sizeof(buf), "include = %s/ping.conf\n", tmpdir);
+	write_file("pong.conf", buf, 0644);
+	snprintf(buf, sizeof(buf), "include = %s/pong.conf\n", tmpdir);
+	write_file("ping.conf", buf, 0644);
+	load_bad("ping.conf", me, -ELOOP, "ping.conf:1: includes nested too deeply (max 4)",
+		 "two files including each other");
+
+	/* depth 4 is allowed */
+	for (int i = 0; i < 5; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "d%d.conf", i);
+		if (i < 4)
+			snprintf(buf, sizeof(buf), "include = %s/d%d.conf\n", tmpdir, i + 1);
+		else
+			snprintf(buf, sizeof(buf), "[defaults]\nhostname = deep\n");
+		write_file(name, buf, 0644);
+	}
+	ok(load("d0.conf", me, &c, msg, sizeof(msg)) == 0, "include depth 4 (%s)", msg);
+	nsbox_conf_free(c);
+	c = NULL;
+
+	/* too many files: a glob with more than the limit */
+	{
+		_cleanup_free_ char *many = tpath("many.d");
+
+		mkdir(many, 0755);
+		for (int i = 0; i < NSBOX_CONF_MAX_FILES; i++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "many.d/%03d.conf", i);
+			write_file(name, "[defaults]\n", 0644);
+		}
+		snprintf(buf, sizeof(buf), "include = %s/many.d/*.conf\n", tmpdir);
+		write_file("many.conf", buf, 0644);
+		load_bad("many.conf", me, -E2BIG, "many.conf:1: too many included files (max 256)",
+			 "more than NSBOX_CONF_MAX_FILES files");
+		p = tpath("many.d/255.conf");
+		unlink(p);
+		free(p);
+		p = NULL;
+		ok(load("many.conf", me, &c, msg, sizeof(msg)) == 0 && nsbox_conf_n_sections(c) == 255,
+		   "exactly NSBOX_CONF_MAX_FILES files (%s)", msg);
+		nsbox_conf_free(c);
+		c = NULL;
+	}
+
+	/* cross-section errors name the included file */
+	write_file("inc.d/e.conf", "[match user=q]\nnetwork = bridge\n", 0644);
+	load_bad("main.conf", me, -EINVAL, "inc.d/e.conf:2: network = bridge needs 'bridge'",
+		 "cross check inside an included file");
+
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		ok(system(cmd) == 0, "cleanup");
+	}
+}
+
+static void
+test_err_format(void)
+{
+	struct nsbox_conf_err e = { .file = "/etc/x\n.conf", .line = 3, .msg = "bad" };
+	char out[300], tiny[6];
+
+	nsbox_conf_err_format(&e, out, sizeof(out));
+	is_str(out, "/etc/x\\x0a.conf:3: bad", "err_format escapes the file name");
+	e.line = 0;
+	nsbox_conf_err_format(&e, out, sizeof(out));
+	is_str(out, "/etc/x\\x0a.conf: bad", "err_format without a line");
+	nsbox_conf_err_format(&e, tiny, sizeof(tiny));
+	is_str(tiny, "/etc/", "err_format truncates");
+}
+
+int
+main(void)
+{
+	test_builtin();
+	test_resolution();
+	test_syntax();
+	test_values();
+	test_cross();
+	test_template();
+	test_names();
+	test_ip();
+	test_print();
+	test_load();
+	test_err_format();
+	return tap_done();
+}

@@ -1465,6 +1465,10 @@ check_layered(const struct checker *ck)
 		}
 		return 0;
 	}
+	/* Without its own network namespace the box's interface, addresses and routes would be
+	 * the host's. */
+	if (!(s->namespaces & CLONE_NEWNET))
+		return fail_at(ck, K_NETWORK, K_NAMESPACES, "network = bridge needs 'net' in namespaces");
 	if (!l->src[K_BRIDGE])
 		return fail_at(ck, K_NETWORK, -1, "network = bridge needs 'bridge'");
 	if (s->address.mode == NSBOX_ADDR_NONE && s->address6.mode == NSBOX_ADDR_NONE)
@@ -1891,7 +1895,7 @@ nsbox_settings_print(FILE *f, const struct nsbox_settings *s)
 	fprintf(f, "sticky = %s\n", s->sticky ? "yes" : "no");
 	fprintf(f, "dhcp_client = %s\n", s->dhcp_client);
 	fprintf(f, "dhcp_timeout = %u\n", s->dhcp_timeout);
-	fprintf(f, "matched = %s\n", s->matched);
+	fprintf(f, "# matched %s\n", s->matched);
 }
 
 void

@@ -27,7 +27,7 @@ check_round_trip(const struct nsbox_settings *s)
 		return;
 	nsbox_settings_print(f, s);
 	fclose(f);
-	m = strstr(buf, "matched = ");
+	m = strstr(buf, "# matched ");
 	if (m)
 		*m = 0;
 	if (asprintf(&text, "[defaults]\n%s", buf) >= 0) {

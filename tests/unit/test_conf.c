@@ -84,11 +84,11 @@ print_settings(const struct nsbox_settings *s)
 	return buf;
 }
 
-/* Drops the "matched = " line. */
+/* Drops the "# matched" comment line. */
 static void
 drop_matched(char *s)
 {
-	char *m = strstr(s, "matched = ");
+	char *m = strstr(s, "# matched ");
 
 	if (m) {
 		char *e = strchr(m, '\n');
@@ -939,7 +939,7 @@ test_print(void)
 	       "sticky = no\n"
 	       "dhcp_client = /sbin/dhclient\n"
 	       "dhcp_timeout = 5\n"
-	       "matched = defaults\n",
+	       "# matched defaults\n",
 	       "print of the built-in settings");
 
 	round_trip("", "u", "s", NULL, "built-in");

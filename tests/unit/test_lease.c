@@ -336,7 +336,7 @@ test_exclude_gateway(void)
 	buf[n] = 0;
 	ok(strstr(buf, "10.0.3.1 held") == NULL, "exclude: the gateway is never written as held");
 	for (int i = 0; i < 4; i++) {
-		char id[16];
+		char id[24];
 		snprintf(id, sizeof(id), "f000001%d", i);
 		o = owner(id, "u", 5010 + i);
 		lease_acquire_excluding(cur, &s, &o, false, fake_alive, &gw, &res);

@@ -1,0 +1,339 @@
+/*
+ * pam-run: a small su-like PAM session runner for the end-to-end tests. Runs as root, started
+ * by a test script; never installed.
+ *
+ *   pam-run [-a] [-l] [-n] SERVICE USER [--] CMD [ARGS...]
+ *
+ * Does what util-linux su does around a session (su-common.c), minus authentication:
+ * pam_start(SERVICE, USER), [-a: pam_acct_mgmt], initgroups, pam_setcred(ESTABLISH),
+ * pam_open_session; then forks. The child: setsid, setgid+setuid to USER (checked with
+ * getresuid/getresgid), chdir to the home directory with -l (else stays), a clean environment
+ * (TERM if set, HOME USER LOGNAME SHELL PATH, then everything from pam_getenvlist),
+ * pam_end(PAM_SUCCESS | PAM_DATA_SILENT) as the user, execvp(CMD). The parent ignores SIGINT
+ * and SIGQUIT, forwards SIGTERM and SIGHUP to the child, waits for it, then pam_close_session,
+ * pam_setcred(DELETE), pam_end.
+ *
+ * -n: no PAM at all (a "host" baseline run of CMD as USER through the same fork and drop).
+ *
+ * File descriptors >= 3 are deliberately NOT closed before exec: the tests check that the
+ * module and helper leak none into the session. pam-run itself opens nothing without O_CLOEXEC.
+ *
+ * Prints nothing on success. Exit status: the command's (128+N if killed by signal N);
+ * 2 usage; 125 internal error (unknown user, fork, identity change); 126 a PAM step before
+ * the command failed (the command did not run); 127 the command could not be executed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 125
+#define EXIT_PAM 126
+#define EXIT_EXEC 127
+
+#define USER_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+static volatile sig_atomic_t caught_signal;
+
+__attribute__((format(printf, 1, 2))) static void
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pam-run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(void)
+{
+	fputs("usage: pam-run [-a] [-l] [-n] SERVICE USER [--] CMD [ARGS...]\n"
+	      "  -a  also run pam_acct_mgmt\n"
+	      "  -l  change to the user's home directory (like su -l)\n"
+	      "  -n  no PAM session at all: run CMD as USER unboxed (baseline)\n",
+	      stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Messages go to stderr; any prompt fails the conversation (nothing here authenticates). */
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct pam_response *r;
+	int i;
+
+	(void)data;
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	r = calloc((size_t)n, sizeof(*r));
+	if (!r)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_ERROR_MSG:
+		case PAM_TEXT_INFO:
+			fprintf(stderr, "%s\n", msg[i]->msg ? msg[i]->msg : "");
+			break;
+		default:
+			fprintf(stderr, "pam-run: refusing prompt: %s\n",
+				msg[i]->msg ? msg[i]->msg : "");
+			free(r);
+			return PAM_CONV_ERR;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+static void
+on_signal(int sig)
+{
+	caught_signal = sig;
+}
+
+static void
+set_signal(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: waitpid() must return EINTR to forward */
+	sigaction(sig, &sa, NULL);
+}
+
+/* Puts NAME=VALUE into the environment; the string is owned by environ from then on. */
+static int
+put_env(const char *name, const char *value)
+{
+	char *s;
+
+	if (asprintf(&s, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	if (putenv(s) != 0) {
+		free(s);
+		return -errno;
+	}
+	return 0;
+}
+
+/* In the child: become the user, enter the session environment, end our PAM handle, exec. */
+static __attribute__((noreturn)) void
+run_child(pam_handle_t *pamh, const struct passwd *pw, int login, char **cmd)
+{
+	char *term = getenv("TERM") ? strdup(getenv("TERM")) : NULL;
+	char **penv = NULL;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int i;
+
+	set_signal(SIGINT, SIG_DFL);
+	set_signal(SIGQUIT, SIG_DFL);
+	set_signal(SIGTERM, SIG_DFL);
+	set_signal(SIGHUP, SIG_DFL);
+
+	if (setsid() < 0) {
+		warnx_("setsid: %s", strerror(errno));
+		_exit(EXIT_INTERNAL);
+	}
+	/* supplementary groups were set in the parent before pam_setcred, as su does */
+	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		warnx_("cannot become user '%s': %s", pw->pw_name, strerror(errno));
+		_exit(EXIT_INTERNAL);
+	}
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    ru != pw->pw_uid || eu != pw->pw_uid || su != pw->pw_uid ||
+	    rg != pw->pw_gid || eg != pw->pw_gid || sg != pw->pw_gid) {
+		warnx_("identity change to '%s' did not stick", pw->pw_name);
+		_exit(EXIT_INTERNAL);
+	}
+	if (login && chdir(pw->pw_dir) < 0) {
+		warnx_("cannot change directory to %s: %s", pw->pw_dir, strerror(errno));
+		_exit(EXIT_INTERNAL);
+	}
+
+	if (pamh)
+		penv = pam_getenvlist(pamh);
+	if (clearenv() != 0 ||
+	    (term && put_env("TERM", term) < 0) ||
+	    put_env("HOME", pw->pw_dir) < 0 || put_env("USER", pw->pw_name) < 0 ||
+	    put_env("LOGNAME", pw->pw_name) < 0 ||
+	    put_env("SHELL", pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh") < 0 ||
+	    put_env("PATH", USER_PATH) < 0) {
+		warnx_("cannot build the environment");
+		_exit(EXIT_INTERNAL);
+	}
+	for (i = 0; penv && penv[i]; i++) {
+		if (!strchr(penv[i], '=') || putenv(penv[i]) != 0) /* environ owns it now */
+			free(penv[i]);
+	}
+	free(penv);
+	free(term);
+
+	/* As su does: the module's pam_set_data cleanups run here, in the child, as the user. */
+	if (pamh)
+		pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
+
+	execvp(cmd[0], cmd);
+	warnx_("cannot execute %s: %s", cmd[0], strerror(errno));
+	_exit(EXIT_EXEC);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct pam_conv pconv = { conv, NULL };
+	const char *service, *user;
+	pam_handle_t *pamh = NULL;
+	int acct = 0, login = 0, nopam = 0, opt, r, status, rc;
+	int cred_set = 0;
+	struct passwd *pw, pwcopy;
+	pid_t child, w;
+	char **cmd;
+
+	while ((opt = getopt(argc, argv, "+alnh")) != -1) {
+		switch (opt) {
+		case 'a':
+			acct = 1;
+			break;
+		case 'l':
+			login = 1;
+			break;
+		case 'n':
+			nopam = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind < 2)
+		usage();
+	service = argv[optind++];
+	user = argv[optind++];
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc)
+		usage();
+	cmd = argv + optind;
+
+	if (geteuid() != 0) {
+		warnx_("must run as root");
+		return EXIT_INTERNAL;
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		warnx_("unknown user '%s'%s%s", user, errno ? ": " : "", errno ? strerror(errno) : "");
+		return EXIT_INTERNAL;
+	}
+	/* keep our own copy: PAM modules may call getpwnam() and overwrite the static buffer */
+	pwcopy = *pw;
+	pw = &pwcopy;
+	pw->pw_name = strdup(pw->pw_name);
+	pw->pw_dir = strdup(pw->pw_dir);
+	pw->pw_shell = strdup(pw->pw_shell ? pw->pw_shell : "");
+	if (!pw->pw_name || !pw->pw_dir || !pw->pw_shell) {
+		warnx_("out of memory");
+		return EXIT_INTERNAL;
+	}
+
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0) {
+		warnx_("initgroups: %s", strerror(errno));
+		return EXIT_INTERNAL;
+	}
+
+	if (!nopam) {
+		r = pam_start(service, pw->pw_name, &pconv, &pamh);
+		if (r != PAM_SUCCESS) {
+			warnx_("pam_start: %s", pam_strerror(pamh, r));
+			return EXIT_PAM;
+		}
+		if (acct) {
+			r = pam_acct_mgmt(pamh, 0);
+			if (r != PAM_SUCCESS) {
+				warnx_("acct_mgmt: %s", pam_strerror(pamh, r));
+				pam_end(pamh, r);
+				return EXIT_PAM;
+			}
+		}
+		r = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+		if (r != PAM_SUCCESS) {
+			warnx_("setcred: %s", pam_strerror(pamh, r));
+			pam_end(pamh, r);
+			return EXIT_PAM;
+		}
+		cred_set = 1;
+		r = pam_open_session(pamh, 0);
+		if (r != PAM_SUCCESS) {
+			warnx_("open_session: %s", pam_strerror(pamh, r));
+			pam_setcred(pamh, PAM_DELETE_CRED);
+			pam_end(pamh, r);
+			return EXIT_PAM;
+		}
+	}
+
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		warnx_("fork: %s", strerror(errno));
+		rc = EXIT_INTERNAL;
+		goto close;
+	}
+	if (child == 0)
+		run_child(pamh, pw, login, cmd);
+
+	set_signal(SIGINT, SIG_IGN);
+	set_signal(SIGQUIT, SIG_IGN);
+	set_signal(SIGTERM, on_signal);
+	set_signal(SIGHUP, on_signal);
+	for (;;) {
+		w = waitpid(child, &status, 0);
+		if (w == child)
+			break;
+		if (w < 0 && errno == EINTR) {
+			if (caught_signal) {
+				kill(child, caught_signal);
+				caught_signal = 0;
+			}
+			continue;
+		}
+		warnx_("waitpid: %s", strerror(errno));
+		status = EXIT_INTERNAL << 8;
+		break;
+	}
+	if (WIFEXITED(status))
+		rc = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		rc = 128 + WTERMSIG(status);
+	else
+		rc = EXIT_INTERNAL;
+
+close:
+	if (pamh) {
+		r = pam_close_session(pamh, 0);
+		if (r != PAM_SUCCESS)
+			warnx_("close_session: %s", pam_strerror(pamh, r));
+		if (cred_set) {
+			r = pam_setcred(pamh, PAM_DELETE_CRED);
+			if (r != PAM_SUCCESS)
+				warnx_("setcred(DELETE): %s", pam_strerror(pamh, r));
+		}
+		pam_end(pamh, r);
+	}
+	return rc;
+}

@@ -227,10 +227,24 @@ bool
 state_alive(const struct box_record *r)
 {
 	unsigned long long st;
+	char path[64], buf[512], *p;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
 
-	if (r->supervisor <= 0 || proc_starttime(r->supervisor, &st) < 0)
+	if (r->supervisor <= 0 || proc_starttime(r->supervisor, &st) < 0 ||
+	    st != r->supervisor_start)
 		return false;
-	return st == r->supervisor_start;
+	/* A zombie has the same start time but is gone: its parent just has not reaped it. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)r->supervisor);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
 int

@@ -19,7 +19,10 @@ session  required $NSBOX_MODULE helper=$NSBOX_HELPER $args"
 
 nsbox_records() { ls /run/nsbox/boxes 2>/dev/null | grep -E '^[0-9a-f]{8}$' || true; }
 # pids of helper processes (supervisors and box inits) that this run's helper binary started
-nsbox_helper_pids() { pgrep -f "^nsbox-helper --session" || true; }
+nsbox_helper_pids() {
+	local p
+	for p in $(pgrep -f "^nsbox-helper --session"); do nsbox_alive "$p" && echo "$p"; done
+}
 
 # Waits up to ${2:-5} s for "$1" (a shell condition) to hold.
 nsbox_wait() {
@@ -34,9 +37,9 @@ nsbox_wait() {
 # Everything a finished session must leave behind: nothing.
 nsbox_check_clean() {
 	local what=$1
-	nsbox_wait '[ -z "$(nsbox_records)" ]' 5
+	nsbox_wait '[ -z "$(nsbox_records)" ]' 10
 	is "$(nsbox_records | tr '\n' ' ')" "" "$what: no box record left"
-	nsbox_wait '[ -z "$(nsbox_helper_pids)" ]' 5
+	nsbox_wait '[ -z "$(nsbox_helper_pids)" ]' 10
 	is "$(nsbox_helper_pids | tr '\n' ' ')" "" "$what: no helper or box init left"
 }
 

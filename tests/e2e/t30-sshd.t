@@ -105,8 +105,11 @@ nsbox_wait "pgrep -x sleep >/dev/null" 5
 sleeper=$(pgrep -x sleep -u $U | head -1)
 ok $([ -n "$mon" ] && [ -n "$sleeper" ]; echo $?) "held ssh session (monitor $mon, user's sleep $sleeper)"
 kill -9 "$mon"
-nsbox_wait "! kill -0 $sleeper 2>/dev/null && ! kill -0 $INIT 2>/dev/null" 1
-ok $? "kill -9 of the sshd monitor ends the box and the user's processes within a second"
+nsbox_wait "! nsbox_alive $sleeper && [ -z \"\$(pgrep -u $U)\" ]" 1
+ok $? "kill -9 of the sshd monitor kills the user's processes in the box within a second"
+# the init finishes once the host's PID 1 has reaped the orphaned sshd user child
+nsbox_wait "! nsbox_alive $INIT" 10
+ok $? "and the box init is gone"
 wait $sp 2>/dev/null
 nsbox_check_clean "monitor killed"
 
@@ -120,8 +123,8 @@ rc=$?
 is "$rc" 254 "failed box: ssh command exits 254"
 unlike "$out" "SHOULD-NOT-RUN" "failed box: the command did not run"
 like "$(nsbox_log_since "$m")" "pam_nsbox\(nsbox-test-sshd:session\): no box for user 'nsbt-ssh': bad config: .*bad.conf:2: .*session denied" "failed box: the module logs why"
-out=$(printf 'echo SHELL-RAN\nexit\n' | nsbox_ssh $U -tt -- 2>&1)
-unlike "$out" "SHELL-RAN" "failed box: no pty shell"
+out=$(printf 'echo SHELL-$((6*7))\nexit\n' | nsbox_ssh $U -tt -- 2>&1)
+unlike "$out" "SHELL-42" "failed box: no pty shell"
 out=$(nsbox_sftp $U "$NSBOX_T/batch" 2>&1)
 isnt $? 0 "failed box: sftp fails"
 rm -f /dev/shm/sftp-marker

@@ -49,3 +49,6 @@ nsbox_host_ns() {
 	for t in pid mnt ipc uts net; do out="$out $(readlink /proc/self/ns/$t)"; done
 	echo "${out# }"
 }
+
+# Live (not zombie) processes of user $1: what "the user's processes are dead" looks at.
+nsbox_user_procs() { ps -u "$1" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'; }

@@ -107,7 +107,7 @@ start_held() {
 # The user's processes must be dead within a second. The init itself finishes only once every
 # process of the box is reaped, and orphans whose parent was outside the box (the runner's child)
 # are reaped by the host's PID 1, which on some machines takes seconds: wait longer for it.
-users_gone() { ! nsbox_alive "$SLEEPER" && [ -z "$(pgrep -u $U)" ]; }
+users_gone() { ! nsbox_alive "$SLEEPER" && [ -z "$(nsbox_user_procs $U)" ]; }
 box_gone() { users_gone && ! nsbox_alive "$INIT"; }
 
 start_held

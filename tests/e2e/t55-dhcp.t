@@ -60,7 +60,7 @@ ok $? "DHCP box: login works" "$out"
 field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 like "$(field ADDR)" "^10\.78\.0\.(5[0-9]|60)/24$" "DHCP box: address from the server"
 like "$(field ROUTE)" "^default via 10.78.0.1 dev eth0" "DHCP box: default route from the lease"
-is "$(field RESOLV)" "nameserver 10.78.0.53 search dhcp.test " "DHCP box: DNS from the lease"
+is "$(field RESOLV)" "nameserver 10.78.0.53 search dhcp.test" "DHCP box: DNS from the lease"
 is "$(field ENV)/24" "$(field ADDR)" "DHCP box: NSBOX_IPV4 matches"
 is "$(field LEASED)" 1 "DHCP server had one lease during the session"
 nsbox_check_clean "DHCP box"

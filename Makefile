@@ -77,8 +77,11 @@ check-san:
 	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		HARDEN= LDHARD="-fsanitize=address,undefined" check-unit
 
-demo: 
-	./tests/demo.sh
+NET ?= none
+demo:
+	./tests/install-deps.sh
+	$(MAKE) all $(TEST_BINS)
+	NET=$(NET) ./tests/demo.sh
 
 bench: all $(TEST_BINS)
 	./bench/run.sh

@@ -266,12 +266,7 @@ supervise(struct session *s, int sock, int appfd)
 				continue;
 			return "poll failed";
 		}
-		if (p[1].revents)
-			return "application exited";
-		if (p[2].revents)
-			return "box init exited";
-		if (p[3].revents)
-			return "stopped by signal";
+		/* The socket first: the module queues CLOSE before it kills the init. */
 		if (p[0].revents) {
 			struct nsbox_request req;
 			int r = nsbox_recv(sock, &req, sizeof(req), NULL);
@@ -283,6 +278,12 @@ supervise(struct session *s, int sock, int appfd)
 			if (r < 0 && r != -EBADMSG && r != -EAGAIN)
 				return "session socket error";
 		}
+		if (p[1].revents)
+			return "application exited";
+		if (p[2].revents)
+			return "box init exited";
+		if (p[3].revents)
+			return "stopped by signal";
 	}
 }
 

@@ -63,7 +63,7 @@ ok $([ ! -e /dev/shm/scp-marker ]; echo $?) "scp wrote into the box's /dev/shm, 
 nsbox_check_clean "sftp and scp"
 
 # ---- -L forwarding reaches the box's loopback, not the host's ----
-socat TCP-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo HOST' &
+socat TCP-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo HOST' </dev/null >/dev/null 2>&1 &
 decoy=$!
 nsbox_track_pid $decoy
 nsbox_wait "socat -T1 - TCP:127.0.0.1:7777 </dev/null 2>/dev/null | grep -q HOST" 5

@@ -16,7 +16,7 @@ ip -6 addr add fd77::1/64 dev $BR nodad
 ip link set $BR up
 
 # The lab host: a process holding its own network namespace, one veth on the bridge.
-unshare --net sleep 100000 &
+unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
 LAB=$!
 nsbox_track_pid $LAB
 sleep 0.2
@@ -28,7 +28,9 @@ lab ip link set lo up
 lab ip link set lab-eth0 name eth0
 lab ip addr add 10.77.0.2/24 dev eth0
 lab ip link set eth0 up
-lab socat TCP-LISTEN:7000,bind=10.77.0.2,reuseaddr,fork SYSTEM:'echo LAB' &
+# nsenter execs socat, so $! is the server itself (a shell function would fork a subshell)
+nsenter --net=/proc/$LAB/ns/net socat TCP-LISTEN:7000,bind=10.77.0.2,reuseaddr,fork \
+	SYSTEM:'echo LAB' </dev/null >/dev/null 2>&1 &
 nsbox_track_pid $!
 
 for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6 nsbt-nobr nsbt-notbr; do nsbox_add_user $u; done

@@ -191,7 +191,7 @@ _nsbox_kill_pids() {
 	for ((i = 0; i < tenths; i++)); do
 		local any=0
 		for p in "${live[@]}"; do
-			if kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
+			if nsbox_alive "$p"; then
 				any=1
 			fi
 		done
@@ -199,7 +199,7 @@ _nsbox_kill_pids() {
 		sleep 0.1
 	done
 	for p in "${live[@]}"; do
-		if kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
+		if nsbox_alive "$p"; then
 			_nsbox_clean_err+=("process $p ($(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)) ignored SIGTERM; killed")
 			kill -KILL "$p" 2>/dev/null
 		fi

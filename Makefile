@@ -23,7 +23,7 @@ B = build
 CONF_SRC   = conf/conf.c
 HELPER_SRC = helper/helper.c helper/box.c helper/net.c helper/netlink.c helper/lease.c \
              helper/state.c helper/proto.c
-CTL_SRC    = helper/nsboxctl.c helper/state.c
+CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c
 MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "lease.h"
 #include "nsbox/cleanup.h"
 
 #define MAX_GROUPS 1024

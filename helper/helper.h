@@ -95,13 +95,16 @@ struct box_record {
 /* Reserves a fresh random id by creating its record exclusively. */
 int state_reserve_id(char id[NSBOX_ID_LEN + 1]);
 int state_write(const struct box_record *r);
+/* Calls FN for each "key=value" line of PATH (no symlinks followed). */
+int kv_read(const char *path, int (*fn)(const char *key, const char *val, void *arg), void *arg);
 int state_read(const char *id, struct box_record *r);
 int state_remove(const char *id);
 /* True while the supervisor named in R still runs (same pid, same start time). */
 bool state_alive(const struct box_record *r);
-/* Removes records whose supervisor is gone. Returns how many. */
+/* Removes records whose supervisor is gone and calls FN (if any) for each live one. Returns how
+ * many it removed. */
+int state_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
 int state_gc(void);
-int proc_starttime(pid_t pid, unsigned long long *out);
 bool state_id_valid(const char *id);
 
 #endif

@@ -276,6 +276,14 @@ proc_start(pid_t pid, unsigned long long *start, char *state)
 	return 0;
 }
 
+int
+proc_starttime(pid_t pid, unsigned long long *start)
+{
+	char state;
+
+	return proc_start(pid, start, &state);
+}
+
 bool
 lease_owner_alive(const struct lease_owner *o)
 {

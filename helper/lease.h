@@ -24,7 +24,10 @@ struct lease_owner {
 /* Liveness test for an owner; the helper passes lease_owner_alive (checks /proc), unit tests
  * pass their own. */
 typedef bool (*lease_alive_fn)(const struct lease_owner *o);
+/* True while O's process runs: same pid, same start time, not a zombie. Box records use it too. */
 bool lease_owner_alive(const struct lease_owner *o);
+/* Start time of PID (field 22 of /proc/PID/stat): with the pid, names one process for good. */
+int proc_starttime(pid_t pid, unsigned long long *start);
 
 struct lease_result {
 	struct nsbox_ip ip;

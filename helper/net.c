@@ -351,36 +351,34 @@ add_router(struct dhcp_lease *l, const char *w)
 }
 
 static int
+dhcp_kv(const char *k, const char *v, void *arg)
+{
+	struct dhcp_lease *l = arg;
+
+	if (!strcmp(k, "ip"))
+		nsbox_ip_parse(v, &l->ip);
+	else if (!strcmp(k, "mask")) {
+		struct in_addr m;
+		if (inet_pton(AF_INET, v, &m) == 1)
+			l->prefix = (unsigned)__builtin_popcount(m.s_addr);
+		else if (*v && strspn(v, "0123456789") == strlen(v))
+			l->prefix = (unsigned)atoi(v);
+	} else if (!strcmp(k, "routers"))
+		split_words(v, add_router, l);
+	else if (!strcmp(k, "dns"))
+		split_words(v, add_dns, l);
+	else if (!strcmp(k, "search"))
+		split_words(v, add_search, l);
+	return 0;
+}
+
+static int
 read_dhcp_lease(const char *path, struct dhcp_lease *l)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char line[1024];
-
-	if (!f)
-		return -errno;
 	memset(l, 0, sizeof(*l));
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
-		if (!eq)
-			continue;
-		if (nl)
-			*nl = 0;
-		*eq++ = 0;
-		if (!strcmp(line, "ip"))
-			nsbox_ip_parse(eq, &l->ip);
-		else if (!strcmp(line, "mask")) {
-			struct in_addr m;
-			if (inet_pton(AF_INET, eq, &m) == 1)
-				l->prefix = (unsigned)__builtin_popcount(m.s_addr);
-			else if (strspn(eq, "0123456789") == strlen(eq) && *eq)
-				l->prefix = (unsigned)atoi(eq);
-		} else if (!strcmp(line, "routers"))
-			split_words(eq, add_router, l);
-		else if (!strcmp(line, "dns"))
-			split_words(eq, add_dns, l);
-		else if (!strcmp(line, "search"))
-			split_words(eq, add_search, l);
-	}
+	int r = kv_read(path, dhcp_kv, l);
+	if (r < 0)
+		return r;
 	if (l->ip.family != AF_INET || l->prefix < 1 || l->prefix > 32)
 		return -EBADMSG;
 	return 0;

@@ -110,30 +110,6 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
-/* Live records, gc'ing the stale ones on the way. */
-static int
-each_box(int (*fn)(const struct box_record *, void *), void *arg)
-{
-	_cleanup_closedir_ DIR *d = opendir(NSBOX_BOXES_DIR);
-	struct dirent *e;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d))) {
-		struct box_record r;
-		if (!state_id_valid(e->d_name) || state_read(e->d_name, &r) < 0)
-			continue;
-		if (!state_alive(&r)) {
-			state_remove(e->d_name);
-			continue;
-		}
-		if (r.init_pid == 0)
-			continue; /* still being built */
-		fn(&r, arg);
-	}
-	return 0;
-}
-
 /* JSON string body: records hold validated, printable text, but quotes and backslashes pass. */
 static const char *
 js(const char *in, char *out, size_t n)
@@ -159,6 +135,9 @@ print_row(const struct box_record *r, void *arg)
 {
 	bool json = *(bool *)arg;
 	char when[32], u[1600], sv[400], h[400];
+
+	if (r->init_pid == 0)
+		return 0; /* still being built */
 	time_t t = (time_t)r->started;
 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime(&t));
@@ -192,7 +171,7 @@ cmd_list(int argc, char **argv)
 	else
 		printf("%-8s  %-16s %-12s %8s  %-19s %-20s %s\n", "ID", "USER", "SERVICE", "INIT",
 		       "STARTED", "HOSTNAME", "IPV4");
-	int r = each_box(print_row, st);
+	int r = state_scan(print_row, st);
 	if (st[0])
 		printf("]\n");
 	return r < 0 ? 1 : 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "lease.h"
 #include "nsbox/cleanup.h"
 
 void
@@ -122,15 +123,12 @@ state_write(const struct box_record *r)
 }
 
 int
-state_read(const char *id, struct box_record *r)
+kv_read(const char *path, int (*fn)(const char *key, const char *val, void *arg), void *arg)
 {
-	char path[128], line[512];
 	_cleanup_fclose_ FILE *f = NULL;
+	char line[1024];
 	int fd;
 
-	if (!state_id_valid(id))
-		return -EINVAL;
-	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -139,8 +137,6 @@ state_read(const char *id, struct box_record *r)
 		close(fd);
 		return -errno;
 	}
-	memset(r, 0, sizeof(*r));
-	snprintf(r->id, sizeof(r->id), "%s", id);
 	while (fgets(line, sizeof(line), f)) {
 		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
 		if (!eq)
@@ -148,28 +144,50 @@ state_read(const char *id, struct box_record *r)
 		if (nl)
 			*nl = 0;
 		*eq++ = 0;
-		if (!strcmp(line, "user"))
-			snprintf(r->user, sizeof(r->user), "%s", eq);
-		else if (!strcmp(line, "service"))
-			snprintf(r->service, sizeof(r->service), "%s", eq);
-		else if (!strcmp(line, "supervisor"))
-			r->supervisor = atoi(eq);
-		else if (!strcmp(line, "supervisor_start"))
-			r->supervisor_start = strtoull(eq, NULL, 10);
-		else if (!strcmp(line, "init"))
-			r->init_pid = atoi(eq);
-		else if (!strcmp(line, "started"))
-			r->started = strtoll(eq, NULL, 10);
-		else if (!strcmp(line, "namespaces"))
-			r->namespaces = strtoul(eq, NULL, 10);
-		else if (!strcmp(line, "hostname"))
-			snprintf(r->hostname, sizeof(r->hostname), "%s", eq);
-		else if (!strcmp(line, "ipv4"))
-			snprintf(r->ipv4, sizeof(r->ipv4), "%s", eq);
-		else if (!strcmp(line, "ipv6"))
-			snprintf(r->ipv6, sizeof(r->ipv6), "%s", eq);
+		fn(line, eq, arg);
 	}
 	return 0;
+}
+
+static int
+record_kv(const char *k, const char *v, void *arg)
+{
+	struct box_record *r = arg;
+
+	if (!strcmp(k, "user"))
+		snprintf(r->user, sizeof(r->user), "%s", v);
+	else if (!strcmp(k, "service"))
+		snprintf(r->service, sizeof(r->service), "%s", v);
+	else if (!strcmp(k, "supervisor"))
+		r->supervisor = atoi(v);
+	else if (!strcmp(k, "supervisor_start"))
+		r->supervisor_start = strtoull(v, NULL, 10);
+	else if (!strcmp(k, "init"))
+		r->init_pid = atoi(v);
+	else if (!strcmp(k, "started"))
+		r->started = strtoll(v, NULL, 10);
+	else if (!strcmp(k, "namespaces"))
+		r->namespaces = strtoul(v, NULL, 10);
+	else if (!strcmp(k, "hostname"))
+		snprintf(r->hostname, sizeof(r->hostname), "%s", v);
+	else if (!strcmp(k, "ipv4"))
+		snprintf(r->ipv4, sizeof(r->ipv4), "%s", v);
+	else if (!strcmp(k, "ipv6"))
+		snprintf(r->ipv6, sizeof(r->ipv6), "%s", v);
+	return 0;
+}
+
+int
+state_read(const char *id, struct box_record *r)
+{
+	char path[128];
+
+	if (!state_id_valid(id))
+		return -EINVAL;
+	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	return kv_read(path, record_kv, r);
 }
 
 int
@@ -194,61 +212,16 @@ state_remove(const char *id)
 	return 0;
 }
 
-int
-proc_starttime(pid_t pid, unsigned long long *out)
-{
-	char path[64], buf[1024];
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	/* comm may hold spaces and parentheses: count fields after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	for (int field = 2; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -EIO;
-	}
-	*out = strtoull(p + 1, NULL, 10);
-	return 0;
-}
-
 bool
 state_alive(const struct box_record *r)
 {
-	unsigned long long st;
-	char path[64], buf[512], *p;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	struct lease_owner o = { .pid = r->supervisor, .start = r->supervisor_start };
 
-	if (r->supervisor <= 0 || proc_starttime(r->supervisor, &st) < 0 ||
-	    st != r->supervisor_start)
-		return false;
-	/* A zombie has the same start time but is gone: its parent just has not reaped it. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)r->supervisor);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return lease_owner_alive(&o);
 }
 
 int
-state_gc(void)
+state_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 {
 	_cleanup_closedir_ DIR *d = opendir(NSBOX_BOXES_DIR);
 	struct dirent *e;
@@ -260,10 +233,17 @@ state_gc(void)
 		struct box_record r;
 		if (!state_id_valid(e->d_name) || state_read(e->d_name, &r) < 0)
 			continue;
-		if (state_alive(&r))
-			continue;
-		if (state_remove(e->d_name) == 0)
-			n++;
+		if (!state_alive(&r)) {
+			if (state_remove(e->d_name) == 0)
+				n++;
+		} else if (fn)
+			fn(&r, arg);
 	}
 	return n;
+}
+
+int
+state_gc(void)
+{
+	return state_scan(NULL, NULL);
 }

@@ -216,8 +216,9 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, const char *
 
 	r = nsbox_send(mine, req, sizeof(*req), self);
 	if (r < 0) {
-		*why = "helper did not start";
-		return r;
+		/* it died before reading, as it might before replying: one message for both */
+		*why = "helper exited without a reply";
+		return r == -EPIPE || r == -ECONNRESET ? -ECONNRESET : r;
 	}
 	return steal_fd(mine);
 }

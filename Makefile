@@ -23,7 +23,7 @@ B = build
 CONF_SRC   = conf/conf.c
 HELPER_SRC = helper/helper.c helper/box.c helper/net.c helper/netlink.c helper/lease.c \
              helper/state.c helper/proto.c
-CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c
+CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c helper/netlink.c
 MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -47,7 +47,7 @@ $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
 
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
-	$(CC) -pie $(LDHARD) -o $@ $^
+	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
 
 $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.map
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \

@@ -1914,3 +1914,18 @@ nsbox_conf_err_format(const struct nsbox_conf_err *err, char *out, size_t outlen
 	else
 		snprintf(out, outlen, "%s: %s", file, msg);
 }
+
+void
+nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
+			  void (*fn)(const char *bridge, const char *where, void *arg), void *arg)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct section *sec = &c->sec[i];
+		char where[300];
+
+		if (!(sec->set & (UINT32_C(1) << K_BRIDGE)))
+			continue;
+		snprintf(where, sizeof(where), "%s:%u", sec->file, sec->key_line[K_BRIDGE]);
+		fn(sec->v.bridge, where, arg);
+	}
+}

@@ -111,6 +111,12 @@ void nsbox_conf_free(struct nsbox_conf *c);
 /* Number of sections read ([defaults] and [match]), for nsboxctl check. */
 size_t nsbox_conf_n_sections(const struct nsbox_conf *c);
 
+/* Calls FN for every bridge a section names, with "FILE:LINE" of that key: nsboxctl check looks
+ * them up, since whether a bridge exists is not the parser's business. */
+void nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
+			       void (*fn)(const char *bridge, const char *where, void *arg),
+			       void *arg);
+
 /* Resolves the settings for WHO. Never fails on a loaded config: every combination was checked at
  * load time. */
 void nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,

@@ -28,6 +28,24 @@ usage(FILE *f)
 		   "       nsboxctl stop ID\n");
 }
 
+/* A bridge that is missing now refuses every login its sections match. */
+static void
+check_bridge(const char *bridge, const char *where, void *arg)
+{
+	char kind[32] = "";
+	int r = nl_link_get(bridge, kind, sizeof(kind));
+
+	if (r >= 0 && strcmp(kind, "bridge") == 0)
+		return;
+	if (r == -ENODEV)
+		fprintf(stderr, "nsboxctl: %s: bridge '%s' does not exist\n", where, bridge);
+	else if (r < 0)
+		fprintf(stderr, "nsboxctl: %s: bridge '%s': %s\n", where, bridge, strerror(-r));
+	else
+		fprintf(stderr, "nsboxctl: %s: '%s' is not a bridge\n", where, bridge);
+	(*(int *)arg)++;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -60,10 +78,13 @@ cmd_check(int argc, char **argv)
 		fprintf(stderr, "nsboxctl: %s\n", m);
 		return 1;
 	}
+	int missing = 0;
+	nsbox_conf_foreach_bridge(conf, check_bridge, &missing);
 	if (!user) {
-		printf("%s: OK (%zu sections)\n", path, nsbox_conf_n_sections(conf));
+		if (!missing)
+			printf("%s: OK (%zu sections)\n", path, nsbox_conf_n_sections(conf));
 		nsbox_conf_free(conf);
-		return 0;
+		return missing ? 1 : 0;
 	}
 
 	struct passwd *pw = getpwnam(user);
@@ -93,6 +114,8 @@ cmd_check(int argc, char **argv)
 
 	printf("# user '%s' service '%s'\n", user, service);
 	nsbox_settings_print(stdout, &s);
+	if (missing)
+		return 1;
 	if (!s.exempt && s.hostname[0]) {
 		char host[NSBOX_HOSTNAME_MAX + 1] = "", out[NSBOX_HOSTNAME_MAX + 1];
 		gethostname(host, sizeof(host) - 1);

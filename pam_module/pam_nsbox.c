@@ -267,7 +267,8 @@ threads_of_self(void)
 	return -EIO;
 }
 
-/* Moves this process into the box. On failure nothing has changed. */
+/* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
+ * failure nothing has changed. */
 static int
 join_box(struct session *s, unsigned long ns, const char **why)
 {
@@ -277,7 +278,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 		/* setns(mnt) on a threaded process would change the root of every thread, and the
 		 * kernel does not refuse it for pidfds: refuse ourselves. */
 		*why = r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded";
-		return r < 0 ? r : -EINVAL;
+		return r < 0 ? r : 1;
 	}
 	if (!getcwd(s->cwd, sizeof(s->cwd)))
 		strcpy(s->cwd, "/");
@@ -430,8 +431,10 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	snprintf(s->id, sizeof(s->id), "%s", rep.id);
 
 	r = join_box(s, rep.namespaces, &why);
-	if (r < 0)
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
 		goto out_fail; /* closing the socket below makes the supervisor end the box */
+	}
 
 	snprintf(env, sizeof(env), "NSBOX_ID=%s", s->id);
 	r = pam_putenv(pamh, env);

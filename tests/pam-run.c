@@ -2,7 +2,7 @@
  * pam-run: a small su-like PAM session runner for the end-to-end tests. Runs as root, started
  * by a test script; never installed.
  *
- *   pam-run [-a] [-l] [-n] SERVICE USER [--] CMD [ARGS...]
+ *   pam-run [-a] [-l] [-n] [-T] SERVICE USER [--] CMD [ARGS...]
  *
  * Does what util-linux su does around a session (su-common.c), minus authentication:
  * pam_start(SERVICE, USER), [-a: pam_acct_mgmt], initgroups, pam_setcred(ESTABLISH),
@@ -14,6 +14,7 @@
  * pam_setcred(DELETE), pam_end.
  *
  * -n: no PAM at all (a "host" baseline run of CMD as USER through the same fork and drop).
+ * -T: start an idle second thread first (a multi-threaded application).
  *
  * File descriptors >= 3 are deliberately NOT closed before exec: the tests check that the
  * module and helper leak none into the session. pam-run itself opens nothing without O_CLOEXEC.
@@ -24,6 +25,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -61,10 +63,11 @@ warnx_(const char *fmt, ...)
 static void
 usage(void)
 {
-	fputs("usage: pam-run [-a] [-l] [-n] SERVICE USER [--] CMD [ARGS...]\n"
+	fputs("usage: pam-run [-a] [-l] [-n] [-T] SERVICE USER [--] CMD [ARGS...]\n"
 	      "  -a  also run pam_acct_mgmt\n"
 	      "  -l  change to the user's home directory (like su -l)\n"
-	      "  -n  no PAM session at all: run CMD as USER unboxed (baseline)\n",
+	      "  -n  no PAM session at all: run CMD as USER unboxed (baseline)\n"
+	      "  -T  start an idle second thread first (a multi-threaded application)\n",
 	      stderr);
 	exit(EXIT_USAGE);
 }
@@ -194,9 +197,19 @@ run_child(pam_handle_t *pamh, const struct passwd *pw, int login, char **cmd)
 	_exit(EXIT_EXEC);
 }
 
+static void *
+idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
+	pthread_t idle;
 	static const struct pam_conv pconv = { conv, NULL };
 	const char *service, *user;
 	pam_handle_t *pamh = NULL;
@@ -206,8 +219,15 @@ main(int argc, char **argv)
 	pid_t child, w;
 	char **cmd;
 
-	while ((opt = getopt(argc, argv, "+alnh")) != -1) {
+	while ((opt = getopt(argc, argv, "+alnTh")) != -1) {
 		switch (opt) {
+		case 'T':
+			/* an application with a second thread, as pam_nsbox must refuse to move */
+			if (pthread_create(&idle, NULL, idle_thread, NULL) != 0) {
+				warnx_("pthread_create failed");
+				return EXIT_INTERNAL;
+			}
+			break;
 		case 'a':
 			acct = 1;
 			break;

@@ -80,6 +80,33 @@ isnt $? 0 "failed box: the runner reports failure"
 ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "failed box: the command did not run"
 nsbox_check_clean "failed box"
 
+# ---- a multi-threaded application is refused ----
+m=$(nsbox_log_mark)
+rm -f "$NSBOX_T/ran"
+"$NSBOX_PAMRUN" -T nsbox-test-sess $U -- touch "$NSBOX_T/ran" 2>/dev/null
+isnt $? 0 "multi-threaded application: session refused"
+ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "multi-threaded application: the command did not run"
+like "$(nsbox_log_since "$m")" "no box for user '$U': application is multi-threaded; session denied" "multi-threaded application: the log says why"
+nsbox_check_clean "multi-threaded application"
+
+# ---- nsboxctl list, show, enter, stop on a live box ----
+"$NSBOX_PAMRUN" nsbox-test-sess $U -- sleep 300 &
+held=$!
+nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)' 5
+ID=$(nsbox_records | head -1)
+like "$("$NSBOX_CTL" list | grep "^$ID")" "^$ID +$U +nsbox-test-sess +[0-9]+ " "nsboxctl list shows the box"
+like "$("$NSBOX_CTL" list --json)" "^\[\{\"id\":\"$ID\",\"user\":\"$U\"" "nsboxctl list --json"
+like "$("$NSBOX_CTL" show "$ID")" "ns.net = net:\[[0-9]+\]" "nsboxctl show gives the box's namespaces"
+is "$("$NSBOX_CTL" enter "$ID" hostname)" "$U-nsbox-test-sess" "nsboxctl enter runs a command inside the box"
+"$NSBOX_CTL" show 00000000 >/dev/null 2>&1
+is $? 1 "nsboxctl show of an unknown box fails"
+"$NSBOX_CTL" stop "$ID"
+ok $? "nsboxctl stop"
+nsbox_wait "! nsbox_alive $held" 5
+ok $? "nsboxctl stop ends the session's box and its processes"
+wait $held 2>/dev/null
+nsbox_check_clean "nsboxctl stop"
+
 # ---- two concurrent sessions: two boxes ----
 run sh -c "echo \$NSBOX_ID \$(readlink /proc/self/ns/net); sleep 1" >"$NSBOX_T/a" &
 a=$!

@@ -33,7 +33,7 @@ nsenter --net=/proc/$LAB/ns/net socat TCP-LISTEN:7000,bind=10.77.0.2,reuseaddr,f
 	SYSTEM:'echo LAB' </dev/null >/dev/null 2>&1 &
 nsbox_track_pid $!
 
-for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6 nsbt-nobr nsbt-notbr; do nsbox_add_user $u; done
+for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6 nsbt-v6p nsbt-nobr nsbt-notbr; do nsbox_add_user $u; done
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u
 
@@ -61,6 +61,15 @@ network  = bridge
 bridge   = $BR
 address6 = fd77::10/64
 gateway6 = fd77::1
+mtu      = 1400
+mac      = 02:00:5e:00:77:10
+ifname   = lab0
+
+[match user=nsbt-v6p]
+network  = bridge
+bridge   = $BR
+address  = pool 10.77.0.0/24 10.77.0.200-10.77.0.209
+address6 = pool fd77::/64 fd77::100-fd77::1ff
 
 [match user=nsbt-nobr]
 network = bridge
@@ -74,7 +83,16 @@ address = 10.77.0.21/24")
 SVC=nsbox-test-br
 nsbox_service $SVC "conf=$CONF"
 nsbox_sshd_start $SVC
-for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6; do nsbox_ssh_authorize $u; done
+for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6 nsbt-v6p; do nsbox_ssh_authorize $u; done
+
+# ---- nsboxctl check: the config is fine, its bridges exist; a missing bridge is reported ----
+out=$("$NSBOX_CTL" check "$CONF" 2>&1)
+isnt $? 0 "nsboxctl check fails while a configured bridge is missing"
+like "$out" "$CONF:[0-9]+: bridge 'nsbt-nosuchbr' does not exist" "nsboxctl check names the missing bridge"
+like "$out" "$CONF:[0-9]+: 'nsbt-lab0' is not a bridge" "nsboxctl check names a non-bridge"
+out=$("$NSBOX_CTL" check "$CONF" --user nsbt-pool1 2>&1)
+like "$out" "network = bridge" "nsboxctl check --user shows the bridged settings"
+like "$out" "address = pool 10.77.0.0/24 10.77.0.100-10.77.0.199" "nsboxctl check --user shows the pool"
 
 held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }
 host_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
@@ -186,13 +204,25 @@ nsbox_check_clean "monitor killed"
 nsbox_wait '[ -z "$(host_veths)" ]' 5
 is "$(host_veths | tr '\n' ' ')" "" "kill -9 of the monitor: host veth gone"
 
-# ---- IPv6 static ----
-out=$(nsbox_ssh nsbt-v6 -- 'echo ADDR $(ip -o -6 addr show dev eth0 scope global | awk "{print \$4}"); echo ROUTE $(ip -6 route show default); echo ENV $NSBOX_IPV6')
+# ---- IPv6 static, with a fixed MAC, MTU and interface name ----
+out=$(nsbox_ssh nsbt-v6 -- 'echo ADDR $(ip -o -6 addr show dev lab0 scope global | awk "{print \$4}"); echo ROUTE $(ip -6 route show default); echo ENV $NSBOX_IPV6; echo MTU $(cat /sys/class/net/lab0/mtu); echo MAC $(cat /sys/class/net/lab0/address); echo PING $(ping -6 -c1 -W2 fd77::1 >/dev/null 2>&1 && echo yes)')
 field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 is "$(field ADDR)" "fd77::10/64" "IPv6 box: static address"
-like "$(field ROUTE)" "^default via fd77::1 dev eth0" "IPv6 box: default route"
+like "$(field ROUTE)" "^default via fd77::1 dev lab0" "IPv6 box: default route"
 is "$(field ENV)" "fd77::10" "IPv6 box: NSBOX_IPV6 set"
+is "$(field MTU)" "1400" "configured MTU"
+is "$(field MAC)" "02:00:5e:00:77:10" "configured MAC"
+is "$(field PING)" "yes" "IPv6 box reaches the bridge's IPv6 address"
 nsbox_check_clean "IPv6 box"
+
+# ---- IPv4 and IPv6 pools together ----
+out=$(nsbox_ssh nsbt-v6p -- 'echo V4 $NSBOX_IPV4; echo V6 $NSBOX_IPV6; echo ADDR6 $(ip -o -6 addr show dev eth0 scope global | awk "{print \$4}")')
+field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+is "$(field V4)" "10.77.0.200" "dual-stack pool box: first IPv4 of the range"
+is "$(field V6)" "fd77::100" "dual-stack pool box: first IPv6 of the range"
+is "$(field ADDR6)" "fd77::100/64" "dual-stack pool box: the IPv6 address is on eth0"
+nsbox_check_clean "dual-stack pool box"
+is "$(held_leases)" 0 "dual-stack pool box: both leases released"
 
 # ---- bad bridges: refused, one line, nothing left ----
 refuse() { # user regex desc

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Static properties of the build: man pages lint clean, every fd the product opens is
+# close-on-exec, the module exports only pam_sm_*, binaries are hardened, and make install /
+# uninstall put the right files with the right modes under DESTDIR.
+. "$(dirname "$0")/lib.sh"
+cd "$NSBOX_TOP" || exit 1
+
+out=$(mandoc -Tlint -Wwarning man/*.[58] 2>&1)
+is "$out" "" "man pages pass mandoc -Tlint"
+
+# fd-creating calls in product code must say CLOEXEC (or glibc's "e" mode); dup2 onto 0-3 in
+# the exec paths is the one deliberate exception.
+# (a call split over lines is read to its closing parenthesis; comment lines are skipped)
+bad=$(awk '/(^|[^a-z_0-9])(open|openat|socket|socketpair|pipe2|fopen|dup3|accept4|memfd_create|eventfd|epoll_create1|inotify_init1)\(/ && !/^[ \t]*(\*|\/\/|\/\*)/ {
+		s = $0; n = FNR
+		while (gsub(/\(/, "(", s) > gsub(/\)/, ")", s) && (getline l) > 0) s = s " " l
+		print FILENAME ":" n ": " s
+	}' pam_module/*.c helper/*.c conf/*.c |
+	grep -vE 'CLOEXEC|"re"|"we"|\bnl_open\(|^[^:]+:[0-9]+: [a-z_]+\(' || true)
+is "$bad" "" "every fd the product opens is close-on-exec"
+
+syms=$(nm -D --defined-only build/pam_nsbox.so | awk '{print $3}' | sort | tr '\n' ' ')
+is "$syms" "pam_sm_close_session pam_sm_open_session pam_sm_setcred " "the module exports only pam_sm_*"
+like "$(readelf -d build/pam_nsbox.so)" "BIND_NOW" "module linked with -z now"
+like "$(readelf -l build/nsbox-helper)" "GNU_RELRO" "helper linked with relro"
+like "$(readelf -h build/nsbox-helper)" "DYN \(Position-Independent Executable file\)|DYN \(Shared object file\)" "helper is PIE"
+
+D=$(mktemp -d /tmp/nsbox-inst.XXXXXX)
+make -s install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
+ok $? "make install DESTDIR=... PREFIX=/usr"
+pamdir=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
+for f in "$pamdir/pam_nsbox.so:644" /usr/libexec/nsbox/nsbox-helper:755 /usr/libexec/nsbox/nsbox-dhcp-script:755 \
+	/usr/sbin/nsboxctl:755 /etc/security/nsbox.conf:644 /usr/share/man/man5/nsbox.conf.5:644 \
+	/usr/share/man/man8/pam_nsbox.8:644 /usr/share/man/man8/nsboxctl.8:644 /usr/share/man/man8/nsbox-helper.8:644; do
+	path=${f%:*} mode=${f##*:}
+	is "$(stat -c %a "$D$path" 2>&1)" "$mode" "installed $path with mode $mode"
+done
+ok $([ ! -u "$D/usr/libexec/nsbox/nsbox-helper" ] && [ ! -g "$D/usr/libexec/nsbox/nsbox-helper" ]; echo $?) "the helper is never setuid or setgid"
+like "$(strings "$D/$pamdir/pam_nsbox.so" | grep /nsbox-helper)" "^/usr/libexec/nsbox/nsbox-helper$" "the module looks for the helper where it was installed"
+echo "# local edit" >>"$D/etc/security/nsbox.conf"
+make -s install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
+like "$(tail -1 "$D/etc/security/nsbox.conf")" "local edit" "make install keeps an existing nsbox.conf"
+make -s uninstall DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
+ok $? "make uninstall"
+is "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" "./etc/security/nsbox.conf " "uninstall removes everything but the admin's config"
+rm -rf "$D"

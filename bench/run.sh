@@ -1,61 +1,63 @@
 #!/bin/bash
-# make bench: prints what a box costs a login on this machine. Root; runs inside its own private
-# network and mount namespaces; touches no stock PAM file and no real NIC. Prints figures only:
-# nothing here passes or fails on time.
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${NSBOX_BENCH_NS:-}" != 1 ]; then
-	exec unshare --net --mount --propagation private -- env NSBOX_BENCH_NS=1 "$0" "$@"
-fi
-N=${N:-200}
-T=$(mktemp -d /tmp/nsbox-bench.XXXXXX)
-chmod 755 "$T"
-user=nsbt-bench
-svcs=()
-cleanup() {
-	set +e
-	for s in "${svcs[@]}"; do rm -f "/etc/pam.d/$s"; done
-	getent passwd $user >/dev/null && userdel -r $user >/dev/null 2>&1
-	ip link del nsbt-benchbr 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ip link set lo up
-mkdir -p /run/nsbox && mount -t tmpfs -o mode=0700 nsbox-bench /run/nsbox
-useradd -M -s /bin/sh $user
-ip link add nsbt-benchbr type bridge && ip addr add 10.79.0.1/16 dev nsbt-benchbr && ip link set nsbt-benchbr up
+# make bench: what a box costs a login on this machine, printed as figures; nothing passes or
+# fails on time. Root; runs in its own private network and mount namespaces through the test
+# harness (tests/e2e/lib.sh), touches no stock PAM file and no real NIC.
+#   N=200 make bench     # iterations per runner measurement (ssh uses N/5)
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+nsbox_require_root
+nsbox_enter_private_ns "$@"
+. "$NSBOX_TOP/tests/e2e/common.sh"
+nsbox_private_state
 
-cat >"$T/lo.conf" <<EOC
-[defaults]
-hostname = %u-box
-EOC
-cat >"$T/br.conf" <<EOC
-[defaults]
+N=${N:-200}
+U=nsbt-bench
+nsbox_add_user $U
+ip link add nsbt-benchbr type bridge
+ip addr add 10.79.0.1/16 dev nsbt-benchbr
+ip link set nsbt-benchbr up
+
+LO=$(nsbox_conf lo.conf "[defaults]
+hostname = %u-box")
+BR=$(nsbox_conf br.conf "[defaults]
 hostname = %u-box
 network = bridge
 bridge = nsbt-benchbr
 address = pool 10.79.0.0/16
-gateway = 10.79.0.1
-EOC
-svc() { # name module-line
-	printf 'account required pam_permit.so\nsession required %s\n' "$2" >"/etc/pam.d/$1"
-	svcs+=("$1")
-}
-svc nsbox-test-bench-none "pam_permit.so"
-svc nsbox-test-bench-lo "$top/build/pam_nsbox.so helper=$top/build/nsbox-helper conf=$T/lo.conf"
-svc nsbox-test-bench-br "$top/build/pam_nsbox.so helper=$top/build/nsbox-helper conf=$T/br.conf"
+gateway = 10.79.0.1")
+nsbox_pam_service nsbox-test-bench-none "account required pam_permit.so
+session required pam_permit.so"
+nsbox_service nsbox-test-bench-lo "conf=$LO"
+nsbox_service nsbox-test-bench-br "conf=$BR"
 
-# median and p90 of N runs of "pam-run SERVICE user true", in ms
+# median and p90 in ms of "$@" run $1 times
 measure() {
-	local svc=$1 i t0 t1
-	for i in $(seq 1 "$N"); do
+	local n=$1 i t0 t1
+	shift
+	for i in $(seq 1 "$n"); do
 		t0=$(date +%s%N)
-		"$top/build/tests/pam-run" "$svc" $user -- /bin/true
+		"$@" >/dev/null 2>&1
 		t1=$(date +%s%N)
 		echo $(((t1 - t0) / 1000))
-	done | sort -n | awk -v n="$N" '{a[NR]=$1} END {printf "median %.2f ms  p90 %.2f ms  (n=%d)\n", a[int(n/2)+1]/1000, a[int(n*0.9)]/1000, n}'
+	done | sort -n | awk -v n="$n" '{a[NR]=$1} END {printf "median %7.2f ms   p90 %7.2f ms   (n=%d)\n", a[int(n/2)+1]/1000, a[int(n*0.9)]/1000, n}'
 }
-echo "== login + command + logout through the session runner (fork, PAM, exec /bin/true) =="
-printf '%-34s ' "no pam_nsbox (pam_permit only):"; measure nsbox-test-bench-none
-printf '%-34s ' "boxed, loopback only:"; measure nsbox-test-bench-lo
-printf '%-34s ' "boxed, bridged (veth + pool lease):"; measure nsbox-test-bench-br
+row() { printf '  %-38s ' "$1"; shift; measure "$@"; }
+
+echo "== session runner: fork, PAM open, exec /bin/true as the user, PAM close =="
+row "no pam_nsbox (pam_permit only)" "$N" "$NSBOX_PAMRUN" nsbox-test-bench-none $U -- /bin/true
+row "boxed, loopback only" "$N" "$NSBOX_PAMRUN" nsbox-test-bench-lo $U -- /bin/true
+row "boxed, bridged (veth + pool lease)" "$N" "$NSBOX_PAMRUN" nsbox-test-bench-br $U -- /bin/true
+
+S=$((N / 5))
+[ "$S" -ge 5 ] || S=5
+echo "== real sshd on 127.0.0.1: ssh user@127.0.0.1 true (curve25519 key exchange) =="
+for v in none lo br; do
+	nsbox_sshd_start nsbox-test-bench-$v
+	nsbox_ssh_authorize $U
+	label=$v
+	[ $v = none ] && label="no pam_nsbox"
+	[ $v = lo ] && label="boxed, loopback only"
+	[ $v = br ] && label="boxed, bridged (veth + pool lease)"
+	row "$label" "$S" nsbox_ssh $U -- true
+done
+nsbox_sshd_stop
+nsbox_check_clean "after the benchmark"

@@ -30,7 +30,7 @@
 #endif
 #define NSBOX_CONF_PATH   "/etc/security/nsbox.conf"
 #define DATA_NAME         "pam_nsbox"
-#define HELPER_TIMEOUT_MS 30000 /* bounds a hung helper; DHCP has its own, shorter bound */
+#define HELPER_TIMEOUT_MS 130000 /* bounds a hung helper; above the longest dhcp_timeout (120 s) */
 
 #define EXPORT __attribute__((visibility("default")))
 

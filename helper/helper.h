@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -95,6 +96,8 @@ struct box_record {
 /* Reserves a fresh random id by creating its record exclusively. */
 int state_reserve_id(char id[NSBOX_ID_LEN + 1]);
 int state_write(const struct box_record *r);
+/* A new or emptied regular file for writing (no symlink followed), close-on-exec; NULL + errno. */
+FILE *fopen_trunc(const char *path, mode_t mode);
 /* Calls FN for each "key=value" line of PATH (no symlinks followed). */
 int kv_read(const char *path, int (*fn)(const char *key, const char *val, void *arg), void *arg);
 int state_read(const char *id, struct box_record *r);

@@ -211,18 +211,11 @@ static int
 write_resolv(const struct box_net *n, const struct nsbox_ip *dns, unsigned ndns,
 	     char search[][254], unsigned nsearch)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	int fd;
-
 	/* In place, never by rename: the box has this inode bind-mounted. */
-	fd = open(n->resolv, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
+	_cleanup_fclose_ FILE *f = fopen_trunc(n->resolv, 0644);
+
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
 	fprintf(f, "# written by nsbox-helper for this box\n");
 	for (unsigned i = 0; i < ndns; i++) {
 		char ip[INET6_ADDRSTRLEN];

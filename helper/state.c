@@ -92,23 +92,34 @@ state_reserve_id(char id[NSBOX_ID_LEN + 1])
 	return -EEXIST;
 }
 
+FILE *
+fopen_trunc(const char *path, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 int
 state_write(const struct box_record *r)
 {
 	char path[128], tmp[140];
 	_cleanup_fclose_ FILE *f = NULL;
-	int fd;
 
 	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", r->id);
 	snprintf(tmp, sizeof(tmp), NSBOX_BOXES_DIR "/.%s.tmp", r->id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	f = fopen_trunc(tmp, 0600);
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
 	fprintf(f,
 		"id=%s\nuser=%s\nservice=%s\nsupervisor=%d\nsupervisor_start=%llu\ninit=%d\n"
 		"started=%lld\nnamespaces=%lu\nhostname=%s\nipv4=%s\nipv6=%s\n",

@@ -41,6 +41,34 @@ nsbox_wait "nsbox_log_since $m | grep -q 'ended:'" 5
 is "$(nsbox_log_since "$m" | grep -c 'started for user')" 1 "su -l (which includes su) builds one box"
 nsbox_check_clean "su -l"
 
+# su run by an ordinary user (pam_permit stands in for the password): the helper must not keep
+# the invoker's real uid, environment or limits, and the invoker cannot signal it
+INV=nsbt-suinv
+nsbox_add_user $INV
+nsbox_pam_bind_over su "auth     sufficient pam_permit.so
+account  required   pam_permit.so
+session  required   $NSBOX_MODULE helper=$NSBOX_HELPER conf=$CONF"
+setpriv --reuid=$INV --regid=$INV --clear-groups env -i LD_PRELOAD=/nonexistent.so FOO=bar \
+	su $U -c 'sleep 3' </dev/null >/dev/null 2>&1 &
+sp=$!
+nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)' 5
+ID=$(nsbox_records | head -1)
+SUP=$(sed -n 's/^supervisor=//p' /run/nsbox/boxes/$ID)
+ok $([ -n "$SUP" ]; echo $?) "su by an ordinary user opens a box (supervisor $SUP)"
+is "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$SUP/status)" "0 0 0 0" "helper under su: all uids are root"
+is "$(awk '/^Gid:/ {print $2, $3, $4, $5}' /proc/$SUP/status)" "0 0 0 0" "helper under su: all gids are root"
+is "$(awk '/^Groups:/ {print $2}' /proc/$SUP/status)" "" "helper under su: no supplementary groups"
+is "$(tr '\0' '\n' </proc/$SUP/environ | wc -c)" 0 "helper under su: empty environment"
+is "$(grep -c . /proc/$SUP/environ)" 0 "helper under su: no LD_PRELOAD or anything else inherited"
+is "$(for f in /proc/$SUP/fd/*; do readlink "$f"; done | grep '^/' | grep -vx /dev/null)" "" \
+	"helper under su: holds no file or directory of the invoker's (only /dev/null, sockets, pidfds)"
+is "$(awk '/^Max open files/ {print $4}' /proc/$SUP/limits)" 1024 "helper under su: its own open-file limit"
+setpriv --reuid=$INV --regid=$INV --clear-groups kill -TERM "$SUP" 2>/dev/null
+isnt $? 0 "the invoking user cannot signal the helper"
+ok $(nsbox_alive "$SUP"; echo $?) "the helper survived the attempt"
+wait $sp
+nsbox_check_clean "su by an ordinary user"
+
 # a failed box: the shell does not start
 BAD=$(nsbox_conf bad.conf "[match colour=red]")
 nsbox_pam_bind_over su "auth sufficient pam_rootok.so

@@ -101,7 +101,7 @@ ID=$(nsbox_records | head -1)
 INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID)
 nsbox_wait "pgrep -f ': $U \\[priv\\]' >/dev/null" 5
 mon=$(pgrep -f ": $U \[priv\]" | head -1)
-nsbox_wait "pgrep -x sleep >/dev/null" 5
+nsbox_wait "pgrep -x sleep -u $U >/dev/null" 5
 sleeper=$(pgrep -x sleep -u $U | head -1)
 ok $([ -n "$mon" ] && [ -n "$sleeper" ]; echo $?) "held ssh session (monitor $mon, user's sleep $sleeper)"
 kill -9 "$mon"

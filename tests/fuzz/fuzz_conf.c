@@ -4,7 +4,8 @@
  *
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *         -Iinclude -Iconf conf/conf.c tests/fuzz/fuzz_conf.c -o build/fuzz_conf
- *   ./build/fuzz_conf -max_len=65536 tests/data/bad tests/data/good
+ *   mkdir -p build/corpus && cp tests/data/bad/*.conf tests/data/good/*.conf build/corpus/
+ *   ./build/fuzz_conf -max_len=65536 build/corpus   (libFuzzer writes into the first directory)
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -56,8 +56,7 @@ remount_fresh(const char *target, const char *type, unsigned long flags, const c
 }
 
 static int
-init_build(const struct nsbox_settings *s, unsigned long ns, const char *hostname,
-	   struct init_status *st)
+init_build(unsigned long ns, const char *hostname, struct init_status *st)
 {
 	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	int r = 0;
@@ -90,7 +89,6 @@ init_build(const struct nsbox_settings *s, unsigned long ns, const char *hostnam
 		     sethostname(hostname, strlen(hostname)) < 0 ? -errno : 0);
 	if (ns & CLONE_NEWNET)
 		STEP("bringing up lo", nl_link_up("lo"));
-	(void)s;
 
 	/* The init needs no privilege to reap: keep none, so nothing in the box can borrow it. */
 	cap_t none = cap_init();
@@ -102,8 +100,7 @@ init_build(const struct nsbox_settings *s, unsigned long ns, const char *hostnam
 }
 
 __attribute__((noreturn)) static void
-init_main(int ready, int lifeline, const struct nsbox_settings *s, unsigned long ns,
-	  const char *hostname)
+init_main(int ready, int lifeline, unsigned long ns, const char *hostname)
 {
 	struct init_status st = { 0 };
 	struct sigaction sa = { .sa_handler = noop_handler, .sa_flags = SA_NOCLDSTOP };
@@ -132,7 +129,7 @@ init_main(int ready, int lifeline, const struct nsbox_settings *s, unsigned long
 	sigaddset(&chld, SIGCHLD);
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	st.err = sfd < 0 ? -errno : init_build(s, ns, hostname, &st);
+	st.err = sfd < 0 ? -errno : init_build(ns, hostname, &st);
 	if (sfd < 0)
 		snprintf(st.step, sizeof(st.step), "signalfd");
 	if (write(ready, &st, sizeof(st)) != sizeof(st) || st.err < 0)
@@ -169,22 +166,20 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 
 	b->init_pid = 0;
 	b->init_pidfd = b->lifeline = -1;
-	b->namespaces = s->namespaces;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
+	if (pipe2(pfd, O_CLOEXEC) == 0) {
+		ready_r = pfd[0];
+		ready_w = pfd[1];
+		if (pipe2(pfd, O_CLOEXEC) == 0) {
+			life_r = pfd[0];
+			life_w = pfd[1];
+		}
+	}
+	if (life_w < 0) {
 		int r = -errno;
 		why_set(why, "pipe: %s", strerror(-r));
 		return r;
 	}
-	ready_r = pfd[0];
-	ready_w = pfd[1];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		int r = -errno;
-		why_set(why, "pipe: %s", strerror(-r));
-		return r;
-	}
-	life_r = pfd[0];
-	life_w = pfd[1];
 
 	ca.flags = CLONE_PIDFD | s->namespaces;
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
@@ -196,7 +191,7 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 		return r;
 	}
 	if (pid == 0)
-		init_main(ready_w, life_r, s, s->namespaces, hostname);
+		init_main(ready_w, life_r, s->namespaces, hostname);
 
 	b->init_pid = pid;
 	b->init_pidfd = pidfd;

@@ -24,8 +24,6 @@
 #include "lease.h"
 #include "nsbox/cleanup.h"
 
-#define MAX_GROUPS 1024
-
 /* Exit codes (nsbox-helper(8)). */
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
 
@@ -89,37 +87,6 @@ check_socket(int fd)
 	return type == SOCK_SEQPACKET && dom == AF_UNIX ? 0 : -ENOTSOCK;
 }
 
-/* Fills the login's group names through NSS, so LDAP/SSSD groups match too. */
-static int
-user_groups(const struct passwd *pw, char ***names, size_t *n)
-{
-	gid_t gids[MAX_GROUPS];
-	int ng = MAX_GROUPS;
-	char **v;
-
-	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
-		return -E2BIG;
-	v = calloc((size_t)ng + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	*n = 0;
-	for (int i = 0; i < ng; i++) {
-		struct group *g = getgrgid(gids[i]);
-		if (g && g->gr_name && (v[*n] = strdup(g->gr_name)))
-			(*n)++;
-	}
-	*names = v;
-	return 0;
-}
-
-static void
-free_groups(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 struct session {
 	struct nsbox_request req;
 	struct nsbox_settings set;
@@ -166,7 +133,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	struct nsbox_login who = { .user = s->req.user, .service = s->req.service,
 				   .groups = (const char *const *)groups, .n_groups = ngroups };
 	nsbox_conf_resolve(conf, &who, &s->set);
-	free_groups(groups, ngroups);
+	groups_free(groups, ngroups);
 	nsbox_conf_free(conf);
 
 	if (s->req.flags & NSBOX_REQ_ON_ERROR_ALLOW)

@@ -24,7 +24,6 @@ __attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const ch
 /* ---- box.c: the box init and its lifetime ---- */
 struct box {
 	char id[NSBOX_ID_LEN + 1];
-	unsigned long namespaces;
 	pid_t init_pid;  /* in the host's pid namespace */
 	int init_pidfd;
 	int lifeline;    /* write end; the init exits when it reads EOF */
@@ -77,6 +76,13 @@ int net_setup(const struct box *b, const struct nsbox_settings *s, const char *u
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* After the init is gone: host veth, leases, files. */
 void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
+
+/* ---- state.c: group names of a login through NSS (LDAP/SSSD groups too), for the helper and
+ * nsboxctl check alike ---- */
+#define NSBOX_MAX_GROUPS 1024
+struct passwd;
+int user_groups(const struct passwd *pw, char ***names, size_t *n);
+void groups_free(char **v, size_t n);
 
 /* ---- state.c: one record per live box under /run/nsbox/boxes ---- */
 struct box_record {

@@ -237,6 +237,24 @@ same_owner(const struct lease_owner *a, const struct lease_owner *b)
 	return a->pid == b->pid && a->start == b->start && strcmp(a->id, b->id) == 0;
 }
 
+/* Reads until EOF or MAX bytes into BUF; *LEN gets the count. -1 with errno on error. */
+static int
+read_full(int fd, char *buf, size_t max, size_t *len)
+{
+	*len = 0;
+	while (*len < max) {
+		ssize_t k = read(fd, buf + *len, max - *len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		*len += (size_t)k;
+	}
+	return 0;
+}
+
 static int
 proc_start(pid_t pid, unsigned long long *start, char *state)
 {
@@ -247,16 +265,8 @@ proc_start(pid_t pid, unsigned long long *start, char *state)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	while (len < sizeof(buf) - 1) {
-		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	if (read_full(fd, buf, sizeof(buf) - 1, &len) < 0)
+		return -errno;
 	buf[len] = '\0';
 	/* comm (field 2) may hold anything, ')' included: fields 3.. follow the last ')'. */
 	p = strrchr(buf, ')');
@@ -470,16 +480,8 @@ db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db
 	buf = malloc(LEASE_MAX_FILE + 1);
 	if (!buf)
 		return -ENOMEM;
-	while (len < LEASE_MAX_FILE + 1) {
-		ssize_t k = read(fd, buf + len, LEASE_MAX_FILE + 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	if (read_full(fd, buf, LEASE_MAX_FILE + 1, &len) < 0)
+		return -errno;
 	if (len > LEASE_MAX_FILE) {
 		/* Too big: keep the whole lines within LEASE_MAX_FILE bytes, drop the rest. */
 		const char *nl = memrchr(buf, '\n', LEASE_MAX_FILE);

@@ -406,21 +406,17 @@ run_dhcp(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	snprintf(leasef, sizeof(leasef), "%s/dhclient.leases", n->dhcp_dir);
 	snprintf(env, sizeof(env), "NSBOX_DHCP_OUT=%s", out);
 
-	char ifname[16];
+	/* execve wants mutable strings: our own copies of the settings' */
+	char ifname[16], client[256];
 	snprintf(ifname, sizeof(ifname), "%s", s->ifname);
-	char a_client[256], a_script[PATH_MAX], a_pid[300], a_lease[300], a_env[340];
-	snprintf(a_client, sizeof(a_client), "%s", s->dhcp_client);
-	snprintf(a_script, sizeof(a_script), "%s", script);
-	snprintf(a_pid, sizeof(a_pid), "%s", pidf);
-	snprintf(a_lease, sizeof(a_lease), "%s", leasef);
-	snprintf(a_env, sizeof(a_env), "%s", env);
+	snprintf(client, sizeof(client), "%s", s->dhcp_client);
 	static char o4[] = "-4", od[] = "-d", osf[] = "-sf", opf[] = "-pf", olf[] = "-lf",
 		    oe[] = "-e", of[] = "-f", oi[] = "-i", os[] = "-s", oR[] = "-R", op[] = "-p";
 	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	char *const dhclient_argv[] = { a_client, o4, od, osf, a_script, opf, a_pid, olf, a_lease,
-					oe, a_env, ifname, NULL };
-	char *const udhcpc_argv[] = { a_client, of, oR, oi, ifname, os, a_script, op, a_pid, NULL };
-	char *const envp[] = { path_env, a_env, NULL };
+	char *const dhclient_argv[] = { client, o4, od, osf, script, opf, pidf, olf, leasef,
+					oe, env, ifname, NULL };
+	char *const udhcpc_argv[] = { client, of, oR, oi, ifname, os, script, op, pidf, NULL };
+	char *const envp[] = { path_env, env, NULL };
 
 	n->dhcp_udhcpc = is_udhcpc(s->dhcp_client);
 	n->dhcp_pid = spawn_in_box(n, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp);

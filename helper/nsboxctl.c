@@ -93,23 +93,19 @@ cmd_check(int argc, char **argv)
 		nsbox_conf_free(conf);
 		return 1;
 	}
-	gid_t gids[1024];
-	int ng = 1024;
-	if (getgrouplist(user, pw->pw_gid, gids, &ng) < 0)
-		ng = 0;
-	const char *names[1024];
+	char **names = NULL;
 	size_t n = 0;
-	for (int i = 0; i < ng; i++) {
-		struct group *g = getgrgid(gids[i]);
-		if (g && (names[n] = strdup(g->gr_name)))
-			n++;
+	int gr = user_groups(pw, &names, &n);
+	if (gr < 0) {
+		fprintf(stderr, "nsboxctl: cannot list groups of '%s': %s\n", user, strerror(-gr));
+		nsbox_conf_free(conf);
+		return 1;
 	}
-	struct nsbox_login who = { .user = user, .service = service, .groups = names,
-				   .n_groups = n };
+	struct nsbox_login who = { .user = user, .service = service,
+				   .groups = (const char *const *)names, .n_groups = n };
 	struct nsbox_settings s;
 	nsbox_conf_resolve(conf, &who, &s);
-	for (size_t i = 0; i < n; i++)
-		free((void *)(uintptr_t)names[i]);
+	groups_free(names, n);
 	nsbox_conf_free(conf);
 
 	printf("# user '%s' service '%s'\n", user, service);

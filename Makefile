@@ -16,7 +16,7 @@ HARDEN  = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 LDHARD  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 OPT     ?= -O2 -g
 CFLAGS  ?=
-BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf \
+BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -I$(B)/gen \
           -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
 
 B = build
@@ -24,7 +24,7 @@ CONF_SRC   = conf/conf.c
 HELPER_SRC = helper/helper.c helper/box.c helper/net.c helper/netlink.c helper/lease.c \
              helper/state.c helper/proto.c
 CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c helper/netlink.c
-MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
+MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c helper/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
@@ -49,6 +49,18 @@ $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
 
+# The seccomp denylist is compiled by libseccomp at build time into a constant the module
+# installs (pam_module/seccomp-gen.c): libseccomp is a build dependency only.
+$(B)/seccomp-gen: pam_module/seccomp-gen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $< -lseccomp
+
+$(B)/gen/seccomp_prog.h: $(B)/seccomp-gen
+	@mkdir -p $(dir $@)
+	$(B)/seccomp-gen > $@.tmp && mv $@.tmp $@
+
+$(B)/pic/pam_module/policy.o: $(B)/gen/seccomp_prog.h
+
 $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.map
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
 		-o $@ $(filter %.o,$^) -lpam
@@ -56,6 +68,10 @@ $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/pie/conf/conf.o tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(B)/pie/conf/conf.o
+
+$(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c -lpthread
 
 $(B)/tests/pam-run: tests/pam-run.c
 	@mkdir -p $(dir $@)

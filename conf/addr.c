@@ -1,5 +1,5 @@
-/* IP addresses, CIDRs and address specs: text forms and 128-bit arithmetic. Pure code, no privilege,
- * no logging; runs wherever conf/ runs (nsbox-helper as root, nsboxctl, the tests). */
+/* IP addresses, CIDRs and address specs: text forms and 128-bit arithmetic. Pure code, no
+ * privilege, no logging; runs wherever conf/ runs (nsbox-helper as root, nsboxctl, the tests). */
 #include "addr.h"
 
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
-/* IP addresses, CIDRs and address specs: text forms and 128-bit arithmetic. Pure code, no privilege,
- * no logging; used by conf/ (in nsbox-helper as root, nsboxctl, the tests) and meant for the lease
- * allocator too, so that one copy of the arithmetic serves both. */
+/* IP addresses, CIDRs and address specs: text forms and 128-bit arithmetic. Pure code, no
+ * privilege, no logging; used by conf/ (in nsbox-helper as root, nsboxctl, the tests) and meant
+ * for the lease allocator too, so that one copy of the arithmetic serves both. */
 #ifndef NSBOX_ADDR_H
 #define NSBOX_ADDR_H
 

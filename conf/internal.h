@@ -37,10 +37,8 @@ enum key {
 };
 
 enum key_flag {
-	KF_WORDS = 1u << 0,  /* the parser takes every word of the value; else it must be one word */
-	KF_BRIDGE = 1u << 1, /* needs network = bridge; dropped when network = none */
-	KF_LEASE = 1u << 2,  /* the DHCP lease gives it: conflicts with, and dropped by, address = dhcp */
-	KF_AUTO = 1u << 3,   /* number: "auto" stands for 0 */
+	KF_BRIDGE = 1u << 0, /* needs network = bridge; dropped when network = none */
+	KF_LEASE = 1u << 1,  /* the DHCP lease gives it: conflicts with, and dropped by, address = dhcp */
 };
 
 struct key_def;
@@ -67,8 +65,10 @@ struct key_def {
 	/* The value of K in S in nsbox.conf syntax; -ENOENT when not set. */
 	int (*format)(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
 	unsigned flags;           /* enum key_flag */
+	bool list;                /* the parser takes every word of the value; else it must be one */
 	const char *const *words; /* choice: word i is stored as i (bool or enum) */
 	unsigned min, max;        /* number */
+	const char *zero;         /* number: the word that stands for 0, or NULL */
 	int family;               /* address, gateway: AF_INET or AF_INET6 */
 };
 

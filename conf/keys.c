@@ -180,7 +180,7 @@ parse_path(const struct kv *v, struct nsbox_settings *s)
 static int
 parse_number(const struct kv *v, struct nsbox_settings *s)
 {
-	if ((v->key->flags & KF_AUTO) && !strcmp(v->tok[0], "auto")) {
+	if (v->key->zero && !strcmp(v->tok[0], v->key->zero)) {
 		*(unsigned *)field(v->key, s) = 0;
 		return 0;
 	}
@@ -194,11 +194,21 @@ format_number(const struct key_def *k, const struct nsbox_settings *s, char *out
 {
 	unsigned u = *(const unsigned *)cfield(k, s);
 
-	if ((k->flags & KF_AUTO) && !u)
-		snprintf(out, n, "auto");
+	if (k->zero && !u)
+		snprintf(out, n, "%s", k->zero);
 	else
 		snprintf(out, n, "%u", u);
 	return 0;
+}
+
+/* Appends WORD to the blank-separated list in OUT (N bytes), *O bytes long so far. */
+static void
+append_word(char *out, size_t n, size_t *o, const char *word)
+{
+	int l = snprintf(out + *o, *o < n ? n - *o : 0, "%s%s", *o ? " " : "", word);
+
+	if (l > 0)
+		*o += (size_t)l;
 }
 
 /* The order nsbox.conf(5) lists namespaces in and nsbox_settings_print writes them;
@@ -241,8 +251,7 @@ format_namespaces(const struct key_def *k, const struct nsbox_settings *s, char 
 			continue;
 		for (size_t j = 0; j < NSBOX_N_NS; j++)
 			if (nsbox_ns_table[j].flag == ns_print_order[i])
-				o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s",
-						      o ? " " : "", nsbox_ns_table[j].conf);
+				append_word(out, n, &o, nsbox_ns_table[j].conf);
 	}
 	return 0;
 }
@@ -386,7 +395,7 @@ format_ip_list(const struct key_def *k, const struct nsbox_settings *s, char *ou
 		return -ENOENT;
 	for (unsigned i = 0; i < s->n_dns && i < NSBOX_MAX_DNS; i++) {
 		nsbox_ip_text(&s->dns[i], t, sizeof(t));
-		o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", i ? " " : "", t);
+		append_word(out, n, &o, t);
 	}
 	return 0;
 }
@@ -416,8 +425,7 @@ format_names(const struct key_def *k, const struct nsbox_settings *s, char *out,
 	if (!s->n_search)
 		return -ENOENT;
 	for (unsigned i = 0; i < s->n_search && i < NSBOX_MAX_SEARCH; i++)
-		o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", i ? " " : "",
-				      s->search[i]);
+		append_word(out, n, &o, s->search[i]);
 	return 0;
 }
 
@@ -545,11 +553,16 @@ format_addrspec(const struct key_def *k, const struct nsbox_settings *s, char *o
 		offsetof(struct nsbox_settings, b) + sizeof(((struct nsbox_settings *)0)->b) -     \
 			offsetof(struct nsbox_settings, a)
 
-#define CHOICE   .parse = parse_choice, .format = format_choice
-#define STRING   .format = format_string
-#define NUMBER   .parse = parse_number, .format = format_number
-#define ADDRESS  .parse = parse_ip, .format = format_ip
-#define ADDRSPEC .parse = parse_addrspec, .format = format_addrspec
+/* The kinds of value: a parser, its printer and their parameter. */
+#define CHOICE(w)         .parse = parse_choice, .format = format_choice, .words = (w)
+#define NUMBER(lo, hi, z)                                                                          \
+	.parse = parse_number, .format = format_number, .min = (lo), .max = (hi), .zero = (z)
+#define IFNAME            .parse = parse_ifname, .format = format_string
+#define PATH              .parse = parse_path, .format = format_string
+#define ADDRESS(f)        .parse = parse_ip, .format = format_ip, .family = (f)
+#define ADDRSPEC(f)                                                                                \
+	.parse = parse_addrspec, .format = format_addrspec, .family = (f), .list = true
+#define OWN(p, f)         .parse = (p), .format = (f)
 
 static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const on_error_words[] = { [NSBOX_ON_ERROR_DENY] = "deny",
@@ -559,46 +572,43 @@ static const char *const network_words[] = { [NSBOX_NET_NONE] = "none",
 _Static_assert(sizeof(enum nsbox_on_error) == sizeof(int) && sizeof(enum nsbox_network) ==
 	       sizeof(int), "choices are stored as int");
 
+/* clang-format off */
 const struct key_def key_table[K_N] = {
-	[K_EXEMPT] = { "exempt", "yes or no", "no", FIELD(exempt), CHOICE, .words = yes_no },
+	/* name, what a bad value wants, built-in value, where it is stored, kind, flags */
+	[K_EXEMPT] = { "exempt", "yes or no", "no", FIELD(exempt), CHOICE(yes_no) },
 	[K_NAMESPACES] = { "namespaces", "pid, mount, ipc, uts or net", "pid mount ipc uts net",
-			   FIELD(namespaces), .parse = parse_namespaces,
-			   .format = format_namespaces, .flags = KF_WORDS },
-	[K_HOSTNAME] = { "hostname", "a host name template with %u %i %s %h %%, or keep",
-			 "%u-box", FIELD(hostname), .parse = parse_hostname,
-			 .format = format_hostname },
-	[K_ON_ERROR] = { "on_error", "deny or allow", "deny", FIELD(on_error), CHOICE,
-			 .words = on_error_words },
-	[K_NETWORK] = { "network", "none or bridge", "none", FIELD(network), CHOICE,
-			.words = network_words },
-	[K_BRIDGE] = { "bridge", "an interface name", NULL, FIELD(bridge), STRING,
-		       .parse = parse_ifname, .flags = KF_BRIDGE },
-	[K_IFNAME] = { "ifname", "an interface name", "eth0", FIELD(ifname), STRING,
-		       .parse = parse_ifname },
+		FIELD(namespaces), OWN(parse_namespaces, format_namespaces), .list = true },
+	[K_HOSTNAME] = { "hostname", "a host name template with %u %i %s %h %%, or keep", "%u-box",
+		FIELD(hostname), OWN(parse_hostname, format_hostname) },
+	[K_ON_ERROR] = { "on_error", "deny or allow", "deny", FIELD(on_error),
+		CHOICE(on_error_words) },
+	[K_NETWORK] = { "network", "none or bridge", "none", FIELD(network),
+		CHOICE(network_words) },
+	[K_BRIDGE] = { "bridge", "an interface name", NULL, FIELD(bridge), IFNAME,
+		.flags = KF_BRIDGE },
+	[K_IFNAME] = { "ifname", "an interface name", "eth0", FIELD(ifname), IFNAME },
 	[K_MAC] = { "mac", "auto or a unicast xx:xx:xx:xx:xx:xx", "auto", SPAN(mac_auto, mac),
-		    .parse = parse_mac, .format = format_mac },
-	[K_MTU] = { "mtu", "68-65535 or auto", "auto", FIELD(mtu), NUMBER, .flags = KF_AUTO,
-		    .min = 68, .max = 65535 },
+		OWN(parse_mac, format_mac) },
+	[K_MTU] = { "mtu", "68-65535 or auto", "auto", FIELD(mtu), NUMBER(68, 65535, "auto") },
 	[K_ADDRESS] = { "address", "A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp", NULL,
-			FIELD(address), ADDRSPEC, .flags = KF_WORDS | KF_BRIDGE, .family = AF_INET },
-	[K_GATEWAY] = { "gateway", "an IPv4 address", NULL, FIELD(gateway), ADDRESS,
-			.flags = KF_BRIDGE | KF_LEASE, .family = AF_INET },
+		FIELD(address), ADDRSPEC(AF_INET), .flags = KF_BRIDGE },
+	[K_GATEWAY] = { "gateway", "an IPv4 address", NULL, FIELD(gateway), ADDRESS(AF_INET),
+		.flags = KF_BRIDGE | KF_LEASE },
 	[K_ADDRESS6] = { "address6", "an IPv6 CIDR or pool CIDR [FIRST-LAST]", NULL,
-			 FIELD(address6), ADDRSPEC, .flags = KF_WORDS | KF_BRIDGE,
-			 .family = AF_INET6 },
-	[K_GATEWAY6] = { "gateway6", "an IPv6 address", NULL, FIELD(gateway6), ADDRESS,
-			 .flags = KF_BRIDGE, .family = AF_INET6 },
-	[K_DNS] = { "dns", "1-3 IP addresses", NULL, SPAN(dns, n_dns), .parse = parse_ip_list,
-		    .format = format_ip_list, .flags = KF_WORDS | KF_BRIDGE | KF_LEASE },
+		FIELD(address6), ADDRSPEC(AF_INET6), .flags = KF_BRIDGE },
+	[K_GATEWAY6] = { "gateway6", "an IPv6 address", NULL, FIELD(gateway6), ADDRESS(AF_INET6),
+		.flags = KF_BRIDGE },
+	[K_DNS] = { "dns", "1-3 IP addresses", NULL, SPAN(dns, n_dns),
+		OWN(parse_ip_list, format_ip_list), .list = true, .flags = KF_BRIDGE | KF_LEASE },
 	[K_SEARCH] = { "search", "1-6 domain names", NULL, SPAN(search, n_search),
-		       .parse = parse_names, .format = format_names,
-		       .flags = KF_WORDS | KF_BRIDGE },
-	[K_STICKY] = { "sticky", "yes or no", "no", FIELD(sticky), CHOICE, .words = yes_no },
+		OWN(parse_names, format_names), .list = true, .flags = KF_BRIDGE },
+	[K_STICKY] = { "sticky", "yes or no", "no", FIELD(sticky), CHOICE(yes_no) },
 	[K_DHCP_CLIENT] = { "dhcp_client", "an absolute path", "/sbin/dhclient",
-			    FIELD(dhcp_client), STRING, .parse = parse_path },
-	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout), NUMBER, .min = 1,
-			     .max = 120 },
+		FIELD(dhcp_client), PATH },
+	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
+		NUMBER(1, 120, NULL) },
 };
+/* clang-format on */
 
 /* ---- loops over the table ---- */
 
@@ -632,7 +642,7 @@ key_parse(enum key k, char *val, char *orig, struct nsbox_conf_err *err, const c
 
 	memcpy(orig, val, strlen(val) + 1);
 	v.n = conf_split(val, tok, ARRAY_SIZE(tok));
-	if (!(v.key->flags & KF_WORDS) && v.n != 1)
+	if (!v.key->list && v.n != 1)
 		return bad_value(&v, orig);
 	return v.key->parse(&v, s);
 }

@@ -59,10 +59,63 @@ test_builtins(void)
 	}
 }
 
+/* A parser writes only the bytes its row says the key owns: layering copies no others. */
+static void
+test_parsers_stay_inside(void)
+{
+	static const char *const sample[K_N] = {
+		[K_EXEMPT] = "yes",
+		[K_NAMESPACES] = "mount net",
+		[K_HOSTNAME] = "box-%u",
+		[K_ON_ERROR] = "allow",
+		[K_NETWORK] = "bridge",
+		[K_BRIDGE] = "br0",
+		[K_IFNAME] = "veth9",
+		[K_MAC] = "02:00:00:00:00:01",
+		[K_MTU] = "1400",
+		[K_ADDRESS] = "pool 10.0.0.0/24 10.0.0.10-10.0.0.20",
+		[K_GATEWAY] = "10.0.0.1",
+		[K_ADDRESS6] = "fd00::10/64",
+		[K_GATEWAY6] = "fd00::1",
+		[K_DNS] = "10.0.0.1 fd00::1",
+		[K_SEARCH] = "example.org lab.example.org",
+		[K_STICKY] = "yes",
+		[K_DHCP_CLIENT] = "/usr/sbin/dhclient",
+		[K_DHCP_TIMEOUT] = "30",
+	};
+
+	for (int k = 0; k < K_N; k++) {
+		const struct key_def *d = &key_table[k];
+		struct nsbox_conf_err err = { .msg = "" };
+		struct nsbox_settings s, before;
+		char val[128], orig[128];
+		bool outside = false, inside = false;
+
+		if (!ok(sample[k] != NULL, "test has a sample value for %s", d->name))
+			continue;
+		memset(&s, 0xa5, sizeof(s));
+		before = s;
+		snprintf(val, sizeof(val), "%s", sample[k]);
+		is_int(key_parse((enum key)k, val, orig, &err, "t", 1, &s), 0, "%s = %s parses %s",
+		       d->name, sample[k], err.msg);
+		for (size_t b = 0; b < sizeof(s); b++) {
+			bool changed = ((unsigned char *)&s)[b] != ((unsigned char *)&before)[b];
+
+			if (b >= d->off && b < d->off + d->size)
+				inside |= changed;
+			else
+				outside |= changed;
+		}
+		ok(inside && !outside, "%s = %s writes only the bytes of its row", d->name,
+		   sample[k]);
+	}
+}
+
 int
 main(void)
 {
 	test_rows();
 	test_builtins();
+	test_parsers_stay_inside();
 	return tap_done();
 }

@@ -20,7 +20,8 @@ BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -I$
           -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
 
 B = build
-CONF_SRC   = conf/conf.c
+CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/addr.c
+CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 HELPER_SRC = helper/helper.c helper/box.c helper/net.c helper/netlink.c helper/lease.c \
              helper/state.c helper/proto.c
 CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c helper/netlink.c
@@ -65,9 +66,9 @@ $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
 		-o $@ $(filter %.o,$^) -lpam
 
-$(B)/tests/test_%: tests/unit/test_%.c $(B)/pie/conf/conf.o tests/unit/tap.h
+$(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(B)/pie/conf/conf.o
+	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ)
 
 $(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)

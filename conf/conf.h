@@ -1,14 +1,15 @@
-/* nsbox.conf parser, rule matcher and templates: pure code, no privileged work, no logging;
- * linked into nsbox-helper (root), nsboxctl and the unit tests. */
+/* Public API of conf/, the nsbox.conf parser, rule matcher and templates: pure code, no privileged
+ * work, no logging; linked into nsbox-helper (root), nsboxctl and the unit tests. */
 #ifndef NSBOX_CONF_H
 #define NSBOX_CONF_H
 
-#include <netinet/in.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+#include "addr.h"     /* struct nsbox_ip, nsbox_cidr, nsbox_addrspec and their text forms */
+#include "nsbox/ns.h" /* nsbox_ns_table, NSBOX_NS_ALL: the bits of `namespaces` */
 
 #define NSBOX_CONF_DEFAULT   "/etc/security/nsbox.conf"
 #define NSBOX_CONF_MAX_LINE  4096          /* bytes per line, newline excluded */
@@ -20,38 +21,14 @@
 #define NSBOX_HOSTNAME_MAX   64            /* HOST_NAME_MAX */
 #define NSBOX_TEMPLATE_MAX   256
 
-/* Which namespaces a box gets; bit values are the CLONE_NEW* flags. */
-#define NSBOX_NS_ALL (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)
-
 enum nsbox_network { NSBOX_NET_NONE = 0, NSBOX_NET_BRIDGE };
 enum nsbox_on_error { NSBOX_ON_ERROR_DENY = 0, NSBOX_ON_ERROR_ALLOW };
-enum nsbox_addr_mode { NSBOX_ADDR_NONE = 0, NSBOX_ADDR_STATIC, NSBOX_ADDR_POOL, NSBOX_ADDR_DHCP };
 
 /* One parse error: printed as "file:line: msg" (line 0: "file: msg"). */
 struct nsbox_conf_err {
 	char file[256];
 	unsigned line;
 	char msg[256];
-};
-
-struct nsbox_ip {
-	int family; /* AF_INET or AF_INET6; 0 = unset */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
-};
-
-struct nsbox_cidr {
-	struct nsbox_ip ip; /* as written (host address for static, network for pool) */
-	unsigned prefix;
-};
-
-/* address / address6 value: static CIDR, "pool CIDR [FIRST-LAST]", or "dhcp" (v4 only). */
-struct nsbox_addrspec {
-	enum nsbox_addr_mode mode;
-	struct nsbox_cidr cidr;        /* static: host address + prefix; pool: network + prefix */
-	struct nsbox_ip first, last;   /* pool only: inclusive range inside cidr */
 };
 
 /* The settings for one login: built-in defaults, then every [defaults] key in file order, then the
@@ -136,10 +113,6 @@ bool nsbox_hostname_valid(const char *name);
 /* Kernel dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
 bool nsbox_ifname_valid(const char *name);
 
-/* Text forms used by nsboxctl check and the unit tests. */
-int nsbox_ip_parse(const char *s, struct nsbox_ip *out);
-int nsbox_ip_format(const struct nsbox_ip *ip, char *out, size_t outlen);
-bool nsbox_ip_in_cidr(const struct nsbox_ip *ip, const struct nsbox_cidr *net);
 /* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
 void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);
 

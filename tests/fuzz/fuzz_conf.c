@@ -3,7 +3,7 @@
  * re-parses the settings; also throws the input at the template and name helpers.
  *
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf conf/conf.c tests/fuzz/fuzz_conf.c -o build/fuzz_conf
+ *         -Iinclude -Iconf conf/*.c tests/fuzz/fuzz_conf.c -o build/fuzz_conf
  *   mkdir -p build/corpus && cp tests/data/bad/*.conf tests/data/good/*.conf build/corpus/
  *   ./build/fuzz_conf -max_len=65536 build/corpus   (libFuzzer writes into the first directory)
  */

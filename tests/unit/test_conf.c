@@ -1,6 +1,6 @@
-/* Unit tests for conf/conf.c: parsing, resolution, values, templates, name checks, addresses,
- * settings_print round trips and the trust checks of nsbox_conf_load (files made in a private
- * directory under /tmp). Runs unprivileged or as root. */
+/* Unit tests for conf/ through its public API (conf.h): parsing, resolution, values, templates,
+ * name checks, addresses, settings_print round trips and the trust checks of nsbox_conf_load
+ * (files made in a private directory under /tmp). Runs unprivileged or as root. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

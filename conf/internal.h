@@ -1,0 +1,160 @@
+/* Shared by the files of conf/ only (never by helper/ or nsboxctl): the key registry, the parsed
+ * config, the parser's state and the message helpers. Pure code, no privilege, no logging. */
+#ifndef NSBOX_CONF_INTERNAL_H
+#define NSBOX_CONF_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "conf.h"
+
+#define MAX_SECTIONS 4096
+#define QBUF         88 /* one quoted user string in a message, "..." when cut */
+
+/* ---- the key registry (keys.c) ---- */
+
+/* A key, by its row in key_table; also the order nsbox_settings_print writes them in. Only the
+ * checks and nsbox_conf_foreach_bridge name keys; everything else loops over the table. */
+enum key {
+	K_EXEMPT,
+	K_NAMESPACES,
+	K_HOSTNAME,
+	K_ON_ERROR,
+	K_NETWORK,
+	K_BRIDGE,
+	K_IFNAME,
+	K_MAC,
+	K_MTU,
+	K_ADDRESS,
+	K_GATEWAY,
+	K_ADDRESS6,
+	K_GATEWAY6,
+	K_DNS,
+	K_SEARCH,
+	K_STICKY,
+	K_DHCP_CLIENT,
+	K_DHCP_TIMEOUT,
+	K_N
+};
+
+enum key_flag {
+	KF_BRIDGE = 1u << 0, /* needs network = bridge; dropped when network = none */
+	KF_LEASE = 1u << 1,  /* the DHCP lease gives it: conflicts with, and dropped by, address = dhcp */
+};
+
+struct key_def;
+
+/* One "key = value" being parsed, for the key's parser and its messages. */
+struct kv {
+	const struct key_def *key;
+	struct nsbox_conf_err *err;
+	const char *file;
+	unsigned line;
+	char **tok;       /* the value split at blanks: N words, only the first KV_MAX_TOK kept */
+	size_t n;
+	const char *orig; /* the value as written */
+};
+#define KV_MAX_TOK 8
+
+struct key_def {
+	const char *name;
+	const char *want;    /* what a bad value message says is wanted */
+	const char *builtin; /* the built-in value in nsbox.conf syntax; NULL: not set */
+	size_t off, size;    /* the bytes of struct nsbox_settings this key owns */
+	/* Stores the value of V into the key's bytes of S; 0 or -EINVAL with V->err filled. */
+	int (*parse)(const struct kv *v, struct nsbox_settings *s);
+	/* The value of K in S in nsbox.conf syntax; -ENOENT when not set. */
+	int (*format)(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+	unsigned flags;           /* enum key_flag */
+	bool list;                /* the parser takes every word of the value; else it must be one */
+	const char *const *words; /* choice: word i is stored as i (bool or enum) */
+	unsigned min, max;        /* number */
+	const char *zero;         /* number: the word that stands for 0, or NULL */
+	int family;               /* address, gateway: AF_INET or AF_INET6 */
+};
+
+extern const struct key_def key_table[K_N];
+
+/* The row named NAME, or -1. */
+int key_find(const char *name);
+/* Parses VAL (trimmed, not empty; cut up in place) as the value of K into S. ORIG: room for
+ * strlen(VAL) + 1 bytes, keeps the value as written for messages. 0 or -EINVAL with ERR filled. */
+int key_parse(enum key k, char *val, char *orig, struct nsbox_conf_err *err, const char *file,
+	      unsigned line, struct nsbox_settings *s);
+/* The bytes K owns in S. */
+void *key_field(struct nsbox_settings *s, enum key k);
+const void *key_cfield(const struct nsbox_settings *s, enum key k);
+/* Every key at its built-in value. */
+void settings_builtin(struct nsbox_settings *s);
+
+/* ---- the parsed config ---- */
+
+enum crit { C_USER, C_GROUP, C_SERVICE, C_N };
+
+struct section {
+	bool is_match;
+	char *file;
+	unsigned line;	       /* of the header */
+	char *crit[C_N];       /* NUL-separated globs ending in an empty one; NULL = no criterion */
+	unsigned key_line[K_N]; /* where the section sets each key; 0 = it does not */
+	struct nsbox_settings v; /* only the fields of keys it sets mean anything */
+};
+
+struct nsbox_conf {
+	struct section *sec;
+	size_t n, cap;
+	char *top; /* the file loaded (or the name parsed), for messages without a better place */
+};
+
+/* The settings one login could get, and which section set each key (NULL: built in). */
+struct layered {
+	struct nsbox_settings s;
+	const struct section *src[K_N];
+};
+
+void layer_init(struct layered *l);
+/* Lays the keys SEC sets over L. */
+void layer_apply(struct layered *l, const struct section *sec);
+/* Drops the keys network = none and address = dhcp make meaningless (see check.c). */
+void layer_finish(struct layered *l);
+
+/* ---- parsing (lex.c, match.c) ---- */
+
+struct parser {
+	struct nsbox_conf *c;
+	struct nsbox_conf_err *err;
+	uid_t uid;
+	bool allow_include;
+	unsigned n_files;
+	char *line; /* NSBOX_CONF_MAX_LINE + 1: the line being parsed, cut up in place */
+	char *orig; /* NSBOX_CONF_MAX_LINE + 1: a value before it is split, for messages */
+};
+
+/* Parses LEN bytes of BUF as file FILE into P->c. */
+int conf_parse_buf(struct parser *p, const char *file, const char *buf, size_t len,
+		   unsigned depth);
+/* Loads PATH after its trust checks. */
+int conf_load_file(struct parser *p, const char *path, unsigned depth);
+/* A "[...]" line S: starts a section, whose index goes to *CUR. */
+int conf_section_header(struct parser *p, const char *file, unsigned line, char *s, ssize_t *cur);
+/* Load-time consistency checks of a whole config. */
+int conf_check(const struct nsbox_conf *c, struct nsbox_conf_err *err);
+
+/* ---- small helpers (lex.c) ---- */
+
+void conf_copy_str(char *dst, const char *src, size_t n);
+bool conf_is_blank(char ch);
+char *conf_trim(char *s);
+void conf_strip_comment(char *s);
+/* Splits S at blanks in place; stores up to MAX tokens, returns how many there are. */
+size_t conf_split(char *s, char **tok, size_t max);
+/* Escapes S for a message: bytes outside printable ASCII, quote and backslash become \xNN; long
+ * strings are cut with "...". */
+const char *conf_quote(char *buf, size_t n, const char *s);
+/* Fills ERR and returns R. */
+__attribute__((format(printf, 5, 0))) int conf_vfail(struct nsbox_conf_err *err, const char *file,
+						     unsigned line, int r, const char *fmt,
+						     va_list ap);
+__attribute__((format(printf, 5, 6))) int conf_fail(struct nsbox_conf_err *err, const char *file,
+						    unsigned line, int r, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,717 @@
+/* The key registry of nsbox.conf: one row per key (name, parser, printer, built-in value, the bytes
+ * of struct nsbox_settings it owns, flags), so that parsing, defaults, layering and printing are
+ * loops over one table. Pure code: no privileged work, no logging; runs in nsbox-helper (root),
+ * nsboxctl and the tests. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+
+#include "internal.h"
+#include "nsbox/cleanup.h"
+
+/* ---- messages ---- */
+
+static int
+bad_value(const struct kv *v, const char *val)
+{
+	char q[QBUF];
+
+	return conf_fail(v->err, v->file, v->line, -EINVAL, "bad value '%s' for '%s' (want %s)",
+			 conf_quote(q, sizeof(q), val), v->key->name, v->key->want);
+}
+
+__attribute__((format(printf, 2, 3))) static int
+kv_fail(const struct kv *v, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = conf_vfail(v->err, v->file, v->line, -EINVAL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int
+too_many(const struct kv *v, size_t max)
+{
+	return kv_fail(v, "too many values for '%s' (max %zu)", v->key->name, max);
+}
+
+/* ---- names ---- */
+
+static bool
+is_alnum(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/* RFC 1123 name of at most MAX bytes. */
+static bool
+name_valid(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max + 1), label = 0;
+
+	if (len == 0 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (is_alnum(s[i]) || s[i] == '-') {
+			if (s[i] == '-' && label == 0)
+				return false;
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return label > 0 && s[len - 1] != '-';
+}
+
+bool
+nsbox_hostname_valid(const char *name)
+{
+	return name && name_valid(name, NSBOX_HOSTNAME_MAX);
+}
+
+bool
+nsbox_ifname_valid(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, IFNAMSIZ);
+	if (len == 0 || len >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		/* dev_valid_name() refuses '/', ':' and whitespace; stricter here: no control or
+		 * non-ASCII bytes, and no '%' (the kernel expands "%d" in names it creates). */
+		if (ch <= 0x20 || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%')
+			return false;
+	}
+	return true;
+}
+
+/* ---- parsers and printers, one pair per kind of value ---- */
+
+/* The bytes key K owns in S, for the kinds of value stored in one field. */
+static void *
+field(const struct key_def *k, struct nsbox_settings *s)
+{
+	return (char *)s + k->off;
+}
+
+static const void *
+cfield(const struct key_def *k, const struct nsbox_settings *s)
+{
+	return (const char *)s + k->off;
+}
+
+/* A word of K->words, stored as its index in a bool or an enum. */
+static int
+parse_choice(const struct kv *v, struct nsbox_settings *s)
+{
+	for (unsigned i = 0; v->key->words[i]; i++)
+		if (!strcmp(v->tok[0], v->key->words[i])) {
+			if (v->key->size == sizeof(bool))
+				*(bool *)field(v->key, s) = i;
+			else
+				*(int *)field(v->key, s) = (int)i;
+			return 0;
+		}
+	return bad_value(v, v->tok[0]);
+}
+
+static int
+format_choice(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	const void *f = cfield(k, s);
+	unsigned i = k->size == sizeof(bool) ? *(const bool *)f : (unsigned)*(const int *)f;
+
+	snprintf(out, n, "%s", k->words[i]);
+	return 0;
+}
+
+/* A word that fits the key's char array. */
+static int
+parse_string(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *t = v->tok[0];
+
+	if (strlen(t) >= v->key->size)
+		return bad_value(v, t);
+	conf_copy_str(field(v->key, s), t, v->key->size);
+	return 0;
+}
+
+static int
+format_string(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	const char *t = cfield(k, s);
+
+	if (!*t)
+		return -ENOENT;
+	snprintf(out, n, "%s", t);
+	return 0;
+}
+
+static int
+parse_ifname(const struct kv *v, struct nsbox_settings *s)
+{
+	if (!nsbox_ifname_valid(v->tok[0]))
+		return bad_value(v, v->tok[0]);
+	return parse_string(v, s);
+}
+
+static int
+parse_path(const struct kv *v, struct nsbox_settings *s)
+{
+	if (v->tok[0][0] != '/')
+		return bad_value(v, v->tok[0]);
+	return parse_string(v, s);
+}
+
+static int
+parse_number(const struct kv *v, struct nsbox_settings *s)
+{
+	if (v->key->zero && !strcmp(v->tok[0], v->key->zero)) {
+		*(unsigned *)field(v->key, s) = 0;
+		return 0;
+	}
+	if (nsbox_uint_parse(v->tok[0], v->key->min, v->key->max, field(v->key, s)) < 0)
+		return bad_value(v, v->tok[0]);
+	return 0;
+}
+
+static int
+format_number(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	unsigned u = *(const unsigned *)cfield(k, s);
+
+	if (k->zero && !u)
+		snprintf(out, n, "%s", k->zero);
+	else
+		snprintf(out, n, "%u", u);
+	return 0;
+}
+
+/* Appends WORD to the blank-separated list in OUT (N bytes), *O bytes long so far. */
+static void
+append_word(char *out, size_t n, size_t *o, const char *word)
+{
+	int l = snprintf(out + *o, *o < n ? n - *o : 0, "%s%s", *o ? " " : "", word);
+
+	if (l > 0)
+		*o += (size_t)l;
+}
+
+/* The order nsbox.conf(5) lists namespaces in and nsbox_settings_print writes them;
+ * nsbox_ns_table is in join order. */
+static const unsigned long ns_print_order[] = { CLONE_NEWPID, CLONE_NEWNS, CLONE_NEWIPC,
+						CLONE_NEWUTS, CLONE_NEWNET };
+_Static_assert(ARRAY_SIZE(ns_print_order) == NSBOX_N_NS, "every namespace printed once");
+
+static int
+parse_namespaces(const struct kv *v, struct nsbox_settings *s)
+{
+	unsigned long ns = 0;
+
+	if (v->n > NSBOX_N_NS)
+		return too_many(v, NSBOX_N_NS);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct nsbox_ns *e = nsbox_ns_by_conf(v->tok[i]);
+
+		if (!e)
+			return bad_value(v, v->tok[i]);
+		if (ns & e->flag)
+			return kv_fail(v, "duplicate '%s' in '%s'", e->conf, v->key->name);
+		ns |= e->flag;
+	}
+	if (!(ns & CLONE_NEWNS))
+		return kv_fail(v, "namespaces must include mount");
+	s->namespaces = ns;
+	return 0;
+}
+
+static int
+format_namespaces(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	(void)k;
+	out[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ns_print_order); i++) {
+		if (!(s->namespaces & ns_print_order[i]))
+			continue;
+		for (size_t j = 0; j < NSBOX_N_NS; j++)
+			if (nsbox_ns_table[j].flag == ns_print_order[i])
+				append_word(out, n, &o, nsbox_ns_table[j].conf);
+	}
+	return 0;
+}
+
+static int
+parse_hostname(const struct kv *v, struct nsbox_settings *s)
+{
+	static const struct nsbox_tmpl_vars sample = { "u", "1", "s", "h" };
+	char out[NSBOX_HOSTNAME_MAX + 1], q[QBUF];
+	const char *val = v->tok[0];
+	int r;
+
+	if (!strcmp(val, "keep")) {
+		s->hostname[0] = 0;
+		return 0;
+	}
+	if (strlen(val) >= v->key->size)
+		return kv_fail(v, "hostname template '%s' is too long (max %zu bytes)",
+			       conf_quote(q, sizeof(q), val), v->key->size - 1);
+	r = nsbox_template_expand(val, &sample, out, sizeof(out));
+	if (r == -EINVAL)
+		return bad_value(v, val);
+	if (r == -ENAMETOOLONG)
+		return kv_fail(v, "hostname template '%s' gives more than %d bytes",
+			       conf_quote(q, sizeof(q), val), NSBOX_HOSTNAME_MAX);
+	if (r < 0)
+		return kv_fail(v, "hostname template '%s' does not give a valid host name",
+			       conf_quote(q, sizeof(q), val));
+	conf_copy_str(s->hostname, val, sizeof(s->hostname));
+	return 0;
+}
+
+static int
+format_hostname(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	if (format_string(k, s, out, n) < 0)
+		snprintf(out, n, "keep");
+	return 0;
+}
+
+/* mac_auto, then mac. */
+static int
+parse_mac(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *t = v->tok[0];
+	unsigned char m[6];
+
+	if (!strcmp(t, "auto")) {
+		s->mac_auto = true;
+		memset(s->mac, 0, sizeof(s->mac));
+		return 0;
+	}
+	if (strlen(t) != 17)
+		return bad_value(v, t);
+	for (int i = 0; i < 6; i++) {
+		unsigned x = 0;
+
+		for (int j = 0; j < 2; j++) {
+			char ch = t[i * 3 + j];
+
+			x <<= 4;
+			if (ch >= '0' && ch <= '9')
+				x |= (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				x |= (unsigned)(ch - 'a' + 10);
+			else if (ch >= 'A' && ch <= 'F')
+				x |= (unsigned)(ch - 'A' + 10);
+			else
+				return bad_value(v, t);
+		}
+		if (i < 5 && t[i * 3 + 2] != ':')
+			return bad_value(v, t);
+		m[i] = (unsigned char)x;
+	}
+	/* multicast / broadcast, or all zero */
+	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return bad_value(v, t);
+	memcpy(s->mac, m, 6);
+	s->mac_auto = false;
+	return 0;
+}
+
+static int
+format_mac(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	const unsigned char *m = s->mac;
+
+	(void)k;
+	if (s->mac_auto)
+		snprintf(out, n, "auto");
+	else
+		snprintf(out, n, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return 0;
+}
+
+/* An address of K->family. */
+static int
+parse_ip(const struct kv *v, struct nsbox_settings *s)
+{
+	struct nsbox_ip ip;
+
+	if (nsbox_ip_parse(v->tok[0], &ip) < 0 || ip.family != v->key->family)
+		return bad_value(v, v->tok[0]);
+	*(struct nsbox_ip *)field(v->key, s) = ip;
+	return 0;
+}
+
+static int
+format_ip(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	const struct nsbox_ip *ip = cfield(k, s);
+
+	if (!ip->family)
+		return -ENOENT;
+	nsbox_ip_text(ip, out, n);
+	return 0;
+}
+
+/* dns: up to NSBOX_MAX_DNS addresses of either family, then n_dns. */
+static int
+parse_ip_list(const struct kv *v, struct nsbox_settings *s)
+{
+
+	if (v->n > NSBOX_MAX_DNS)
+		return too_many(v, NSBOX_MAX_DNS);
+	for (size_t i = 0; i < v->n; i++)
+		if (nsbox_ip_parse(v->tok[i], &s->dns[i]) < 0)
+			return bad_value(v, v->tok[i]);
+	s->n_dns = (unsigned)v->n;
+	return 0;
+}
+
+static int
+format_ip_list(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	char t[INET6_ADDRSTRLEN];
+	size_t o = 0;
+
+	(void)k;
+	if (!s->n_dns)
+		return -ENOENT;
+	for (unsigned i = 0; i < s->n_dns && i < NSBOX_MAX_DNS; i++) {
+		nsbox_ip_text(&s->dns[i], t, sizeof(t));
+		append_word(out, n, &o, t);
+	}
+	return 0;
+}
+
+/* search: up to NSBOX_MAX_SEARCH domain names, then n_search. */
+static int
+parse_names(const struct kv *v, struct nsbox_settings *s)
+{
+
+	if (v->n > NSBOX_MAX_SEARCH)
+		return too_many(v, NSBOX_MAX_SEARCH);
+	for (size_t i = 0; i < v->n; i++) {
+		if (!name_valid(v->tok[i], sizeof(s->search[i]) - 1))
+			return bad_value(v, v->tok[i]);
+		conf_copy_str(s->search[i], v->tok[i], sizeof(s->search[i]));
+	}
+	s->n_search = (unsigned)v->n;
+	return 0;
+}
+
+static int
+format_names(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	(void)k;
+	if (!s->n_search)
+		return -ENOENT;
+	for (unsigned i = 0; i < s->n_search && i < NSBOX_MAX_SEARCH; i++)
+		append_word(out, n, &o, s->search[i]);
+	return 0;
+}
+
+/* ---- address and address6 ---- */
+
+/* "ADDR/N": neither the network nor the (IPv4) broadcast address, while the subnet has them. */
+static int
+parse_static(const struct kv *v, struct nsbox_addrspec *a)
+{
+	struct nsbox_ip net, top;
+	char q[QBUF];
+
+	a->mode = NSBOX_ADDR_STATIC;
+	if (nsbox_cidr_parse(v->tok[0], v->key->family, &a->cidr) < 0)
+		return bad_value(v, v->orig);
+	net = nsbox_cidr_net(&a->cidr);
+	top = nsbox_cidr_top(&a->cidr);
+	if (nsbox_cidr_has_net_addr(&a->cidr) && nsbox_ip_eq(&a->cidr.ip, &net))
+		return kv_fail(v, "%s '%s' is the network address", v->key->name,
+			       conf_quote(q, sizeof(q), v->tok[0]));
+	if (nsbox_cidr_has_net_addr(&a->cidr) && a->cidr.ip.family == AF_INET &&
+	    nsbox_ip_eq(&a->cidr.ip, &top))
+		return kv_fail(v, "%s '%s' is the broadcast address", v->key->name,
+			       conf_quote(q, sizeof(q), v->tok[0]));
+	return 0;
+}
+
+/* "FIRST-LAST" of a pool: inside it, in order, leaving out the network and broadcast address. */
+static int
+parse_pool_range(const struct kv *v, struct nsbox_addrspec *a)
+{
+	char *dash = strchr(v->tok[2], '-');
+	char q[QBUF], t[INET6_ADDRSTRLEN + 8];
+	struct nsbox_ip net = nsbox_cidr_net(&a->cidr), top = nsbox_cidr_top(&a->cidr);
+	int family = v->key->family, r;
+
+	if (!dash)
+		return bad_value(v, v->orig);
+	*dash = 0;
+	r = nsbox_ip_parse(v->tok[2], &a->first) < 0 || nsbox_ip_parse(dash + 1, &a->last) < 0 ||
+	    a->first.family != family || a->last.family != family;
+	*dash = '-';
+	if (r)
+		return bad_value(v, v->orig);
+	conf_quote(q, sizeof(q), v->tok[2]);
+	nsbox_net_text(&a->cidr, t, sizeof(t));
+	if (!nsbox_ip_in_cidr(&a->first, &a->cidr) || !nsbox_ip_in_cidr(&a->last, &a->cidr))
+		return kv_fail(v, "pool range '%s' is outside %s", q, t);
+	if (nsbox_ip_cmp(&a->first, &a->last) > 0)
+		return kv_fail(v, "pool range '%s' is reversed", q);
+	if (nsbox_ip_eq(&a->first, &net))
+		return kv_fail(v, "pool range '%s' includes the network address", q);
+	if (family == AF_INET && nsbox_ip_eq(&a->last, &top))
+		return kv_fail(v, "pool range '%s' includes the broadcast address", q);
+	return 0;
+}
+
+/* "pool NET/N [FIRST-LAST]". */
+static int
+parse_pool(const struct kv *v, struct nsbox_addrspec *a)
+{
+	unsigned maxp = nsbox_ip_bits(v->key->family) - 2;
+	struct nsbox_ip net;
+	char q[QBUF];
+
+	a->mode = NSBOX_ADDR_POOL;
+	if (nsbox_cidr_parse(v->tok[1], v->key->family, &a->cidr) < 0)
+		return bad_value(v, v->orig);
+	net = nsbox_cidr_net(&a->cidr);
+	if (!nsbox_ip_eq(&a->cidr.ip, &net))
+		return kv_fail(v, "host bits set in pool '%s'", conf_quote(q, sizeof(q), v->tok[1]));
+	if (a->cidr.prefix > maxp)
+		return kv_fail(v, "pool '%s' is too small (want prefix <= %u)",
+			       conf_quote(q, sizeof(q), v->tok[1]), maxp);
+	if (v->n == 2)
+		return nsbox_cidr_hosts(&a->cidr, &a->first, &a->last);
+	return parse_pool_range(v, a);
+}
+
+static int
+parse_addrspec(const struct kv *v, struct nsbox_settings *s)
+{
+	struct nsbox_addrspec a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (v->n == 1 && !strcmp(v->tok[0], "dhcp") && v->key->family == AF_INET) {
+		a.mode = NSBOX_ADDR_DHCP;
+		r = 0;
+	} else if (v->n == 1)
+		r = parse_static(v, &a);
+	else if ((v->n == 2 || v->n == 3) && !strcmp(v->tok[0], "pool"))
+		r = parse_pool(v, &a);
+	else
+		r = bad_value(v, v->orig);
+	if (r < 0)
+		return r;
+	*(struct nsbox_addrspec *)field(v->key, s) = a;
+	return 0;
+}
+
+static int
+format_addrspec(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	const struct nsbox_addrspec *a = cfield(k, s);
+	char t[INET6_ADDRSTRLEN * 3 + 16];
+
+	if (a->mode == NSBOX_ADDR_NONE)
+		return -ENOENT;
+	if (a->mode == NSBOX_ADDR_DHCP) {
+		snprintf(out, n, "dhcp");
+		return 0;
+	}
+	nsbox_addrspec_text(a, t, sizeof(t));
+	snprintf(out, n, "%s%s", a->mode == NSBOX_ADDR_POOL ? "pool " : "", t);
+	return 0;
+}
+
+/* ---- the table ---- */
+
+#define FIELD(f) offsetof(struct nsbox_settings, f), sizeof(((struct nsbox_settings *)0)->f)
+/* Fields A..B, for a key stored in more than one. */
+#define SPAN(a, b)                                                                                 \
+	offsetof(struct nsbox_settings, a),                                                        \
+		offsetof(struct nsbox_settings, b) + sizeof(((struct nsbox_settings *)0)->b) -     \
+			offsetof(struct nsbox_settings, a)
+
+/* The kinds of value: a parser, its printer and their parameter. */
+#define CHOICE(w)         .parse = parse_choice, .format = format_choice, .words = (w)
+#define NUMBER(lo, hi, z)                                                                          \
+	.parse = parse_number, .format = format_number, .min = (lo), .max = (hi), .zero = (z)
+#define IFNAME            .parse = parse_ifname, .format = format_string
+#define PATH              .parse = parse_path, .format = format_string
+#define ADDRESS(f)        .parse = parse_ip, .format = format_ip, .family = (f)
+#define ADDRSPEC(f)                                                                                \
+	.parse = parse_addrspec, .format = format_addrspec, .family = (f), .list = true
+#define OWN(p, f)         .parse = (p), .format = (f)
+
+static const char *const yes_no[] = { "no", "yes", NULL };
+static const char *const on_error_words[] = { [NSBOX_ON_ERROR_DENY] = "deny",
+					      [NSBOX_ON_ERROR_ALLOW] = "allow", NULL };
+static const char *const network_words[] = { [NSBOX_NET_NONE] = "none",
+					     [NSBOX_NET_BRIDGE] = "bridge", NULL };
+_Static_assert(sizeof(enum nsbox_on_error) == sizeof(int) && sizeof(enum nsbox_network) ==
+	       sizeof(int), "choices are stored as int");
+
+/* clang-format off */
+const struct key_def key_table[K_N] = {
+	/* name, what a bad value wants, built-in value, where it is stored, kind, flags */
+	[K_EXEMPT] = { "exempt", "yes or no", "no", FIELD(exempt), CHOICE(yes_no) },
+	[K_NAMESPACES] = { "namespaces", "pid, mount, ipc, uts or net", "pid mount ipc uts net",
+		FIELD(namespaces), OWN(parse_namespaces, format_namespaces), .list = true },
+	[K_HOSTNAME] = { "hostname", "a host name template with %u %i %s %h %%, or keep", "%u-box",
+		FIELD(hostname), OWN(parse_hostname, format_hostname) },
+	[K_ON_ERROR] = { "on_error", "deny or allow", "deny", FIELD(on_error),
+		CHOICE(on_error_words) },
+	[K_NETWORK] = { "network", "none or bridge", "none", FIELD(network),
+		CHOICE(network_words) },
+	[K_BRIDGE] = { "bridge", "an interface name", NULL, FIELD(bridge), IFNAME,
+		.flags = KF_BRIDGE },
+	[K_IFNAME] = { "ifname", "an interface name", "eth0", FIELD(ifname), IFNAME },
+	[K_MAC] = { "mac", "auto or a unicast xx:xx:xx:xx:xx:xx", "auto", SPAN(mac_auto, mac),
+		OWN(parse_mac, format_mac) },
+	[K_MTU] = { "mtu", "68-65535 or auto", "auto", FIELD(mtu), NUMBER(68, 65535, "auto") },
+	[K_ADDRESS] = { "address", "A.B.C.D/N, pool A.B.C.D/N [FIRST-LAST] or dhcp", NULL,
+		FIELD(address), ADDRSPEC(AF_INET), .flags = KF_BRIDGE },
+	[K_GATEWAY] = { "gateway", "an IPv4 address", NULL, FIELD(gateway), ADDRESS(AF_INET),
+		.flags = KF_BRIDGE | KF_LEASE },
+	[K_ADDRESS6] = { "address6", "an IPv6 CIDR or pool CIDR [FIRST-LAST]", NULL,
+		FIELD(address6), ADDRSPEC(AF_INET6), .flags = KF_BRIDGE },
+	[K_GATEWAY6] = { "gateway6", "an IPv6 address", NULL, FIELD(gateway6), ADDRESS(AF_INET6),
+		.flags = KF_BRIDGE },
+	[K_DNS] = { "dns", "1-3 IP addresses", NULL, SPAN(dns, n_dns),
+		OWN(parse_ip_list, format_ip_list), .list = true, .flags = KF_BRIDGE | KF_LEASE },
+	[K_SEARCH] = { "search", "1-6 domain names", NULL, SPAN(search, n_search),
+		OWN(parse_names, format_names), .list = true, .flags = KF_BRIDGE },
+	[K_STICKY] = { "sticky", "yes or no", "no", FIELD(sticky), CHOICE(yes_no) },
+	[K_DHCP_CLIENT] = { "dhcp_client", "an absolute path", "/sbin/dhclient",
+		FIELD(dhcp_client), PATH },
+	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
+		NUMBER(1, 120, NULL) },
+};
+/* clang-format on */
+
+/* ---- loops over the table ---- */
+
+int
+key_find(const char *name)
+{
+	for (int k = 0; k < K_N; k++)
+		if (!strcmp(name, key_table[k].name))
+			return k;
+	return -1;
+}
+
+void *
+key_field(struct nsbox_settings *s, enum key k)
+{
+	return field(&key_table[k], s);
+}
+
+const void *
+key_cfield(const struct nsbox_settings *s, enum key k)
+{
+	return cfield(&key_table[k], s);
+}
+
+int
+key_parse(enum key k, char *val, char *orig, struct nsbox_conf_err *err, const char *file,
+	  unsigned line, struct nsbox_settings *s)
+{
+	char *tok[KV_MAX_TOK];
+	struct kv v = { &key_table[k], err, file, line, tok, 0, orig };
+
+	memcpy(orig, val, strlen(val) + 1);
+	v.n = conf_split(val, tok, ARRAY_SIZE(tok));
+	if (!v.key->list && v.n != 1)
+		return bad_value(&v, orig);
+	return v.key->parse(&v, s);
+}
+
+void
+settings_builtin(struct nsbox_settings *s)
+{
+	struct nsbox_conf_err err;
+
+	memset(s, 0, sizeof(*s));
+	for (int k = 0; k < K_N; k++) {
+		char val[64], orig[64];
+
+		if (!key_table[k].builtin)
+			continue;
+		conf_copy_str(val, key_table[k].builtin, sizeof(val));
+		/* cannot fail: test_keys parses every built-in value */
+		(void)key_parse((enum key)k, val, orig, &err, "builtin", 0, s);
+	}
+	conf_copy_str(s->matched, "defaults", sizeof(s->matched));
+}
+
+void
+layer_init(struct layered *l)
+{
+	memset(l->src, 0, sizeof(l->src));
+	settings_builtin(&l->s);
+}
+
+void
+layer_apply(struct layered *l, const struct section *sec)
+{
+	for (int k = 0; k < K_N; k++)
+		if (sec->key_line[k]) {
+			memcpy(key_field(&l->s, (enum key)k), key_cfield(&sec->v, (enum key)k),
+			       key_table[k].size);
+			l->src[k] = sec;
+		}
+}
+
+void
+layer_finish(struct layered *l)
+{
+	unsigned drop = l->s.network == NSBOX_NET_NONE	       ? KF_BRIDGE
+			: l->s.address.mode == NSBOX_ADDR_DHCP ? KF_LEASE
+							       : 0;
+	struct nsbox_settings b;
+
+	if (!drop)
+		return;
+	settings_builtin(&b);
+	for (int k = 0; k < K_N; k++)
+		if (key_table[k].flags & drop)
+			memcpy(key_field(&l->s, (enum key)k), key_cfield(&b, (enum key)k),
+			       key_table[k].size);
+}
+
+void
+nsbox_settings_print(FILE *f, const struct nsbox_settings *s)
+{
+	char buf[NSBOX_CONF_MAX_LINE + 1];
+
+	for (int k = 0; k < K_N; k++) {
+		const struct key_def *d = &key_table[k];
+
+		if (d->format(d, s, buf, sizeof(buf)) < 0)
+			fprintf(f, "# %s (not set)\n", d->name);
+		else
+			fprintf(f, "%s = %s\n", d->name, buf);
+	}
+	fprintf(f, "# matched %s\n", s->matched);
+}

@@ -1,0 +1,235 @@
+/* nsbox.conf rules: [defaults] and [match ...] sections, their criteria, which section a login
+ * gets, and hostname templates (%u %i %s %h). Pure code: no privileged work, no logging; runs in
+ * nsbox-helper (root, for every login), nsboxctl and the tests. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "nsbox/cleanup.h"
+
+static const char *const crit_name[C_N] = { "user", "group", "service" };
+
+/* ---- sections ---- */
+
+static int
+section_new(struct parser *p, const char *file, unsigned line, bool is_match, ssize_t *cur)
+{
+	struct nsbox_conf *c = p->c;
+	struct section *s;
+
+	if (c->n >= MAX_SECTIONS)
+		return conf_fail(p->err, file, line, -E2BIG, "too many sections (max %d)",
+				 MAX_SECTIONS);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct section *ns = realloc(c->sec, cap * sizeof(*ns));
+
+		if (!ns)
+			return conf_fail(p->err, file, line, -ENOMEM, "out of memory");
+		c->sec = ns;
+		c->cap = cap;
+	}
+	s = &c->sec[c->n];
+	memset(s, 0, sizeof(*s));
+	s->file = strdup(file);
+	if (!s->file)
+		return conf_fail(p->err, file, line, -ENOMEM, "out of memory");
+	s->is_match = is_match;
+	s->line = line;
+	settings_builtin(&s->v);
+	*cur = (ssize_t)c->n++;
+	return 0;
+}
+
+/* One "NAME=GLOB,GLOB..." criterion TOK into SEC. */
+static int
+parse_criterion(struct parser *p, const char *file, unsigned line, char *tok, struct section *sec)
+{
+	char *eq = strchr(tok, '='), *list;
+	char q[QBUF];
+	size_t c, len;
+
+	if (!eq)
+		return conf_fail(p->err, file, line, -EINVAL,
+				 "bad criterion '%s' (want user=, group= or service=)",
+				 conf_quote(q, sizeof(q), tok));
+	*eq = 0;
+	for (c = 0; c < C_N; c++)
+		if (!strcmp(tok, crit_name[c]))
+			break;
+	if (c == C_N)
+		return conf_fail(p->err, file, line, -EINVAL, "unknown criterion '%s'",
+				 conf_quote(q, sizeof(q), tok));
+	if (sec->crit[c])
+		return conf_fail(p->err, file, line, -EINVAL, "duplicate criterion '%s'",
+				 crit_name[c]);
+	len = strlen(eq + 1);
+	if (len == 0 || eq[1] == ',' || eq[len] == ',' || strstr(eq + 1, ",,"))
+		return conf_fail(p->err, file, line, -EINVAL, "empty element in %s= list '%s'",
+				 crit_name[c], conf_quote(q, sizeof(q), eq + 1));
+	list = malloc(len + 2);
+	if (!list)
+		return conf_fail(p->err, file, line, -ENOMEM, "out of memory");
+	memcpy(list, eq + 1, len + 1);
+	list[len + 1] = 0;
+	for (char *x = list; *x; x++)
+		if (*x == ',')
+			*x = 0;
+	sec->crit[c] = list;
+	return 0;
+}
+
+static int
+parse_criteria(struct parser *p, const char *file, unsigned line, char *text, struct section *sec)
+{
+	char *tok[C_N + 1];
+	size_t n = conf_split(text, tok, ARRAY_SIZE(tok));
+	int r;
+
+	if (n == 0)
+		return conf_fail(p->err, file, line, -EINVAL,
+				 "match needs user=, group= or service=");
+	if (n > C_N)
+		return conf_fail(p->err, file, line, -EINVAL, "too many criteria (max %d)", C_N);
+	for (size_t i = 0; i < n; i++) {
+		r = parse_criterion(p, file, line, tok[i], sec);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+conf_section_header(struct parser *p, const char *file, unsigned line, char *s, ssize_t *cur)
+{
+	char q[QBUF];
+	char *inner, *name;
+	size_t len;
+	int r;
+
+	conf_strip_comment(s);
+	s = conf_trim(s);
+	len = strlen(s);
+	if (len < 2 || s[len - 1] != ']')
+		return conf_fail(p->err, file, line, -EINVAL, "bad section header '%s'",
+				 conf_quote(q, sizeof(q), s));
+	s[len - 1] = 0;
+	inner = conf_trim(s + 1);
+	if (!strcmp(inner, "defaults"))
+		return section_new(p, file, line, false, cur);
+	name = inner;
+	while (*inner && !conf_is_blank(*inner))
+		inner++;
+	if (*inner)
+		*inner++ = 0;
+	if (!strcmp(name, "defaults"))
+		return conf_fail(p->err, file, line, -EINVAL, "garbage after [defaults]");
+	if (strcmp(name, "match") != 0)
+		return conf_fail(p->err, file, line, -EINVAL, "unknown section '%s'",
+				 conf_quote(q, sizeof(q), name));
+	r = section_new(p, file, line, true, cur);
+	if (r < 0)
+		return r;
+	return parse_criteria(p, file, line, inner, &p->c->sec[*cur]);
+}
+
+/* ---- matching ---- */
+
+static bool
+glob_list_match(const char *list, const char *s)
+{
+	if (!s)
+		return false;
+	for (const char *g = list; *g; g += strlen(g) + 1)
+		if (fnmatch(g, s, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool
+section_matches(const struct section *sec, const struct nsbox_login *who)
+{
+	if (sec->crit[C_USER] && !glob_list_match(sec->crit[C_USER], who->user))
+		return false;
+	if (sec->crit[C_SERVICE] && !glob_list_match(sec->crit[C_SERVICE], who->service))
+		return false;
+	if (sec->crit[C_GROUP]) {
+		bool any = false;
+
+		for (size_t i = 0; i < who->n_groups && who->groups && !any; i++)
+			any = glob_list_match(sec->crit[C_GROUP], who->groups[i]);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+void
+nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
+		   struct nsbox_settings *out)
+{
+	struct layered l;
+
+	layer_init(&l);
+	for (size_t i = 0; c && i < c->n; i++)
+		if (!c->sec[i].is_match)
+			layer_apply(&l, &c->sec[i]);
+	for (size_t i = 0; c && who && i < c->n; i++)
+		if (c->sec[i].is_match && section_matches(&c->sec[i], who)) {
+			layer_apply(&l, &c->sec[i]);
+			snprintf(l.s.matched, sizeof(l.s.matched), "%s:%u", c->sec[i].file,
+				 c->sec[i].line);
+			break;
+		}
+	layer_finish(&l);
+	*out = l.s;
+}
+
+/* ---- templates ---- */
+
+int
+nsbox_template_expand(const char *tmpl, const struct nsbox_tmpl_vars *v, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (outlen)
+		out[0] = 0;
+	if (!tmpl)
+		return -EINVAL;
+	for (const char *t = tmpl; *t; t++)
+		if (*t == '%') {
+			t++;
+			if (*t != 'u' && *t != 'i' && *t != 's' && *t != 'h' && *t != '%')
+				return -EINVAL;
+		}
+	for (const char *t = tmpl; *t; t++) {
+		const char *add = t;
+		size_t alen = 1;
+
+		if (*t == '%') {
+			t++;
+			switch (*t) {
+			case 'u': add = v ? v->user : NULL; break;
+			case 'i': add = v ? v->id : NULL; break;
+			case 's': add = v ? v->service : NULL; break;
+			case 'h': add = v ? v->host : NULL; break;
+			default: add = "%"; break;
+			}
+			if (!add)
+				add = "";
+			alen = strnlen(add, NSBOX_HOSTNAME_MAX + 1);
+		}
+		if (o + alen > NSBOX_HOSTNAME_MAX)
+			return -ENAMETOOLONG;
+		if (o + alen >= outlen)
+			return -ENOSPC;
+		memcpy(out + o, add, alen);
+		o += alen;
+		out[o] = 0;
+	}
+	if (!nsbox_hostname_valid(outlen ? out : ""))
+		return -EDOM;
+	return 0;
+}

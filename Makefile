@@ -48,7 +48,7 @@ $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
 
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
-	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
+	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
 
 # The seccomp denylist is compiled by libseccomp at build time into a constant the module
 # installs (pam_module/seccomp-gen.c): libseccomp is a build dependency only.
@@ -68,7 +68,7 @@ $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.
 
 $(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ)
+	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
 
 $(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)

@@ -17,6 +17,7 @@
 
 #include "helper.h"
 #include "nsbox/cleanup.h"
+#include "nsbox/ns.h"
 
 static void
 usage(FILE *f)
@@ -212,7 +213,6 @@ static int
 cmd_show(int argc, char **argv)
 {
 	struct box_record r;
-	static const char *ns[] = { "pid", "mnt", "ipc", "uts", "net" };
 
 	if (argc != 2) {
 		usage(stderr);
@@ -224,13 +224,14 @@ cmd_show(int argc, char **argv)
 	       "hostname = %s\nipv4 = %s\nipv6 = %s\n",
 	       r.id, r.user, r.service, (int)r.init_pid, (int)r.supervisor, r.started,
 	       r.hostname, r.ipv4, r.ipv6);
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		const char *ns = nsbox_ns_table[i].proc;
 		char path[64], link[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init_pid, ns[i]);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init_pid, ns);
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
 		if (n > 0) {
 			link[n] = 0;
-			printf("ns.%s = %s\n", ns[i], link);
+			printf("ns.%s = %s\n", ns, link);
 		}
 	}
 	return 0;

@@ -23,6 +23,7 @@
 #include <security/pam_modules.h>
 
 #include "nsbox/cleanup.h"
+#include "nsbox/ns.h"
 #include "nsbox/proto.h"
 
 #ifndef NSBOX_HELPER_PATH
@@ -41,22 +42,13 @@ struct opts {
 	int on_error; /* -1 unset, 0 deny, 1 allow */
 };
 
-static const struct {
-	int type;
-	const char *name;
-} ns_types[] = {
-	/* mnt last: joining it resets root and cwd, and needs the others' paths no more */
-	{ CLONE_NEWNET, "net" },   { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" },
-	{ CLONE_NEWPID, "pid" },   { CLONE_NEWNS, "mnt" },
-};
-#define N_NS ARRAY_SIZE(ns_types)
 
 /* What one open session holds, in the process that opened it. */
 struct session {
 	pid_t owner;
 	int sock;   /* to the supervisor */
 	int initfd; /* pidfd of the box init */
-	int saved[N_NS];
+	int saved[NSBOX_N_NS];
 	char cwd[PATH_MAX];
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
@@ -67,10 +59,10 @@ session_free_fds(struct session *s)
 {
 	nsbox_closep(&s->sock);
 	nsbox_closep(&s->initfd);
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		nsbox_closep(&s->saved[i]);
 	s->sock = s->initfd = -1;
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		s->saved[i] = -1;
 }
 
@@ -282,11 +274,11 @@ join_box(struct session *s, unsigned long ns, const char **why)
 	}
 	if (!getcwd(s->cwd, sizeof(s->cwd)))
 		strcpy(s->cwd, "/");
-	for (size_t i = 0; i < N_NS; i++) {
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		char path[64];
-		if (!(ns & (unsigned long)ns_types[i].type))
+		if (!(ns & nsbox_ns_table[i].flag))
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_types[i].name);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
 		s->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->saved[i] < 0) {
 			*why = "cannot save own namespaces";
@@ -309,8 +301,8 @@ leave_box(struct session *s)
 {
 	int r = 0;
 
-	for (size_t i = 0; i < N_NS; i++)
-		if (s->saved[i] >= 0 && setns(s->saved[i], ns_types[i].type) < 0 && r == 0)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
+		if (s->saved[i] >= 0 && setns(s->saved[i], (int)nsbox_ns_table[i].flag) < 0 && r == 0)
 			r = -errno;
 	if (chdir(s->cwd) < 0 && chdir("/") < 0 && r == 0)
 		r = -errno;
@@ -389,7 +381,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return fail(pamh, user, on_error, "out of memory", 0);
 	s->owner = getpid();
 	s->sock = s->initfd = -1;
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		s->saved[i] = -1;
 
 	s->sock = spawn_helper(&o, &req, &why);
@@ -418,8 +410,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			close(fd);
 		goto out_fail;
 	}
-	if (fd < 0 || (rep.namespaces & ~(uint64_t)(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-						     CLONE_NEWUTS | CLONE_NEWNET)) ||
+	if (fd < 0 || (rep.namespaces & ~(uint64_t)NSBOX_NS_ALL) ||
 	    !(rep.namespaces & CLONE_NEWNS)) {
 		if (fd >= 0)
 			close(fd);

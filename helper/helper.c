@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "groups.h"
 #include "helper.h"
 #include "lease.h"
 #include "nsbox/cleanup.h"
+
+void
+why_set(struct nsbox_why *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->msg[0])
+		return; /* the first failure is the cause; later ones are consequences */
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+	va_end(ap);
+}
 
 /* Exit codes (nsbox-helper(8)). */
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };

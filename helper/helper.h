@@ -1,5 +1,5 @@
-/* Internal interfaces of nsbox-helper (root, host namespaces) and nsboxctl: box lifecycle,
- * netlink, state records. Functions return 0 or -errno and never log. */
+/* Internal interfaces of nsbox-helper (root): the box init and its lifetime, the box's network.
+ * Functions return 0 or -errno and never log; helper.c's main logs. */
 #ifndef NSBOX_HELPER_H
 #define NSBOX_HELPER_H
 
@@ -10,10 +10,9 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "netlink.h"
 #include "nsbox/proto.h"
-
-#define NSBOX_RUN_DIR   "/run/nsbox"
-#define NSBOX_BOXES_DIR NSBOX_RUN_DIR "/boxes"
+#include "record.h"
 
 /* A short message for the one log line, filled by whoever fails first. */
 struct nsbox_why {
@@ -36,27 +35,7 @@ int box_create(struct box *b, const struct nsbox_settings *s, const char *hostna
 /* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
 void box_destroy(struct box *b);
 
-/* ---- netlink.c (libmnl): each call acts in the caller's current network namespace ---- */
-struct nl_veth {
-	const char *host;          /* host end, created down in the caller's namespace */
-	const char *peer;          /* box end, created directly in peer_netns_fd */
-	const unsigned char *peer_mac;
-	unsigned mtu;              /* 0 = kernel default */
-	int peer_netns_fd;         /* an nsfs fd (/proc/PID/ns/net), not a pidfd */
-};
-int nl_link_up(const char *ifname);
-int nl_link_v6_off(const char *ifname);
-int nl_link_del(const char *ifname);
-int nl_link_master_up(const char *ifname, int master_index);
-/* Index (> 0) of IFNAME and its kind into KIND ("bridge", "veth", "" for a plain device). */
-int nl_link_get(const char *ifname, char *kind, size_t kindlen);
-int nl_veth_create(const struct nl_veth *v);
-int nl_addr_add(int index, const struct nsbox_cidr *a);
-int nl_route_default(int index, const struct nsbox_ip *gw);
-
 /* ---- net.c: bridged networking of one box, run by the supervisor ---- */
-#define NSBOX_RESOLV_DIR NSBOX_RUN_DIR "/resolv"
-#define NSBOX_DHCP_DIR   NSBOX_RUN_DIR "/dhcp"
 struct box_net {
 	bool active, veth_made, leased4, leased6, dhcp_udhcpc;
 	char host_if[16];
@@ -76,44 +55,5 @@ int net_setup(const struct box *b, const struct nsbox_settings *s, const char *u
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* After the init is gone: host veth, leases, files. */
 void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
-
-/* ---- state.c: group names of a login through NSS (LDAP/SSSD groups too), for the helper and
- * nsboxctl check alike ---- */
-#define NSBOX_MAX_GROUPS 1024
-struct passwd;
-int user_groups(const struct passwd *pw, char ***names, size_t *n);
-void groups_free(char **v, size_t n);
-
-/* ---- state.c: one record per live box under /run/nsbox/boxes ---- */
-struct box_record {
-	char id[NSBOX_ID_LEN + 1];
-	char user[256];
-	char service[64];
-	pid_t supervisor;
-	unsigned long long supervisor_start; /* /proc/PID/stat starttime: detects pid reuse */
-	pid_t init_pid;
-	long long started;                   /* unix time */
-	unsigned long namespaces;
-	char hostname[65];
-	char ipv4[64];
-	char ipv6[64];
-};
-
-/* Reserves a fresh random id by creating its record exclusively. */
-int state_reserve_id(char id[NSBOX_ID_LEN + 1]);
-int state_write(const struct box_record *r);
-/* A new or emptied regular file for writing (no symlink followed), close-on-exec; NULL + errno. */
-FILE *fopen_trunc(const char *path, mode_t mode);
-/* Calls FN for each "key=value" line of PATH (no symlinks followed). */
-int kv_read(const char *path, int (*fn)(const char *key, const char *val, void *arg), void *arg);
-int state_read(const char *id, struct box_record *r);
-int state_remove(const char *id);
-/* True while the supervisor named in R still runs (same pid, same start time). */
-bool state_alive(const struct box_record *r);
-/* Removes records whose supervisor is gone and calls FN (if any) for each live one. Returns how
- * many it removed. */
-int state_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
-int state_gc(void);
-bool state_id_valid(const char *id);
 
 #endif

@@ -1,14 +1,14 @@
-/* libFuzzer harness for the lease-file parser of helper/lease.c; runs unprivileged, touches no
+/* libFuzzer harness for the lease-file parser of lib/lease.c; runs unprivileged, touches no
  * file. The first input byte picks a pool, the rest is the lease file. Checked after parsing:
  * entries unique, sorted and inside the pool; the allocator never picks a held address; what
  * the writer produces parses back without a corrupt line and with the same entries.
  *
  * Not built by default:
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf -o build/fuzz_lease tests/fuzz/fuzz_lease.c
+ *         -Iinclude -Iconf -Ilib -o build/fuzz_lease tests/fuzz/fuzz_lease.c
  *   ./build/fuzz_lease -max_len=4096 -max_total_time=300 CORPUS_DIR
  */
-#include "../../helper/lease.c" /* the parser is static: compile the allocator into the harness */
+#include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */
 
 #include <stdint.h>
 

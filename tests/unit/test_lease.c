@@ -1,11 +1,11 @@
-/* Unit tests for the address lease allocator (helper/lease.c): allocation order, release, static
+/* Unit tests for the address lease allocator (lib/lease.c): allocation order, release, static
  * conflicts, reclaim of dead owners, exhaustion, ranges, sticky, IPv6, untrusted files, lock
  * timeout and 50 concurrent acquirers. Runs as any user in a mkdtemp directory under /tmp; a few
  * ownership checks run only as root. Output: TAP. */
 
 /* The Makefile links every tests/unit/test_*.c with conf.o only, so the allocator is compiled
  * into this file; that also gives the tests its static helpers (lease_parse_line, ...). */
-#include "../../helper/lease.c"
+#include "../../lib/lease.c"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -4,10 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "helper.h"
 #include "lease.h"
 #include "nsbox/cleanup.h"
-
-void
-why_set(struct nsbox_why *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->msg[0])
-		return; /* the first failure is the cause; later ones are consequences */
-	va_start(ap, fmt);
-	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
-	va_end(ap);
-}
+#include "record.h"
 
 static int
 ensure_dirs(void)
@@ -259,34 +244,4 @@ int
 state_gc(void)
 {
 	return state_scan(NULL, NULL);
-}
-
-int
-user_groups(const struct passwd *pw, char ***names, size_t *n)
-{
-	gid_t gids[NSBOX_MAX_GROUPS];
-	int ng = NSBOX_MAX_GROUPS;
-	char **v;
-
-	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
-		return -E2BIG;
-	v = calloc((size_t)ng + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	*n = 0;
-	for (int i = 0; i < ng; i++) {
-		struct group *g = getgrgid(gids[i]);
-		if (g && g->gr_name && (v[*n] = strdup(g->gr_name)))
-			(*n)++;
-	}
-	*names = v;
-	return 0;
-}
-
-void
-groups_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }

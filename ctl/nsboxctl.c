@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "conf.h"
+#include "groups.h"
+#include "netlink.h"
+#include "record.h"
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
 

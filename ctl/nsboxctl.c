@@ -159,7 +159,7 @@ print_row(const struct box_record *r, void *arg)
 	bool json = *(bool *)arg;
 	char when[32], u[1600], sv[400], h[400];
 
-	if (r->init_pid == 0)
+	if (r->init.pid == 0)
 		return 0; /* still being built */
 	time_t t = (time_t)r->started;
 
@@ -169,11 +169,11 @@ print_row(const struct box_record *r, void *arg)
 		       "\"supervisor\":%d,\"started\":%lld,\"hostname\":\"%s\",\"ipv4\":\"%s\","
 		       "\"ipv6\":\"%s\"}",
 		       ((bool *)arg)[1] ? "," : "", r->id, js(r->user, u, sizeof(u)),
-		       js(r->service, sv, sizeof(sv)), (int)r->init_pid, (int)r->supervisor,
+		       js(r->service, sv, sizeof(sv)), (int)r->init.pid, (int)r->supervisor.pid,
 		       r->started, js(r->hostname, h, sizeof(h)), r->ipv4, r->ipv6);
 	else
 		printf("%-8s  %-16s %-12s %8d  %-19s %-20s %s\n", r->id, r->user, r->service,
-		       (int)r->init_pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");
+		       (int)r->init.pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");
 	((bool *)arg)[1] = true;
 	return 0;
 }
@@ -194,18 +194,37 @@ cmd_list(int argc, char **argv)
 	else
 		printf("%-8s  %-16s %-12s %8s  %-19s %-20s %s\n", "ID", "USER", "SERVICE", "INIT",
 		       "STARTED", "HOSTNAME", "IPV4");
-	int r = state_scan(print_row, st);
+	int r = box_scan(print_row, st);
 	if (st[0])
 		printf("]\n");
 	return r < 0 ? 1 : 0;
 }
 
+/* 1 when both the supervisor and the init named in R run; 0 when either is known gone;
+ * -errno when that cannot be told. */
+static int
+record_live(const struct box_record *r)
+{
+	int a = proc_alive(&r->supervisor), b = proc_alive(&r->init);
+
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	return a && b;
+}
+
 static int
 live_record(const char *id, struct box_record *r)
 {
-	int e = state_read(id, r);
+	int e = box_record_read(id, r);
 
-	if (e < 0 || !state_alive(r) || r->init_pid == 0) {
+	if (e == 0 && r->init.pid != 0)
+		e = record_live(r);
+	if (e < 0 && e != -ENOENT && e != -EINVAL) {
+		fprintf(stderr, "nsboxctl: cannot tell whether box '%s' is live: %s\n", id,
+			strerror(-e));
+		return e;
+	}
+	if (e <= 0 || r->init.pid == 0) {
 		fprintf(stderr, "nsboxctl: no live box '%s'\n", id);
 		return -ENOENT;
 	}
@@ -225,12 +244,12 @@ cmd_show(int argc, char **argv)
 		return 1;
 	printf("id = %s\nuser = %s\nservice = %s\ninit = %d\nsupervisor = %d\nstarted = %lld\n"
 	       "hostname = %s\nipv4 = %s\nipv6 = %s\n",
-	       r.id, r.user, r.service, (int)r.init_pid, (int)r.supervisor, r.started,
+	       r.id, r.user, r.service, (int)r.init.pid, (int)r.supervisor.pid, r.started,
 	       r.hostname, r.ipv4, r.ipv6);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		const char *ns = nsbox_ns_table[i].proc;
 		char path[64], link[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init_pid, ns);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init.pid, ns);
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
 		if (n > 0) {
 			link[n] = 0;
@@ -253,8 +272,9 @@ cmd_stop(int argc, char **argv)
 		return 1;
 	/* The supervisor tears the box down on SIGTERM; the record's start time guards against
 	 * a reused pid between the check and the kill. */
-	int fd = (int)syscall(SYS_pidfd_open, r.supervisor, 0);
-	if (fd < 0 || !state_alive(&r) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+	int fd = (int)syscall(SYS_pidfd_open, r.supervisor.pid, 0);
+	if (fd < 0 || record_live(&r) != 1 ||
+	    syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
 		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id, strerror(errno));
 		return 1;
 	}
@@ -275,8 +295,9 @@ cmd_enter(int argc, char **argv)
 	}
 	if (live_record(argv[1], &r) < 0)
 		return 1;
-	int fd = (int)syscall(SYS_pidfd_open, r.init_pid, 0);
-	if (fd < 0 || !state_alive(&r) || setns(fd, (int)r.namespaces) < 0) {
+	int fd = (int)syscall(SYS_pidfd_open, r.init.pid, 0);
+	/* Checked after the pidfd is open: it pins the pid, so a match names the init for good. */
+	if (fd < 0 || record_live(&r) != 1 || setns(fd, (int)r.namespaces) < 0) {
 		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id, strerror(errno));
 		return 1;
 	}

@@ -164,7 +164,7 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 	ssize_t n;
 	pid_t pid;
 
-	b->init_pid = 0;
+	b->init = (struct nsbox_proc){ 0 };
 	b->init_pidfd = b->lifeline = -1;
 
 	if (pipe2(pfd, O_CLOEXEC) == 0) {
@@ -193,11 +193,18 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 	if (pid == 0)
 		init_main(ready_w, life_r, s->namespaces, hostname);
 
-	b->init_pid = pid;
+	b->init.pid = pid;
 	b->init_pidfd = pidfd;
 	b->lifeline = steal_fd(life_w);
 	nsbox_closep(&ready_w);
 	ready_w = -1;
+	/* Our unreaped child: its pid is ours until box_destroy, so this names it for good. */
+	int r = proc_id(pid, &b->init);
+	if (r < 0) {
+		why_set(why, "reading the box init's start time: %s", strerror(-r));
+		box_destroy(b);
+		return r;
+	}
 
 	p = (struct pollfd){ .fd = ready_r, .events = POLLIN };
 	n = poll(&p, 1, INIT_READY_TIMEOUT_MS);
@@ -228,10 +235,10 @@ box_destroy(struct box *b)
 		syscall(SYS_pidfd_send_signal, b->init_pidfd, SIGKILL, NULL, 0);
 	nsbox_closep(&b->lifeline);
 	b->lifeline = -1;
-	if (b->init_pid > 0)
-		while (waitpid(b->init_pid, NULL, 0) < 0 && errno == EINTR)
+	if (b->init.pid > 0)
+		while (waitpid(b->init.pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	b->init_pid = 0;
+	b->init = (struct nsbox_proc){ 0 };
 	nsbox_closep(&b->init_pidfd);
 	b->init_pidfd = -1;
 }

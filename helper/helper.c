@@ -107,6 +107,7 @@ struct session {
 	struct box box;
 	struct box_net net;
 	struct box_record rec;
+	struct nsbox_proc self; /* this supervisor */
 	char hostname[NSBOX_HOSTNAME_MAX + 1];
 	bool reserved;
 };
@@ -122,7 +123,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	size_t ngroups = 0;
 	int r;
 
-	state_gc();
+	box_gc();
 
 	r = nsbox_conf_load(s->req.conf, 0, &conf, &cerr);
 	if (r < 0) {
@@ -158,7 +159,12 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	if (s->set.exempt)
 		return NSBOX_REPLY_EXEMPT;
 
-	r = state_reserve_id(s->box.id);
+	r = proc_id(getpid(), &s->self);
+	if (r < 0) {
+		why_set(why, "reading the helper's own start time: %s", strerror(-r));
+		return r;
+	}
+	r = box_reserve(s->box.id, &s->self);
 	if (r < 0) {
 		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s", strerror(-r));
 		return r;
@@ -182,7 +188,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	r = box_create(&s->box, &s->set, s->hostname, why);
 	if (r < 0)
 		return r;
-	r = net_setup(&s->box, &s->set, s->req.user, &s->net, why);
+	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
 	if (s->net.corrupt)
 		syslog(LOG_WARNING, "box %s: dropped %u unreadable lines from the lease files",
 		       s->box.id, s->net.corrupt);
@@ -193,7 +199,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	if (s->net.ip6.family)
 		nsbox_ip_format(&s->net.ip6, rep->ipv6, sizeof(rep->ipv6));
 
-	s->rec = (struct box_record){ .supervisor = getpid(), .init_pid = s->box.init_pid,
+	s->rec = (struct box_record){ .supervisor = s->self, .init = s->box.init,
 				      .started = (long long)time(NULL),
 				      .namespaces = s->set.namespaces };
 	snprintf(s->rec.id, sizeof(s->rec.id), "%s", s->box.id);
@@ -202,8 +208,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
 	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
 	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
-	proc_starttime(getpid(), &s->rec.supervisor_start);
-	r = state_write(&s->rec);
+	r = box_record_write(&s->rec);
 	if (r < 0) {
 		why_set(why, "cannot write the box record: %s", strerror(-r));
 		return r;
@@ -218,7 +223,7 @@ undo(struct session *s)
 	box_destroy(&s->box);
 	net_teardown(&s->set, &s->net, s->box.id);
 	if (s->reserved)
-		state_remove(s->box.id);
+		box_remove(s->box.id);
 	s->reserved = false;
 }
 
@@ -331,7 +336,7 @@ session_main(void)
 	}
 	syslog(LOG_INFO,
 	       "box %s started for user '%s' service '%s' (init pid %d, hostname '%s'%s%s%s%s, %s)",
-	       s.box.id, s.req.user, s.req.service, (int)s.box.init_pid, s.hostname,
+	       s.box.id, s.req.user, s.req.service, (int)s.box.init.pid, s.hostname,
 	       rep.ipv4[0] ? ", ipv4 " : "", rep.ipv4, rep.ipv6[0] ? ", ipv6 " : "", rep.ipv6,
 	       s.set.matched);
 

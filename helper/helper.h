@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "file.h"
 #include "netlink.h"
 #include "nsbox/proto.h"
 #include "record.h"
@@ -23,7 +24,7 @@ __attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const ch
 /* ---- box.c: the box init and its lifetime ---- */
 struct box {
 	char id[NSBOX_ID_LEN + 1];
-	pid_t init_pid;  /* in the host's pid namespace */
+	struct nsbox_proc init; /* in the host's pid namespace */
 	int init_pidfd;
 	int lifeline;    /* write end; the init exits when it reads EOF */
 };
@@ -44,13 +45,12 @@ struct box_net {
 	unsigned reclaimed, corrupt; /* lease housekeeping, for the log */
 	int netns;                   /* the box's network namespace, held until teardown */
 	pid_t dhcp_pid;
-	char dhcp_dir[64];
-	char resolv[64];
+	char id[NSBOX_ID_LEN + 1];   /* its files live in the box's directory */
 };
 /* Builds the veth, addresses, routes, DNS of a bridged box (nothing for network = none). On
  * failure the caller still calls net_release_early and net_teardown. */
 int net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
-	      struct box_net *n, struct nsbox_why *why);
+	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why);
 /* While the box's network still lives: release the DHCP lease. */
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* After the init is gone: host veth, leases, files. */

@@ -24,12 +24,6 @@
 #include "nsbox/cleanup.h"
 
 
-static void
-mkdir_root(const char *path)
-{
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return;
-}
 
 /* Locally administered unicast MAC, stable for the same key. */
 static void
@@ -62,17 +56,16 @@ fmt_spec(const struct nsbox_addrspec *a, char *out, size_t n)
 
 static int
 take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox_addrspec *spec,
-	   const char *id, const char *user, struct nsbox_ip *out, bool *held,
-	   struct nsbox_why *why)
+	   const char *id, const char *user, const struct nsbox_proc *self, struct nsbox_ip *out,
+	   bool *held, struct nsbox_why *why)
 {
-	struct lease_owner o = { .pid = getpid() };
+	struct lease_owner o = { .proc = *self };
 	struct lease_result res = { 0 };
 	char what[80];
 	int r;
 
 	snprintf(o.id, sizeof(o.id), "%s", id);
 	snprintf(o.user, sizeof(o.user), "%s", user);
-	proc_starttime(getpid(), &o.start);
 	const struct nsbox_ip *gw = spec->cidr.ip.family == AF_INET ? &s->gateway : &s->gateway6;
 	r = lease_acquire_excluding(NSBOX_LEASE_DIR, spec, &o, s->sticky, lease_owner_alive,
 				    gw->family ? gw : NULL, &res);
@@ -212,7 +205,11 @@ write_resolv(const struct box_net *n, const struct nsbox_ip *dns, unsigned ndns,
 	     char search[][254], unsigned nsearch)
 {
 	/* In place, never by rename: the box has this inode bind-mounted. */
-	_cleanup_fclose_ FILE *f = fopen_trunc(n->resolv, 0644);
+	char path[128];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	box_path(n->id, BOX_RESOLV, path, sizeof(path));
+	f = file_create(AT_FDCWD, path, 0644);
 
 	if (!f)
 		return -errno;
@@ -369,7 +366,7 @@ static int
 read_dhcp_lease(const char *path, struct dhcp_lease *l)
 {
 	memset(l, 0, sizeof(*l));
-	int r = kv_read(path, dhcp_kv, l);
+	int r = kv_read(AT_FDCWD, path, dhcp_kv, l);
 	if (r < 0)
 		return r;
 	if (l->ip.family != AF_INET || l->prefix < 1 || l->prefix > 32)
@@ -394,16 +391,9 @@ run_dhcp(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 		why_set(why, "DHCP script next to the helper: %s", strerror(-r));
 		return r;
 	}
-	mkdir_root(NSBOX_DHCP_DIR);
-	snprintf(n->dhcp_dir, sizeof(n->dhcp_dir), NSBOX_DHCP_DIR "/%s", b->id);
-	if (mkdir(n->dhcp_dir, 0700) < 0 && errno != EEXIST) {
-		r = -errno;
-		why_set(why, "creating %s: %s", n->dhcp_dir, strerror(-r));
-		return r;
-	}
-	snprintf(out, sizeof(out), "%s/lease", n->dhcp_dir);
-	snprintf(pidf, sizeof(pidf), "%s/pid", n->dhcp_dir);
-	snprintf(leasef, sizeof(leasef), "%s/dhclient.leases", n->dhcp_dir);
+	box_path(b->id, BOX_DHCP_LEASE, out, sizeof(out));
+	box_path(b->id, BOX_DHCP_PID, pidf, sizeof(pidf));
+	box_path(b->id, BOX_DHCLIENT_LEASES, leasef, sizeof(leasef));
 	snprintf(env, sizeof(env), "NSBOX_DHCP_OUT=%s", out);
 
 	/* execve wants mutable strings: our own copies of the settings' */
@@ -461,8 +451,8 @@ stop_dhcp(const struct nsbox_settings *s, struct box_net *n)
 		static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 		snprintf(a_client, sizeof(a_client), "%s", s->dhcp_client);
 		snprintf(ifname, sizeof(ifname), "%s", s->ifname);
-		snprintf(a_pid, sizeof(a_pid), "%s/pid", n->dhcp_dir);
-		snprintf(a_lease, sizeof(a_lease), "%s/dhclient.leases", n->dhcp_dir);
+		box_path(n->id, BOX_DHCP_PID, a_pid, sizeof(a_pid));
+		box_path(n->id, BOX_DHCLIENT_LEASES, a_lease, sizeof(a_lease));
 		if (dhcp_script_path(a_script, sizeof(a_script)) < 0)
 			snprintf(a_script, sizeof(a_script), "/bin/true");
 		char *const argv[] = { a_client, o4, or, osf, a_script, opf, a_pid, olf, a_lease,
@@ -492,7 +482,7 @@ stop_dhcp(const struct nsbox_settings *s, struct box_net *n)
 
 int
 net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
-	  struct box_net *n, struct nsbox_why *why)
+	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
 {
 	char kind[32] = "", path[64];
 	unsigned char mac[6];
@@ -503,6 +493,7 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	if (s->network != NSBOX_NET_BRIDGE)
 		return 0;
 	n->active = true;
+	snprintf(n->id, sizeof(n->id), "%s", b->id);
 
 	br = nl_link_get(s->bridge, kind, sizeof(kind));
 	if (br == -ENODEV) {
@@ -519,14 +510,14 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	}
 
 	if (s->address.mode == NSBOX_ADDR_STATIC || s->address.mode == NSBOX_ADDR_POOL) {
-		r = take_lease(n, s, &s->address, b->id, user, &n->ip4, &n->leased4, why);
+		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, &n->leased4, why);
 		if (r < 0)
 			return r;
 		n->prefix4 = s->address.cidr.prefix;
 		n->gw4 = s->gateway;
 	}
 	if (s->address6.mode == NSBOX_ADDR_STATIC || s->address6.mode == NSBOX_ADDR_POOL) {
-		r = take_lease(n, s, &s->address6, b->id, user, &n->ip6, &n->leased6, why);
+		r = take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, &n->leased6, why);
 		if (r < 0)
 			return r;
 	}
@@ -546,7 +537,7 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	}
 
 	snprintf(n->host_if, sizeof(n->host_if), "nsb%s", b->id);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->init_pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->init.pid);
 	/* The init is our unreaped child: its pid cannot be reused under us. */
 	n->netns = open(path, O_RDONLY | O_CLOEXEC);
 	if (n->netns < 0) {
@@ -603,14 +594,14 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	}
 
 	if (ndns || nsearch) {
-		mkdir_root(NSBOX_RESOLV_DIR);
-		snprintf(n->resolv, sizeof(n->resolv), NSBOX_RESOLV_DIR "/%s.conf", b->id);
+		char resolv[128];
+		box_path(b->id, BOX_RESOLV, resolv, sizeof(resolv));
 		r = write_resolv(n, dns, ndns, search, nsearch);
 		if (r < 0) {
-			why_set(why, "writing %s: %s", n->resolv, strerror(-r));
+			why_set(why, "writing %s: %s", resolv, strerror(-r));
 			return r;
 		}
-		r = run_inside(b, CLONE_NEWNS, cfg_resolv, n->resolv, why);
+		r = run_inside(b, CLONE_NEWNS, cfg_resolv, resolv, why);
 		if (r < 0)
 			return r;
 	}
@@ -639,17 +630,7 @@ net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id)
 		lease_release(NSBOX_LEASE_DIR, &s->address, id);
 	if (n->leased6)
 		lease_release(NSBOX_LEASE_DIR, &s->address6, id);
-	if (n->resolv[0])
-		unlink(n->resolv);
-	if (n->dhcp_dir[0]) {
-		char p[340];
-		static const char *const files[] = { "lease", "lease.tmp", "pid", "dhclient.leases" };
-		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-			snprintf(p, sizeof(p), "%s/%s", n->dhcp_dir, files[i]);
-			unlink(p);
-		}
-		rmdir(n->dhcp_dir);
-	}
+	/* resolv.conf and the DHCP files go with the box's directory (box_remove). */
 	memset(n, 0, sizeof(*n));
 	n->netns = -1;
 }

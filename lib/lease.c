@@ -228,13 +228,14 @@ static bool
 owner_valid(const struct lease_owner *o)
 {
 	return o && token_ok(o->id, LEASE_ID_MAX, false) && strcmp(o->id, "-") != 0 &&
-	       token_ok(o->user, LEASE_USER_MAX, true) && o->pid > 0;
+	       token_ok(o->user, LEASE_USER_MAX, true) && o->proc.pid > 0;
 }
 
 static bool
 same_owner(const struct lease_owner *a, const struct lease_owner *b)
 {
-	return a->pid == b->pid && a->start == b->start && strcmp(a->id, b->id) == 0;
+	return a->proc.pid == b->proc.pid && a->proc.start == b->proc.start &&
+	       strcmp(a->id, b->id) == 0;
 }
 
 /* Reads until EOF or MAX bytes into BUF; *LEN gets the count. -1 with errno on error. */
@@ -255,55 +256,10 @@ read_full(int fd, char *buf, size_t max, size_t *len)
 	return 0;
 }
 
-static int
-proc_start(pid_t pid, unsigned long long *start, char *state)
-{
-	char path[64], buf[4096], *p, *end;
-	size_t len = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (read_full(fd, buf, sizeof(buf) - 1, &len) < 0)
-		return -errno;
-	buf[len] = '\0';
-	/* comm (field 2) may hold anything, ')' included: fields 3.. follow the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return -EIO;
-	*state = p[2];
-	for (int field = 3; field <= 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -EIO;
-		p++;
-	}
-	errno = 0;
-	*start = strtoull(p, &end, 10);
-	if (errno || end == p || (*end != ' ' && *end != '\n' && *end != '\0'))
-		return -EIO;
-	return 0;
-}
-
 int
-proc_starttime(pid_t pid, unsigned long long *start)
-{
-	char state;
-
-	return proc_start(pid, start, &state);
-}
-
-bool
 lease_owner_alive(const struct lease_owner *o)
 {
-	unsigned long long start;
-	char state;
-
-	if (!o || o->pid <= 0 || proc_start(o->pid, &start, &state) < 0)
-		return false;
-	/* A zombie has exited and lost its namespaces; only its pid is still reserved. */
-	return start == o->start && state != 'Z' && state != 'X';
+	return o ? proc_alive(&o->proc) : 0;
 }
 
 /* ---- parsing ---- */
@@ -370,8 +326,8 @@ lease_parse_line(const char *line, size_t len, const struct lease_pool *p, struc
 		return -EINVAL;
 	strcpy(e->o.id, f[2]);   /* lengths checked by token_ok */
 	strcpy(e->o.user, f[5]);
-	e->o.pid = (pid_t)pid;
-	e->o.start = start;
+	e->o.proc.pid = (pid_t)pid;
+	e->o.proc.start = start;
 	return 0;
 }
 
@@ -502,8 +458,8 @@ format_line(const struct lease_pool *p, const struct lease_entry *e, char *buf, 
 	if (r < 0)
 		return r;
 	if (e->held)
-		r = snprintf(buf, n, "%s held %s %d %llu %s\n", a, e->o.id, (int)e->o.pid,
-			     e->o.start, e->o.user);
+		r = snprintf(buf, n, "%s held %s %d %llu %s\n", a, e->o.id, (int)e->o.proc.pid,
+			     e->o.proc.start, e->o.user);
 	else
 		r = snprintf(buf, n, "%s free - 0 0 %s\n", a, e->o.user);
 	if (r < 0 || (size_t)r >= n || (size_t)r > LEASE_MAX_LINE + 1)
@@ -844,13 +800,13 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 
 	for (size_t i = 0; i < db.n; i++) {
 		struct lease_entry *e = &db.v[i];
-		if (!e->held || alive(&e->o))
+		/* Only a known death frees the address: an owner we cannot judge keeps it. */
+		if (!e->held || alive(&e->o) != 0)
 			continue;
 		/* Dead owner: the address becomes free and remembers its user. */
 		e->held = false;
 		strcpy(e->o.id, "-");
-		e->o.pid = 0;
-		e->o.start = 0;
+		e->o.proc = (struct nsbox_proc){ 0 };
 		out->reclaimed++;
 	}
 	dirty = out->reclaimed || out->corrupt;
@@ -932,8 +888,7 @@ lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id
 			continue;
 		e->held = false;
 		strcpy(e->o.id, "-");
-		e->o.pid = 0;
-		e->o.start = 0;
+		e->o.proc = (struct nsbox_proc){ 0 };
 		e->seq = db.next_seq++;
 		dirty = true;
 	}
@@ -955,7 +910,7 @@ lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn a
 	if (lfd < 0)
 		return lfd;
 	for (size_t i = 0; i < db.n && n < INT_MAX; i++)
-		if (db.v[i].held && alive(&db.v[i].o))
+		if (db.v[i].held && alive(&db.v[i].o) != 0)
 			n++;
 	return n;
 }

@@ -1,5 +1,5 @@
-/* Box records under /run/nsbox/boxes: written by nsbox-helper (root), read by nsboxctl (root).
- * Kept on tmpfs so a reboot forgets them; liveness is checked, never trusted. */
+/* Box directories under /run/nsbox/boxes: created and written by nsbox-helper (root), read by
+ * nsboxctl (root). Kept on tmpfs so a reboot forgets them; liveness is checked, never trusted. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -12,28 +12,89 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lease.h"
+#include "file.h"
 #include "nsbox/cleanup.h"
 #include "record.h"
 
-static int
-ensure_dirs(void)
+/* The one list of record fields: the writer prints it, the reader parses it. */
+enum field_kind { F_STR, F_INT, F_ULL, F_LL, F_UL };
+static const struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off, size;
+} fields[] = {
+#define FIELD(key, kind, member) \
+	{ key, kind, offsetof(struct box_record, member), sizeof(((struct box_record *)0)->member) }
+	FIELD("id", F_STR, id),
+	FIELD("user", F_STR, user),
+	FIELD("service", F_STR, service),
+	FIELD("supervisor", F_INT, supervisor.pid),
+	FIELD("supervisor_start", F_ULL, supervisor.start),
+	FIELD("init", F_INT, init.pid),
+	FIELD("init_start", F_ULL, init.start),
+	FIELD("started", F_LL, started),
+	FIELD("namespaces", F_UL, namespaces),
+	FIELD("hostname", F_STR, hostname),
+	FIELD("ipv4", F_STR, ipv4),
+	FIELD("ipv6", F_STR, ipv6),
+#undef FIELD
+};
+
+static void
+field_print(FILE *f, const struct field *d, const struct box_record *r)
 {
-	if (mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(NSBOX_BOXES_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	struct stat st;
-	if (lstat(NSBOX_BOXES_DIR, &st) < 0)
-		return -errno;
-	/* Someone else's directory here would let them forge or hide records. */
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-		return -EPERM;
+	const void *p = (const char *)r + d->off;
+
+	switch (d->kind) {
+	case F_STR:
+		fprintf(f, "%s=%s\n", d->key, (const char *)p);
+		break;
+	case F_INT:
+		fprintf(f, "%s=%d\n", d->key, *(const int *)p);
+		break;
+	case F_ULL:
+		fprintf(f, "%s=%llu\n", d->key, *(const unsigned long long *)p);
+		break;
+	case F_LL:
+		fprintf(f, "%s=%lld\n", d->key, *(const long long *)p);
+		break;
+	case F_UL:
+		fprintf(f, "%s=%lu\n", d->key, *(const unsigned long *)p);
+		break;
+	}
+}
+
+static int
+field_parse(const char *k, const char *v, void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const struct field *d = &fields[i];
+		void *p = (char *)arg + d->off;
+		if (strcmp(k, d->key) != 0)
+			continue;
+		switch (d->kind) {
+		case F_STR:
+			snprintf(p, d->size, "%s", v);
+			break;
+		case F_INT:
+			*(int *)p = atoi(v);
+			break;
+		case F_ULL:
+			*(unsigned long long *)p = strtoull(v, NULL, 10);
+			break;
+		case F_LL:
+			*(long long *)p = strtoll(v, NULL, 10);
+			break;
+		case F_UL:
+			*(unsigned long *)p = strtoul(v, NULL, 10);
+			break;
+		}
+	}
 	return 0;
 }
 
 bool
-state_id_valid(const char *id)
+box_id_valid(const char *id)
 {
 	size_t i;
 
@@ -44,195 +105,160 @@ state_id_valid(const char *id)
 }
 
 int
-state_reserve_id(char id[NSBOX_ID_LEN + 1])
+box_path(const char *id, const char *name, char *out, size_t n)
 {
-	int r = ensure_dirs();
+	int len;
 
-	if (r < 0)
-		return r;
+	if (!box_id_valid(id))
+		return -EINVAL;
+	len = name ? snprintf(out, n, NSBOX_BOXES_DIR "/%s/%s", id, name)
+		   : snprintf(out, n, NSBOX_BOXES_DIR "/%s", id);
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+/* NSBOX_BOXES_DIR, created if missing; someone else's directory there would let them forge or
+ * hide boxes. */
+static int
+boxes_dir_open(bool create)
+{
+	struct stat st;
+
+	if (create && mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (create && mkdir(NSBOX_BOXES_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int fd = open(NSBOX_BOXES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	return steal_fd(fd);
+}
+
+static int
+box_dir_open(const char *id)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd;
+	int fd = openat(bfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int
+record_write_at(int dfd, const struct box_record *r)
+{
+	_cleanup_fclose_ FILE *f = file_create(dfd, "." BOX_RECORD ".tmp", 0600);
+
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		field_print(f, &fields[i], r);
+	if (fflush(f) != 0 || ferror(f))
+		return -EIO;
+	/* rename: a reader sees the old record or the whole new one */
+	if (renameat(dfd, "." BOX_RECORD ".tmp", dfd, BOX_RECORD) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
+{
+	_cleanup_close_ int bfd = boxes_dir_open(true);
+
+	if (bfd < 0)
+		return bfd;
 	for (int tries = 0; tries < 16; tries++) {
+		struct box_record r = { .supervisor = *supervisor };
 		uint32_t v;
-		char path[128];
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 			return -EIO;
 		snprintf(id, NSBOX_ID_LEN + 1, "%08" PRIx32, v);
-		snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			/* Owner first, so a helper that dies right now leaves a record gc can judge. */
-			unsigned long long st = 0;
-			char buf[96];
-			proc_starttime(getpid(), &st);
-			int len = snprintf(buf, sizeof(buf), "supervisor=%d\nsupervisor_start=%llu\n",
-					   (int)getpid(), st);
-			ssize_t w = write(fd, buf, (size_t)len);
-			close(fd);
-			if (w != len) {
-				unlink(path);
-				return -EIO;
-			}
-			return 0;
-		}
-		if (errno != EEXIST)
+		if (mkdirat(bfd, id, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
 			return -errno;
+		}
+		_cleanup_close_ int dfd =
+			openat(bfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		snprintf(r.id, sizeof(r.id), "%s", id);
+		int e = dfd < 0 ? -errno : record_write_at(dfd, &r);
+		if (e < 0)
+			dir_remove_tree(bfd, id);
+		return e;
 	}
 	return -EEXIST;
 }
 
-FILE *
-fopen_trunc(const char *path, mode_t mode)
+int
+box_record_write(const struct box_record *r)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	FILE *f;
+	_cleanup_close_ int dfd = box_dir_open(r->id);
 
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "w");
-	if (!f) {
-		int e = errno;
-		close(fd);
-		errno = e;
-	}
-	return f;
+	if (dfd < 0)
+		return dfd;
+	return record_write_at(dfd, r);
 }
 
 int
-state_write(const struct box_record *r)
+box_record_read(const char *id, struct box_record *r)
 {
-	char path[128], tmp[140];
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_close_ int dfd = box_dir_open(id);
+	int e;
 
-	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", r->id);
-	snprintf(tmp, sizeof(tmp), NSBOX_BOXES_DIR "/.%s.tmp", r->id);
-	f = fopen_trunc(tmp, 0600);
-	if (!f)
-		return -errno;
-	fprintf(f,
-		"id=%s\nuser=%s\nservice=%s\nsupervisor=%d\nsupervisor_start=%llu\ninit=%d\n"
-		"started=%lld\nnamespaces=%lu\nhostname=%s\nipv4=%s\nipv6=%s\n",
-		r->id, r->user, r->service, (int)r->supervisor, r->supervisor_start,
-		(int)r->init_pid, r->started, r->namespaces, r->hostname, r->ipv4, r->ipv6);
-	if (fflush(f) != 0 || ferror(f))
-		return -EIO;
-	/* rename: a reader sees the old record or the whole new one */
-	if (rename(tmp, path) < 0)
-		return -errno;
-	return 0;
-}
-
-int
-kv_read(const char *path, int (*fn)(const char *key, const char *val, void *arg), void *arg)
-{
-	_cleanup_fclose_ FILE *f = NULL;
-	char line[1024];
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
-		if (!eq)
-			continue;
-		if (nl)
-			*nl = 0;
-		*eq++ = 0;
-		fn(line, eq, arg);
-	}
-	return 0;
-}
-
-static int
-record_kv(const char *k, const char *v, void *arg)
-{
-	struct box_record *r = arg;
-
-	if (!strcmp(k, "user"))
-		snprintf(r->user, sizeof(r->user), "%s", v);
-	else if (!strcmp(k, "service"))
-		snprintf(r->service, sizeof(r->service), "%s", v);
-	else if (!strcmp(k, "supervisor"))
-		r->supervisor = atoi(v);
-	else if (!strcmp(k, "supervisor_start"))
-		r->supervisor_start = strtoull(v, NULL, 10);
-	else if (!strcmp(k, "init"))
-		r->init_pid = atoi(v);
-	else if (!strcmp(k, "started"))
-		r->started = strtoll(v, NULL, 10);
-	else if (!strcmp(k, "namespaces"))
-		r->namespaces = strtoul(v, NULL, 10);
-	else if (!strcmp(k, "hostname"))
-		snprintf(r->hostname, sizeof(r->hostname), "%s", v);
-	else if (!strcmp(k, "ipv4"))
-		snprintf(r->ipv4, sizeof(r->ipv4), "%s", v);
-	else if (!strcmp(k, "ipv6"))
-		snprintf(r->ipv6, sizeof(r->ipv6), "%s", v);
-	return 0;
-}
-
-int
-state_read(const char *id, struct box_record *r)
-{
-	char path[128];
-
-	if (!state_id_valid(id))
-		return -EINVAL;
-	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
+	if (dfd < 0)
+		return dfd;
 	memset(r, 0, sizeof(*r));
+	e = kv_read(dfd, BOX_RECORD, field_parse, r);
+	/* the directory's name is the id; the file's copy only helps a human reader */
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	return kv_read(path, record_kv, r);
+	return e;
 }
 
 int
-state_remove(const char *id)
+box_remove(const char *id)
 {
-	static const char *const dhcp_files[] = { "lease", "lease.tmp", "pid", "dhclient.leases" };
-	char path[160];
-
-	/* Files a dead supervisor could not remove itself; harmless when already gone. */
-	snprintf(path, sizeof(path), NSBOX_RESOLV_DIR "/%s.conf", id);
-	unlink(path);
-	for (size_t i = 0; i < ARRAY_SIZE(dhcp_files); i++) {
-		snprintf(path, sizeof(path), NSBOX_DHCP_DIR "/%s/%s", id, dhcp_files[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), NSBOX_DHCP_DIR "/%s", id);
-	rmdir(path);
-
-	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", id);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-bool
-state_alive(const struct box_record *r)
-{
-	struct lease_owner o = { .pid = r->supervisor, .start = r->supervisor_start };
-
-	return lease_owner_alive(&o);
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	return dir_remove_tree(bfd, id);
 }
 
 int
-state_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
+box_alive(const struct box_record *r)
 {
-	_cleanup_closedir_ DIR *d = opendir(NSBOX_BOXES_DIR);
+	return proc_alive(&r->supervisor);
+}
+
+int
+box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
+{
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *e;
-	int n = 0;
+	int n = 0, bfd = boxes_dir_open(false);
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	d = fdopendir(bfd);
+	if (!d) {
+		n = -errno;
+		close(bfd);
+		return n;
+	}
 	while ((e = readdir(d))) {
 		struct box_record r;
-		if (!state_id_valid(e->d_name) || state_read(e->d_name, &r) < 0)
+		if (!box_id_valid(e->d_name) || box_record_read(e->d_name, &r) < 0)
 			continue;
-		if (!state_alive(&r)) {
-			if (state_remove(e->d_name) == 0)
+		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
+		if (box_alive(&r) == 0) {
+			if (box_remove(e->d_name) == 0)
 				n++;
 		} else if (fn)
 			fn(&r, arg);
@@ -241,7 +267,7 @@ state_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 }
 
 int
-state_gc(void)
+box_gc(void)
 {
-	return state_scan(NULL, NULL);
+	return box_scan(NULL, NULL);
 }

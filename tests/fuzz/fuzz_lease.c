@@ -9,6 +9,7 @@
  *   ./build/fuzz_lease -max_len=4096 -max_total_time=300 CORPUS_DIR
  */
 #include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */
+#include "../../lib/proc.c"
 
 #include <stdint.h>
 
@@ -63,7 +64,7 @@ check_db(const struct lease_pool *p, const struct lease_db *db)
 			__builtin_trap();
 		if (!token_ok(e->o.id, LEASE_ID_MAX, false) || !token_ok(e->o.user, LEASE_USER_MAX, true))
 			__builtin_trap();
-		if (e->held && (e->o.pid <= 0 || !strcmp(e->o.id, "-")))
+		if (e->held && (e->o.proc.pid <= 0 || !strcmp(e->o.id, "-")))
 			__builtin_trap();
 	}
 }

@@ -36,7 +36,23 @@ int box_create(struct box *b, const struct nsbox_settings *s, const char *hostna
 /* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
 void box_destroy(struct box *b);
 
-/* ---- net.c: bridged networking of one box, run by the supervisor ---- */
+/* ---- inside.c: run FN in a child that joined the box's NSTYPES namespaces (through the init's
+ * pidfd); the child reports an errno and the step that failed, which land in WHY ---- */
+struct inside_result {
+	int err;
+	char step[96];
+};
+typedef int (*inside_fn)(void *arg, struct inside_result *res);
+int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why);
+
+static inline void
+fmt_ip(const struct nsbox_ip *ip, char *out, size_t n)
+{
+	if (nsbox_ip_format(ip, out, n) < 0)
+		snprintf(out, n, "?");
+}
+
+/* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
 	bool active, veth_made, leased4, leased6, dhcp_udhcpc;
 	char host_if[16];
@@ -55,5 +71,16 @@ int net_setup(const struct box *b, const struct nsbox_settings *s, const char *u
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* After the init is gone: host veth, leases, files. */
 void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
+
+struct dhcp_lease;
+/* ---- dhcp.c: the box's DHCP client; its lease into L ---- */
+int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
+	     struct dhcp_lease *l, struct nsbox_why *why);
+/* Sends the release and stops the client; bounded, done while the box's network lives. */
+void dhcp_stop(const struct nsbox_settings *s, struct box_net *n);
+
+/* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
+int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
+		 char search[][254], unsigned nsearch, struct nsbox_why *why);
 
 #endif

@@ -771,6 +771,85 @@ lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct l
 	return lease_acquire_excluding(dir, spec, owner, sticky, alive, NULL, out);
 }
 
+/* The address becomes free and remembers its last user (for sticky). */
+static void
+entry_free(struct lease_entry *e)
+{
+	e->held = false;
+	strcpy(e->o.id, "-");
+	e->o.proc = (struct nsbox_proc){ 0 };
+}
+
+/* Frees the addresses of owners known to be dead. Returns how many. */
+static unsigned
+reclaim_dead(struct lease_db *db, lease_alive_fn alive)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < db->n; i++) {
+		struct lease_entry *e = &db->v[i];
+		/* Only a known death frees the address: an owner we cannot judge keeps it. */
+		if (!e->held || alive(&e->o) != 0)
+			continue;
+		entry_free(e);
+		n++;
+	}
+	return n;
+}
+
+/* The excluded address (the gateway) takes part in the pick as if held and is never written:
+ * a temporary entry (*TMP), or a free entry held for the moment (*HELD_BACK). */
+struct exclusion {
+	size_t tmp, held_back;
+};
+
+static int
+exclude_hold(struct lease_db *db, const struct lease_pool *p, const struct nsbox_ip *exclude,
+	     struct exclusion *x)
+{
+	bool found = false;
+	u128 a;
+
+	x->tmp = x->held_back = NO_ENTRY;
+	if (!exclude || exclude->family != p->family || ip_to_u128(exclude, &a) < 0 || a < p->lo ||
+	    a > p->hi)
+		return 0;
+	for (size_t i = 0; i < db->n; i++) {
+		if (db->v[i].addr != a)
+			continue;
+		found = true;
+		if (!db->v[i].held) {
+			x->held_back = i;
+			db->v[i].held = true;
+		}
+	}
+	if (found)
+		return 0;
+	struct lease_entry g = { .addr = a, .held = true, .seq = ULONG_MAX };
+	int r = db_push(db, &g);
+	if (r < 0)
+		return r;
+	qsort(db->v, db->n, sizeof(db->v[0]), cmp_addr);
+	for (size_t i = 0; i < db->n; i++)
+		if (db->v[i].addr == a && db->v[i].seq == ULONG_MAX)
+			x->tmp = i;
+	return 0;
+}
+
+/* Undoes exclude_hold; *IDX (an index into DB) follows the entries it moves. */
+static void
+exclude_release(struct lease_db *db, const struct exclusion *x, size_t *idx)
+{
+	if (x->held_back != NO_ENTRY)
+		db->v[x->held_back].held = false;
+	if (x->tmp == NO_ENTRY)
+		return;
+	memmove(&db->v[x->tmp], &db->v[x->tmp + 1], (db->n - x->tmp - 1) * sizeof(db->v[0]));
+	db->n--;
+	if (*idx != NO_ENTRY && *idx > x->tmp)
+		(*idx)--;
+}
+
 int
 lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 			const struct lease_owner *owner, bool sticky, lease_alive_fn alive,
@@ -780,9 +859,10 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	_cleanup_close_ int dfd = -1;
 	struct lease_result dummy;
 	char name[NAME_MAX + 1];
+	struct exclusion x;
 	struct lease_pool p;
 	bool dirty;
-	size_t idx;
+	size_t idx = NO_ENTRY;
 	u128 addr;
 	int r, w;
 
@@ -797,56 +877,14 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	if (lfd < 0)
 		return lfd;
 	out->corrupt = db.corrupt;
-
-	for (size_t i = 0; i < db.n; i++) {
-		struct lease_entry *e = &db.v[i];
-		/* Only a known death frees the address: an owner we cannot judge keeps it. */
-		if (!e->held || alive(&e->o) != 0)
-			continue;
-		/* Dead owner: the address becomes free and remembers its user. */
-		e->held = false;
-		strcpy(e->o.id, "-");
-		e->o.proc = (struct nsbox_proc){ 0 };
-		out->reclaimed++;
-	}
+	out->reclaimed = reclaim_dead(&db, alive);
 	dirty = out->reclaimed || out->corrupt;
 
-	/* The excluded address (the gateway) takes part in the pick as if held, and is never
-	 * written: a temporary entry, or a free entry held for the moment. */
-	size_t tmp = NO_ENTRY, held_back = NO_ENTRY;
-	u128 x;
-	if (exclude && spec->mode == NSBOX_ADDR_POOL && exclude->family == p.family &&
-	    ip_to_u128(exclude, &x) == 0 && x >= p.lo && x <= p.hi) {
-		bool found = false;
-		for (size_t i = 0; i < db.n; i++) {
-			if (db.v[i].addr != x)
-				continue;
-			found = true;
-			if (!db.v[i].held) {
-				held_back = i;
-				db.v[i].held = true;
-			}
-		}
-		if (!found) {
-			struct lease_entry g = { .addr = x, .held = true, .seq = ULONG_MAX };
-			r = db_push(&db, &g);
-			if (r < 0)
-				return r;
-			qsort(db.v, db.n, sizeof(db.v[0]), cmp_addr);
-			for (size_t i = 0; i < db.n; i++)
-				if (db.v[i].addr == x && db.v[i].seq == ULONG_MAX)
-					tmp = i;
-		}
-	}
+	r = exclude_hold(&db, &p, spec->mode == NSBOX_ADDR_POOL ? exclude : NULL, &x);
+	if (r < 0)
+		return r;
 	r = pick(&p, &db, owner, spec->mode == NSBOX_ADDR_STATIC, sticky, &addr, &idx);
-	if (held_back != NO_ENTRY)
-		db.v[held_back].held = false;
-	if (tmp != NO_ENTRY) {
-		memmove(&db.v[tmp], &db.v[tmp + 1], (db.n - tmp - 1) * sizeof(db.v[0]));
-		db.n--;
-		if (idx != NO_ENTRY && idx > tmp)
-			idx--;
-	}
+	exclude_release(&db, &x, &idx);
 	if (r == 0 && (idx == NO_ENTRY || !db.v[idx].held)) {
 		struct lease_entry e = { .addr = addr, .held = true, .o = *owner };
 		e.seq = db.next_seq++;
@@ -886,9 +924,7 @@ lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id
 		struct lease_entry *e = &db.v[i];
 		if (!e->held || strcmp(e->o.id, id) != 0)
 			continue;
-		e->held = false;
-		strcpy(e->o.id, "-");
-		e->o.proc = (struct nsbox_proc){ 0 };
+		entry_free(e);
 		e->seq = db.next_seq++;
 		dirty = true;
 	}

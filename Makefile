@@ -21,9 +21,9 @@ BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -Il
 
 B = build
 CONF_SRC   = conf/conf.c
-LIB_SRC    = lib/record.c lib/file.c lib/proc.c lib/lease.c lib/netlink.c lib/groups.c
+LIB_SRC    = lib/record.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
-             helper/dhcp_lease.c helper/resolv.c lib/proto.c $(LIB_SRC)
+             helper/dhcp_lease.c helper/resolv.c lib/lease.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c lib/proto.c
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))

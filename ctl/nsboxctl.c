@@ -231,17 +231,25 @@ live_record(const char *id, struct box_record *r)
 	return 0;
 }
 
+/* The live box named by the command's one argument: 0, or the exit code to return. */
 static int
-cmd_show(int argc, char **argv)
+one_box(int argc, char **argv, struct box_record *r)
 {
-	struct box_record r;
-
 	if (argc != 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (live_record(argv[1], &r) < 0)
-		return 1;
+	return live_record(argv[1], r) < 0 ? 1 : 0;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct box_record r;
+	int e = one_box(argc, argv, &r);
+
+	if (e)
+		return e;
 	printf("id = %s\nuser = %s\nservice = %s\ninit = %d\nsupervisor = %d\nstarted = %lld\n"
 	       "hostname = %s\nipv4 = %s\nipv6 = %s\n",
 	       r.id, r.user, r.service, (int)r.init.pid, (int)r.supervisor.pid, r.started,
@@ -263,13 +271,10 @@ static int
 cmd_stop(int argc, char **argv)
 {
 	struct box_record r;
+	int e = one_box(argc, argv, &r);
 
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (live_record(argv[1], &r) < 0)
-		return 1;
+	if (e)
+		return e;
 	/* The supervisor tears the box down on SIGTERM; the record's start time guards against
 	 * a reused pid between the check and the kill. */
 	int fd = (int)syscall(SYS_pidfd_open, r.supervisor.pid, 0);

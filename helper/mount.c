@@ -21,21 +21,21 @@ mnt_plan_add(struct mnt_plan *p, enum mnt_kind kind, const char *target, unsigne
 	     unsigned attr, const char *source, const char *data, const char *what)
 {
 	struct mnt_op *o;
-	int len;
 
 	if (p->n >= MNT_PLAN_MAX)
 		return -E2BIG;
 	o = &p->op[p->n];
-	memset(o, 0, sizeof(*o));
 	*o = (struct mnt_op){ .kind = kind, .flags = flags, .attr = attr };
 	if ((size_t)snprintf(o->target, sizeof(o->target), "%s", target) >= sizeof(o->target) ||
 	    (size_t)snprintf(o->source, sizeof(o->source), "%s", source ? source : "") >=
 		    sizeof(o->source) ||
 	    (size_t)snprintf(o->data, sizeof(o->data), "%s", data ? data : "") >= sizeof(o->data))
 		return -ENAMETOOLONG;
-	len = what ? snprintf(o->what, sizeof(o->what), "%s", what)
-		   : snprintf(o->what, sizeof(o->what), "mounting %s", target);
-	(void)len; /* a long name is cut, never refused */
+	/* a long step name is cut, never refused */
+	if (what)
+		snprintf(o->what, sizeof(o->what), "%s", what);
+	else
+		snprintf(o->what, sizeof(o->what), "mounting %.*s", (int)sizeof(o->what) - 10, target);
 	p->n++;
 	return 0;
 }

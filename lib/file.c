@@ -15,6 +15,54 @@
 #define KV_MAX_FILE (64 * 1024)
 #define TREE_MAX_DEPTH 8
 
+int
+read_full(int fd, char *buf, size_t max, size_t *len)
+{
+	*len = 0;
+	while (*len < max) {
+		ssize_t k = read(fd, buf + *len, max - *len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		*len += (size_t)k;
+	}
+	return 0;
+}
+
+int
+open_regular(int dirfd, const char *name)
+{
+	struct stat st;
+
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EPERM;
+	return steal_fd(fd);
+}
+
+int
+open_private_dir(const char *dir)
+{
+	struct stat st;
+
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
+	return steal_fd(fd);
+}
+
 void
 kv_parse(const char *buf, kv_fn fn, void *arg)
 {
@@ -38,28 +86,17 @@ kv_read(int dirfd, const char *name, kv_fn fn, void *arg)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	struct stat st;
+	int r;
 
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_close_ int fd = open_regular(dirfd, name);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EPERM;
+		return fd;
 	buf = malloc(KV_MAX_FILE + 1);
 	if (!buf)
 		return -ENOMEM;
-	while (len < KV_MAX_FILE) {
-		ssize_t k = read(fd, buf + len, KV_MAX_FILE - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	r = read_full(fd, buf, KV_MAX_FILE, &len);
+	if (r < 0)
+		return r;
 	buf[len] = 0;
 	kv_parse(buf, fn, arg);
 	return 0;

@@ -7,6 +7,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* Reads until EOF or MAX bytes into BUF; *LEN gets the count. 0 or -errno. */
+int read_full(int fd, char *buf, size_t max, size_t *len);
+/* NAME in DIRFD as a regular file for reading, no symlink followed (-ELOOP), close-on-exec. */
+int open_regular(int dirfd, const char *name);
+/* DIR as a real directory (no symlink followed: -EPERM) that belongs to us and nobody else can
+ * write (-EPERM): else anyone could swap what it holds. Close-on-exec fd or -errno. */
+int open_private_dir(const char *dir);
+
 typedef int (*kv_fn)(const char *key, const char *val, void *arg);
 /* Calls FN for each "key=value" line of the NUL-terminated text BUF (lines without '=' are
  * skipped; a line is at most 1023 bytes, the rest of a longer one is dropped). */

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "lease.h"
 #include "nsbox/cleanup.h"
 
@@ -238,24 +239,6 @@ same_owner(const struct lease_owner *a, const struct lease_owner *b)
 	       strcmp(a->id, b->id) == 0;
 }
 
-/* Reads until EOF or MAX bytes into BUF; *LEN gets the count. -1 with errno on error. */
-static int
-read_full(int fd, char *buf, size_t max, size_t *len)
-{
-	*len = 0;
-	while (*len < max) {
-		ssize_t k = read(fd, buf + *len, max - *len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		if (k == 0)
-			break;
-		*len += (size_t)k;
-	}
-	return 0;
-}
-
 int
 lease_owner_alive(const struct lease_owner *o)
 {
@@ -420,24 +403,17 @@ db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	struct stat st;
+	int r;
 
-	_cleanup_close_ int fd =
-		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return errno == ELOOP ? -EPERM : -errno;
-	}
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EPERM;
+	_cleanup_close_ int fd = open_regular(dirfd, name);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd == -ELOOP ? -EPERM : fd;
 	buf = malloc(LEASE_MAX_FILE + 1);
 	if (!buf)
 		return -ENOMEM;
-	if (read_full(fd, buf, LEASE_MAX_FILE + 1, &len) < 0)
-		return -errno;
+	r = read_full(fd, buf, LEASE_MAX_FILE + 1, &len);
+	if (r < 0)
+		return r;
 	if (len > LEASE_MAX_FILE) {
 		/* Too big: keep the whole lines within LEASE_MAX_FILE bytes, drop the rest. */
 		const char *nl = memrchr(buf, '\n', LEASE_MAX_FILE);
@@ -585,8 +561,6 @@ mkdir_parents(const char *dir)
 static int
 lease_dir_open(const char *dir)
 {
-	struct stat st;
-
 	if (!dir || !*dir)
 		return -EINVAL;
 	if (mkdir(dir, 0700) < 0) {
@@ -601,14 +575,7 @@ lease_dir_open(const char *dir)
 			return -r;
 		}
 	}
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-		return -EPERM;
-	return steal_fd(fd);
+	return open_private_dir(dir);
 }
 
 static long

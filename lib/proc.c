@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "nsbox/cleanup.h"
 #include "proc.h"
 
@@ -45,16 +46,9 @@ proc_read_stat(pid_t pid, unsigned long long *start, char *state)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (len < sizeof(buf) - 1) {
-		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno; /* ESRCH when it was reaped after the open */
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	int r = read_full(fd, buf, sizeof(buf) - 1, &len);
+	if (r < 0)
+		return r; /* -ESRCH when it was reaped after the open */
 	if (len == 0)
 		return -ESRCH;
 	buf[len] = '\0';

@@ -10,6 +10,7 @@
  */
 #include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */
 #include "../../lib/proc.c"
+#include "../../lib/file.c"
 
 #include <stdint.h>
 

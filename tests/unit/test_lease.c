@@ -7,6 +7,7 @@
  * into this file; that also gives the tests its static helpers (lease_parse_line, ...). */
 #include "../../lib/lease.c"
 #include "../../lib/proc.c"
+#include "../../lib/file.c"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -6,11 +6,16 @@
 #include "../../helper/mount.c"
 
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <ftw.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include "tap.h"
@@ -95,6 +100,52 @@ run1(enum mnt_kind k, const char *target, unsigned flags, unsigned attr, const c
 	return mnt_plan_run(&p, step, n);
 }
 
+/* Linux before 5.12 has no mount_setattr: a seccomp filter makes it fail with ENOSYS, and the
+ * same operations must still end with the same attributes. */
+static void
+old_kernel(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mount_setattr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+	char step[64], a[128];
+
+	ok(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0, "old kernel: no mount_setattr");
+	struct mount_attr ma = { .attr_set = MOUNT_ATTR_RDONLY };
+	ok(mount_setattr(AT_FDCWD, "/", 0, &ma, sizeof(ma)) < 0 && errno == ENOSYS,
+	   "old kernel: mount_setattr fails with ENOSYS");
+	struct mnt_plan p = { .n = 0 };
+	mnt_plan_add(&p, MNT_SLAVE, "/", 0, 0, NULL, NULL, NULL);
+	is_int(mnt_plan_run(&p, step, sizeof(step)), 0, "old kernel: / made a slave mount");
+
+	path(a, sizeof(a), "old");
+	mkdir(a, 0700);
+	is_int(run1(MNT_TMPFS, "old", 0, MOUNT_ATTR_NOSUID, NULL, NULL, step, sizeof(step)), 0,
+	       "old kernel: tmpfs mounted");
+	is_int(writable("old/x"), 0, "old kernel: writable");
+	is_int(run1(MNT_RDONLY, "old", 0, 0, NULL, NULL, step, sizeof(step)), 0,
+	       "old kernel: made read-only");
+	is_int(writable("old/y"), -EROFS, "old kernel: writing fails with EROFS");
+	struct statvfs sv;
+	ok(statvfs(a, &sv) == 0 && (sv.f_flag & ST_NOSUID), "old kernel: nosuid kept by the remount");
+
+	put("file3", "host's\n");
+	is_int(run1(MNT_BIND, "file3", 0, MOUNT_ATTR_RDONLY, "src", NULL, step, sizeof(step)), 0,
+	       "old kernel: read-only bind");
+	is_int(size_of("file3"), 21, "old kernel: the bound file shows the source");
+	is_int(writable("file3"), -EROFS, "old kernel: and cannot be written");
+	put("secret2", "password\n");
+	is_int(run1(MNT_COVER, "secret2", 0, 0, NULL, NULL, step, sizeof(step)), 0,
+	       "old kernel: file covered");
+	is_int(size_of("secret2"), 0, "old kernel: a covered file reads empty");
+	is_int(run1(MNT_RDONLY, "old", MNT_F_RECURSIVE, 0, NULL, NULL, step, sizeof(step)), -ENOSYS,
+	       "old kernel: a recursive read-only remount is refused, not done halfway");
+}
+
 static int
 tests(void)
 {
@@ -162,6 +213,8 @@ tests(void)
 	is_int(run1(MNT_PROC, "procdir", MNT_F_FRESH, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 		    MOUNT_ATTR_NOEXEC, NULL, NULL, step, sizeof(step)), 0, "fresh proc mounted");
 	is_int(fs_magic("procdir"), PROC_SUPER_MAGIC, "it is a proc");
+
+	old_kernel();
 
 	p.n = MNT_PLAN_MAX;
 	is_int(mnt_plan_add(&p, MNT_TMPFS, "/x", 0, 0, NULL, NULL, NULL), -E2BIG, "a full plan: -E2BIG");

@@ -50,6 +50,49 @@ check_bridge(const char *bridge, const char *where, void *arg)
 	(*(int *)arg)++;
 }
 
+/* What USER logging in through SERVICE would get: printed as a config, then (unless BROKEN: the
+ * config already failed) its host name tried. 0, or 1 on an error. */
+static int
+check_login(const struct nsbox_conf *conf, const char *user, const char *service, bool broken)
+{
+	struct passwd *pw = getpwnam(user);
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!pw) {
+		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
+		return 1;
+	}
+	r = user_groups(pw, &names, &n);
+	if (r < 0) {
+		fprintf(stderr, "nsboxctl: cannot list groups of '%s': %s\n", user, strerror(-r));
+		return 1;
+	}
+	struct nsbox_login who = { .user = user, .service = service,
+				   .groups = (const char *const *)names, .n_groups = n };
+	struct nsbox_settings s;
+	nsbox_conf_resolve(conf, &who, &s);
+	groups_free(names, n);
+
+	printf("# user '%s' service '%s'\n", user, service);
+	nsbox_settings_print(stdout, &s);
+	if (broken || s.exempt || !s.hostname[0])
+		return 0;
+	char host[NSBOX_HOSTNAME_MAX + 1] = "", out[NSBOX_HOSTNAME_MAX + 1];
+	gethostname(host, sizeof(host) - 1);
+	struct nsbox_tmpl_vars v = { .user = user, .id = "0123abcd", .service = service,
+				     .host = host };
+	r = nsbox_template_expand(s.hostname, &v, out, sizeof(out));
+	if (r < 0) {
+		fprintf(stderr, "nsboxctl: hostname template '%s' for '%s': %s\n", s.hostname, user,
+			r == -EDOM ? "result is not a valid host name" : strerror(-r));
+		return 1;
+	}
+	printf("# hostname would be '%s' (for box id 0123abcd)\n", out);
+	return 0;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -91,46 +134,9 @@ cmd_check(int argc, char **argv)
 		return missing ? 1 : 0;
 	}
 
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
-		nsbox_conf_free(conf);
-		return 1;
-	}
-	char **names = NULL;
-	size_t n = 0;
-	int gr = user_groups(pw, &names, &n);
-	if (gr < 0) {
-		fprintf(stderr, "nsboxctl: cannot list groups of '%s': %s\n", user, strerror(-gr));
-		nsbox_conf_free(conf);
-		return 1;
-	}
-	struct nsbox_login who = { .user = user, .service = service,
-				   .groups = (const char *const *)names, .n_groups = n };
-	struct nsbox_settings s;
-	nsbox_conf_resolve(conf, &who, &s);
-	groups_free(names, n);
+	r = check_login(conf, user, service, missing);
 	nsbox_conf_free(conf);
-
-	printf("# user '%s' service '%s'\n", user, service);
-	nsbox_settings_print(stdout, &s);
-	if (missing)
-		return 1;
-	if (!s.exempt && s.hostname[0]) {
-		char host[NSBOX_HOSTNAME_MAX + 1] = "", out[NSBOX_HOSTNAME_MAX + 1];
-		gethostname(host, sizeof(host) - 1);
-		struct nsbox_tmpl_vars v = { .user = user, .id = "0123abcd", .service = service,
-					     .host = host };
-		r = nsbox_template_expand(s.hostname, &v, out, sizeof(out));
-		if (r < 0) {
-			fprintf(stderr, "nsboxctl: hostname template '%s' for '%s': %s\n",
-				s.hostname, user,
-				r == -EDOM ? "result is not a valid host name" : strerror(-r));
-			return 1;
-		}
-		printf("# hostname would be '%s' (for box id 0123abcd)\n", out);
-	}
-	return 0;
+	return missing || r ? 1 : 0;
 }
 
 /* JSON string body: records hold validated, printable text, but quotes and backslashes pass. */
@@ -231,6 +237,22 @@ live_record(const char *id, struct box_record *r)
 	return 0;
 }
 
+/* A pidfd of PID (the record's supervisor or init), checked after it is open: the pidfd pins the
+ * pid, so a record that still matches names that very process. -ESRCH when the box is gone. */
+static int
+pidfd_of_live(const struct box_record *r, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), live;
+
+	if (fd < 0)
+		return -errno;
+	live = record_live(r);
+	if (live == 1)
+		return fd;
+	close(fd);
+	return live < 0 ? live : -ESRCH;
+}
+
 /* The live box named by the command's one argument: 0, or the exit code to return. */
 static int
 one_box(int argc, char **argv, struct box_record *r)
@@ -275,12 +297,12 @@ cmd_stop(int argc, char **argv)
 
 	if (e)
 		return e;
-	/* The supervisor tears the box down on SIGTERM; the record's start time guards against
-	 * a reused pid between the check and the kill. */
-	int fd = (int)syscall(SYS_pidfd_open, r.supervisor.pid, 0);
-	if (fd < 0 || record_live(&r) != 1 ||
-	    syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
-		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id, strerror(errno));
+	/* The supervisor tears the box down on SIGTERM. */
+	int fd = pidfd_of_live(&r, r.supervisor.pid);
+	if (fd < 0 || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id,
+			strerror(fd < 0 ? -fd : errno));
+		nsbox_closep(&fd);
 		return 1;
 	}
 	close(fd);
@@ -300,10 +322,11 @@ cmd_enter(int argc, char **argv)
 	}
 	if (live_record(argv[1], &r) < 0)
 		return 1;
-	int fd = (int)syscall(SYS_pidfd_open, r.init.pid, 0);
-	/* Checked after the pidfd is open: it pins the pid, so a match names the init for good. */
-	if (fd < 0 || record_live(&r) != 1 || setns(fd, (int)r.namespaces) < 0) {
-		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id, strerror(errno));
+	int fd = pidfd_of_live(&r, r.init.pid);
+	if (fd < 0 || setns(fd, (int)r.namespaces) < 0) {
+		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id,
+			strerror(fd < 0 ? -fd : errno));
+		nsbox_closep(&fd);
 		return 1;
 	}
 	close(fd);

@@ -137,17 +137,37 @@ init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns
 	}
 }
 
+/* The init's one report on READY: 0 once the box is built, else -errno with the failing step. */
+static int
+wait_ready(int ready, struct nsbox_why *why)
+{
+	struct pollfd p = { .fd = ready, .events = POLLIN };
+	struct init_status st = { 0 };
+
+	if (poll(&p, 1, INIT_READY_TIMEOUT_MS) == 0) {
+		why_set(why, "box init timed out");
+		return -ETIMEDOUT;
+	}
+	if (read(ready, &st, sizeof(st)) != sizeof(st)) {
+		why_set(why, "box init died while building the box");
+		return -EIO;
+	}
+	if (st.err < 0) {
+		st.step[sizeof(st.step) - 1] = 0;
+		why_set(why, "box init: %s: %s", st.step, strerror(-st.err));
+		return st.err;
+	}
+	return 0;
+}
+
 int
 box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 	   struct nsbox_why *why)
 {
 	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1;
-	struct init_status st = { 0 };
 	struct mnt_plan plan = { .n = 0 };
 	int pfd[2], pidfd = -1;
 	struct clone_args ca = { 0 };
-	struct pollfd p;
-	ssize_t n;
 	pid_t pid;
 
 	b->init = (struct nsbox_proc){ 0 };
@@ -197,27 +217,10 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 		box_destroy(b);
 		return r;
 	}
-
-	p = (struct pollfd){ .fd = ready_r, .events = POLLIN };
-	n = poll(&p, 1, INIT_READY_TIMEOUT_MS);
-	if (n == 0) {
-		why_set(why, "box init timed out");
+	r = wait_ready(ready_r, why);
+	if (r < 0)
 		box_destroy(b);
-		return -ETIMEDOUT;
-	}
-	n = read(ready_r, &st, sizeof(st));
-	if (n != sizeof(st)) {
-		why_set(why, "box init died while building the box");
-		box_destroy(b);
-		return -EIO;
-	}
-	if (st.err < 0) {
-		st.step[sizeof(st.step) - 1] = 0;
-		why_set(why, "box init: %s: %s", st.step, strerror(-st.err));
-		box_destroy(b);
-		return st.err;
-	}
-	return 0;
+	return r;
 }
 
 void

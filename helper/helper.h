@@ -1,5 +1,6 @@
-/* Internal interfaces of nsbox-helper (root): the box init and its lifetime, the box's network.
- * Functions return 0 or -errno and never log; helper.c's main logs. */
+/* Internal interfaces of nsbox-helper (root): the box init and its lifetime (box.c), children
+ * inside the box (inside.c), the box's network (veth.c, dhcp.c, resolv.c). Functions return 0 or
+ * -errno and never log; helper.c's main logs. */
 #ifndef NSBOX_HELPER_H
 #define NSBOX_HELPER_H
 

@@ -8,9 +8,9 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "nsbox/paths.h"
 #include "proc.h"
 
-#define NSBOX_LEASE_DIR "/run/nsbox/leases"
 #define NSBOX_LEASE_LOCK_TIMEOUT_MS 5000
 
 /* Who holds a lease: the box's supervisor, identified by pid + /proc start time so a reused pid

@@ -7,11 +7,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "nsbox/paths.h"
 #include "nsbox/proto.h"
 #include "proc.h"
-
-#define NSBOX_RUN_DIR   "/run/nsbox"
-#define NSBOX_BOXES_DIR NSBOX_RUN_DIR "/boxes"
 
 /* What a box's directory holds; every path below it is made by box_path from one of these. */
 #define BOX_RECORD          "record"          /* key=value lines, see record.c */

@@ -157,31 +157,43 @@ record_write_at(int dfd, const struct box_record *r)
 	return 0;
 }
 
+/* A box directory is built under this prefix and renamed into place with its record in it, so
+ * that every directory named by an id has a record that says who owns it. */
+#define NEW_PREFIX ".new-"
+
 int
 box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
 {
 	_cleanup_close_ int bfd = boxes_dir_open(true);
+	char tmp[sizeof(NEW_PREFIX) + NSBOX_ID_LEN];
 
 	if (bfd < 0)
 		return bfd;
 	for (int tries = 0; tries < 16; tries++) {
 		struct box_record r = { .supervisor = *supervisor };
 		uint32_t v;
+		int e;
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 			return -EIO;
 		snprintf(id, NSBOX_ID_LEN + 1, "%08" PRIx32, v);
-		if (mkdirat(bfd, id, 0700) < 0) {
+		snprintf(tmp, sizeof(tmp), NEW_PREFIX "%s", id);
+		snprintf(r.id, sizeof(r.id), "%s", id);
+		if (mkdirat(bfd, tmp, 0700) < 0) {
 			if (errno == EEXIST)
 				continue;
 			return -errno;
 		}
 		_cleanup_close_ int dfd =
-			openat(bfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		snprintf(r.id, sizeof(r.id), "%s", id);
-		int e = dfd < 0 ? -errno : record_write_at(dfd, &r);
-		if (e < 0)
-			dir_remove_tree(bfd, id);
-		return e;
+			openat(bfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		e = dfd < 0 ? -errno : record_write_at(dfd, &r);
+		/* NOREPLACE: the id is ours only if nobody has it */
+		if (e == 0 && renameat2(bfd, tmp, bfd, id, RENAME_NOREPLACE) < 0)
+			e = -errno;
+		if (e == 0)
+			return 0;
+		dir_remove_tree(bfd, tmp);
+		if (e != -EEXIST)
+			return e;
 	}
 	return -EEXIST;
 }
@@ -196,16 +208,29 @@ box_record_write(const struct box_record *r)
 	return record_write_at(dfd, r);
 }
 
+static int
+record_read_at(int bfd, const char *name, struct box_record *r)
+{
+	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dfd < 0)
+		return -errno;
+	memset(r, 0, sizeof(*r));
+	return kv_read(dfd, BOX_RECORD, field_parse, r);
+}
+
 int
 box_record_read(const char *id, struct box_record *r)
 {
-	_cleanup_close_ int dfd = box_dir_open(id);
+	_cleanup_close_ int bfd = -1;
 	int e;
 
-	if (dfd < 0)
-		return dfd;
-	memset(r, 0, sizeof(*r));
-	e = kv_read(dfd, BOX_RECORD, field_parse, r);
+	if (!box_id_valid(id))
+		return -EINVAL;
+	bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd;
+	e = record_read_at(bfd, id, r);
 	/* the directory's name is the id; the file's copy only helps a human reader */
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	return e;
@@ -244,15 +269,20 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 		return n;
 	}
 	while ((e = readdir(d))) {
-		struct box_record r;
-		if (!box_id_valid(e->d_name) || box_record_read(e->d_name, &r) < 0)
+		/* a directory still being built counts for gc only */
+		bool building = !strncmp(e->d_name, NEW_PREFIX, strlen(NEW_PREFIX));
+		const char *id = building ? e->d_name + strlen(NEW_PREFIX) : e->d_name;
+		struct box_record r = { .supervisor.pid = 0 };
+		if (!box_id_valid(id) || record_read_at(bfd, e->d_name, &r) < 0)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
 		if (box_alive(&r) == 0) {
-			if (box_remove(e->d_name) == 0)
+			if (dir_remove_tree(bfd, e->d_name) == 0)
 				n++;
-		} else if (fn)
+		} else if (fn && !building) {
+			memcpy(r.id, id, NSBOX_ID_LEN + 1); /* box_id_valid: exactly that long */
 			fn(&r, arg);
+		}
 	}
 	return n;
 }

@@ -46,13 +46,6 @@ struct inside_result {
 typedef int (*inside_fn)(void *arg, struct inside_result *res);
 int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why);
 
-static inline void
-fmt_ip(const struct nsbox_ip *ip, char *out, size_t n)
-{
-	if (nsbox_ip_format(ip, out, n) < 0)
-		snprintf(out, n, "?");
-}
-
 /* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
 	bool active, veth_made, leased4, leased6, dhcp_udhcpc;

@@ -24,7 +24,7 @@ write_resolv(const char *path, const struct nsbox_ip *dns, unsigned ndns,
 	fprintf(f, "# written by nsbox-helper for this box\n");
 	for (unsigned i = 0; i < ndns; i++) {
 		char ip[INET6_ADDRSTRLEN];
-		fmt_ip(&dns[i], ip, sizeof(ip));
+		nsbox_ip_text(&dns[i], ip, sizeof(ip));
 		fprintf(f, "nameserver %s\n", ip);
 	}
 	if (nsearch) {

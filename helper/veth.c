@@ -31,7 +31,7 @@ fmt_spec(const struct nsbox_addrspec *a, char *out, size_t n)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	fmt_ip(&a->cidr.ip, ip, sizeof(ip));
+	nsbox_ip_text(&a->cidr.ip, ip, sizeof(ip));
 	snprintf(out, n, "%s/%u", ip, a->cidr.prefix);
 }
 
@@ -162,7 +162,7 @@ box_mac(const struct box *b, const struct nsbox_settings *s, const char *user,
 		return;
 	}
 	if (n->ip4.family)
-		fmt_ip(&n->ip4, ip, sizeof(ip));
+		nsbox_ip_text(&n->ip4, ip, sizeof(ip));
 	else
 		snprintf(ip, sizeof(ip), "%s", b->id);
 	snprintf(key, sizeof(key), "%s/%s/%s", user, ip, s->ifname);

@@ -38,7 +38,7 @@
 #define LEASE_ID_MAX   (sizeof(((struct lease_owner *)0)->id) - 1)
 #define LEASE_USER_MAX (sizeof(((struct lease_owner *)0)->user) - 1)
 
-typedef unsigned __int128 u128;
+typedef nsbox_u128 u128; /* conf/addr.h: both families as one integer */
 
 /* The addresses one lease file hands out: lo..hi inclusive, inside net/prefix. */
 struct lease_pool {
@@ -72,43 +72,11 @@ lease_db_free(struct lease_db *db)
 /* ---- addresses as integers ---- */
 
 static int
-ip_to_u128(const struct nsbox_ip *ip, u128 *out)
-{
-	u128 v = 0;
-
-	if (ip->family == AF_INET) {
-		*out = ntohl(ip->v4.s_addr);
-		return 0;
-	}
-	if (ip->family != AF_INET6)
-		return -EINVAL;
-	for (size_t i = 0; i < 16; i++)
-		v = (v << 8) | ip->v6.s6_addr[i];
-	*out = v;
-	return 0;
-}
-
-static void
-u128_to_ip(int family, u128 v, struct nsbox_ip *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = family;
-	if (family == AF_INET) {
-		out->v4.s_addr = htonl((uint32_t)v);
-		return;
-	}
-	for (int i = 15; i >= 0; i--) {
-		out->v6.s6_addr[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-static int
 addr_format(int family, u128 v, char *buf, size_t n)
 {
 	struct nsbox_ip ip;
 
-	u128_to_ip(family, v, &ip);
+	nsbox_ip_from_u128(family, v, &ip);
 	if (!inet_ntop(family, family == AF_INET ? (const void *)&ip.v4 : (const void *)&ip.v6, buf,
 		       (socklen_t)n))
 		return -errno;
@@ -122,52 +90,47 @@ addr_parse(int family, const char *s, u128 *out)
 
 	if (inet_pton(family, s, family == AF_INET ? (void *)&ip.v4 : (void *)&ip.v6) != 1)
 		return -EINVAL;
-	return ip_to_u128(&ip, out);
+	return nsbox_ip_to_u128(&ip, out);
 }
 
 static int
 pool_from_spec(const struct nsbox_addrspec *spec, struct lease_pool *p)
 {
-	unsigned bits, host;
+	struct nsbox_ip first, last;
+	unsigned bits;
 	u128 a, mask;
 	int r;
 
 	if (!spec || (spec->mode != NSBOX_ADDR_POOL && spec->mode != NSBOX_ADDR_STATIC))
 		return -EINVAL;
 	p->family = spec->cidr.ip.family;
-	bits = p->family == AF_INET ? 32 : p->family == AF_INET6 ? 128 : 0;
+	bits = nsbox_ip_bits(p->family);
 	if (!bits || spec->cidr.prefix > bits)
 		return -EINVAL;
-	r = ip_to_u128(&spec->cidr.ip, &a);
+	r = nsbox_ip_to_u128(&spec->cidr.ip, &a);
 	if (r < 0)
 		return r;
 	p->prefix = spec->cidr.prefix;
-	host = bits - p->prefix;
-	mask = host == 0 ? 0 : host == 128 ? ~(u128)0 : ((u128)1 << host) - 1;
+	mask = nsbox_host_mask(p->family, p->prefix);
 	p->net = a & ~mask;
 
 	if (spec->mode == NSBOX_ADDR_STATIC) {
 		p->lo = p->hi = a;
-	} else if (spec->first.family != 0) {
+		return 0;
+	}
+	if (spec->first.family != 0) {
 		if (spec->first.family != p->family || spec->last.family != p->family)
 			return -EINVAL;
-		if (ip_to_u128(&spec->first, &p->lo) < 0 || ip_to_u128(&spec->last, &p->hi) < 0)
-			return -EINVAL;
-		if (p->lo > p->hi || (p->lo & ~mask) != p->net || (p->hi & ~mask) != p->net)
-			return -EINVAL;
-	} else if (p->family == AF_INET) {
-		/* Neither the network nor the broadcast address. */
-		if (host < 2)
-			return -EINVAL;
-		p->lo = p->net + 1;
-		p->hi = (p->net | mask) - 1;
-	} else {
-		/* Not the subnet-router anycast address (host part 0). */
-		if (host < 1)
-			return -EINVAL;
-		p->lo = p->net + 1;
-		p->hi = p->net | mask;
-	}
+		first = spec->first;
+		last = spec->last;
+	} else if (nsbox_cidr_hosts(&spec->cidr, &first, &last) < 0)
+		/* IPv4: neither the network nor the broadcast address; IPv6: not the
+		 * subnet-router anycast address (host part 0). */
+		return -EINVAL;
+	if (nsbox_ip_to_u128(&first, &p->lo) < 0 || nsbox_ip_to_u128(&last, &p->hi) < 0)
+		return -EINVAL;
+	if (p->lo > p->hi || (p->lo & ~mask) != p->net || (p->hi & ~mask) != p->net)
+		return -EINVAL;
 	return 0;
 }
 
@@ -778,7 +741,7 @@ exclude_hold(struct lease_db *db, const struct lease_pool *p, const struct nsbox
 	u128 a;
 
 	x->tmp = x->held_back = NO_ENTRY;
-	if (!exclude || exclude->family != p->family || ip_to_u128(exclude, &a) < 0 || a < p->lo ||
+	if (!exclude || exclude->family != p->family || nsbox_ip_to_u128(exclude, &a) < 0 || a < p->lo ||
 	    a > p->hi)
 		return 0;
 	for (size_t i = 0; i < db->n; i++) {
@@ -868,7 +831,7 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	}
 	if (r < 0)
 		return r;
-	u128_to_ip(p.family, addr, &out->ip);
+	nsbox_ip_from_u128(p.family, addr, &out->ip);
 	return 0;
 }
 

@@ -16,16 +16,17 @@ HARDEN  = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 LDHARD  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 OPT     ?= -O2 -g
 CFLAGS  ?=
-BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -I$(B)/gen \
+BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -Ilib -I$(B)/gen \
           -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
 
 B = build
 CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/addr.c
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
-HELPER_SRC = helper/helper.c helper/box.c helper/net.c helper/netlink.c helper/lease.c \
-             helper/state.c helper/proto.c
-CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c helper/netlink.c
-MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c helper/proto.c
+LIB_SRC    = lib/record.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
+HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
+             helper/dhcp_lease.c helper/resolv.c lib/lease.c lib/proto.c $(LIB_SRC)
+CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
+MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
@@ -36,11 +37,11 @@ $(B)/nsbox-dhcp-script: helper/nsbox-dhcp-script
 	@mkdir -p $(B)
 	install -m 0755 $< $@
 
-$(B)/pie/%.o: %.c $(wildcard include/nsbox/*.h conf/*.h helper/*.h)
+$(B)/pie/%.o: %.c $(wildcard include/nsbox/*.h conf/*.h lib/*.h helper/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -c -o $@ $<
 
-$(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h helper/*.h)
+$(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIC -fvisibility=hidden -c -o $@ $<
 
@@ -66,7 +67,8 @@ $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
 		-o $@ $(filter %.o,$^) -lpam
 
-$(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h
+# A unit test may #include the lib/ file it tests (for its static functions); so it depends on lib/.
+$(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h $(wildcard lib/*.[ch])
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
 

@@ -1,6 +1,6 @@
-/* The box init: cloned by nsbox-helper (root) into the new namespaces, builds the box's mounts,
- * hostname and loopback, then drops every capability and only reaps orphans until its lifeline
- * to the supervisor breaks. */
+/* The box init: cloned by nsbox-helper (root) into the new namespaces, builds the box from its
+ * mount plan, sets hostname and loopback, then drops every capability and only reaps orphans
+ * until its lifeline to the supervisor breaks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "mount.h"
 #include "nsbox/cleanup.h"
 
 #define INIT_READY_TIMEOUT_MS 10000
@@ -36,71 +37,55 @@ noop_handler(int sig)
 	(void)sig;
 }
 
-static bool
-is_dir(const char *path)
+/* The box's mounts, from its namespaces: what the host's instances would show wrongly inside. */
+static int
+box_mount_plan(struct mnt_plan *p, unsigned long ns)
 {
-	struct stat st;
+	const unsigned safe = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	/* First: nothing the box mounts may propagate back to the host. */
+	int r = mnt_plan_add(p, MNT_SLAVE, "/", 0, 0, NULL, NULL, "making / a slave mount");
 
-	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (r == 0 && (ns & CLONE_NEWPID))
+		r = mnt_plan_add(p, MNT_PROC, "/proc", MNT_F_FRESH, safe, NULL, NULL, NULL);
+	if (r == 0 && (ns & CLONE_NEWNET))
+		r = mnt_plan_add(p, MNT_SYSFS, "/sys", MNT_F_FRESH, safe | MOUNT_ATTR_RDONLY, NULL,
+				 "ro", NULL);
+	if (r == 0)
+		r = mnt_plan_add(p, MNT_TMPFS, "/dev/shm", MNT_F_OPTIONAL,
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL, "mode=1777", NULL);
+	if (r == 0 && (ns & CLONE_NEWIPC))
+		r = mnt_plan_add(p, MNT_MQUEUE, "/dev/mqueue", MNT_F_OPTIONAL, safe, NULL, NULL, NULL);
+	return r;
 }
 
 static int
-remount_fresh(const char *target, const char *type, unsigned long flags, const char *data)
+init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
+	   struct init_status *st)
 {
-	/* Detach the host's instance first, so nothing of it is reachable underneath. */
-	if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL)
+	cap_t none;
+	int r = mnt_plan_run(plan, st->step, sizeof(st->step));
+
+	if (r < 0)
+		return r;
+	snprintf(st->step, sizeof(st->step), "setting the hostname");
+	if ((ns & CLONE_NEWUTS) && hostname[0] && sethostname(hostname, strlen(hostname)) < 0)
 		return -errno;
-	if (mount(type, target, type, flags, data) < 0)
-		return -errno;
-	return 0;
-}
-
-static int
-init_build(unsigned long ns, const char *hostname, struct init_status *st)
-{
-	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	int r = 0;
-
-#define STEP(name, expr)                                                   \
-	do {                                                               \
-		snprintf(st->step, sizeof(st->step), "%s", name);          \
-		r = (expr);                                                \
-		if (r < 0)                                                 \
-			return r;                                          \
-	} while (0)
-
-	/* Before any other mount: nothing we do may propagate back to the host. */
-	STEP("making / a slave mount",
-	     mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? -errno : 0);
-	if (ns & CLONE_NEWPID)
-		STEP("mounting /proc", remount_fresh("/proc", "proc", safe, NULL));
-	if (ns & CLONE_NEWNET)
-		STEP("mounting /sys", remount_fresh("/sys", "sysfs", safe | MS_RDONLY, NULL));
-	if (is_dir("/dev/shm"))
-		STEP("mounting /dev/shm",
-		     mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0
-			     ? -errno
-			     : 0);
-	if ((ns & CLONE_NEWIPC) && is_dir("/dev/mqueue"))
-		STEP("mounting /dev/mqueue",
-		     mount("mqueue", "/dev/mqueue", "mqueue", safe, NULL) < 0 ? -errno : 0);
-	if ((ns & CLONE_NEWUTS) && hostname[0])
-		STEP("setting the hostname",
-		     sethostname(hostname, strlen(hostname)) < 0 ? -errno : 0);
-	if (ns & CLONE_NEWNET)
-		STEP("bringing up lo", nl_link_up("lo"));
-
+	snprintf(st->step, sizeof(st->step), "bringing up lo");
+	if ((ns & CLONE_NEWNET) && (r = nl_link_up("lo")) < 0)
+		return r;
 	/* The init needs no privilege to reap: keep none, so nothing in the box can borrow it. */
-	cap_t none = cap_init();
-	STEP("dropping capabilities", none && cap_set_proc(none) == 0 ? 0 : -errno);
+	snprintf(st->step, sizeof(st->step), "dropping capabilities");
+	none = cap_init();
+	r = none && cap_set_proc(none) == 0 ? 0 : -errno;
 	cap_free(none);
-	st->step[0] = 0;
-#undef STEP
-	return 0;
+	if (r == 0)
+		st->step[0] = 0;
+	return r;
 }
 
 __attribute__((noreturn)) static void
-init_main(int ready, int lifeline, unsigned long ns, const char *hostname)
+init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns,
+	  const char *hostname)
 {
 	struct init_status st = { 0 };
 	struct sigaction sa = { .sa_handler = noop_handler, .sa_flags = SA_NOCLDSTOP };
@@ -129,7 +114,7 @@ init_main(int ready, int lifeline, unsigned long ns, const char *hostname)
 	sigaddset(&chld, SIGCHLD);
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	st.err = sfd < 0 ? -errno : init_build(ns, hostname, &st);
+	st.err = sfd < 0 ? -errno : init_build(plan, ns, hostname, &st);
 	if (sfd < 0)
 		snprintf(st.step, sizeof(st.step), "signalfd");
 	if (write(ready, &st, sizeof(st)) != sizeof(st) || st.err < 0)
@@ -152,20 +137,47 @@ init_main(int ready, int lifeline, unsigned long ns, const char *hostname)
 	}
 }
 
+/* The init's one report on READY: 0 once the box is built, else -errno with the failing step. */
+static int
+wait_ready(int ready, struct nsbox_why *why)
+{
+	struct pollfd p = { .fd = ready, .events = POLLIN };
+	struct init_status st = { 0 };
+
+	if (poll(&p, 1, INIT_READY_TIMEOUT_MS) == 0) {
+		why_set(why, "box init timed out");
+		return -ETIMEDOUT;
+	}
+	if (read(ready, &st, sizeof(st)) != sizeof(st)) {
+		why_set(why, "box init died while building the box");
+		return -EIO;
+	}
+	if (st.err < 0) {
+		st.step[sizeof(st.step) - 1] = 0;
+		why_set(why, "box init: %s: %s", st.step, strerror(-st.err));
+		return st.err;
+	}
+	return 0;
+}
+
 int
 box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 	   struct nsbox_why *why)
 {
 	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1;
-	struct init_status st = { 0 };
+	struct mnt_plan plan = { .n = 0 };
 	int pfd[2], pidfd = -1;
 	struct clone_args ca = { 0 };
-	struct pollfd p;
-	ssize_t n;
 	pid_t pid;
 
-	b->init_pid = 0;
+	b->init = (struct nsbox_proc){ 0 };
 	b->init_pidfd = b->lifeline = -1;
+
+	int r = box_mount_plan(&plan, s->namespaces);
+	if (r < 0) {
+		why_set(why, "planning the box's mounts: %s", strerror(-r));
+		return r;
+	}
 
 	if (pipe2(pfd, O_CLOEXEC) == 0) {
 		ready_r = pfd[0];
@@ -176,7 +188,7 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 		}
 	}
 	if (life_w < 0) {
-		int r = -errno;
+		r = -errno;
 		why_set(why, "pipe: %s", strerror(-r));
 		return r;
 	}
@@ -186,39 +198,29 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 	ca.exit_signal = SIGCHLD;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
-		int r = -errno;
+		r = -errno;
 		why_set(why, "creating the box namespaces: %s", strerror(-r));
 		return r;
 	}
 	if (pid == 0)
-		init_main(ready_w, life_r, s->namespaces, hostname);
+		init_main(ready_w, life_r, &plan, s->namespaces, hostname);
 
-	b->init_pid = pid;
+	b->init.pid = pid;
 	b->init_pidfd = pidfd;
 	b->lifeline = steal_fd(life_w);
 	nsbox_closep(&ready_w);
 	ready_w = -1;
-
-	p = (struct pollfd){ .fd = ready_r, .events = POLLIN };
-	n = poll(&p, 1, INIT_READY_TIMEOUT_MS);
-	if (n == 0) {
-		why_set(why, "box init timed out");
+	/* Our unreaped child: its pid is ours until box_destroy, so this names it for good. */
+	r = proc_id(pid, &b->init);
+	if (r < 0) {
+		why_set(why, "reading the box init's start time: %s", strerror(-r));
 		box_destroy(b);
-		return -ETIMEDOUT;
+		return r;
 	}
-	n = read(ready_r, &st, sizeof(st));
-	if (n != sizeof(st)) {
-		why_set(why, "box init died while building the box");
+	r = wait_ready(ready_r, why);
+	if (r < 0)
 		box_destroy(b);
-		return -EIO;
-	}
-	if (st.err < 0) {
-		st.step[sizeof(st.step) - 1] = 0;
-		why_set(why, "box init: %s: %s", st.step, strerror(-st.err));
-		box_destroy(b);
-		return st.err;
-	}
-	return 0;
+	return r;
 }
 
 void
@@ -228,10 +230,10 @@ box_destroy(struct box *b)
 		syscall(SYS_pidfd_send_signal, b->init_pidfd, SIGKILL, NULL, 0);
 	nsbox_closep(&b->lifeline);
 	b->lifeline = -1;
-	if (b->init_pid > 0)
-		while (waitpid(b->init_pid, NULL, 0) < 0 && errno == EINTR)
+	if (b->init.pid > 0)
+		while (waitpid(b->init.pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	b->init_pid = 0;
+	b->init = (struct nsbox_proc){ 0 };
 	nsbox_closep(&b->init_pidfd);
 	b->init_pidfd = -1;
 }

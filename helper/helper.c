@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "groups.h"
 #include "helper.h"
 #include "lease.h"
 #include "nsbox/cleanup.h"
+
+void
+why_set(struct nsbox_why *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->msg[0])
+		return; /* the first failure is the cause; later ones are consequences */
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+	va_end(ap);
+}
 
 /* Exit codes (nsbox-helper(8)). */
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
@@ -93,13 +107,14 @@ struct session {
 	struct box box;
 	struct box_net net;
 	struct box_record rec;
+	struct nsbox_proc self; /* this supervisor */
 	char hostname[NSBOX_HOSTNAME_MAX + 1];
 	bool reserved;
 };
 
-/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+/* The settings for this login, from the config, the user's groups and the module's arguments. */
 static int
-open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
+resolve_settings(struct session *s, struct nsbox_why *why)
 {
 	struct nsbox_conf *conf = NULL;
 	struct nsbox_conf_err cerr = { 0 };
@@ -107,8 +122,6 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	char **groups = NULL;
 	size_t ngroups = 0;
 	int r;
-
-	state_gc();
 
 	r = nsbox_conf_load(s->req.conf, 0, &conf, &cerr);
 	if (r < 0) {
@@ -120,9 +133,10 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	errno = 0;
 	pw = getpwnam(s->req.user);
 	if (!pw) {
+		r = errno ? -errno : -ENOENT;
 		nsbox_conf_free(conf);
 		why_set(why, "unknown user '%s'", s->req.user);
-		return errno ? -errno : -ENOENT;
+		return r;
 	}
 	r = user_groups(pw, &groups, &ngroups);
 	if (r < 0) {
@@ -140,35 +154,80 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 		s->set.on_error = NSBOX_ON_ERROR_ALLOW;
 	else if (s->req.flags & NSBOX_REQ_ON_ERROR_DENY)
 		s->set.on_error = NSBOX_ON_ERROR_DENY;
+	return 0;
+}
+
+static int
+expand_hostname(struct session *s, struct nsbox_why *why)
+{
+	char host[NSBOX_HOSTNAME_MAX + 1] = "";
+	int r;
+
+	if (!s->set.hostname[0])
+		return 0;
+	gethostname(host, sizeof(host) - 1);
+	struct nsbox_tmpl_vars v = { .user = s->req.user, .id = s->box.id,
+				     .service = s->req.service, .host = host };
+	r = nsbox_template_expand(s->set.hostname, &v, s->hostname, sizeof(s->hostname));
+	if (r < 0)
+		why_set(why, "hostname template '%s' (%s): %s", s->set.hostname, s->set.matched,
+			r == -EDOM ? "result is not a valid host name" : strerror(-r));
+	return r;
+}
+
+static int
+write_record(struct session *s, const struct nsbox_reply *rep, struct nsbox_why *why)
+{
+	int r;
+
+	s->rec = (struct box_record){ .supervisor = s->self, .init = s->box.init,
+				      .started = (long long)time(NULL),
+				      .namespaces = s->set.namespaces };
+	snprintf(s->rec.id, sizeof(s->rec.id), "%s", s->box.id);
+	snprintf(s->rec.user, sizeof(s->rec.user), "%s", s->req.user);
+	snprintf(s->rec.service, sizeof(s->rec.service), "%s", s->req.service);
+	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
+	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
+	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
+	r = box_record_write(&s->rec);
+	if (r < 0)
+		why_set(why, "cannot write the box record: %s", strerror(-r));
+	return r;
+}
+
+/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+static int
+open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
+{
+	int r;
+
+	box_gc();
+	r = resolve_settings(s, why);
+	if (r < 0)
+		return r;
 	rep->on_error = s->set.on_error;
 	if (s->set.exempt)
 		return NSBOX_REPLY_EXEMPT;
 
-	r = state_reserve_id(s->box.id);
+	r = proc_id(getpid(), &s->self);
 	if (r < 0) {
-		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s", strerror(-r));
+		why_set(why, "reading the helper's own start time: %s", strerror(-r));
+		return r;
+	}
+	r = box_reserve(s->box.id, &s->self);
+	if (r < 0) {
+		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
+			strerror(-r));
 		return r;
 	}
 	s->reserved = true;
-
-	if (s->set.hostname[0]) {
-		char host[NSBOX_HOSTNAME_MAX + 1] = "";
-		gethostname(host, sizeof(host) - 1);
-		struct nsbox_tmpl_vars v = { .user = s->req.user, .id = s->box.id,
-					     .service = s->req.service, .host = host };
-		r = nsbox_template_expand(s->set.hostname, &v, s->hostname, sizeof(s->hostname));
-		if (r < 0) {
-			why_set(why, "hostname template '%s' (%s): %s", s->set.hostname,
-				s->set.matched,
-				r == -EDOM ? "result is not a valid host name" : strerror(-r));
-			return r;
-		}
-	}
-
+	r = expand_hostname(s, why);
+	if (r < 0)
+		return r;
 	r = box_create(&s->box, &s->set, s->hostname, why);
 	if (r < 0)
 		return r;
-	r = net_setup(&s->box, &s->set, s->req.user, &s->net, why);
+	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
 	if (s->net.corrupt)
 		syslog(LOG_WARNING, "box %s: dropped %u unreadable lines from the lease files",
 		       s->box.id, s->net.corrupt);
@@ -178,23 +237,8 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
 	if (s->net.ip6.family)
 		nsbox_ip_format(&s->net.ip6, rep->ipv6, sizeof(rep->ipv6));
-
-	s->rec = (struct box_record){ .supervisor = getpid(), .init_pid = s->box.init_pid,
-				      .started = (long long)time(NULL),
-				      .namespaces = s->set.namespaces };
-	snprintf(s->rec.id, sizeof(s->rec.id), "%s", s->box.id);
-	snprintf(s->rec.user, sizeof(s->rec.user), "%s", s->req.user);
-	snprintf(s->rec.service, sizeof(s->rec.service), "%s", s->req.service);
-	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
-	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
-	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
-	proc_starttime(getpid(), &s->rec.supervisor_start);
-	r = state_write(&s->rec);
-	if (r < 0) {
-		why_set(why, "cannot write the box record: %s", strerror(-r));
-		return r;
-	}
-	return NSBOX_REPLY_BOXED;
+	r = write_record(s, rep, why);
+	return r < 0 ? r : NSBOX_REPLY_BOXED;
 }
 
 static void
@@ -204,7 +248,7 @@ undo(struct session *s)
 	box_destroy(&s->box);
 	net_teardown(&s->set, &s->net, s->box.id);
 	if (s->reserved)
-		state_remove(s->box.id);
+		box_remove(s->box.id);
 	s->reserved = false;
 }
 
@@ -317,7 +361,7 @@ session_main(void)
 	}
 	syslog(LOG_INFO,
 	       "box %s started for user '%s' service '%s' (init pid %d, hostname '%s'%s%s%s%s, %s)",
-	       s.box.id, s.req.user, s.req.service, (int)s.box.init_pid, s.hostname,
+	       s.box.id, s.req.user, s.req.service, (int)s.box.init.pid, s.hostname,
 	       rep.ipv4[0] ? ", ipv4 " : "", rep.ipv4, rep.ipv6[0] ? ", ipv6 " : "", rep.ipv6,
 	       s.set.matched);
 

@@ -1,5 +1,6 @@
-/* Internal interfaces of nsbox-helper (root, host namespaces) and nsboxctl: box lifecycle,
- * netlink, state records. Functions return 0 or -errno and never log. */
+/* Internal interfaces of nsbox-helper (root): the box init and its lifetime (box.c), children
+ * inside the box (inside.c), the box's network (veth.c, dhcp.c, resolv.c). Functions return 0 or
+ * -errno and never log; helper.c's main logs. */
 #ifndef NSBOX_HELPER_H
 #define NSBOX_HELPER_H
 
@@ -10,10 +11,10 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "file.h"
+#include "netlink.h"
 #include "nsbox/proto.h"
-
-#define NSBOX_RUN_DIR   "/run/nsbox"
-#define NSBOX_BOXES_DIR NSBOX_RUN_DIR "/boxes"
+#include "record.h"
 
 /* A short message for the one log line, filled by whoever fails first. */
 struct nsbox_why {
@@ -24,7 +25,7 @@ __attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const ch
 /* ---- box.c: the box init and its lifetime ---- */
 struct box {
 	char id[NSBOX_ID_LEN + 1];
-	pid_t init_pid;  /* in the host's pid namespace */
+	struct nsbox_proc init; /* in the host's pid namespace */
 	int init_pidfd;
 	int lifeline;    /* write end; the init exits when it reads EOF */
 };
@@ -36,27 +37,16 @@ int box_create(struct box *b, const struct nsbox_settings *s, const char *hostna
 /* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
 void box_destroy(struct box *b);
 
-/* ---- netlink.c (libmnl): each call acts in the caller's current network namespace ---- */
-struct nl_veth {
-	const char *host;          /* host end, created down in the caller's namespace */
-	const char *peer;          /* box end, created directly in peer_netns_fd */
-	const unsigned char *peer_mac;
-	unsigned mtu;              /* 0 = kernel default */
-	int peer_netns_fd;         /* an nsfs fd (/proc/PID/ns/net), not a pidfd */
+/* ---- inside.c: run FN in a child that joined the box's NSTYPES namespaces (through the init's
+ * pidfd); the child reports an errno and the step that failed, which land in WHY ---- */
+struct inside_result {
+	int err;
+	char step[96];
 };
-int nl_link_up(const char *ifname);
-int nl_link_v6_off(const char *ifname);
-int nl_link_del(const char *ifname);
-int nl_link_master_up(const char *ifname, int master_index);
-/* Index (> 0) of IFNAME and its kind into KIND ("bridge", "veth", "" for a plain device). */
-int nl_link_get(const char *ifname, char *kind, size_t kindlen);
-int nl_veth_create(const struct nl_veth *v);
-int nl_addr_add(int index, const struct nsbox_cidr *a);
-int nl_route_default(int index, const struct nsbox_ip *gw);
+typedef int (*inside_fn)(void *arg, struct inside_result *res);
+int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why);
 
-/* ---- net.c: bridged networking of one box, run by the supervisor ---- */
-#define NSBOX_RESOLV_DIR NSBOX_RUN_DIR "/resolv"
-#define NSBOX_DHCP_DIR   NSBOX_RUN_DIR "/dhcp"
+/* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
 	bool active, veth_made, leased4, leased6, dhcp_udhcpc;
 	char host_if[16];
@@ -65,55 +55,26 @@ struct box_net {
 	unsigned reclaimed, corrupt; /* lease housekeeping, for the log */
 	int netns;                   /* the box's network namespace, held until teardown */
 	pid_t dhcp_pid;
-	char dhcp_dir[64];
-	char resolv[64];
+	char id[NSBOX_ID_LEN + 1];   /* its files live in the box's directory */
 };
 /* Builds the veth, addresses, routes, DNS of a bridged box (nothing for network = none). On
  * failure the caller still calls net_release_early and net_teardown. */
 int net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
-	      struct box_net *n, struct nsbox_why *why);
+	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why);
 /* While the box's network still lives: release the DHCP lease. */
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* After the init is gone: host veth, leases, files. */
 void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
 
-/* ---- state.c: group names of a login through NSS (LDAP/SSSD groups too), for the helper and
- * nsboxctl check alike ---- */
-#define NSBOX_MAX_GROUPS 1024
-struct passwd;
-int user_groups(const struct passwd *pw, char ***names, size_t *n);
-void groups_free(char **v, size_t n);
+struct dhcp_lease;
+/* ---- dhcp.c: the box's DHCP client; its lease into L ---- */
+int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
+	     struct dhcp_lease *l, struct nsbox_why *why);
+/* Sends the release and stops the client; bounded, done while the box's network lives. */
+void dhcp_stop(const struct nsbox_settings *s, struct box_net *n);
 
-/* ---- state.c: one record per live box under /run/nsbox/boxes ---- */
-struct box_record {
-	char id[NSBOX_ID_LEN + 1];
-	char user[256];
-	char service[64];
-	pid_t supervisor;
-	unsigned long long supervisor_start; /* /proc/PID/stat starttime: detects pid reuse */
-	pid_t init_pid;
-	long long started;                   /* unix time */
-	unsigned long namespaces;
-	char hostname[65];
-	char ipv4[64];
-	char ipv6[64];
-};
-
-/* Reserves a fresh random id by creating its record exclusively. */
-int state_reserve_id(char id[NSBOX_ID_LEN + 1]);
-int state_write(const struct box_record *r);
-/* A new or emptied regular file for writing (no symlink followed), close-on-exec; NULL + errno. */
-FILE *fopen_trunc(const char *path, mode_t mode);
-/* Calls FN for each "key=value" line of PATH (no symlinks followed). */
-int kv_read(const char *path, int (*fn)(const char *key, const char *val, void *arg), void *arg);
-int state_read(const char *id, struct box_record *r);
-int state_remove(const char *id);
-/* True while the supervisor named in R still runs (same pid, same start time). */
-bool state_alive(const struct box_record *r);
-/* Removes records whose supervisor is gone and calls FN (if any) for each live one. Returns how
- * many it removed. */
-int state_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
-int state_gc(void);
-bool state_id_valid(const char *id);
+/* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
+int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
+		 char search[][254], unsigned nsearch, struct nsbox_why *why);
 
 #endif

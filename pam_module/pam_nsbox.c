@@ -23,6 +23,7 @@
 #include <security/pam_modules.h>
 
 #include "nsbox/cleanup.h"
+#include "nsbox/ns.h"
 #include "nsbox/proto.h"
 
 #ifndef NSBOX_HELPER_PATH
@@ -41,22 +42,13 @@ struct opts {
 	int on_error; /* -1 unset, 0 deny, 1 allow */
 };
 
-static const struct {
-	int type;
-	const char *name;
-} ns_types[] = {
-	/* mnt last: joining it resets root and cwd, and needs the others' paths no more */
-	{ CLONE_NEWNET, "net" },   { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" },
-	{ CLONE_NEWPID, "pid" },   { CLONE_NEWNS, "mnt" },
-};
-#define N_NS ARRAY_SIZE(ns_types)
 
 /* What one open session holds, in the process that opened it. */
 struct session {
 	pid_t owner;
 	int sock;   /* to the supervisor */
 	int initfd; /* pidfd of the box init */
-	int saved[N_NS];
+	int saved[NSBOX_N_NS];
 	char cwd[PATH_MAX];
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
@@ -67,10 +59,10 @@ session_free_fds(struct session *s)
 {
 	nsbox_closep(&s->sock);
 	nsbox_closep(&s->initfd);
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		nsbox_closep(&s->saved[i]);
 	s->sock = s->initfd = -1;
-	for (size_t i = 0; i < N_NS; i++)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		s->saved[i] = -1;
 }
 
@@ -282,11 +274,11 @@ join_box(struct session *s, unsigned long ns, const char **why)
 	}
 	if (!getcwd(s->cwd, sizeof(s->cwd)))
 		strcpy(s->cwd, "/");
-	for (size_t i = 0; i < N_NS; i++) {
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		char path[64];
-		if (!(ns & (unsigned long)ns_types[i].type))
+		if (!(ns & nsbox_ns_table[i].flag))
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_types[i].name);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
 		s->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->saved[i] < 0) {
 			*why = "cannot save own namespaces";
@@ -309,8 +301,8 @@ leave_box(struct session *s)
 {
 	int r = 0;
 
-	for (size_t i = 0; i < N_NS; i++)
-		if (s->saved[i] >= 0 && setns(s->saved[i], ns_types[i].type) < 0 && r == 0)
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
+		if (s->saved[i] >= 0 && setns(s->saved[i], (int)nsbox_ns_table[i].flag) < 0 && r == 0)
 			r = -errno;
 	if (chdir(s->cwd) < 0 && chdir("/") < 0 && r == 0)
 		r = -errno;
@@ -343,6 +335,80 @@ copy_item(pam_handle_t *pamh, int item, char *dst, size_t n)
 		snprintf(dst, n, "%s", (const char *)v);
 }
 
+static void
+make_request(pam_handle_t *pamh, const struct opts *o, const char *user, struct nsbox_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->version = NSBOX_PROTO_VERSION;
+	req->op = NSBOX_OP_OPEN;
+	req->flags = (o->debug ? NSBOX_REQ_DEBUG : 0) |
+		     (o->on_error == 0 ? NSBOX_REQ_ON_ERROR_DENY : 0) |
+		     (o->on_error == 1 ? NSBOX_REQ_ON_ERROR_ALLOW : 0);
+	snprintf(req->user, sizeof(req->user), "%s", user);
+	copy_item(pamh, PAM_SERVICE, req->service, sizeof(req->service));
+	copy_item(pamh, PAM_RUSER, req->ruser, sizeof(req->ruser));
+	copy_item(pamh, PAM_RHOST, req->rhost, sizeof(req->rhost));
+	copy_item(pamh, PAM_TTY, req->tty, sizeof(req->tty));
+	snprintf(req->conf, sizeof(req->conf), "%s", o->conf);
+}
+
+static struct session *
+session_new(void)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->owner = getpid();
+	s->sock = s->initfd = -1;
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
+		s->saved[i] = -1;
+	return s;
+}
+
+/* Takes the init's pidfd FD out of a BOXED reply (closing it on any other): 0, 1 for EXEMPT, or
+ * -errno with WHY (a FAILED reply's own message, or "bad reply"). */
+static int
+take_box(struct session *s, const struct nsbox_reply *rep, int fd, const char **why)
+{
+	if (rep->status == NSBOX_REPLY_BOXED && fd >= 0 &&
+	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS)) {
+		s->initfd = fd;
+		snprintf(s->id, sizeof(s->id), "%s", rep->id);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rep->status == NSBOX_REPLY_EXEMPT)
+		return 1;
+	if (rep->status != NSBOX_REPLY_BOXED) {
+		*why = rep->msg[0] ? rep->msg : "helper failed";
+		return rep->msg[0] ? 0 : rep->error;
+	}
+	*why = "bad reply from helper";
+	return -EBADMSG;
+}
+
+/* NSBOX_ID, NSBOX_IPV4, NSBOX_IPV6 for the session. */
+static int
+put_env(pam_handle_t *pamh, const struct session *s, const struct nsbox_reply *rep)
+{
+	char e[96];
+	int r;
+
+	snprintf(e, sizeof(e), "NSBOX_ID=%s", s->id);
+	r = pam_putenv(pamh, e);
+	if (r == PAM_SUCCESS && rep->ipv4[0] && nsbox_str_ok(rep->ipv4, sizeof(rep->ipv4))) {
+		snprintf(e, sizeof(e), "NSBOX_IPV4=%s", rep->ipv4);
+		r = pam_putenv(pamh, e);
+	}
+	if (r == PAM_SUCCESS && rep->ipv6[0] && nsbox_str_ok(rep->ipv6, sizeof(rep->ipv6))) {
+		snprintf(e, sizeof(e), "NSBOX_IPV6=%s", rep->ipv6);
+		r = pam_putenv(pamh, e);
+	}
+	return r;
+}
+
 EXPORT int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -352,7 +418,6 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct session *s;
 	const void *old = NULL;
 	const char *user = NULL, *why = NULL;
-	char env[32];
 	int r, fd = -1, on_error;
 
 	(void)flags;
@@ -370,27 +435,10 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return fail(pamh, "?", on_error, "no user name", 0);
 	if (!nsbox_str_ok(user, sizeof(req.user)))
 		return fail(pamh, "?", on_error, "user name too long or not printable", 0);
-
-	memset(&req, 0, sizeof(req));
-	req.version = NSBOX_PROTO_VERSION;
-	req.op = NSBOX_OP_OPEN;
-	req.flags = (o.debug ? NSBOX_REQ_DEBUG : 0) |
-		    (o.on_error == 0 ? NSBOX_REQ_ON_ERROR_DENY : 0) |
-		    (o.on_error == 1 ? NSBOX_REQ_ON_ERROR_ALLOW : 0);
-	snprintf(req.user, sizeof(req.user), "%s", user);
-	copy_item(pamh, PAM_SERVICE, req.service, sizeof(req.service));
-	copy_item(pamh, PAM_RUSER, req.ruser, sizeof(req.ruser));
-	copy_item(pamh, PAM_RHOST, req.rhost, sizeof(req.rhost));
-	copy_item(pamh, PAM_TTY, req.tty, sizeof(req.tty));
-	snprintf(req.conf, sizeof(req.conf), "%s", o.conf);
-
-	s = calloc(1, sizeof(*s));
+	make_request(pamh, &o, user, &req);
+	s = session_new();
 	if (!s)
 		return fail(pamh, user, on_error, "out of memory", 0);
-	s->owner = getpid();
-	s->sock = s->initfd = -1;
-	for (size_t i = 0; i < N_NS; i++)
-		s->saved[i] = -1;
 
 	s->sock = spawn_helper(&o, &req, &why);
 	if (s->sock < 0) {
@@ -403,51 +451,22 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out_fail;
 	if (o.on_error < 0)
 		on_error = rep.on_error == 1 ? 1 : 0;
-	if (rep.status == NSBOX_REPLY_EXEMPT) {
+	r = take_box(s, &rep, fd, &why);
+	if (r == 1) {
 		if (o.debug)
 			pam_syslog(pamh, LOG_DEBUG, "user '%s' is exempt", user);
-		if (fd >= 0)
-			close(fd);
 		session_cleanup(pamh, s, 0);
 		return PAM_SUCCESS;
 	}
-	if (rep.status != NSBOX_REPLY_BOXED) {
-		why = rep.msg[0] ? rep.msg : "helper failed";
-		r = rep.msg[0] ? 0 : rep.error;
-		if (fd >= 0)
-			close(fd);
+	if (r < 0 || why)
 		goto out_fail;
-	}
-	if (fd < 0 || (rep.namespaces & ~(uint64_t)(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-						     CLONE_NEWUTS | CLONE_NEWNET)) ||
-	    !(rep.namespaces & CLONE_NEWNS)) {
-		if (fd >= 0)
-			close(fd);
-		why = "bad reply from helper";
-		r = -EBADMSG;
-		goto out_fail;
-	}
-	s->initfd = fd;
-	snprintf(s->id, sizeof(s->id), "%s", rep.id);
 
 	r = join_box(s, rep.namespaces, &why);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
 		goto out_fail; /* closing the socket below makes the supervisor end the box */
 	}
-
-	snprintf(env, sizeof(env), "NSBOX_ID=%s", s->id);
-	r = pam_putenv(pamh, env);
-	if (r == PAM_SUCCESS && rep.ipv4[0] && nsbox_str_ok(rep.ipv4, sizeof(rep.ipv4))) {
-		char e[96];
-		snprintf(e, sizeof(e), "NSBOX_IPV4=%s", rep.ipv4);
-		r = pam_putenv(pamh, e);
-	}
-	if (r == PAM_SUCCESS && rep.ipv6[0] && nsbox_str_ok(rep.ipv6, sizeof(rep.ipv6))) {
-		char e[96];
-		snprintf(e, sizeof(e), "NSBOX_IPV6=%s", rep.ipv6);
-		r = pam_putenv(pamh, e);
-	}
+	r = put_env(pamh, s, &rep);
 	if (r == PAM_SUCCESS)
 		r = pam_set_data(pamh, DATA_NAME, s, session_cleanup);
 	if (r != PAM_SUCCESS) {

@@ -15,7 +15,7 @@ bad=$(awk '/(^|[^a-z_0-9])(open|openat|socket|socketpair|pipe2|fopen|dup3|accept
 		s = $0; n = FNR
 		while (gsub(/\(/, "(", s) > gsub(/\)/, ")", s) && (getline l) > 0) s = s " " l
 		print FILENAME ":" n ": " s
-	}' pam_module/*.c helper/*.c conf/*.c |
+	}' pam_module/*.c helper/*.c ctl/*.c lib/*.c conf/*.c |
 	grep -vE 'CLOEXEC|"re"|"we"|\bnl_open\(|^[^:]+:[0-9]+: [a-z_]+\(' || true)
 is "$bad" "" "every fd the product opens is close-on-exec"
 

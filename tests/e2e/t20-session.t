@@ -92,7 +92,7 @@ nsbox_check_clean "multi-threaded application"
 # ---- nsboxctl list, show, enter, stop on a live box ----
 "$NSBOX_PAMRUN" nsbox-test-sess $U -- sleep 300 &
 held=$!
-nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)' 5
+nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)/record' 5
 ID=$(nsbox_records | head -1)
 like "$("$NSBOX_CTL" list | grep "^$ID")" "^$ID +$U +nsbox-test-sess +[0-9]+ " "nsboxctl list shows the box"
 like "$("$NSBOX_CTL" list --json)" "^\[\{\"id\":\"$ID\",\"user\":\"$U\"" "nsboxctl list --json"
@@ -125,9 +125,9 @@ start_held() {
 	SESS=$!
 	nsbox_wait '[ -n "$(nsbox_records)" ]' 5
 	ID=$(nsbox_records | head -1)
-	nsbox_wait "grep -q '^init=[1-9]' /run/nsbox/boxes/$ID" 5
-	INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID)
-	SUP=$(sed -n 's/^supervisor=//p' /run/nsbox/boxes/$ID)
+	nsbox_wait "grep -q '^init=[1-9]' /run/nsbox/boxes/$ID/record" 5
+	INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID/record)
+	SUP=$(sed -n 's/^supervisor=//p' /run/nsbox/boxes/$ID/record)
 	nsbox_wait "pgrep -x sleep -u $U >/dev/null" 5
 	SLEEPER=$(pgrep -x sleep -u $U | head -1)
 }

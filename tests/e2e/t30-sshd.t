@@ -96,9 +96,9 @@ is "$(nsbox_records | wc -l)" 0 "no box record for the exempt user"
 # ---- kill -9 of the sshd monitor ends the box ----
 nsbox_ssh $U -- 'sleep 300' &
 sp=$!
-nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)' 10
+nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)/record' 10
 ID=$(nsbox_records | head -1)
-INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID)
+INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID/record)
 nsbox_wait "pgrep -f ': $U \\[priv\\]' >/dev/null" 5
 mon=$(pgrep -f ": $U \[priv\]" | head -1)
 nsbox_wait "pgrep -x sleep -u $U >/dev/null" 5

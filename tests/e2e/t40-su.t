@@ -51,9 +51,9 @@ session  required   $NSBOX_MODULE helper=$NSBOX_HELPER conf=$CONF"
 (ulimit -c unlimited && ulimit -n 64 && exec setpriv --reuid=$INV --regid=$INV --clear-groups env -i LD_PRELOAD=/nonexistent.so FOO=bar \
 	su $U -c 'sleep 3' </dev/null >/dev/null 2>&1) &
 sp=$!
-nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)' 5
+nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)/record' 5
 ID=$(nsbox_records | head -1)
-SUP=$(sed -n 's/^supervisor=//p' /run/nsbox/boxes/$ID)
+SUP=$(sed -n 's/^supervisor=//p' /run/nsbox/boxes/$ID/record)
 ok $([ -n "$SUP" ]; echo $?) "su by an ordinary user opens a box (supervisor $SUP)"
 is "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$SUP/status)" "0 0 0 0" "helper under su: all uids are root"
 is "$(awk '/^Gid:/ {print $2, $3, $4, $5}' /proc/$SUP/status)" "0 0 0 0" "helper under su: all gids are root"

@@ -123,6 +123,8 @@ like "$(field HOSTIF)" "^[0-9a-f][26ae]:" "static box: locally administered MAC"
 is "$(md5sum </etc/resolv.conf 2>/dev/null)" "$resolv_sum" "host resolv.conf unchanged"
 nsbox_wait '[ -z "$(host_veths)" ]' 5
 is "$(host_veths | tr '\n' ' ')" "" "static box: host veth gone after logout"
+# the supervisor deletes the veth first, then releases the lease: wait for the release itself
+nsbox_wait '[ "$(held_leases)" -eq 0 ]' 5
 is "$(held_leases)" 0 "static box: lease released after logout"
 nsbox_check_clean "static box"
 

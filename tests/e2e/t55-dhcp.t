@@ -66,7 +66,7 @@ is "$(field LEASED)" 1 "DHCP server had one lease during the session"
 nsbox_check_clean "DHCP box"
 nsbox_wait "[ \$(grep -c . '$LEASES') -eq 0 ]" 5
 is "$(grep -c . "$LEASES")" 0 "DHCP lease released at logout"
-is "$(pgrep -f 'dhclient.* /run/nsbox/dhcp/' | wc -l)" 0 "no DHCP client of a box left running"
+is "$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | wc -l)" 0 "no DHCP client of a box left running"
 
 m=$(nsbox_log_mark)
 rm -f "$NSBOX_T/ran"
@@ -75,4 +75,4 @@ isnt $? 0 "no DHCP server: login refused"
 ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "no DHCP server: command did not run"
 like "$(nsbox_log_since "$m")" "no box for user 'nsbt-dhdead': no DHCP lease on 'nsbt-deadbr' within 1 s; session denied" "no DHCP server: the log says why"
 nsbox_check_clean "no DHCP server"
-is "$(pgrep -f 'dhclient.* /run/nsbox/dhcp/' | wc -l)" 0 "no DHCP client of a box left after the refusal"
+is "$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | wc -l)" 0 "no DHCP client of a box left after the refusal"

@@ -1,14 +1,16 @@
-/* libFuzzer harness for the lease-file parser of helper/lease.c; runs unprivileged, touches no
+/* libFuzzer harness for the lease-file parser of lib/lease.c; runs unprivileged, touches no
  * file. The first input byte picks a pool, the rest is the lease file. Checked after parsing:
  * entries unique, sorted and inside the pool; the allocator never picks a held address; what
  * the writer produces parses back without a corrupt line and with the same entries.
  *
  * Not built by default:
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf -o build/fuzz_lease tests/fuzz/fuzz_lease.c
+ *         -Iinclude -Iconf -Ilib -o build/fuzz_lease tests/fuzz/fuzz_lease.c conf/[a-z]*.c
  *   ./build/fuzz_lease -max_len=4096 -max_total_time=300 CORPUS_DIR
  */
-#include "../../helper/lease.c" /* the parser is static: compile the allocator into the harness */
+#include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */
+#include "../../lib/proc.c"
+#include "../../lib/file.c"
 
 #include <stdint.h>
 
@@ -63,7 +65,7 @@ check_db(const struct lease_pool *p, const struct lease_db *db)
 			__builtin_trap();
 		if (!token_ok(e->o.id, LEASE_ID_MAX, false) || !token_ok(e->o.user, LEASE_USER_MAX, true))
 			__builtin_trap();
-		if (e->held && (e->o.pid <= 0 || !strcmp(e->o.id, "-")))
+		if (e->held && (e->o.proc.pid <= 0 || !strcmp(e->o.id, "-")))
 			__builtin_trap();
 	}
 }

@@ -15,8 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "conf.h"
+#include "groups.h"
+#include "netlink.h"
+#include "record.h"
 #include "nsbox/cleanup.h"
+#include "nsbox/ns.h"
 
 static void
 usage(FILE *f)
@@ -44,6 +48,49 @@ check_bridge(const char *bridge, const char *where, void *arg)
 	else
 		fprintf(stderr, "nsboxctl: %s: '%s' is not a bridge\n", where, bridge);
 	(*(int *)arg)++;
+}
+
+/* What USER logging in through SERVICE would get: printed as a config, then (unless BROKEN: the
+ * config already failed) its host name tried. 0, or 1 on an error. */
+static int
+check_login(const struct nsbox_conf *conf, const char *user, const char *service, bool broken)
+{
+	struct passwd *pw = getpwnam(user);
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!pw) {
+		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
+		return 1;
+	}
+	r = user_groups(pw, &names, &n);
+	if (r < 0) {
+		fprintf(stderr, "nsboxctl: cannot list groups of '%s': %s\n", user, strerror(-r));
+		return 1;
+	}
+	struct nsbox_login who = { .user = user, .service = service,
+				   .groups = (const char *const *)names, .n_groups = n };
+	struct nsbox_settings s;
+	nsbox_conf_resolve(conf, &who, &s);
+	groups_free(names, n);
+
+	printf("# user '%s' service '%s'\n", user, service);
+	nsbox_settings_print(stdout, &s);
+	if (broken || s.exempt || !s.hostname[0])
+		return 0;
+	char host[NSBOX_HOSTNAME_MAX + 1] = "", out[NSBOX_HOSTNAME_MAX + 1];
+	gethostname(host, sizeof(host) - 1);
+	struct nsbox_tmpl_vars v = { .user = user, .id = "0123abcd", .service = service,
+				     .host = host };
+	r = nsbox_template_expand(s.hostname, &v, out, sizeof(out));
+	if (r < 0) {
+		fprintf(stderr, "nsboxctl: hostname template '%s' for '%s': %s\n", s.hostname, user,
+			r == -EDOM ? "result is not a valid host name" : strerror(-r));
+		return 1;
+	}
+	printf("# hostname would be '%s' (for box id 0123abcd)\n", out);
+	return 0;
 }
 
 static int
@@ -87,46 +134,9 @@ cmd_check(int argc, char **argv)
 		return missing ? 1 : 0;
 	}
 
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
-		nsbox_conf_free(conf);
-		return 1;
-	}
-	char **names = NULL;
-	size_t n = 0;
-	int gr = user_groups(pw, &names, &n);
-	if (gr < 0) {
-		fprintf(stderr, "nsboxctl: cannot list groups of '%s': %s\n", user, strerror(-gr));
-		nsbox_conf_free(conf);
-		return 1;
-	}
-	struct nsbox_login who = { .user = user, .service = service,
-				   .groups = (const char *const *)names, .n_groups = n };
-	struct nsbox_settings s;
-	nsbox_conf_resolve(conf, &who, &s);
-	groups_free(names, n);
+	r = check_login(conf, user, service, missing);
 	nsbox_conf_free(conf);
-
-	printf("# user '%s' service '%s'\n", user, service);
-	nsbox_settings_print(stdout, &s);
-	if (missing)
-		return 1;
-	if (!s.exempt && s.hostname[0]) {
-		char host[NSBOX_HOSTNAME_MAX + 1] = "", out[NSBOX_HOSTNAME_MAX + 1];
-		gethostname(host, sizeof(host) - 1);
-		struct nsbox_tmpl_vars v = { .user = user, .id = "0123abcd", .service = service,
-					     .host = host };
-		r = nsbox_template_expand(s.hostname, &v, out, sizeof(out));
-		if (r < 0) {
-			fprintf(stderr, "nsboxctl: hostname template '%s' for '%s': %s\n",
-				s.hostname, user,
-				r == -EDOM ? "result is not a valid host name" : strerror(-r));
-			return 1;
-		}
-		printf("# hostname would be '%s' (for box id 0123abcd)\n", out);
-	}
-	return 0;
+	return missing || r ? 1 : 0;
 }
 
 /* JSON string body: records hold validated, printable text, but quotes and backslashes pass. */
@@ -155,7 +165,7 @@ print_row(const struct box_record *r, void *arg)
 	bool json = *(bool *)arg;
 	char when[32], u[1600], sv[400], h[400];
 
-	if (r->init_pid == 0)
+	if (r->init.pid == 0)
 		return 0; /* still being built */
 	time_t t = (time_t)r->started;
 
@@ -165,11 +175,11 @@ print_row(const struct box_record *r, void *arg)
 		       "\"supervisor\":%d,\"started\":%lld,\"hostname\":\"%s\",\"ipv4\":\"%s\","
 		       "\"ipv6\":\"%s\"}",
 		       ((bool *)arg)[1] ? "," : "", r->id, js(r->user, u, sizeof(u)),
-		       js(r->service, sv, sizeof(sv)), (int)r->init_pid, (int)r->supervisor,
+		       js(r->service, sv, sizeof(sv)), (int)r->init.pid, (int)r->supervisor.pid,
 		       r->started, js(r->hostname, h, sizeof(h)), r->ipv4, r->ipv6);
 	else
 		printf("%-8s  %-16s %-12s %8d  %-19s %-20s %s\n", r->id, r->user, r->service,
-		       (int)r->init_pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");
+		       (int)r->init.pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");
 	((bool *)arg)[1] = true;
 	return 0;
 }
@@ -190,47 +200,90 @@ cmd_list(int argc, char **argv)
 	else
 		printf("%-8s  %-16s %-12s %8s  %-19s %-20s %s\n", "ID", "USER", "SERVICE", "INIT",
 		       "STARTED", "HOSTNAME", "IPV4");
-	int r = state_scan(print_row, st);
+	int r = box_scan(print_row, st);
 	if (st[0])
 		printf("]\n");
 	return r < 0 ? 1 : 0;
 }
 
+/* 1 when both the supervisor and the init named in R run; 0 when either is known gone;
+ * -errno when that cannot be told. */
+static int
+record_live(const struct box_record *r)
+{
+	int a = proc_alive(&r->supervisor), b = proc_alive(&r->init);
+
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	return a && b;
+}
+
 static int
 live_record(const char *id, struct box_record *r)
 {
-	int e = state_read(id, r);
+	int e = box_record_read(id, r);
 
-	if (e < 0 || !state_alive(r) || r->init_pid == 0) {
+	if (e == 0 && r->init.pid != 0)
+		e = record_live(r);
+	if (e < 0 && e != -ENOENT && e != -EINVAL) {
+		fprintf(stderr, "nsboxctl: cannot tell whether box '%s' is live: %s\n", id,
+			strerror(-e));
+		return e;
+	}
+	if (e <= 0 || r->init.pid == 0) {
 		fprintf(stderr, "nsboxctl: no live box '%s'\n", id);
 		return -ENOENT;
 	}
 	return 0;
 }
 
+/* A pidfd of PID (the record's supervisor or init), checked after it is open: the pidfd pins the
+ * pid, so a record that still matches names that very process. -ESRCH when the box is gone. */
 static int
-cmd_show(int argc, char **argv)
+pidfd_of_live(const struct box_record *r, pid_t pid)
 {
-	struct box_record r;
-	static const char *ns[] = { "pid", "mnt", "ipc", "uts", "net" };
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), live;
 
+	if (fd < 0)
+		return -errno;
+	live = record_live(r);
+	if (live == 1)
+		return fd;
+	close(fd);
+	return live < 0 ? live : -ESRCH;
+}
+
+/* The live box named by the command's one argument: 0, or the exit code to return. */
+static int
+one_box(int argc, char **argv, struct box_record *r)
+{
 	if (argc != 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (live_record(argv[1], &r) < 0)
-		return 1;
+	return live_record(argv[1], r) < 0 ? 1 : 0;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct box_record r;
+	int e = one_box(argc, argv, &r);
+
+	if (e)
+		return e;
 	printf("id = %s\nuser = %s\nservice = %s\ninit = %d\nsupervisor = %d\nstarted = %lld\n"
 	       "hostname = %s\nipv4 = %s\nipv6 = %s\n",
-	       r.id, r.user, r.service, (int)r.init_pid, (int)r.supervisor, r.started,
+	       r.id, r.user, r.service, (int)r.init.pid, (int)r.supervisor.pid, r.started,
 	       r.hostname, r.ipv4, r.ipv6);
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		const char *ns = nsbox_ns_table[i].proc;
 		char path[64], link[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init_pid, ns[i]);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init.pid, ns);
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
 		if (n > 0) {
 			link[n] = 0;
-			printf("ns.%s = %s\n", ns[i], link);
+			printf("ns.%s = %s\n", ns, link);
 		}
 	}
 	return 0;
@@ -240,18 +293,16 @@ static int
 cmd_stop(int argc, char **argv)
 {
 	struct box_record r;
+	int e = one_box(argc, argv, &r);
 
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (live_record(argv[1], &r) < 0)
-		return 1;
-	/* The supervisor tears the box down on SIGTERM; the record's start time guards against
-	 * a reused pid between the check and the kill. */
-	int fd = (int)syscall(SYS_pidfd_open, r.supervisor, 0);
-	if (fd < 0 || !state_alive(&r) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
-		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id, strerror(errno));
+	if (e)
+		return e;
+	/* The supervisor tears the box down on SIGTERM. */
+	int fd = pidfd_of_live(&r, r.supervisor.pid);
+	if (fd < 0 || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id,
+			strerror(fd < 0 ? -fd : errno));
+		nsbox_closep(&fd);
 		return 1;
 	}
 	close(fd);
@@ -271,9 +322,11 @@ cmd_enter(int argc, char **argv)
 	}
 	if (live_record(argv[1], &r) < 0)
 		return 1;
-	int fd = (int)syscall(SYS_pidfd_open, r.init_pid, 0);
-	if (fd < 0 || !state_alive(&r) || setns(fd, (int)r.namespaces) < 0) {
-		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id, strerror(errno));
+	int fd = pidfd_of_live(&r, r.init.pid);
+	if (fd < 0 || setns(fd, (int)r.namespaces) < 0) {
+		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id,
+			strerror(fd < 0 ? -fd : errno));
+		nsbox_closep(&fd);
 		return 1;
 	}
 	close(fd);

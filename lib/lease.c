@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "lease.h"
 #include "nsbox/cleanup.h"
 
@@ -37,7 +38,7 @@
 #define LEASE_ID_MAX   (sizeof(((struct lease_owner *)0)->id) - 1)
 #define LEASE_USER_MAX (sizeof(((struct lease_owner *)0)->user) - 1)
 
-typedef unsigned __int128 u128;
+typedef nsbox_u128 u128; /* conf/addr.h: both families as one integer */
 
 /* The addresses one lease file hands out: lo..hi inclusive, inside net/prefix. */
 struct lease_pool {
@@ -71,43 +72,11 @@ lease_db_free(struct lease_db *db)
 /* ---- addresses as integers ---- */
 
 static int
-ip_to_u128(const struct nsbox_ip *ip, u128 *out)
-{
-	u128 v = 0;
-
-	if (ip->family == AF_INET) {
-		*out = ntohl(ip->v4.s_addr);
-		return 0;
-	}
-	if (ip->family != AF_INET6)
-		return -EINVAL;
-	for (size_t i = 0; i < 16; i++)
-		v = (v << 8) | ip->v6.s6_addr[i];
-	*out = v;
-	return 0;
-}
-
-static void
-u128_to_ip(int family, u128 v, struct nsbox_ip *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = family;
-	if (family == AF_INET) {
-		out->v4.s_addr = htonl((uint32_t)v);
-		return;
-	}
-	for (int i = 15; i >= 0; i--) {
-		out->v6.s6_addr[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-static int
 addr_format(int family, u128 v, char *buf, size_t n)
 {
 	struct nsbox_ip ip;
 
-	u128_to_ip(family, v, &ip);
+	nsbox_ip_from_u128(family, v, &ip);
 	if (!inet_ntop(family, family == AF_INET ? (const void *)&ip.v4 : (const void *)&ip.v6, buf,
 		       (socklen_t)n))
 		return -errno;
@@ -121,52 +90,47 @@ addr_parse(int family, const char *s, u128 *out)
 
 	if (inet_pton(family, s, family == AF_INET ? (void *)&ip.v4 : (void *)&ip.v6) != 1)
 		return -EINVAL;
-	return ip_to_u128(&ip, out);
+	return nsbox_ip_to_u128(&ip, out);
 }
 
 static int
 pool_from_spec(const struct nsbox_addrspec *spec, struct lease_pool *p)
 {
-	unsigned bits, host;
+	struct nsbox_ip first, last;
+	unsigned bits;
 	u128 a, mask;
 	int r;
 
 	if (!spec || (spec->mode != NSBOX_ADDR_POOL && spec->mode != NSBOX_ADDR_STATIC))
 		return -EINVAL;
 	p->family = spec->cidr.ip.family;
-	bits = p->family == AF_INET ? 32 : p->family == AF_INET6 ? 128 : 0;
+	bits = nsbox_ip_bits(p->family);
 	if (!bits || spec->cidr.prefix > bits)
 		return -EINVAL;
-	r = ip_to_u128(&spec->cidr.ip, &a);
+	r = nsbox_ip_to_u128(&spec->cidr.ip, &a);
 	if (r < 0)
 		return r;
 	p->prefix = spec->cidr.prefix;
-	host = bits - p->prefix;
-	mask = host == 0 ? 0 : host == 128 ? ~(u128)0 : ((u128)1 << host) - 1;
+	mask = nsbox_host_mask(p->family, p->prefix);
 	p->net = a & ~mask;
 
 	if (spec->mode == NSBOX_ADDR_STATIC) {
 		p->lo = p->hi = a;
-	} else if (spec->first.family != 0) {
+		return 0;
+	}
+	if (spec->first.family != 0) {
 		if (spec->first.family != p->family || spec->last.family != p->family)
 			return -EINVAL;
-		if (ip_to_u128(&spec->first, &p->lo) < 0 || ip_to_u128(&spec->last, &p->hi) < 0)
-			return -EINVAL;
-		if (p->lo > p->hi || (p->lo & ~mask) != p->net || (p->hi & ~mask) != p->net)
-			return -EINVAL;
-	} else if (p->family == AF_INET) {
-		/* Neither the network nor the broadcast address. */
-		if (host < 2)
-			return -EINVAL;
-		p->lo = p->net + 1;
-		p->hi = (p->net | mask) - 1;
-	} else {
-		/* Not the subnet-router anycast address (host part 0). */
-		if (host < 1)
-			return -EINVAL;
-		p->lo = p->net + 1;
-		p->hi = p->net | mask;
-	}
+		first = spec->first;
+		last = spec->last;
+	} else if (nsbox_cidr_hosts(&spec->cidr, &first, &last) < 0)
+		/* IPv4: neither the network nor the broadcast address; IPv6: not the
+		 * subnet-router anycast address (host part 0). */
+		return -EINVAL;
+	if (nsbox_ip_to_u128(&first, &p->lo) < 0 || nsbox_ip_to_u128(&last, &p->hi) < 0)
+		return -EINVAL;
+	if (p->lo > p->hi || (p->lo & ~mask) != p->net || (p->hi & ~mask) != p->net)
+		return -EINVAL;
 	return 0;
 }
 
@@ -228,82 +192,20 @@ static bool
 owner_valid(const struct lease_owner *o)
 {
 	return o && token_ok(o->id, LEASE_ID_MAX, false) && strcmp(o->id, "-") != 0 &&
-	       token_ok(o->user, LEASE_USER_MAX, true) && o->pid > 0;
+	       token_ok(o->user, LEASE_USER_MAX, true) && o->proc.pid > 0;
 }
 
 static bool
 same_owner(const struct lease_owner *a, const struct lease_owner *b)
 {
-	return a->pid == b->pid && a->start == b->start && strcmp(a->id, b->id) == 0;
-}
-
-/* Reads until EOF or MAX bytes into BUF; *LEN gets the count. -1 with errno on error. */
-static int
-read_full(int fd, char *buf, size_t max, size_t *len)
-{
-	*len = 0;
-	while (*len < max) {
-		ssize_t k = read(fd, buf + *len, max - *len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		if (k == 0)
-			break;
-		*len += (size_t)k;
-	}
-	return 0;
-}
-
-static int
-proc_start(pid_t pid, unsigned long long *start, char *state)
-{
-	char path[64], buf[4096], *p, *end;
-	size_t len = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (read_full(fd, buf, sizeof(buf) - 1, &len) < 0)
-		return -errno;
-	buf[len] = '\0';
-	/* comm (field 2) may hold anything, ')' included: fields 3.. follow the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return -EIO;
-	*state = p[2];
-	for (int field = 3; field <= 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -EIO;
-		p++;
-	}
-	errno = 0;
-	*start = strtoull(p, &end, 10);
-	if (errno || end == p || (*end != ' ' && *end != '\n' && *end != '\0'))
-		return -EIO;
-	return 0;
+	return a->proc.pid == b->proc.pid && a->proc.start == b->proc.start &&
+	       strcmp(a->id, b->id) == 0;
 }
 
 int
-proc_starttime(pid_t pid, unsigned long long *start)
-{
-	char state;
-
-	return proc_start(pid, start, &state);
-}
-
-bool
 lease_owner_alive(const struct lease_owner *o)
 {
-	unsigned long long start;
-	char state;
-
-	if (!o || o->pid <= 0 || proc_start(o->pid, &start, &state) < 0)
-		return false;
-	/* A zombie has exited and lost its namespaces; only its pid is still reserved. */
-	return start == o->start && state != 'Z' && state != 'X';
+	return o ? proc_alive(&o->proc) : 0;
 }
 
 /* ---- parsing ---- */
@@ -370,8 +272,8 @@ lease_parse_line(const char *line, size_t len, const struct lease_pool *p, struc
 		return -EINVAL;
 	strcpy(e->o.id, f[2]);   /* lengths checked by token_ok */
 	strcpy(e->o.user, f[5]);
-	e->o.pid = (pid_t)pid;
-	e->o.start = start;
+	e->o.proc.pid = (pid_t)pid;
+	e->o.proc.start = start;
 	return 0;
 }
 
@@ -464,24 +366,17 @@ db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	struct stat st;
+	int r;
 
-	_cleanup_close_ int fd =
-		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return errno == ELOOP ? -EPERM : -errno;
-	}
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EPERM;
+	_cleanup_close_ int fd = open_regular(dirfd, name);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd == -ELOOP ? -EPERM : fd;
 	buf = malloc(LEASE_MAX_FILE + 1);
 	if (!buf)
 		return -ENOMEM;
-	if (read_full(fd, buf, LEASE_MAX_FILE + 1, &len) < 0)
-		return -errno;
+	r = read_full(fd, buf, LEASE_MAX_FILE + 1, &len);
+	if (r < 0)
+		return r;
 	if (len > LEASE_MAX_FILE) {
 		/* Too big: keep the whole lines within LEASE_MAX_FILE bytes, drop the rest. */
 		const char *nl = memrchr(buf, '\n', LEASE_MAX_FILE);
@@ -502,8 +397,8 @@ format_line(const struct lease_pool *p, const struct lease_entry *e, char *buf, 
 	if (r < 0)
 		return r;
 	if (e->held)
-		r = snprintf(buf, n, "%s held %s %d %llu %s\n", a, e->o.id, (int)e->o.pid,
-			     e->o.start, e->o.user);
+		r = snprintf(buf, n, "%s held %s %d %llu %s\n", a, e->o.id, (int)e->o.proc.pid,
+			     e->o.proc.start, e->o.user);
 	else
 		r = snprintf(buf, n, "%s free - 0 0 %s\n", a, e->o.user);
 	if (r < 0 || (size_t)r >= n || (size_t)r > LEASE_MAX_LINE + 1)
@@ -629,8 +524,6 @@ mkdir_parents(const char *dir)
 static int
 lease_dir_open(const char *dir)
 {
-	struct stat st;
-
 	if (!dir || !*dir)
 		return -EINVAL;
 	if (mkdir(dir, 0700) < 0) {
@@ -645,14 +538,7 @@ lease_dir_open(const char *dir)
 			return -r;
 		}
 	}
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP || errno == ENOTDIR ? -EPERM : -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-		return -EPERM;
-	return steal_fd(fd);
+	return open_private_dir(dir);
 }
 
 static long
@@ -815,6 +701,85 @@ lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct l
 	return lease_acquire_excluding(dir, spec, owner, sticky, alive, NULL, out);
 }
 
+/* The address becomes free and remembers its last user (for sticky). */
+static void
+entry_free(struct lease_entry *e)
+{
+	e->held = false;
+	strcpy(e->o.id, "-");
+	e->o.proc = (struct nsbox_proc){ 0 };
+}
+
+/* Frees the addresses of owners known to be dead. Returns how many. */
+static unsigned
+reclaim_dead(struct lease_db *db, lease_alive_fn alive)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < db->n; i++) {
+		struct lease_entry *e = &db->v[i];
+		/* Only a known death frees the address: an owner we cannot judge keeps it. */
+		if (!e->held || alive(&e->o) != 0)
+			continue;
+		entry_free(e);
+		n++;
+	}
+	return n;
+}
+
+/* The excluded address (the gateway) takes part in the pick as if held and is never written:
+ * a temporary entry (*TMP), or a free entry held for the moment (*HELD_BACK). */
+struct exclusion {
+	size_t tmp, held_back;
+};
+
+static int
+exclude_hold(struct lease_db *db, const struct lease_pool *p, const struct nsbox_ip *exclude,
+	     struct exclusion *x)
+{
+	bool found = false;
+	u128 a;
+
+	x->tmp = x->held_back = NO_ENTRY;
+	if (!exclude || exclude->family != p->family || nsbox_ip_to_u128(exclude, &a) < 0 || a < p->lo ||
+	    a > p->hi)
+		return 0;
+	for (size_t i = 0; i < db->n; i++) {
+		if (db->v[i].addr != a)
+			continue;
+		found = true;
+		if (!db->v[i].held) {
+			x->held_back = i;
+			db->v[i].held = true;
+		}
+	}
+	if (found)
+		return 0;
+	struct lease_entry g = { .addr = a, .held = true, .seq = ULONG_MAX };
+	int r = db_push(db, &g);
+	if (r < 0)
+		return r;
+	qsort(db->v, db->n, sizeof(db->v[0]), cmp_addr);
+	for (size_t i = 0; i < db->n; i++)
+		if (db->v[i].addr == a && db->v[i].seq == ULONG_MAX)
+			x->tmp = i;
+	return 0;
+}
+
+/* Undoes exclude_hold; *IDX (an index into DB) follows the entries it moves. */
+static void
+exclude_release(struct lease_db *db, const struct exclusion *x, size_t *idx)
+{
+	if (x->held_back != NO_ENTRY)
+		db->v[x->held_back].held = false;
+	if (x->tmp == NO_ENTRY)
+		return;
+	memmove(&db->v[x->tmp], &db->v[x->tmp + 1], (db->n - x->tmp - 1) * sizeof(db->v[0]));
+	db->n--;
+	if (*idx != NO_ENTRY && *idx > x->tmp)
+		(*idx)--;
+}
+
 int
 lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 			const struct lease_owner *owner, bool sticky, lease_alive_fn alive,
@@ -824,9 +789,10 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	_cleanup_close_ int dfd = -1;
 	struct lease_result dummy;
 	char name[NAME_MAX + 1];
+	struct exclusion x;
 	struct lease_pool p;
 	bool dirty;
-	size_t idx;
+	size_t idx = NO_ENTRY;
 	u128 addr;
 	int r, w;
 
@@ -841,56 +807,14 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	if (lfd < 0)
 		return lfd;
 	out->corrupt = db.corrupt;
-
-	for (size_t i = 0; i < db.n; i++) {
-		struct lease_entry *e = &db.v[i];
-		if (!e->held || alive(&e->o))
-			continue;
-		/* Dead owner: the address becomes free and remembers its user. */
-		e->held = false;
-		strcpy(e->o.id, "-");
-		e->o.pid = 0;
-		e->o.start = 0;
-		out->reclaimed++;
-	}
+	out->reclaimed = reclaim_dead(&db, alive);
 	dirty = out->reclaimed || out->corrupt;
 
-	/* The excluded address (the gateway) takes part in the pick as if held, and is never
-	 * written: a temporary entry, or a free entry held for the moment. */
-	size_t tmp = NO_ENTRY, held_back = NO_ENTRY;
-	u128 x;
-	if (exclude && spec->mode == NSBOX_ADDR_POOL && exclude->family == p.family &&
-	    ip_to_u128(exclude, &x) == 0 && x >= p.lo && x <= p.hi) {
-		bool found = false;
-		for (size_t i = 0; i < db.n; i++) {
-			if (db.v[i].addr != x)
-				continue;
-			found = true;
-			if (!db.v[i].held) {
-				held_back = i;
-				db.v[i].held = true;
-			}
-		}
-		if (!found) {
-			struct lease_entry g = { .addr = x, .held = true, .seq = ULONG_MAX };
-			r = db_push(&db, &g);
-			if (r < 0)
-				return r;
-			qsort(db.v, db.n, sizeof(db.v[0]), cmp_addr);
-			for (size_t i = 0; i < db.n; i++)
-				if (db.v[i].addr == x && db.v[i].seq == ULONG_MAX)
-					tmp = i;
-		}
-	}
+	r = exclude_hold(&db, &p, spec->mode == NSBOX_ADDR_POOL ? exclude : NULL, &x);
+	if (r < 0)
+		return r;
 	r = pick(&p, &db, owner, spec->mode == NSBOX_ADDR_STATIC, sticky, &addr, &idx);
-	if (held_back != NO_ENTRY)
-		db.v[held_back].held = false;
-	if (tmp != NO_ENTRY) {
-		memmove(&db.v[tmp], &db.v[tmp + 1], (db.n - tmp - 1) * sizeof(db.v[0]));
-		db.n--;
-		if (idx != NO_ENTRY && idx > tmp)
-			idx--;
-	}
+	exclude_release(&db, &x, &idx);
 	if (r == 0 && (idx == NO_ENTRY || !db.v[idx].held)) {
 		struct lease_entry e = { .addr = addr, .held = true, .o = *owner };
 		e.seq = db.next_seq++;
@@ -907,7 +831,7 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	}
 	if (r < 0)
 		return r;
-	u128_to_ip(p.family, addr, &out->ip);
+	nsbox_ip_from_u128(p.family, addr, &out->ip);
 	return 0;
 }
 
@@ -930,10 +854,7 @@ lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id
 		struct lease_entry *e = &db.v[i];
 		if (!e->held || strcmp(e->o.id, id) != 0)
 			continue;
-		e->held = false;
-		strcpy(e->o.id, "-");
-		e->o.pid = 0;
-		e->o.start = 0;
+		entry_free(e);
 		e->seq = db.next_seq++;
 		dirty = true;
 	}
@@ -955,7 +876,7 @@ lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn a
 	if (lfd < 0)
 		return lfd;
 	for (size_t i = 0; i < db.n && n < INT_MAX; i++)
-		if (db.v[i].held && alive(&db.v[i].o))
+		if (db.v[i].held && alive(&db.v[i].o) != 0)
 			n++;
 	return n;
 }

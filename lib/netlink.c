@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "helper.h"
+#include "netlink.h"
 
 #define NL_BUF 8192 /* MNL_SOCKET_BUFFER_SIZE is a sysconf() call: a VLA */
 

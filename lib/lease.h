@@ -8,8 +8,9 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "nsbox/paths.h"
+#include "proc.h"
 
-#define NSBOX_LEASE_DIR "/run/nsbox/leases"
 #define NSBOX_LEASE_LOCK_TIMEOUT_MS 5000
 
 /* Who holds a lease: the box's supervisor, identified by pid + /proc start time so a reused pid
@@ -17,17 +18,14 @@
 struct lease_owner {
 	char id[16];      /* box id */
 	char user[256];
-	pid_t pid;
-	unsigned long long start;
+	struct nsbox_proc proc;
 };
 
-/* Liveness test for an owner; the helper passes lease_owner_alive (checks /proc), unit tests
- * pass their own. */
-typedef bool (*lease_alive_fn)(const struct lease_owner *o);
-/* True while O's process runs: same pid, same start time, not a zombie. Box records use it too. */
-bool lease_owner_alive(const struct lease_owner *o);
-/* Start time of PID (field 22 of /proc/PID/stat): with the pid, names one process for good. */
-int proc_starttime(pid_t pid, unsigned long long *start);
+/* Liveness test for an owner: 1 alive, 0 dead, -errno when it cannot be told (the lease is then
+ * kept and counted). The helper passes lease_owner_alive (checks /proc), unit tests their own. */
+typedef int (*lease_alive_fn)(const struct lease_owner *o);
+/* proc_alive of O's supervisor. */
+int lease_owner_alive(const struct lease_owner *o);
 
 struct lease_result {
 	struct nsbox_ip ip;

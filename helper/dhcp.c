@@ -1,0 +1,189 @@
+/* The DHCP client of a bridged box, run by nsbox-helper's supervisor (root, host namespaces): a
+ * trusted external client (dhclient or busybox udhcpc) started in the box's network namespace,
+ * waited for within dhcp_timeout, and told to release at the end of the session. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dhcp.h"
+#include "helper.h"
+
+static bool
+is_udhcpc(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return strcmp(b ? b + 1 : path, "udhcpc") == 0;
+}
+
+static int
+trusted_exe(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+/* The DHCP script ships next to the helper binary. */
+static int
+dhcp_script_path(char *out, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (l <= 0)
+		return -EIO;
+	self[l] = 0;
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return -EIO;
+	*slash = 0;
+	if ((size_t)snprintf(out, n, "%s/nsbox-dhcp-script", self) >= n)
+		return -ENAMETOOLONG;
+	return trusted_exe(out);
+}
+
+/* Through the netns fd we hold, not the init: the DHCP release must still work after the module
+ * killed the init at logout. */
+static pid_t
+spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[])
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setns(n->netns, CLONE_NEWNET) < 0)
+		_exit(126);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	syscall(SYS_close_range, 3, ~0U, 0);
+	execve(argv[0], argv, envp);
+	_exit(127);
+}
+
+int
+dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
+	 struct dhcp_lease *l, struct nsbox_why *why)
+{
+	char script[PATH_MAX], out[300], pidf[300], leasef[300], env[340];
+	int r = trusted_exe(s->dhcp_client);
+
+	if (r < 0) {
+		why_set(why, "DHCP client '%s': %s", s->dhcp_client,
+			r == -EPERM ? "not a root-owned, unwritable file" : strerror(-r));
+		return r;
+	}
+	r = dhcp_script_path(script, sizeof(script));
+	if (r < 0) {
+		why_set(why, "DHCP script next to the helper: %s", strerror(-r));
+		return r;
+	}
+	box_path(b->id, BOX_DHCP_LEASE, out, sizeof(out));
+	box_path(b->id, BOX_DHCP_PID, pidf, sizeof(pidf));
+	box_path(b->id, BOX_DHCLIENT_LEASES, leasef, sizeof(leasef));
+	snprintf(env, sizeof(env), "NSBOX_DHCP_OUT=%s", out);
+
+	/* execve wants mutable strings: our own copies of the settings' */
+	char ifname[16], client[256];
+	snprintf(ifname, sizeof(ifname), "%s", s->ifname);
+	snprintf(client, sizeof(client), "%s", s->dhcp_client);
+	static char o4[] = "-4", od[] = "-d", osf[] = "-sf", opf[] = "-pf", olf[] = "-lf",
+		    oe[] = "-e", of[] = "-f", oi[] = "-i", os[] = "-s", oR[] = "-R", op[] = "-p";
+	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char *const dhclient_argv[] = { client, o4, od, osf, script, opf, pidf, olf, leasef,
+					oe, env, ifname, NULL };
+	char *const udhcpc_argv[] = { client, of, oR, oi, ifname, os, script, op, pidf, NULL };
+	char *const envp[] = { path_env, env, NULL };
+
+	n->dhcp_udhcpc = is_udhcpc(s->dhcp_client);
+	n->dhcp_pid = spawn_in_box(n, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp);
+	if (n->dhcp_pid < 0) {
+		r = n->dhcp_pid;
+		n->dhcp_pid = 0;
+		why_set(why, "starting the DHCP client: %s", strerror(-r));
+		return r;
+	}
+
+	/* Bounded: the login waits at most dhcp_timeout seconds for a lease. */
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (access(out, F_OK) == 0 && dhcp_lease_read(out, l) == 0)
+			return 0;
+		if (waitpid(n->dhcp_pid, NULL, WNOHANG) == n->dhcp_pid) {
+			n->dhcp_pid = 0;
+			why_set(why, "DHCP client '%s' exited without a lease", s->dhcp_client);
+			return -EIO;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= (long)s->dhcp_timeout * 1000) {
+			why_set(why, "no DHCP lease on '%s' within %u s", s->bridge,
+				s->dhcp_timeout);
+			return -ETIMEDOUT;
+		}
+		poll(NULL, 0, 20);
+	}
+}
+
+/* Sends the release and stops the client; bounded, and done while the box's network lives. */
+void
+dhcp_stop(const struct nsbox_settings *s, struct box_net *n)
+{
+	if (n->dhcp_pid <= 0)
+		return;
+	if (!n->dhcp_udhcpc && n->netns >= 0) {
+		char a_client[256], ifname[16], a_pid[300], a_lease[300], a_script[PATH_MAX];
+		static char o4[] = "-4", or[] = "-r", opf[] = "-pf", olf[] = "-lf", osf[] = "-sf";
+		static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+		snprintf(a_client, sizeof(a_client), "%s", s->dhcp_client);
+		snprintf(ifname, sizeof(ifname), "%s", s->ifname);
+		box_path(n->id, BOX_DHCP_PID, a_pid, sizeof(a_pid));
+		box_path(n->id, BOX_DHCLIENT_LEASES, a_lease, sizeof(a_lease));
+		if (dhcp_script_path(a_script, sizeof(a_script)) < 0)
+			snprintf(a_script, sizeof(a_script), "/bin/true");
+		char *const argv[] = { a_client, o4, or, osf, a_script, opf, a_pid, olf, a_lease,
+				       ifname, NULL };
+		char *const envp[] = { path_env, NULL };
+		pid_t rel = spawn_in_box(n, argv, envp);
+		for (int i = 0; rel > 0 && i < 100; i++) {
+			if (waitpid(rel, NULL, WNOHANG) == rel) {
+				rel = 0;
+				break;
+			}
+			poll(NULL, 0, 20);
+		}
+		if (rel > 0) {
+			kill(rel, SIGKILL);
+			waitpid(rel, NULL, 0);
+		}
+	} else if (n->dhcp_udhcpc) {
+		kill(n->dhcp_pid, SIGTERM); /* -R: udhcpc releases on SIGTERM */
+		for (int i = 0; i < 100 && waitpid(n->dhcp_pid, NULL, WNOHANG) != n->dhcp_pid; i++)
+			poll(NULL, 0, 20);
+	}
+	kill(n->dhcp_pid, SIGKILL);
+	waitpid(n->dhcp_pid, NULL, WNOHANG);
+	n->dhcp_pid = 0;
+}
+

@@ -1,0 +1,288 @@
+/* Bridged networking of one box, in nsbox-helper's supervisor (root, host namespaces): the bridge
+ * check, address leases, the veth pair, addresses and routes set from a short child inside the
+ * box; DHCP (dhcp.c) and resolv.conf (resolv.c) in order; and the teardown after the session. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dhcp.h"
+#include "helper.h"
+#include "lease.h"
+#include "nsbox/cleanup.h"
+
+/* Locally administered unicast MAC, stable for the same key. */
+static void
+derive_mac(const char *key, unsigned char mac[6])
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (unsigned char)(h >> (8 * i));
+	mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+}
+
+static void
+fmt_spec(const struct nsbox_addrspec *a, char *out, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	nsbox_ip_text(&a->cidr.ip, ip, sizeof(ip));
+	snprintf(out, n, "%s/%u", ip, a->cidr.prefix);
+}
+
+static int
+take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox_addrspec *spec,
+	   const char *id, const char *user, const struct nsbox_proc *self, struct nsbox_ip *out,
+	   bool *held, struct nsbox_why *why)
+{
+	struct lease_owner o = { .proc = *self };
+	struct lease_result res = { 0 };
+	char what[80];
+	int r;
+
+	snprintf(o.id, sizeof(o.id), "%s", id);
+	snprintf(o.user, sizeof(o.user), "%s", user);
+	const struct nsbox_ip *gw = spec->cidr.ip.family == AF_INET ? &s->gateway : &s->gateway6;
+	r = lease_acquire_excluding(NSBOX_LEASE_DIR, spec, &o, s->sticky, lease_owner_alive,
+				    gw->family ? gw : NULL, &res);
+	fmt_spec(spec, what, sizeof(what));
+	n->reclaimed += res.reclaimed;
+	n->corrupt += res.corrupt;
+	if (r == -ENOSPC)
+		why_set(why, "address pool %s (%s) is exhausted", what, s->matched);
+	else if (r == -EADDRINUSE)
+		why_set(why, "address %s (%s) is in use by another box", what, s->matched);
+	else if (r < 0)
+		why_set(why, "leasing an address from %s: %s", what, strerror(-r));
+	if (r < 0)
+		return r;
+	*out = res.ip;
+	*held = true;
+	return 0;
+}
+
+struct inside_cfg {
+	const struct nsbox_settings *s;
+	const struct box_net *n;
+	bool link; /* bring the interface up (IPv6 off unless configured) */
+	bool v4;   /* IPv4 address and default route */
+	bool v6;   /* IPv6 address and default route */
+};
+
+/* Each step names itself in RES before it runs, so a failure says where it stopped. */
+static int
+cfg_step(struct inside_result *res, const char *what, int r)
+{
+	snprintf(res->step, sizeof(res->step), "%s", what);
+	return r;
+}
+
+static int
+cfg_link(void *arg, struct inside_result *res)
+{
+	const struct inside_cfg *c = arg;
+	const struct nsbox_settings *s = c->s;
+	const struct box_net *n = c->n;
+	struct nsbox_cidr a4 = { .ip = n->ip4, .prefix = n->prefix4 };
+	struct nsbox_cidr a6 = { .ip = n->ip6, .prefix = s->address6.cidr.prefix };
+	int idx, r = 0;
+
+	if (c->link && s->address6.mode == NSBOX_ADDR_NONE)
+		r = cfg_step(res, "turning IPv6 off on the box interface", nl_link_v6_off(s->ifname));
+	if (r == 0 && c->link)
+		r = cfg_step(res, "bringing up the box interface", nl_link_up(s->ifname));
+	if (r < 0)
+		return r;
+	idx = cfg_step(res, "finding the box interface", nl_link_get(s->ifname, NULL, 0));
+	if (idx < 0)
+		return idx;
+	if (c->v4 && n->ip4.family)
+		r = cfg_step(res, "adding the IPv4 address", nl_addr_add(idx, &a4));
+	if (r == 0 && c->v6 && n->ip6.family)
+		r = cfg_step(res, "adding the IPv6 address", nl_addr_add(idx, &a6));
+	if (r == 0 && c->v4 && n->gw4.family)
+		r = cfg_step(res, "adding the IPv4 default route", nl_route_default(idx, &n->gw4));
+	if (r == 0 && c->v6 && s->gateway6.family)
+		r = cfg_step(res, "adding the IPv6 default route",
+			     nl_route_default(idx, &s->gateway6));
+	return r;
+}
+
+/* The bridge the box joins: it must exist and be a bridge. Its index, or -errno. */
+static int
+find_bridge(const struct nsbox_settings *s, struct nsbox_why *why)
+{
+	char kind[32] = "";
+	int br = nl_link_get(s->bridge, kind, sizeof(kind));
+
+	if (br == -ENODEV)
+		why_set(why, "bridge '%s' (%s) does not exist", s->bridge, s->matched);
+	else if (br < 0)
+		why_set(why, "looking up bridge '%s': %s", s->bridge, strerror(-br));
+	else if (strcmp(kind, "bridge") != 0) {
+		why_set(why, "'%s' (%s) is not a bridge", s->bridge, s->matched);
+		return -ENOTSUP;
+	}
+	return br;
+}
+
+static int
+take_leases(const struct box *b, const struct nsbox_settings *s, const char *user,
+	    const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
+{
+	int r;
+
+	if (s->address.mode == NSBOX_ADDR_STATIC || s->address.mode == NSBOX_ADDR_POOL) {
+		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, &n->leased4, why);
+		if (r < 0)
+			return r;
+		n->prefix4 = s->address.cidr.prefix;
+		n->gw4 = s->gateway;
+	}
+	if (s->address6.mode == NSBOX_ADDR_STATIC || s->address6.mode == NSBOX_ADDR_POOL)
+		return take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, &n->leased6, why);
+	return 0;
+}
+
+static void
+box_mac(const struct box *b, const struct nsbox_settings *s, const char *user,
+	const struct box_net *n, unsigned char mac[6])
+{
+	/* Stable per user and address (so DHCP/ARP caches stay valid across logins), unique per
+	 * box where the address is unique. */
+	char key[400], ip[INET6_ADDRSTRLEN] = "";
+
+	if (!s->mac_auto) {
+		memcpy(mac, s->mac, 6);
+		return;
+	}
+	if (n->ip4.family)
+		nsbox_ip_text(&n->ip4, ip, sizeof(ip));
+	else
+		snprintf(ip, sizeof(ip), "%s", b->id);
+	snprintf(key, sizeof(key), "%s/%s/%s", user, ip, s->ifname);
+	derive_mac(key, mac);
+}
+
+/* The veth pair: host end on bridge BR, box end in the box's network namespace. */
+static int
+make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned char mac[6], int br,
+	  struct box_net *n, struct nsbox_why *why)
+{
+	char path[64];
+	int r;
+
+	snprintf(n->host_if, sizeof(n->host_if), "nsb%s", b->id);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->init.pid);
+	/* The init is our unreaped child: its pid cannot be reused under us. */
+	n->netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (n->netns < 0) {
+		r = -errno;
+		why_set(why, "opening the box's network namespace: %s", strerror(-r));
+		return r;
+	}
+	struct nl_veth v = { .host = n->host_if, .peer = s->ifname, .peer_mac = mac,
+			     .mtu = s->mtu, .peer_netns_fd = n->netns };
+	r = nl_veth_create(&v);
+	if (r < 0) {
+		why_set(why, "creating veth '%s': %s", n->host_if, strerror(-r));
+		return r;
+	}
+	n->veth_made = true;
+	r = nl_link_v6_off(n->host_if);
+	if (r < 0) {
+		why_set(why, "turning IPv6 off on '%s': %s", n->host_if, strerror(-r));
+		return r;
+	}
+	r = nl_link_master_up(n->host_if, br);
+	if (r < 0)
+		why_set(why, "attaching '%s' to bridge '%s': %s", n->host_if, s->bridge,
+			strerror(-r));
+	return r;
+}
+
+int
+net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
+	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
+{
+	unsigned char mac[6];
+	int br, r;
+
+	memset(n, 0, sizeof(*n));
+	n->netns = -1;
+	if (s->network != NSBOX_NET_BRIDGE)
+		return 0;
+	n->active = true;
+	snprintf(n->id, sizeof(n->id), "%s", b->id);
+
+	br = find_bridge(s, why);
+	if (br < 0)
+		return br;
+	r = take_leases(b, s, user, self, n, why);
+	if (r < 0)
+		return r;
+	box_mac(b, s, user, n, mac);
+	r = make_veth(b, s, mac, br, n, why);
+	if (r < 0)
+		return r;
+	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };
+	r = run_inside(b, CLONE_NEWNET, cfg_link, &c, why);
+	if (r < 0)
+		return r;
+
+	const struct nsbox_ip *dns = s->dns;
+	unsigned ndns = s->n_dns, nsearch = s->n_search;
+	char(*search)[254] = (char(*)[254])(uintptr_t)s->search;
+	struct dhcp_lease dl;
+	if (s->address.mode == NSBOX_ADDR_DHCP) {
+		r = dhcp_run(b, s, n, &dl, why);
+		if (r < 0)
+			return r;
+		n->ip4 = dl.ip;
+		n->prefix4 = dl.prefix;
+		n->gw4 = dl.gw;
+		struct inside_cfg c4 = { .s = s, .n = n, .v4 = true };
+		r = run_inside(b, CLONE_NEWNET, cfg_link, &c4, why);
+		if (r < 0)
+			return r;
+		dns = dl.dns;
+		ndns = dl.ndns;
+		if (!nsearch) { /* a configured search list wins over the lease's */
+			search = dl.search;
+			nsearch = dl.nsearch;
+		}
+	}
+	return resolv_apply(b, dns, ndns, search, nsearch, why);
+}
+
+void
+net_release_early(const struct nsbox_settings *s, struct box_net *n)
+{
+	if (n->active)
+		dhcp_stop(s, n);
+}
+
+void
+net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id)
+{
+	if (!n->active)
+		return;
+	/* Our fd was the namespace's last hold once the init is gone; deleting the host end
+	 * ourselves makes its disappearance synchronous for whoever looks next. Off the login
+	 * path: the module never waits for us. */
+	nsbox_closep(&n->netns);
+	if (n->veth_made)
+		nl_link_del(n->host_if);
+	if (n->leased4)
+		lease_release(NSBOX_LEASE_DIR, &s->address, id);
+	if (n->leased6)
+		lease_release(NSBOX_LEASE_DIR, &s->address6, id);
+	/* resolv.conf and the DHCP files go with the box's directory (box_remove). */
+	memset(n, 0, sizeof(*n));
+	n->netns = -1;
+}

@@ -1,0 +1,10 @@
+/* Where nsbox-helper keeps its runtime state (tmpfs, root only), read by nsboxctl too; each path
+ * spelled once. No privilege of its own. */
+#ifndef NSBOX_PATHS_H
+#define NSBOX_PATHS_H
+
+#define NSBOX_RUN_DIR   "/run/nsbox"
+#define NSBOX_BOXES_DIR NSBOX_RUN_DIR "/boxes"  /* one directory per live box (record.h) */
+#define NSBOX_LEASE_DIR NSBOX_RUN_DIR "/leases" /* one lease file per pool (lease.h) */
+
+#endif

@@ -1,0 +1,27 @@
+/* Rtnetlink through libmnl for nsbox-helper (supervisor and box init, root) and nsboxctl check
+ * (root); each call acts in the caller's current network namespace and never logs. */
+#ifndef NSBOX_NETLINK_H
+#define NSBOX_NETLINK_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct nl_veth {
+	const char *host;          /* host end, created down in the caller's namespace */
+	const char *peer;          /* box end, created directly in peer_netns_fd */
+	const unsigned char *peer_mac;
+	unsigned mtu;              /* 0 = kernel default */
+	int peer_netns_fd;         /* an nsfs fd (/proc/PID/ns/net), not a pidfd */
+};
+int nl_link_up(const char *ifname);
+int nl_link_v6_off(const char *ifname);
+int nl_link_del(const char *ifname);
+int nl_link_master_up(const char *ifname, int master_index);
+/* Index (> 0) of IFNAME and its kind into KIND ("bridge", "veth", "" for a plain device). */
+int nl_link_get(const char *ifname, char *kind, size_t kindlen);
+int nl_veth_create(const struct nl_veth *v);
+int nl_addr_add(int index, const struct nsbox_cidr *a);
+int nl_route_default(int index, const struct nsbox_ip *gw);
+
+#endif

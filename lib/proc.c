@@ -1,0 +1,85 @@
+/* Process identity and liveness from /proc/PID/stat, for nsbox-helper, nsboxctl (root) and the
+ * unit tests (any user). A failure to read is an error, never a verdict that the process died. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "nsbox/cleanup.h"
+#include "proc.h"
+
+int
+proc_stat_parse(const char *buf, unsigned long long *start, char *state)
+{
+	const char *p = strrchr(buf, ')');
+	char *end;
+
+	/* comm (field 2) may hold anything, ')' included: fields 3.. follow the last ')'. */
+	if (!p || p[1] != ' ' || !p[2])
+		return -EIO;
+	*state = p[2];
+	for (int field = 3; field <= 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EIO;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return -EIO;
+	errno = 0;
+	*start = strtoull(p, &end, 10);
+	if (errno || end == p || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EIO;
+	return 0;
+}
+
+static int
+proc_read_stat(pid_t pid, unsigned long long *start, char *state)
+{
+	char path[64], buf[4096];
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	int r = read_full(fd, buf, sizeof(buf) - 1, &len);
+	if (r < 0)
+		return r; /* -ESRCH when it was reaped after the open */
+	if (len == 0)
+		return -ESRCH;
+	buf[len] = '\0';
+	return proc_stat_parse(buf, start, state);
+}
+
+int
+proc_id(pid_t pid, struct nsbox_proc *out)
+{
+	char state;
+
+	if (pid <= 0)
+		return -EINVAL;
+	out->pid = pid;
+	return proc_read_stat(pid, &out->start, &state);
+}
+
+int
+proc_alive(const struct nsbox_proc *p)
+{
+	unsigned long long start;
+	char state;
+	int r;
+
+	if (!p || p->pid <= 0)
+		return 0;
+	r = proc_read_stat(p->pid, &start, &state);
+	if (r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return r;
+	/* A zombie has exited and lost its namespaces; only its pid is still reserved. */
+	return start == p->start && state != 'Z' && state != 'X';
+}

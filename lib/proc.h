@@ -1,0 +1,24 @@
+/* Process identity (pid + start time) and liveness, for nsbox-helper (supervisor and box init
+ * records, leases) and nsboxctl (root), and the unit tests (any user); reads /proc only. */
+#ifndef NSBOX_PROC_H
+#define NSBOX_PROC_H
+
+#include <sys/types.h>
+
+/* One process for good: a pid alone may be reused, the pair never is (within one boot). */
+struct nsbox_proc {
+	pid_t pid;
+	unsigned long long start; /* field 22 of /proc/PID/stat, in clock ticks since boot */
+};
+
+/* PID's identity into *OUT. 0; -ESRCH when PID is gone; other -errno when /proc/PID/stat cannot
+ * be read or parsed. */
+int proc_id(pid_t pid, struct nsbox_proc *out);
+/* 1 while P's process runs (same pid, same start time, not a zombie); 0 when it is gone, a
+ * zombie, its pid was reused, or P names no process (pid <= 0). -errno when that cannot be told:
+ * a caller must then treat P as alive, never remove what P owns. */
+int proc_alive(const struct nsbox_proc *p);
+/* The start time and state letter from the text of a /proc/PID/stat file; 0 or -EIO. */
+int proc_stat_parse(const char *buf, unsigned long long *start, char *state);
+
+#endif

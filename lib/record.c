@@ -1,0 +1,294 @@
+/* Box directories under /run/nsbox/boxes: created and written by nsbox-helper (root), read by
+ * nsboxctl (root). Kept on tmpfs so a reboot forgets them; liveness is checked, never trusted. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "nsbox/cleanup.h"
+#include "record.h"
+
+/* The one list of record fields: the writer prints it, the reader parses it. */
+enum field_kind { F_STR, F_INT, F_ULL, F_LL, F_UL };
+static const struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off, size;
+} fields[] = {
+#define FIELD(key, kind, member) \
+	{ key, kind, offsetof(struct box_record, member), sizeof(((struct box_record *)0)->member) }
+	FIELD("id", F_STR, id),
+	FIELD("user", F_STR, user),
+	FIELD("service", F_STR, service),
+	FIELD("supervisor", F_INT, supervisor.pid),
+	FIELD("supervisor_start", F_ULL, supervisor.start),
+	FIELD("init", F_INT, init.pid),
+	FIELD("init_start", F_ULL, init.start),
+	FIELD("started", F_LL, started),
+	FIELD("namespaces", F_UL, namespaces),
+	FIELD("hostname", F_STR, hostname),
+	FIELD("ipv4", F_STR, ipv4),
+	FIELD("ipv6", F_STR, ipv6),
+#undef FIELD
+};
+
+static void
+field_print(FILE *f, const struct field *d, const struct box_record *r)
+{
+	const void *p = (const char *)r + d->off;
+
+	switch (d->kind) {
+	case F_STR:
+		fprintf(f, "%s=%s\n", d->key, (const char *)p);
+		break;
+	case F_INT:
+		fprintf(f, "%s=%d\n", d->key, *(const int *)p);
+		break;
+	case F_ULL:
+		fprintf(f, "%s=%llu\n", d->key, *(const unsigned long long *)p);
+		break;
+	case F_LL:
+		fprintf(f, "%s=%lld\n", d->key, *(const long long *)p);
+		break;
+	case F_UL:
+		fprintf(f, "%s=%lu\n", d->key, *(const unsigned long *)p);
+		break;
+	}
+}
+
+static int
+field_parse(const char *k, const char *v, void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const struct field *d = &fields[i];
+		void *p = (char *)arg + d->off;
+		if (strcmp(k, d->key) != 0)
+			continue;
+		switch (d->kind) {
+		case F_STR:
+			snprintf(p, d->size, "%s", v);
+			break;
+		case F_INT:
+			*(int *)p = atoi(v);
+			break;
+		case F_ULL:
+			*(unsigned long long *)p = strtoull(v, NULL, 10);
+			break;
+		case F_LL:
+			*(long long *)p = strtoll(v, NULL, 10);
+			break;
+		case F_UL:
+			*(unsigned long *)p = strtoul(v, NULL, 10);
+			break;
+		}
+	}
+	return 0;
+}
+
+bool
+box_id_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i]; i++)
+		if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
+			return false;
+	return i == NSBOX_ID_LEN;
+}
+
+int
+box_path(const char *id, const char *name, char *out, size_t n)
+{
+	int len;
+
+	if (!box_id_valid(id))
+		return -EINVAL;
+	len = name ? snprintf(out, n, NSBOX_BOXES_DIR "/%s/%s", id, name)
+		   : snprintf(out, n, NSBOX_BOXES_DIR "/%s", id);
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+/* NSBOX_BOXES_DIR, created if missing; someone else's directory there would let them forge or
+ * hide boxes (we run as root: "ours" is root's). */
+static int
+boxes_dir_open(bool create)
+{
+	if (create && mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (create && mkdir(NSBOX_BOXES_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return open_private_dir(NSBOX_BOXES_DIR);
+}
+
+static int
+box_dir_open(const char *id)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd;
+	int fd = openat(bfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int
+record_write_at(int dfd, const struct box_record *r)
+{
+	_cleanup_fclose_ FILE *f = file_create(dfd, "." BOX_RECORD ".tmp", 0600);
+
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		field_print(f, &fields[i], r);
+	if (fflush(f) != 0 || ferror(f))
+		return -EIO;
+	/* rename: a reader sees the old record or the whole new one */
+	if (renameat(dfd, "." BOX_RECORD ".tmp", dfd, BOX_RECORD) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A box directory is built under this prefix and renamed into place with its record in it, so
+ * that every directory named by an id has a record that says who owns it. */
+#define NEW_PREFIX ".new-"
+
+int
+box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
+{
+	_cleanup_close_ int bfd = boxes_dir_open(true);
+	char tmp[sizeof(NEW_PREFIX) + NSBOX_ID_LEN];
+
+	if (bfd < 0)
+		return bfd;
+	for (int tries = 0; tries < 16; tries++) {
+		struct box_record r = { .supervisor = *supervisor };
+		uint32_t v;
+		int e;
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+			return -EIO;
+		snprintf(id, NSBOX_ID_LEN + 1, "%08" PRIx32, v);
+		snprintf(tmp, sizeof(tmp), NEW_PREFIX "%s", id);
+		snprintf(r.id, sizeof(r.id), "%s", id);
+		if (mkdirat(bfd, tmp, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -errno;
+		}
+		_cleanup_close_ int dfd =
+			openat(bfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		e = dfd < 0 ? -errno : record_write_at(dfd, &r);
+		/* NOREPLACE: the id is ours only if nobody has it */
+		if (e == 0 && renameat2(bfd, tmp, bfd, id, RENAME_NOREPLACE) < 0)
+			e = -errno;
+		if (e == 0)
+			return 0;
+		dir_remove_tree(bfd, tmp);
+		if (e != -EEXIST)
+			return e;
+	}
+	return -EEXIST;
+}
+
+int
+box_record_write(const struct box_record *r)
+{
+	_cleanup_close_ int dfd = box_dir_open(r->id);
+
+	if (dfd < 0)
+		return dfd;
+	return record_write_at(dfd, r);
+}
+
+static int
+record_read_at(int bfd, const char *name, struct box_record *r)
+{
+	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dfd < 0)
+		return -errno;
+	memset(r, 0, sizeof(*r));
+	return kv_read(dfd, BOX_RECORD, field_parse, r);
+}
+
+int
+box_record_read(const char *id, struct box_record *r)
+{
+	_cleanup_close_ int bfd = -1;
+	int e;
+
+	if (!box_id_valid(id))
+		return -EINVAL;
+	bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd;
+	e = record_read_at(bfd, id, r);
+	/* the directory's name is the id; the file's copy only helps a human reader */
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	return e;
+}
+
+int
+box_remove(const char *id)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	return dir_remove_tree(bfd, id);
+}
+
+int
+box_alive(const struct box_record *r)
+{
+	return proc_alive(&r->supervisor);
+}
+
+int
+box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int n = 0, bfd = boxes_dir_open(false);
+
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	d = fdopendir(bfd);
+	if (!d) {
+		n = -errno;
+		close(bfd);
+		return n;
+	}
+	while ((e = readdir(d))) {
+		/* a directory still being built counts for gc only */
+		bool building = !strncmp(e->d_name, NEW_PREFIX, strlen(NEW_PREFIX));
+		const char *id = building ? e->d_name + strlen(NEW_PREFIX) : e->d_name;
+		struct box_record r = { .supervisor.pid = 0 };
+		if (!box_id_valid(id) || record_read_at(bfd, e->d_name, &r) < 0)
+			continue;
+		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
+		if (box_alive(&r) == 0) {
+			if (dir_remove_tree(bfd, e->d_name) == 0)
+				n++;
+		} else if (fn && !building) {
+			memcpy(r.id, id, NSBOX_ID_LEN + 1); /* box_id_valid: exactly that long */
+			fn(&r, arg);
+		}
+	}
+	return n;
+}
+
+int
+box_gc(void)
+{
+	return box_scan(NULL, NULL);
+}

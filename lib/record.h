@@ -1,0 +1,52 @@
+/* One directory per live box under /run/nsbox/boxes/ID (its record, resolv.conf, DHCP files),
+ * for nsbox-helper (writes, root) and nsboxctl (reads, root); returns 0 or -errno, never logs. */
+#ifndef NSBOX_RECORD_H
+#define NSBOX_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "nsbox/paths.h"
+#include "nsbox/proto.h"
+#include "proc.h"
+
+/* What a box's directory holds; every path below it is made by box_path from one of these. */
+#define BOX_RECORD          "record"          /* key=value lines, see record.c */
+#define BOX_RESOLV          "resolv.conf"     /* bind-mounted over the box's /etc/resolv.conf */
+#define BOX_DHCP_LEASE      "dhcp.lease"      /* the DHCP script's output */
+#define BOX_DHCP_PID        "dhcp.pid"        /* the DHCP client's pid file */
+#define BOX_DHCLIENT_LEASES "dhclient.leases" /* dhclient's own lease database */
+
+struct box_record {
+	char id[NSBOX_ID_LEN + 1];
+	char user[256];
+	char service[64];
+	struct nsbox_proc supervisor; /* the helper that owns the box */
+	struct nsbox_proc init;       /* the box's PID 1, in the host's pid namespace */
+	long long started;            /* unix time */
+	unsigned long namespaces;
+	char hostname[65];
+	char ipv4[64];
+	char ipv6[64];
+};
+
+bool box_id_valid(const char *id);
+/* NSBOX_BOXES_DIR/ID, or NSBOX_BOXES_DIR/ID/NAME when NAME is not NULL. */
+int box_path(const char *id, const char *name, char *out, size_t n);
+/* Reserves a fresh random id by creating its directory exclusively, with a record naming only
+ * SUPERVISOR, so that a helper dying right after leaves something gc can judge. */
+int box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor);
+/* Replaces the box's record as a whole (a reader sees the old one or the new one). */
+int box_record_write(const struct box_record *r);
+int box_record_read(const char *id, struct box_record *r);
+/* Removes the box's directory and everything in it, following no symlink. */
+int box_remove(const char *id);
+/* proc_alive of the record's supervisor: 1, 0, or -errno when it cannot be told. */
+int box_alive(const struct box_record *r);
+/* Removes boxes whose supervisor is known dead and calls FN (if any) for every other one. Returns
+ * how many it removed. */
+int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
+int box_gc(void);
+
+#endif

@@ -1,0 +1,126 @@
+/* Unit tests for box directories (lib/record.c): reserve, write and read back every field, scan
+ * and gc (a dead supervisor's box and a half-built one go, a live one stays, one whose liveness
+ * cannot be told stays), removal that does not follow a symlink. Needs root: runs in a child in
+ * its own mount namespace with a private tmpfs on /run/nsbox. Output: TAP. */
+
+#include "../../lib/file.c"
+#include "../../lib/proc.c"
+#include "../../lib/record.c"
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+
+static int
+count(const struct box_record *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static bool
+exists(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0;
+}
+
+static void
+put(const char *p, const char *text)
+{
+	FILE *f = fopen(p, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		abort();
+}
+
+static int
+tests(void)
+{
+	struct nsbox_proc self, dead = { .pid = 0x7ffffff0, .start = 1 };
+	struct box_record w, r;
+	char id[NSBOX_ID_LEN + 1], id2[NSBOX_ID_LEN + 1], p[160], q[128];
+	int n = 0;
+
+	is_int(proc_id(getpid(), &self), 0, "own identity");
+	is_int(box_reserve(id, &self), 0, "box reserved");
+	ok(box_id_valid(id), "its id is 8 hex digits");
+	box_path(id, BOX_RECORD, p, sizeof(p));
+	ok(exists(p), "its directory holds a record at once");
+	is_int(box_record_read(id, &r), 0, "the reserved record reads");
+	ok(r.supervisor.pid == self.pid && r.supervisor.start == self.start,
+	   "and names the supervisor");
+
+	w = (struct box_record){ .supervisor = self, .init = { 4242, 77 }, .started = 1234567890123LL,
+				 .namespaces = 0x6c020000UL };
+	snprintf(w.id, sizeof(w.id), "%s", id);
+	snprintf(w.user, sizeof(w.user), "nsbt-user");
+	snprintf(w.service, sizeof(w.service), "sshd");
+	snprintf(w.hostname, sizeof(w.hostname), "box-1");
+	snprintf(w.ipv4, sizeof(w.ipv4), "10.0.0.2");
+	snprintf(w.ipv6, sizeof(w.ipv6), "fd00::2");
+	is_int(box_record_write(&w), 0, "record written");
+	is_int(box_record_read(id, &r), 0, "and read back");
+	ok(!strcmp(r.id, w.id) && !strcmp(r.user, w.user) && !strcmp(r.service, w.service) &&
+	   r.supervisor.pid == self.pid && r.supervisor.start == self.start &&
+	   r.init.pid == 4242 && r.init.start == 77 && r.started == w.started &&
+	   r.namespaces == w.namespaces && !strcmp(r.hostname, w.hostname) &&
+	   !strcmp(r.ipv4, w.ipv4) && !strcmp(r.ipv6, w.ipv6),
+	   "every field survives the round trip (one table writes and reads)");
+	is_int(box_record_read("nothex!!", &r), -EINVAL, "a bad id: -EINVAL");
+	is_int(box_record_read("00000000", &r), -ENOENT, "an unknown id: -ENOENT");
+
+	/* A dead supervisor's box, and a half-built one of a dead helper, go at gc. */
+	is_int(box_reserve(id2, &dead), 0, "a box of a dead supervisor");
+	snprintf(q, sizeof(q), NSBOX_BOXES_DIR "/.new-0badc0de");
+	ok(mkdir(q, 0700) == 0, "a half-built box directory");
+	snprintf(p, sizeof(p), "%s/record", q);
+	put(p, "supervisor=2147483632\nsupervisor_start=1\n");
+	is_int(box_scan(count, &n), 2, "scan removes both");
+	is_int(n, 1, "and lists only the live box");
+	box_path(id2, NULL, p, sizeof(p));
+	ok(!exists(p) && !exists(q), "their directories are gone");
+
+	/* A file planted in a box directory, and a symlink pointing outside it. */
+	ok(mkdir("/run/nsbox/outside", 0700) == 0, "a directory outside the boxes");
+	put("/run/nsbox/outside/keep", "x");
+	box_path(id, "link", p, sizeof(p));
+	ok(symlink("/run/nsbox/outside", p) == 0, "symlink in the box directory");
+	box_path(id, BOX_RESOLV, p, sizeof(p));
+	put(p, "nameserver 10.0.0.53\n");
+	is_int(box_remove(id), 0, "box removed");
+	box_path(id, NULL, p, sizeof(p));
+	ok(!exists(p), "its directory is gone");
+	ok(exists("/run/nsbox/outside/keep"), "what its symlink pointed to is untouched");
+	is_int(box_remove(id), 0, "removing it again: 0");
+	return tap_done();
+}
+
+int
+main(void)
+{
+	int st;
+
+	if (tap_skip_unless_root("mount namespaces"))
+		return tap_skip_status();
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int r = 1;
+		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 &&
+		    (mkdir("/run/nsbox", 0700) == 0 || errno == EEXIST) &&
+		    mount("nsbox-test", "/run/nsbox", "tmpfs", 0, "mode=0700") == 0)
+			r = tests();
+		else
+			printf("not ok 1 - private /run/nsbox: %s\n1..1\n", strerror(errno));
+		fflush(stdout);
+		_exit(r);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}

@@ -350,7 +350,16 @@ session_main(void)
 		return EXIT_USAGE;
 	}
 
-	status = open_box(&s, &rep, &why);
+	/* A helper that su or sudo started inside a box sees the box's /proc and mounts: its
+	 * garbage collection would judge every live box dead, its records and leases would name
+	 * box pids. Refuse before touching any state. */
+	r = proc_on_host();
+	if (r != 1) {
+		status = r < 0 ? r : -EPERM;
+		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
+					  : "a login from inside a box is not boxed again");
+	} else
+		status = open_box(&s, &rep, &why);
 	if (status < 0) {
 		rep.status = NSBOX_REPLY_FAILED;
 		rep.error = status;

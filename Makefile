@@ -27,7 +27,7 @@ CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c helper/netlink.c
 MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -62,6 +62,10 @@ $(B)/tests/pam-run: tests/pam-run.c
 	$(CC) $(BASE) -fPIE -pie -o $@ $< -lpam
 
 $(B)/tests/logsink: tests/logsink.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+$(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 

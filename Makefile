@@ -118,3 +118,16 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all tests check check-unit check-san demo bench lint install uninstall clean
+
+# The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
+# results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.
+deb:
+	dpkg-buildpackage -us -uc -b
+	@mkdir -p $(B)
+	v=$$(dpkg-parsechangelog -S Version) a=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
+		mv ../pam-nsbox_$${v}_$${a}.deb ../pam-nsbox_$${v}_$${a}.buildinfo \
+		../pam-nsbox_$${v}_$${a}.changes $(B)/ && \
+		{ [ ! -e ../pam-nsbox-dbgsym_$${v}_$${a}.deb ] || mv ../pam-nsbox-dbgsym_$${v}_$${a}.deb $(B)/; } && \
+		echo "built $(B)/pam-nsbox_$${v}_$${a}.deb"
+
+.PHONY: deb

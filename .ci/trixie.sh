@@ -1,7 +1,8 @@
 #!/bin/bash
 # CI on Debian 13: builds (or reuses) a trixie root under build/, enters it in private mount, pid
-# and network namespaces with pivot_root, runs `make check` on a copy of the tree, then builds,
-# installs, tries and purges the .deb there (.ci/deb-test.sh). Runs as root on the CI machine.
+# and network namespaces with pivot_root, runs `make check` and `make demo` on a copy of the tree,
+# then builds, installs, tries and purges the .deb there (.ci/deb-test.sh). Runs as root on the CI
+# machine; exits non-zero when any of them failed.
 #
 # The root is cached in build/trixie-root (debootstrap plus tests/install-deps.sh --deb) and
 # rebuilt when missing or when install-deps.sh changed. Each run works on an overlay over it, so
@@ -94,4 +95,7 @@ unshare --mount --propagation private -- /bin/bash -ec '
 	exec unshare --mount --pid --fork --net --propagation private -- \
 		/bin/bash "$3/.ci/trixie.sh" --inside "$2/merged" "$4"
 ' ci "$ROOT" "$RUN" "$TOP" 'cd /src && echo "== make check on $(. /etc/os-release; echo "$PRETTY_NAME")" &&
-	make check && .ci/deb-test.sh'
+	r=0; make check || r=1
+	echo "== make demo on Debian 13"; make demo || r=1
+	.ci/deb-test.sh || r=1
+	exit $r'

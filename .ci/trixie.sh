@@ -87,7 +87,8 @@ cleanup() { rm -rf --one-file-system "$RUN"; }
 trap cleanup EXIT
 mkdir "$RUN/upper" "$RUN/work" "$RUN/merged"
 # the tree (without build output or git metadata), copied in after the overlay is mounted
-tar -C "$TOP" --exclude=./build --exclude=./build-san --exclude=./.git -cf "$RUN/src.tar" .
+tar -C "$TOP" --exclude=./build --exclude=./build-san --exclude=./build-deb --exclude=./.git \
+	-cf "$RUN/src.tar" .
 # the overlay lives in a mount namespace of its own; the run's namespaces nest inside it
 unshare --mount --propagation private -- /bin/bash -ec '
 	mount -t overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" ci-trixie "$2/merged"

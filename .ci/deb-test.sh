@@ -34,14 +34,14 @@ snapshot >build/before.list
 pam_sums >build/pam-before.sums
 
 step "install"
-apt-get install -y --no-download -q "./$deb" >build/deb-install.log 2>&1 ||
-	{ cat build/deb-install.log; bad "apt-get install ./$deb"; }
+apt-get install -y --no-download -q "$PWD/$deb" >build/deb-install.log 2>&1 ||
+	{ cat build/deb-install.log; bad "apt-get install $PWD/$deb"; }
 dpkg-query -W -f='${Status}\n' pam-nsbox | grep -qx 'install ok installed' || bad "not installed"
 pam_sums | cmp -s - build/pam-before.sums || bad "installing changed a file in /etc/pam.d"
 dpkg-query -W -f='${Conffiles}\n' pam-nsbox | grep -q '^ /etc/security/nsbox.conf ' ||
 	bad "/etc/security/nsbox.conf is not a conffile"
-dpkg -L pam-nsbox | grep -E 'security/pam_nsbox.so|libexec/nsbox/nsbox-helper|sbin/nsboxctl|man8/pam_nsbox.8' |
-	sed 's/^/  /'
+dpkg -L pam-nsbox 2>&1 | grep -E 'security/pam_nsbox.so|libexec/nsbox/nsbox-helper|sbin/nsboxctl|man8/pam_nsbox.8' |
+	sed 's/^/  /' || bad "dpkg -L pam-nsbox lists the wrong files"
 
 step "one boxed ssh login against the installed files"
 prove -v tests/deb/installed-login.t || bad "boxed login with the installed package"

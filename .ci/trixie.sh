@@ -7,7 +7,8 @@
 # The root is cached in build/trixie-root (debootstrap plus tests/install-deps.sh --deb) and
 # rebuilt when missing or when install-deps.sh changed. Each run works on an overlay over it, so
 # the cached root stays clean. NSBOX_DEBIAN_MIRROR overrides the mirror (default: Debian's).
-# `.ci/trixie.sh --prepare` only builds the cached root (no e2e test: no need for the e2e lock).
+# `.ci/trixie.sh --prepare` only builds the cached root (no e2e test: no need for the e2e lock);
+# `.ci/trixie.sh --run 'CMD'` runs CMD (bash, in /src) there instead of the whole set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -82,21 +83,29 @@ fi
 [ "${1:-}" = --prepare ] && exit 0
 
 # ---- one run on an overlay over the cached root ---------------------------------------------
+default_cmd='cd /src && echo "== make check on $(. /etc/os-release; echo "$PRETTY_NAME")" &&
+	r=0; make check || r=1
+	echo "== make demo on Debian 13"; make demo || r=1
+	.ci/deb-test.sh || r=1
+	exit $r'
+run_cmd=""
+[ "${1:-}" = --run ] && run_cmd="cd /src && ${2:?--run needs a command}"
 RUN=$(mktemp -d "$TOP/build/trixie-run.XXXXXX")
 cleanup() { rm -rf --one-file-system "$RUN"; }
 trap cleanup EXIT
 mkdir "$RUN/upper" "$RUN/work" "$RUN/merged"
-# the tree (without build output or git metadata), copied in after the overlay is mounted
-tar -C "$TOP" --exclude=./build --exclude=./build-san --exclude=./build-deb --exclude=./.git \
-	-cf "$RUN/src.tar" .
+# the tree as git sees it (tracked and new files, nothing ignored: no build output, no
+# debhelper leftovers), copied in after the overlay is mounted
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	git -C "$TOP" ls-files -z -co --exclude-standard |
+		tar -C "$TOP" --null --ignore-failed-read -T - -cf "$RUN/src.tar"
+else
+	tar -C "$TOP" --exclude=./build --exclude=./build-san --exclude=./build-deb -cf "$RUN/src.tar" .
+fi
 # the overlay lives in a mount namespace of its own; the run's namespaces nest inside it
 unshare --mount --propagation private -- /bin/bash -ec '
 	mount -t overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" ci-trixie "$2/merged"
 	mkdir "$2/merged/src" && tar -C "$2/merged/src" -xf "$2/src.tar"
 	exec unshare --mount --pid --fork --net --propagation private -- \
 		/bin/bash "$3/.ci/trixie.sh" --inside "$2/merged" "$4"
-' ci "$ROOT" "$RUN" "$TOP" 'cd /src && echo "== make check on $(. /etc/os-release; echo "$PRETTY_NAME")" &&
-	r=0; make check || r=1
-	echo "== make demo on Debian 13"; make demo || r=1
-	.ci/deb-test.sh || r=1
-	exit $r'
+' ci "$ROOT" "$RUN" "$TOP" "${run_cmd:-$default_cmd}"

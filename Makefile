@@ -29,7 +29,7 @@ CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c lib/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -65,6 +65,10 @@ $(B)/tests/pam-run: tests/pam-run.c
 	$(CC) $(BASE) -fPIE -pie -o $@ $< -lpam
 
 $(B)/tests/logsink: tests/logsink.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+$(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
@@ -117,3 +121,16 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all tests check check-unit check-san demo bench lint install uninstall clean
+
+# The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
+# results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.
+deb:
+	dpkg-buildpackage -us -uc -b
+	@mkdir -p $(B)
+	v=$$(dpkg-parsechangelog -S Version) a=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
+		mv ../pam-nsbox_$${v}_$${a}.deb ../pam-nsbox_$${v}_$${a}.buildinfo \
+		../pam-nsbox_$${v}_$${a}.changes $(B)/ && \
+		{ [ ! -e ../pam-nsbox-dbgsym_$${v}_$${a}.deb ] || mv ../pam-nsbox-dbgsym_$${v}_$${a}.deb $(B)/; } && \
+		echo "built $(B)/pam-nsbox_$${v}_$${a}.deb"
+
+.PHONY: deb

@@ -61,7 +61,7 @@ bench_box br "$BR"
 
 load() { awk '{printf "%s %s %s", $1, $2, $3}' /proc/loadavg; }
 others() { # e2e or unit runs of other worktrees happening now: the figures are noisier then
-	pgrep -c -f 'prove|tests/e2e/t[0-9]' 2>/dev/null || echo 0
+	pgrep -c -f 'prove|tests/e2e/t[0-9]' 2>/dev/null || true
 }
 {
 	echo "date: $(date -Is)  host: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo)"

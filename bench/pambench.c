@@ -550,7 +550,17 @@ scale(const char *service, int max, const char *out, int ncp, char **cps)
 	if (pipe2(rel, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 	reap_all(2000);
+	/* a previous run's memory may still be coming back (netns cleanup, freed page tables):
+	 * the baseline waits until MemAvailable holds still (2 MiB over 0.5 s; 30 s at most) */
 	meminfo(&m0);
+	for (int i = 0; i < 60; i++) {
+		usleep(500000);
+		meminfo(&m);
+		long long d = m.avail - m0.avail;
+		m0 = m;
+		if (d < 2048 && d > -2048)
+			break;
+	}
 	ns_slab0 = netns_slab();
 	ns_proc0 = netns_procs(NULL);
 
@@ -638,7 +648,8 @@ scale(const char *service, int max, const char *out, int ncp, char **cps)
 	long slab_rel = netns_slab(), proc_rel = netns_procs(NULL);
 	long slab_goal = slab_rel - (slab_rel > ns_slab0 ? slab_rel - ns_slab0 : 0);
 	long proc_goal = proc_rel - (proc_rel > ns_proc0 ? proc_rel - ns_proc0 : 0);
-	long long t0 = now_ns(), t_procs = -1, t_slab = -1, t_proc = -1;
+	long long t0 = now_ns(), t_procs = -1, t_slab = -1, t_proc = -1, t_95 = -1;
+	long slab_95 = slab_rel - (slab_rel - slab_goal) * 95 / 100; /* robust to others' +-200 */
 	close(rel[1]);
 	while (now_ns() - t0 < 120 * 1000000000LL) {
 		long long t = now_ns() - t0;
@@ -650,20 +661,24 @@ scale(const char *service, int max, const char *out, int ncp, char **cps)
 		long s = netns_slab();
 		if (t_slab < 0 && s >= 0 && s <= slab_goal + 16)
 			t_slab = t;
+		if (t_95 < 0 && s >= 0 && s <= slab_95)
+			t_95 = t;
 		/* only for the record: other worktrees' tests start netns processes too */
 		if (t_proc < 0 && netns_procs(NULL) <= proc_goal)
 			t_proc = t;
-		if (t_procs >= 0 && t_slab >= 0)
+		if (t_procs >= 0 && (t_slab >= 0 || (t_95 >= 0 && t > 30 * 1000000000LL)))
 			break;
 		usleep(10000);
 	}
-	printf("%-26.26s all %d ended: processes (holders, helpers, inits) gone after %.2f s, no "
-	       "process in a box netns after %.2f s, kernel's struct net count back to "
-	       "its start (net_namespace slab, +-16 for other runs) after %.2f s (-1: not within 120 s)\n",
-	       service, held, t_procs / 1e9, t_proc / 1e9, t_slab / 1e9);
-	fprintf(csv, "# teardown of %d: procs_gone_s=%.3f netns_procs_gone_s=%.3f "
-		     "netns_slab_gone_s=%.3f\n",
-		held, t_procs / 1e9, t_proc / 1e9, t_slab / 1e9);
+#define SECS(t) ((t) < 0 ? -1.0 : (double)(t) / 1e9)
+	printf("%-26.26s all %d ended: processes (holders, helpers, inits) gone after %.2f s; "
+	       "kernel's struct net count (net_namespace slab) 95%% of the way back after %.2f s, "
+	       "back to its start (+-16) after %.2f s (-1: not within 120 s; other runs' netns "
+	       "count too); no process in a box netns after %.2f s\n",
+	       service, held, SECS(t_procs), SECS(t_95), SECS(t_slab), SECS(t_proc));
+	fprintf(csv, "# teardown of %d: procs_gone_s=%.3f netns_slab_95pct_s=%.3f "
+		     "netns_slab_gone_s=%.3f netns_procs_gone_s=%.3f\n",
+		held, SECS(t_procs), SECS(t_95), SECS(t_slab), SECS(t_proc));
 	fclose(csv);
 	fclose(opens);
 	return 0;

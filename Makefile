@@ -90,8 +90,25 @@ demo:
 	$(MAKE) all $(TEST_BINS)
 	NET=$(NET) ./tests/demo.sh
 
-bench: all $(TEST_BINS)
-	./bench/run.sh
+# make bench: figures only (bench/README.md). BENCH_N rounds per compared row, SCALE_MAX live
+# boxes at most, STORM_SECS of login storm; BENCH_SETUP=0 skips installing the compared tools.
+BENCH_N    ?= 200
+SCALE_MAX  ?= 4000
+STORM_SECS ?= 30
+BENCH_SETUP ?= 1
+BENCH_BINS = $(B)/bench/pambench $(B)/bench/floor
+
+$(B)/bench/pambench: bench/pambench.c bench/floor.c bench/floor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ bench/pambench.c bench/floor.c -lpam -lmnl
+
+$(B)/bench/floor: bench/floor.c bench/floor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -DFLOOR_MAIN -fPIE -pie -o $@ bench/floor.c -lmnl
+
+bench: all $(TEST_BINS) $(BENCH_BINS)
+	[ "$(BENCH_SETUP)" = 0 ] || ./bench/setup.sh
+	BENCH_N=$(BENCH_N) SCALE_MAX=$(SCALE_MAX) STORM_SECS=$(STORM_SECS) ./bench/run.sh
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]

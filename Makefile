@@ -29,7 +29,7 @@ CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -84,6 +84,10 @@ $(B)/tests/logsink: tests/logsink.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
+$(B)/tests/pty-run: tests/pty-run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
 tests: all $(UNIT_TESTS) $(TEST_BINS)
 
 check: tests
@@ -102,8 +106,25 @@ demo:
 	$(MAKE) all $(TEST_BINS)
 	NET=$(NET) ./tests/demo.sh
 
-bench: all $(TEST_BINS)
-	./bench/run.sh
+# make bench: figures only (bench/README.md). BENCH_N rounds per compared row, SCALE_MAX live
+# boxes at most, STORM_SECS of login storm; BENCH_SETUP=0 skips installing the compared tools.
+BENCH_N    ?= 200
+SCALE_MAX  ?= 4000
+STORM_SECS ?= 30
+BENCH_SETUP ?= 1
+BENCH_BINS = $(B)/bench/pambench $(B)/bench/floor
+
+$(B)/bench/pambench: bench/pambench.c bench/floor.c bench/floor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ bench/pambench.c bench/floor.c -lpam -lmnl
+
+$(B)/bench/floor: bench/floor.c bench/floor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -DFLOOR_MAIN -fPIE -pie -o $@ bench/floor.c -lmnl
+
+bench: all $(TEST_BINS) $(BENCH_BINS)
+	[ "$(BENCH_SETUP)" = 0 ] || ./bench/setup.sh
+	BENCH_N=$(BENCH_N) SCALE_MAX=$(SCALE_MAX) STORM_SECS=$(STORM_SECS) ./bench/run.sh
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]
@@ -133,3 +154,16 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all tests check check-unit check-san demo bench lint install uninstall clean
+
+# The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
+# results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.
+deb:
+	dpkg-buildpackage -us -uc -b
+	@mkdir -p $(B)
+	v=$$(dpkg-parsechangelog -S Version) a=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
+		mv ../pam-nsbox_$${v}_$${a}.deb ../pam-nsbox_$${v}_$${a}.buildinfo \
+		../pam-nsbox_$${v}_$${a}.changes $(B)/ && \
+		{ [ ! -e ../pam-nsbox-dbgsym_$${v}_$${a}.deb ] || mv ../pam-nsbox-dbgsym_$${v}_$${a}.deb $(B)/; } && \
+		echo "built $(B)/pam-nsbox_$${v}_$${a}.deb"
+
+.PHONY: deb

@@ -121,13 +121,51 @@ box_mount_plan(struct mnt_plan *p, const struct nsbox_settings *s, uid_t uid, gi
 	return r < 0 ? r : plan_paths(p, s);
 }
 
+/* net.ipv4.ping_group_range is per network namespace and starts at "1 0" (nobody) in each new
+ * one; a ping without a file capability (Debian 13's, or any under no_new_privs) needs it. A box
+ * gets the host's value: the supervisor reads it before the clone (the file answers for the
+ * opener's namespace), the init writes its copy inside the box's. Empty: leave the default. */
+static char host_ping_group_range[64];
+
+static void
+ping_group_range_read(void)
+{
+	_cleanup_close_ int fd = open("/proc/sys/net/ipv4/ping_group_range", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, host_ping_group_range, sizeof(host_ping_group_range) - 1);
+
+	host_ping_group_range[n > 0 ? n : 0] = 0;
+}
+
+static int
+ping_group_range_write(void)
+{
+	size_t len = strlen(host_ping_group_range);
+	_cleanup_close_ int fd = -1;
+
+	if (len == 0)
+		return 0;
+	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, host_ping_group_range, len);
+	if (w < 0)
+		return -errno;
+	return w == (ssize_t)len ? 0 : -EIO;
+}
+
 static int
 init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 	   struct init_status *st)
 {
 	cap_t none;
-	int r = mnt_plan_run(plan, st->step, sizeof(st->step));
+	int r = 0;
 
+	/* Before the plan, which may make /proc/sys read-only; the file answers for our (the box's)
+	 * network namespace whichever /proc it is opened through. */
+	snprintf(st->step, sizeof(st->step), "setting net.ipv4.ping_group_range");
+	if ((ns & CLONE_NEWNET) && (r = ping_group_range_write()) < 0)
+		return r;
+	r = mnt_plan_run(plan, st->step, sizeof(st->step));
 	if (r < 0)
 		return r;
 	snprintf(st->step, sizeof(st->step), "setting the hostname");
@@ -256,6 +294,8 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, 
 		return r;
 	}
 
+	if (s->namespaces & CLONE_NEWNET)
+		ping_group_range_read();
 	ca.flags = CLONE_PIDFD | s->namespaces;
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	ca.exit_signal = SIGCHLD;

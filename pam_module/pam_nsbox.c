@@ -274,6 +274,52 @@ threads_of_self(void)
 	return -EIO;
 }
 
+/* 1 when this process's root is not its mount namespace's root (a chroot), 0 when it is, or
+ * -errno. setns() into a mount namespace resets the root to that namespace's root, so joining a
+ * box would take a chrooted application out of its chroot. The namespace's root is what such a
+ * setns() gives: a short child joins our own mount namespace and reports its "/" (device, inode
+ * and, since a bind mount of "/" has the same inode, mount ID) to compare with ours. */
+static int
+chrooted(void)
+{
+	const unsigned mask = STATX_INO | STATX_MNT_ID;
+	struct statx mine, nsroot;
+	int pfd[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (statx(AT_FDCWD, "/", 0, mask, &mine) < 0 || pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	nsbox_guard_pause(true); /* our own probe, not a session process of another box */
+	pid = fork();
+	nsbox_guard_pause(false);
+	if (pid < 0) {
+		int r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	if (pid == 0) { /* async-signal-safe calls only */
+		int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && setns(fd, CLONE_NEWNS) == 0 &&
+		    statx(AT_FDCWD, "/", 0, mask, &nsroot) == 0)
+			(void)!write(pfd[1], &nsroot, sizeof(nsroot));
+		_exit(0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], &nsroot, sizeof(nsroot));
+	close(pfd[0]);
+	/* the app may reap it first from a SIGCHLD handler: the pipe holds the answer */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(nsroot))
+		return -EIO;
+	return mine.stx_dev_major != nsroot.stx_dev_major ||
+	       mine.stx_dev_minor != nsroot.stx_dev_minor || mine.stx_ino != nsroot.stx_ino ||
+	       ((mine.stx_mask & nsroot.stx_mask & STATX_MNT_ID) &&
+		mine.stx_mnt_id != nsroot.stx_mnt_id);
+}
+
 /* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
  * failure nothing has changed. */
 static int
@@ -285,6 +331,12 @@ join_box(struct session *s, unsigned long ns, const char **why)
 		/* setns(mnt) on a threaded process would change the root of every thread, and the
 		 * kernel does not refuse it for pidfds: refuse ourselves. */
 		*why = r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded";
+		return r < 0 ? r : 1;
+	}
+	r = chrooted();
+	if (r != 0) {
+		*why = r < 0 ? "cannot compare the root with the mount namespace's"
+			     : "application is chrooted (joining the box would end its chroot)";
 		return r < 0 ? r : 1;
 	}
 	if (!getcwd(s->cwd, sizeof(s->cwd)))

@@ -44,6 +44,7 @@ box=$(nsbox_ssh $U -- "$show" 2>&1)
 rc=$?
 echo
 echo "pam_nsbox demo (NET=$NET): the same commands, run as $U on the host (left) and in an ssh login (right)"
+echo "($("$NSBOX_SSHD_BIN" -V 2>&1 | head -1); its PAM service nsbox-test-demo set by $NSBOX_SSHD_PAM_BY)"
 echo
 paste -d '\t' <(printf '%s\n' "---- host ----" "$host") <(printf '%s\n' "---- boxed ssh login ----" "$box") |
 	awk -F '\t' '{ printf "%-56.56s %s\n", $1, $2 }'
@@ -54,4 +55,6 @@ echo
 ok $rc "boxed ssh login ran"
 isnt "$(printf '%s\n' "$box" | grep '^pid:')" "$(printf '%s\n' "$host" | grep '^pid:')" "the login has its own pid namespace"
 like "$(printf '%s\n' "$box" | grep -A1 '== hostname' | tail -1)" "^$U-box$" "the login has its own hostname"
+like "$(nsbox_log_since 0)" "box [0-9a-f]{8} started for user '$U' service 'nsbox-test-demo'" \
+	"the login was boxed under the demo's PAM service, not the stock sshd one"
 nsbox_check_clean "after logout"

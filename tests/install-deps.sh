@@ -1,5 +1,6 @@
 #!/bin/bash
-# Installs what building, testing and the demo need (Debian 12); used by .ci/run and make demo. Root.
+# Installs what building, testing and the demo need (Debian 12 and 13); used by .ci/run, the
+# Debian 13 CI root (.ci/trixie.sh) and make demo. --deb adds what `make deb` needs. Root.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
@@ -10,6 +11,7 @@ pkgs=(
 	socat iputils-ping dnsmasq-base isc-dhcp-client
 	mandoc perl
 )
+[ "${1:-}" = --deb ] && pkgs+=(dpkg-dev debhelper fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

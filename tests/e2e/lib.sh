@@ -26,10 +26,11 @@ NSBOX_HELPER=${NSBOX_HELPER:-$NSBOX_BUILD/nsbox-helper}
 NSBOX_CTL=${NSBOX_CTL:-$NSBOX_BUILD/nsboxctl}
 NSBOX_PAMRUN=${NSBOX_PAMRUN:-$NSBOX_BUILD/tests/pam-run}
 NSBOX_LOGSINK=${NSBOX_LOGSINK:-$NSBOX_BUILD/tests/logsink}
+NSBOX_PTYRUN=${NSBOX_PTYRUN:-$NSBOX_BUILD/tests/pty-run}
 NSBOX_SSHD_BIN=${NSBOX_SSHD_BIN:-/usr/sbin/sshd}
 NSBOX_SFTP_SERVER=${NSBOX_SFTP_SERVER:-/usr/lib/openssh/sftp-server}
 NSBOX_SSH_TIMEOUT=${NSBOX_SSH_TIMEOUT:-30}
-export NSBOX_TOP NSBOX_BUILD NSBOX_MODULE NSBOX_HELPER NSBOX_CTL NSBOX_PAMRUN
+export NSBOX_TOP NSBOX_BUILD NSBOX_MODULE NSBOX_HELPER NSBOX_CTL NSBOX_PAMRUN NSBOX_PTYRUN
 
 # ---------------------------------------------------------------------------------------------
 # TAP
@@ -245,7 +246,16 @@ _nsbox_cleanup() {
 		fi
 	done
 
-	# 5. on failure, the end of the logs helps more than nothing
+	# 5. a login that went through the stock /etc/pam.d/sshd instead of the test's service
+	# (an sshd that ignored how the harness named the service) ran unboxed and unchecked:
+	# whatever the script asserted, that is a failure
+	if [ -n "$NSBOX_SSHD_PAM_BY" ] && [ -s "${NSBOX_T:-}/syslog" ] &&
+		grep -qE '\(sshd:(auth|account|session|password)\)' "$NSBOX_T/syslog"; then
+		_nsbox_clean_err+=("a login used the stock PAM service 'sshd', not the test's (sshd told by $NSBOX_SSHD_PAM_BY):"
+			"$(grep -E '\(sshd:(auth|account|session|password)\)' "$NSBOX_T/syslog" | head -n 3)")
+	fi
+
+	# 6. on failure, the end of the logs helps more than nothing
 	if [ -n "${NSBOX_T:-}" ] && { [ "$_nsbox_failed" -gt 0 ] || [ "$st" != 0 ]; }; then
 		if [ -s "$NSBOX_T/syslog" ]; then
 			diag "last syslog lines ($NSBOX_T/syslog):"
@@ -257,10 +267,10 @@ _nsbox_cleanup() {
 		fi
 	fi
 
-	# 6. the log sink last: everything above may still log
+	# 7. the log sink last: everything above may still log
 	[ -n "$_nsbox_logsink_pid" ] && _nsbox_kill_pids 20 "$_nsbox_logsink_pid"
 
-	# 7. the temp dir
+	# 8. the temp dir
 	if [ -n "${NSBOX_T:-}" ] && [ -d "$NSBOX_T" ]; then
 		if [ "${NSBOX_KEEP:-}" = 1 ]; then
 			diag "NSBOX_KEEP=1: kept $NSBOX_T"
@@ -559,6 +569,7 @@ nsbox_pam_bind_over() {
 
 NSBOX_SSH_KEY=$NSBOX_T/ssh/client_ed25519
 NSBOX_SSH_PORT=""
+NSBOX_SSHD_PAM_BY=""
 NSBOX_SSHD_LOG=$NSBOX_T/sshd.log
 
 _nsbox_ssh_keys() {
@@ -573,9 +584,12 @@ _nsbox_ssh_keys() {
 _nsbox_port_listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 
 # nsbox_sshd_start SERVICE [EXTRA_CONFIG] : starts sshd on 127.0.0.1:$NSBOX_SSH_PORT with PAM
-# service SERVICE (nsbox-test-*; sshd names its PAM service after argv[0]), pubkey auth with
-# keys from $NSBOX_T/keys/%u; EXTRA_CONFIG lines are appended to the config. Logs to
-# $NSBOX_SSHD_LOG. A second call stops the first sshd.
+# service SERVICE (nsbox-test-*), pubkey auth with keys from $NSBOX_T/keys/%u; EXTRA_CONFIG lines
+# are appended to the config (after everything else: it may hold Match blocks). Logs to
+# $NSBOX_SSHD_LOG. A second call stops the first sshd. How sshd is told the service name
+# differs by version: OpenSSH >= 9.8 takes it from PAMServiceName (default "sshd") and ignores
+# argv[0]; older ones take it from argv[0]'s basename and do not know the option. Which one was
+# used is in $NSBOX_SSHD_PAM_BY (PAMServiceName or argv0).
 nsbox_sshd_start() {
 	local svc=$1 extra=${2:-} cfg=$NSBOX_T/sshd_config port i
 	_nsbox_check_name nsbox-test- "$svc"
@@ -608,13 +622,23 @@ nsbox_sshd_start() {
 		Subsystem sftp $NSBOX_SFTP_SERVER
 		LogLevel VERBOSE
 		SyslogFacility AUTH
-		$extra
 	EOF
-	ln -sfn "$NSBOX_SSHD_BIN" "$NSBOX_T/$svc"
-	"$NSBOX_T/$svc" -t -f "$cfg" >"$NSBOX_T/sshd-t.out" 2>&1 ||
+	local bin
+	if "$NSBOX_SSHD_BIN" -T -f "$cfg" -o "PAMServiceName=$svc" 2>/dev/null |
+		grep -qx "pamservicename $svc"; then
+		echo "PAMServiceName $svc" >>"$cfg"
+		bin=$NSBOX_SSHD_BIN
+		NSBOX_SSHD_PAM_BY=PAMServiceName
+	else
+		# absolute argv[0]: sshd re-execs itself from it; its basename is the PAM service name
+		ln -sfn "$NSBOX_SSHD_BIN" "$NSBOX_T/$svc"
+		bin=$NSBOX_T/$svc
+		NSBOX_SSHD_PAM_BY=argv0
+	fi
+	printf '%s\n' "$extra" >>"$cfg"
+	"$bin" -t -f "$cfg" >"$NSBOX_T/sshd-t.out" 2>&1 ||
 		nsbox_die "harness: sshd rejects its config" "$(cat "$NSBOX_T/sshd-t.out")"
-	# absolute argv[0]: sshd re-execs itself from it; its basename is the PAM service name
-	"$NSBOX_T/$svc" -D -f "$cfg" -E "$NSBOX_SSHD_LOG" </dev/null >>"$NSBOX_T/sshd.out" 2>&1 &
+	"$bin" -D -f "$cfg" -E "$NSBOX_SSHD_LOG" </dev/null >>"$NSBOX_T/sshd.out" 2>&1 &
 	_nsbox_sshd_pid=$!
 	for ((i = 0; i < 200; i++)); do
 		_nsbox_port_listening $port && break

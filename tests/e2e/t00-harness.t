@@ -130,8 +130,16 @@ like "$NSBOX_SSH_PORT" "^[0-9]+$" "sshd listens on 127.0.0.1:$NSBOX_SSH_PORT"
 out=$(nsbox_ssh $U -- echo hi 2>&1)
 ok $? "ssh runs a command" "$out" "$(tail -n 20 "$NSBOX_SSHD_LOG")"
 is "$out" "hi" "ssh: echo hi"
-like "$(nsbox_log_since "$m")" "pam_warn\($SVC:session\).*service=\[$SVC\].*user=\[$U\]" \
-	"sshd uses the PAM service named after its argv[0], and PAM's syslog reaches the sink"
+like "$NSBOX_SSHD_PAM_BY" "^(PAMServiceName|argv0)$" "sshd told its PAM service by $NSBOX_SSHD_PAM_BY"
+if "$NSBOX_SSHD_BIN" -T -f /dev/null -h "$NSBOX_T/ssh/host_ed25519" -o PAMServiceName=x >/dev/null 2>&1; then
+	is "$NSBOX_SSHD_PAM_BY" PAMServiceName "this sshd knows PAMServiceName (OpenSSH >= 9.8), so the harness uses it"
+else
+	is "$NSBOX_SSHD_PAM_BY" argv0 "this sshd does not know PAMServiceName, so the harness names it by argv[0]"
+fi
+log=$(nsbox_log_since "$m")
+like "$log" "pam_warn\($SVC:session\).*service=\[$SVC\].*user=\[$U\]" \
+	"the ssh login ran under the test's PAM service, and PAM's syslog reaches the sink"
+unlike "$log" "\(sshd:(auth|account|session)\)" "and not under the stock sshd service"
 out=$(nsbox_ssh $U -tt -- tty 2>&1)
 like "$out" "^/dev/pts/[0-9]+" "ssh -tt: the command has a pty"
 out=$(printf 'echo TTY $(tty)\nexit\n' | nsbox_ssh $U -tt -- 2>&1)
@@ -180,6 +188,7 @@ echo "SSHD $(nsbox_sshd_pid)" >>"$SUB_INFO"
 echo "LOGSINK $(pgrep -P $$ -x logsink)" >>"$SUB_INFO"
 pass "sub-test ran"
 case $SUB_MODE in
+stock) logger -p authpriv.info -t sshd "pam_unix(sshd:session): session opened for user nsbt-h0sub(uid=1) by (uid=0)" ;;
 crash) exit 3 ;;
 fail) fail "deliberate failure" ;;
 esac
@@ -228,6 +237,11 @@ sub fail
 isnt "$RC" 0 "sub-test with a failed test fails"
 like "$OUT" "not ok 3 - deliberate failure" "fail: the failure is reported"
 sub_clean fail
+
+sub stock
+isnt "$RC" 0 "sub-test whose sshd login went through the stock sshd PAM service fails"
+like "$OUT" "not ok 3 - .*a login used the stock PAM service 'sshd'" "stock: says so"
+sub_clean stock
 
 sub empty
 isnt "$RC" 0 "sub-test that runs no test fails"

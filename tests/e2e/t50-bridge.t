@@ -9,6 +9,10 @@ nsbox_enter_private_ns "$@"
 . "$(dirname "$0")/common.sh"
 nsbox_private_state
 
+# what systemd sets on a real host (this machine has none); a box inherits it, and ping without
+# a file capability (Debian 13) needs it
+echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+
 BR=nsbt-br0
 ip link add $BR type bridge
 ip addr add 10.77.0.1/24 dev $BR

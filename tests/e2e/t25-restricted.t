@@ -24,7 +24,7 @@ chmod 0644 "$HOSTTMP"
 made_run_dbus=0
 [ -d /run/dbus ] || { mkdir /run/dbus && made_run_dbus=1; }
 mount -t tmpfs -o mode=0755 nsbt-dbus /run/dbus
-python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' \
+perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1) or die' \
 	/run/dbus/system_bus_socket
 chmod 0666 /run/dbus/system_bus_socket
 

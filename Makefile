@@ -27,7 +27,7 @@ CTL_SRC    = helper/nsboxctl.c helper/state.c helper/lease.c helper/netlink.c
 MOD_SRC    = pam_module/pam_nsbox.c helper/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/nsbox-probe
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -65,10 +65,14 @@ $(B)/tests/logsink: tests/logsink.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
+$(B)/tests/nsbox-probe: tests/escape/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
 tests: all $(UNIT_TESTS) $(TEST_BINS)
 
 check: tests
-	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t))
+	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
 check-unit: $(UNIT_TESTS)
 	prove $(UNIT_TESTS)

@@ -243,7 +243,7 @@ systemd /run/user/UID/systemd/private|ok|$P connect /run/user/$(id -u)/systemd/p
 /run/dbus/system_bus_socket|ok|$P connect /run/dbus/system_bus_socket
 read hidden /run/dbus|ok|$P read /run/dbus
 host /tmp file|ok|$P read $NSBOX_T/hostfile
-sudo|ok|out=$(sudo -n $P status 2>&1); case "$out" in *"uid=0 euid=0"*) echo "PROBE sudo: ok ($out)";; *) echo "PROBE sudo: blocked ($(echo $out | head -c 200))";; esac
+sudo|ok|out=$(sudo -n $P status 2>&1); case "$out" in *"uid=0 euid=0"*) echo "PROBE sudo: ok ($(echo $out | head -c 200))";; *) echo "PROBE sudo: blocked ($(echo $out | head -c 200))";; esac
 suid kill box init (sig 0)|ok|$S kill 1
 suid ptrace box init|ok|$S ptrace 1
 user kill box init (sig 0)|blocked|$P kill 1
@@ -312,7 +312,7 @@ run_batch() { # PROFILE
 		b=$(block "$name" "$f")
 		v=$(verdict "$b")
 		R[$prof,$name]=$v
-		DET[$prof,$name]=$(printf '%s\n' "$b" | grep -E '^PROBE ' | tail -n 1)
+		DET[$prof,$name]=$(printf '%s\n' "$b" | grep -E '^PROBE [^:]+: (ok|blocked|error) ' | tail -n 1)
 		case $prof in
 		plain) want=$expect ;;
 		restricted) want=blocked ;;
@@ -361,7 +361,7 @@ fwd_probe() { # PROFILE
 	local prof=$1 port=17100 got="" pid i v
 	while _nsbox_port_listening $port; do port=$((port + 1)); done
 	: >"$NSBOX_T/fwd-$prof.out"
-	nsbox_ssh $U -L 127.0.0.1:$port:"$NSBOX_T/fwd.sock" -- 'echo UP; sleep 20' >"$NSBOX_T/fwd-$prof.out" 2>&1 &
+	nsbox_ssh $U -L 127.0.0.1:$port:"$NSBOX_T/fwd.sock" -- 'echo UP; sleep 41' >"$NSBOX_T/fwd-$prof.out" 2>&1 &
 	pid=$!
 	if nsbox_wait "grep -qx UP '$NSBOX_T/fwd-$prof.out' || ! kill -0 $pid 2>/dev/null" 15 &&
 		grep -qx UP "$NSBOX_T/fwd-$prof.out"; then
@@ -374,7 +374,7 @@ fwd_probe() { # PROFILE
 	else
 		v=refused
 	fi
-	kill $pid 2>/dev/null
+	end_remote $U 41
 	wait $pid 2>/dev/null
 	R[$prof,${EXTRA[0]}]=$v
 	DET[$prof,${EXTRA[0]}]="got '$got' through 127.0.0.1:$port"
@@ -400,6 +400,15 @@ foreign_ns_fds() { # INIT
 	done
 }
 
+# end_remote USER SECONDS : ends a held ssh session by its remote "sleep SECONDS" (a background
+# nsbox_ssh is a subshell: killing it would leave ssh running)
+end_remote() {
+	local p
+	p=$(pgrep -u "$1" -x -f "sleep $2")
+	[ -n "$p" ] && kill $p
+	return 0
+}
+
 # the record of $U's one live box (after earlier sessions' boxes are gone)
 u_record() {
 	nsbox_wait '[ "$(grep -lx "user=$U" /run/nsbox/boxes/* 2>/dev/null | wc -l)" = 1 ]' 10
@@ -411,7 +420,7 @@ hostfd_probe() { # PROFILE
 	local prof=$1 pid id init found ctl ctlpid v
 	u_no_box
 	: >"$NSBOX_T/hfd-$prof.out"
-	nsbox_ssh $U -- 'echo UP; sleep 30' >"$NSBOX_T/hfd-$prof.out" 2>&1 &
+	nsbox_ssh $U -- 'echo UP; sleep 42' >"$NSBOX_T/hfd-$prof.out" 2>&1 &
 	pid=$!
 	if ! { nsbox_wait "grep -qx UP '$NSBOX_T/hfd-$prof.out' || ! kill -0 $pid 2>/dev/null" 15 &&
 		grep -qx UP "$NSBOX_T/hfd-$prof.out"; }; then
@@ -441,7 +450,7 @@ hostfd_probe() { # PROFILE
 	elif [ "$prof" = restricted ]; then
 		t $prof $([ -z "$found" ]; echo $?) "${EXTRA[1]}: none (box init $init)" "$found"
 	fi
-	kill $pid 2>/dev/null
+	end_remote $U 42
 	wait $pid 2>/dev/null
 }
 
@@ -520,20 +529,22 @@ session  required   $NSBOX_MODULE helper=$NSBOX_HELPER conf=$(eval echo \$CONF_$
 # lab (and, as the baseline, plain): sudo works, and a tmpfs mount and the hostname it sets stay
 # in the box
 sudo_effects() { # PROFILE
-	local prof=$1 pid f=$NSBOX_T/sudo-$1.out init id
+	local prof=$1 pid f=$NSBOX_T/sudo-$1.out init id up
 	u_no_box
 	: >"$f"
-	nsbox_ssh $U -- "mkdir -p \$HOME/mnt && sudo -n mount -t tmpfs nsbt-esc-sudo-tmpfs \$HOME/mnt && sudo -n hostname nsbt-esc-sudo && echo DONE \$(hostname); sleep 30" >"$f" 2>&1 &
+	nsbox_ssh $U -- "mkdir -p \$HOME/mnt && sudo -n mount -t tmpfs nsbt-esc-sudo-tmpfs \$HOME/mnt && sudo -n hostname nsbt-esc-sudo && echo DONE \$(hostname); sleep 43" >"$f" 2>&1 &
 	pid=$!
 	nsbox_wait "grep -q '^DONE' '$f' || ! kill -0 $pid 2>/dev/null" 15
 	id=$(u_record)
 	init=$(sed -n 's/^init=//p' "$id" 2>/dev/null)
-	t $prof $(grep -qx 'DONE nsbt-esc-sudo' "$f"; echo $?) "sudo mounts a tmpfs and sets the hostname in the box" "$(cat "$f")"
-	t $prof $(grep -qs nsbt-esc-sudo-tmpfs /proc/$init/mountinfo; echo $?) "the tmpfs is in the box's mount table"
-	t $prof $(! grep -q nsbt-esc-sudo-tmpfs /proc/self/mountinfo /proc/$NSBOX_OUTER_PID/mountinfo; echo $?) \
+	grep -qx 'DONE nsbt-esc-sudo' "$f"
+	up=$?
+	t $prof $up "sudo mounts a tmpfs and sets the hostname in the box" "$(cat "$f")"
+	t $prof $([ $up = 0 ] && grep -qs nsbt-esc-sudo-tmpfs /proc/$init/mountinfo; echo $?) "the tmpfs is in the box's mount table"
+	t $prof $([ $up = 0 ] && ! grep -q nsbt-esc-sudo-tmpfs /proc/self/mountinfo /proc/$NSBOX_OUTER_PID/mountinfo; echo $?) \
 		"the tmpfs is not in the host's mount table"
-	t $prof $([ "$(hostname)" = "$HOST_HOSTNAME" ]; echo $?) "the host's hostname is still '$HOST_HOSTNAME' ($(hostname))"
-	kill $pid 2>/dev/null
+	t $prof $([ $up = 0 ] && [ "$(hostname)" = "$HOST_HOSTNAME" ]; echo $?) "the host's hostname is still '$HOST_HOSTNAME' ($(hostname))"
+	end_remote $U 43
 	wait $pid 2>/dev/null
 }
 
@@ -549,7 +560,7 @@ for prof in plain restricted lab; do
 	case $prof in plain | lab) sudo_effects $prof ;; esac
 done
 
-kill $OTHER_SSH 2>/dev/null
+end_remote $U2 1800
 wait $OTHER_SSH 2>/dev/null
 nsbox_check_clean "escape probes"
 

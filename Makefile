@@ -29,7 +29,7 @@ CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -88,10 +88,14 @@ $(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
+$(B)/tests/nsbox-probe: tests/escape/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
 tests: all $(UNIT_TESTS) $(TEST_BINS)
 
 check: tests
-	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t))
+	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
 check-unit: $(UNIT_TESTS)
 	prove $(UNIT_TESTS)

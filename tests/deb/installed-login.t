@@ -45,9 +45,9 @@ mkfifo "$NSBOX_T/hold"
 nsbox_ssh $U -- 'cat >/dev/null' <"$NSBOX_T/hold" >/dev/null 2>&1 &
 held=$!
 exec 7>"$NSBOX_T/hold"
-nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)' 10
+nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)/record' 10
 ID=$(nsbox_records | head -1)
-INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID 2>/dev/null)
+INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID/record 2>/dev/null)
 is "$(readlink /proc/$INIT/exe)" "$NSBOX_HELPER" "the box init is the installed helper"
 mon=$(pgrep -f ": $U \[priv\]" | head -1)
 like "$(grep -o '/[^ ]*pam_nsbox\.so' /proc/$mon/maps 2>/dev/null | sort -u)" "^$NSBOX_MODULE$" \

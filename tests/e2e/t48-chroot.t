@@ -102,7 +102,7 @@ in_jail() {
 nsbox_wait '[ -n "$(in_jail)" ]' 10
 ok $? "sftp-only: the user's session process is chrooted at $SJ" "$(ps -o pid,user,args -u $US)"
 ID=$(nsbox_records | head -1)
-INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID 2>/dev/null)
+INIT=$(sed -n 's/^init=//p' /run/nsbox/boxes/$ID/record 2>/dev/null)
 like "$INIT" "^[1-9][0-9]*$" "sftp-only: the held session has a box ($ID, init $INIT)"
 for q in $(nsbox_user_procs $US); do
 	for t in mnt net pid; do

@@ -109,6 +109,9 @@ like() {
 	if [[ $1 =~ $2 ]]; then ok 0 "$3"; else ok 1 "$3" "                  '$1'" "    doesn't match '$2'"; fi
 }
 
+# re TEXT : TEXT as a regex that matches only itself (namespace ids hold brackets)
+re() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }
+
 # unlike GOT REGEX "desc"
 unlike() {
 	if ! [[ $1 =~ $2 ]]; then ok 0 "$3"; else ok 1 "$3" "                  '$1'" "          matches '$2'"; fi

@@ -25,8 +25,8 @@ cd /tmp
 out=$(su $U -c "$probe" </dev/null 2>&1)
 ok $? "su runs the command" "$out"
 like "$out" "WHO $U" "su: runs as the user"
-unlike "$out" "NET $host_net" "su: command is in the box's network namespace"
-unlike "$out" "PID $host_pid" "su: command is in the box's pid namespace"
+unlike "$out" "NET $(re "$host_net")" "su: command is in the box's network namespace"
+unlike "$out" "PID $(re "$host_pid")" "su: command is in the box's pid namespace"
 like "$out" "HOST su-$U" "su: hostname from the template"
 like "$out" "ID [0-9a-f]{8}" "su: NSBOX_ID set"
 like "$out" "PWD /tmp" "su: keeps the working directory"
@@ -35,7 +35,7 @@ nsbox_check_clean "su"
 m=$(nsbox_log_mark)
 out=$(su -l $U -c "$probe" </dev/null 2>&1)
 ok $? "su -l runs the command" "$out"
-unlike "$out" "NET $host_net" "su -l: in the box"
+unlike "$out" "NET $(re "$host_net")" "su -l: in the box"
 like "$out" "PWD /home/$U" "su -l: starts in the home directory"
 nsbox_wait "nsbox_log_since $m | grep -q 'ended:'" 5
 is "$(nsbox_log_since "$m" | grep -c 'started for user')" 1 "su -l (which includes su) builds one box"

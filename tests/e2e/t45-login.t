@@ -28,7 +28,7 @@ out=$(printf 'echo "R$((6*7)) NET $(readlink /proc/self/ns/net) HOST $(hostname)
 	timeout 20 "$NSBOX_PTYRUN" -e "$U@tty-$U:" login -f $U 2>&1 | clean)
 line=$(printf '%s\n' "$out" | grep -o 'R42 .*')
 like "$line" "^R42 NET net:\[[0-9]+\] " "login: the shell ran"
-unlike "$line" "NET $host_net " "login: the shell is in the box's network namespace"
+unlike "$line" "NET $(re "$host_net") " "login: the shell is in the box's network namespace"
 like "$line" "HOST tty-$U " "login: hostname from the template"
 like "$line" "ID [0-9a-f]{8} " "login: NSBOX_ID set"
 like "$line" "TTY /dev/pts/[0-9]+ " "login: the shell has its terminal"

@@ -11,9 +11,6 @@
 # /run/user, the /run/dbus stand-in), so the host never sees a setuid probe or a sudo rule; the
 # tmux server's socket dir in the host's /tmp and the users are removed at exit.
 #
-# While nsboxctl check still says "unknown key 'profile'" (the feature has not landed), the
-# restricted and lab assertions are TAP TODO (they run and fail visibly, but do not fail the
-# suite); NSBOX_ESC_STRICT=1 makes them count now. Once the key exists they count by themselves.
 . "$(dirname "$0")/../e2e/lib.sh"
 nsbox_require_root
 nsbox_enter_private_ns "$@"
@@ -53,33 +50,12 @@ _esc_cleanup() {
 trap '_esc_st=$?; _esc_cleanup; (exit $_esc_st); _nsbox_on_exit' EXIT
 
 # ---------------------------------------------------------------------------------------------
-# TODO while the profile key does not exist yet
+# t PROFILE STATUS DESC [DIAG...] : one assertion, named after the profile it is about
 
-ESC_TODO=""
-_esc_probe_conf() {
-	local out
-	out=$("$NSBOX_CTL" check "$1" 2>&1)
-	if [[ $out == *"unknown key 'profile'"* ]] && [ "${NSBOX_ESC_STRICT:-}" != 1 ]; then
-		ESC_TODO="profile key not implemented yet"
-	fi
-}
-
-# t PROFILE STATUS DESC [DIAG...] : ok/fail for plain; for restricted and lab a TODO while the
-# feature is missing
 t() {
 	local prof=$1 st=$2 desc=$3
 	shift 3
-	if [ "$prof" = plain ] || [ -z "$ESC_TODO" ]; then
-		ok "$st" "$prof: $desc" "$@"
-		return
-	fi
-	_nsbox_n=$((_nsbox_n + 1))
-	if [ "$st" = 0 ]; then
-		echo "ok $_nsbox_n - $(_nsbox_desc "$prof: $desc") # TODO $ESC_TODO"
-	else
-		echo "not ok $_nsbox_n - $(_nsbox_desc "$prof: $desc") # TODO $ESC_TODO"
-		diag "  Failed (TODO) test '$prof: $desc'" "$@"
-	fi
+	ok "$st" "$prof: $desc" "$@"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -99,8 +75,6 @@ profile = restricted")
 CONF_lab=$(nsbox_conf lab.conf "[defaults]
 hostname = esc-%u
 profile = lab")
-_esc_probe_conf "$CONF_restricted"
-[ -n "$ESC_TODO" ] && note "restricted and lab assertions are TODO: nsboxctl check says $("$NSBOX_CTL" check "$CONF_restricted" 2>&1)"
 
 # a tmpfs without nosuid: the setuid copy works on it, and it exists only in this mount ns
 mount -t tmpfs -o mode=0755,nodev,size=8m nsbt-esc-srv /srv || nsbox_die "harness: tmpfs on /srv"
@@ -184,10 +158,10 @@ HOST_HOSTNAME=$(hostname)
 NSBOX_SSH_TIMEOUT=1800 nsbox_ssh $U2 -- 'echo UP; exec sleep 1800' >"$NSBOX_T/other.out" 2>&1 &
 OTHER_SSH=$!
 nsbox_wait "grep -qx UP '$NSBOX_T/other.out'" 15 || nsbox_die "harness: $U2's box did not start" "$(cat "$NSBOX_T/other.out")"
-OTHER_ID=$(grep -lx "user=$U2" /run/nsbox/boxes/* 2>/dev/null | head -1)
+OTHER_REC=$(grep -lx "user=$U2" /run/nsbox/boxes/*/record 2>/dev/null | head -1)
+OTHER_ID=${OTHER_REC%/record}
 OTHER_ID=${OTHER_ID##*/}
 [[ $OTHER_ID =~ ^[0-9a-f]{8}$ ]] || nsbox_die "harness: no record for $U2's box"
-OTHER_REC=/run/nsbox/boxes/$OTHER_ID
 OTHER_SUM=$(sha256sum <"$OTHER_REC")
 
 # ---------------------------------------------------------------------------------------------
@@ -415,10 +389,10 @@ end_remote() {
 
 # the record of $U's one live box (after earlier sessions' boxes are gone)
 u_record() {
-	nsbox_wait '[ "$(grep -lx "user=$U" /run/nsbox/boxes/* 2>/dev/null | wc -l)" = 1 ]' 10
-	grep -lx "user=$U" /run/nsbox/boxes/* 2>/dev/null | head -1
+	nsbox_wait '[ "$(grep -lx "user=$U" /run/nsbox/boxes/*/record 2>/dev/null | wc -l)" = 1 ]' 10
+	grep -lx "user=$U" /run/nsbox/boxes/*/record 2>/dev/null | head -1
 }
-u_no_box() { nsbox_wait '[ -z "$(grep -lx "user=$U" /run/nsbox/boxes/* 2>/dev/null)" ]' 10; }
+u_no_box() { nsbox_wait '[ -z "$(grep -lx "user=$U" /run/nsbox/boxes/*/record 2>/dev/null)" ]' 10; }
 
 hostfd_probe() { # PROFILE
 	local prof=$1 pid id init found ctl ctlpid v

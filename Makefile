@@ -16,7 +16,7 @@ HARDEN  = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 LDHARD  = -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 OPT     ?= -O2 -g
 CFLAGS  ?=
-BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -Ilib \
+BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -Ilib -I$(B)/gen \
           -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
 
 B = build
@@ -26,10 +26,10 @@ LIB_SRC    = lib/record.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
              helper/dhcp_lease.c helper/resolv.c lib/lease.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
-MOD_SRC    = pam_module/pam_nsbox.c lib/proto.c
+MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -49,7 +49,19 @@ $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
 
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
-	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
+	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
+
+# The seccomp denylist is compiled by libseccomp at build time into a constant the module
+# installs (pam_module/seccomp-gen.c): libseccomp is a build dependency only.
+$(B)/seccomp-gen: pam_module/seccomp-gen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $< -lseccomp
+
+$(B)/gen/seccomp_prog.h: $(B)/seccomp-gen
+	@mkdir -p $(dir $@)
+	$(B)/seccomp-gen > $@.tmp && mv $@.tmp $@
+
+$(B)/pic/pam_module/policy.o: $(B)/gen/seccomp_prog.h
 
 $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.map
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
@@ -58,7 +70,11 @@ $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.
 # A unit test may #include the lib/ file it tests (for its static functions); so it depends on lib/.
 $(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h $(wildcard lib/*.[ch])
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ)
+	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
+
+$(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c -lpthread
 
 $(B)/tests/pam-run: tests/pam-run.c
 	@mkdir -p $(dir $@)
@@ -72,10 +88,14 @@ $(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
+$(B)/tests/nsbox-probe: tests/escape/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
 tests: all $(UNIT_TESTS) $(TEST_BINS)
 
 check: tests
-	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t))
+	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
 check-unit: $(UNIT_TESTS)
 	prove $(UNIT_TESTS)

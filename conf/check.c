@@ -114,6 +114,9 @@ check_layered(const struct checker *ck)
 	const struct nsbox_settings *s = &l->s;
 	int r;
 
+	if (s->proc_opts[0] && !(s->namespaces & CLONE_NEWPID))
+		return fail_at(ck, K_PROC, K_NAMESPACES,
+			       "proc needs the pid namespace (the box mounts no /proc without it)");
 	if (s->network == NSBOX_NET_NONE)
 		return check_flagged(ck, KF_BRIDGE, K_NETWORK, "needs network = bridge");
 	/* Without its own network namespace the box's interface, addresses and routes would be

@@ -20,9 +20,18 @@
 #define NSBOX_MAX_SEARCH     6
 #define NSBOX_HOSTNAME_MAX   64            /* HOST_NAME_MAX */
 #define NSBOX_TEMPLATE_MAX   256
+#define NSBOX_MAX_PATHS      16            /* hide, readonly */
+#define NSBOX_PATH_MAX       256
 
 enum nsbox_network { NSBOX_NET_NONE = 0, NSBOX_NET_BRIDGE };
 enum nsbox_on_error { NSBOX_ON_ERROR_DENY = 0, NSBOX_ON_ERROR_ALLOW };
+enum nsbox_profile { NSBOX_PROFILE_NONE = 0, NSBOX_PROFILE_RESTRICTED, NSBOX_PROFILE_LAB };
+
+/* Absolute paths without "." or ".." components, empty components or a trailing slash. */
+struct nsbox_paths {
+	char p[NSBOX_MAX_PATHS][NSBOX_PATH_MAX];
+	unsigned n;
+};
 
 /* One parse error: printed as "file:line: msg" (line 0: "file: msg"). */
 struct nsbox_conf_err {
@@ -56,6 +65,18 @@ struct nsbox_settings {
 	bool sticky;                           /* pool: same user gets the same address while free */
 	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
 	unsigned dhcp_timeout;                 /* seconds, default 5 */
+	/* hardening: what the session's processes may do (see profile) */
+	enum nsbox_profile profile;            /* the preset the hardening keys started from */
+	bool no_new_privs;
+	unsigned long long caps_keep;          /* bounding set: bit N keeps capability N */
+	bool seccomp;                          /* the built-in denylist */
+	bool tmp_private;                      /* fresh tmpfs on /tmp and /var/tmp */
+	unsigned long long tmp_size;           /* bytes, each */
+	bool runtime_private;                  /* fresh /run/user with only the user's dir */
+	struct nsbox_paths hide;               /* covered with an empty node */
+	struct nsbox_paths readonly;           /* remounted read-only, with submounts */
+	unsigned long long shm_size;           /* bytes of /dev/shm */
+	char proc_opts[64];                    /* procfs options: hidepid=, subset=pid */
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];

@@ -33,12 +33,24 @@ enum key {
 	K_STICKY,
 	K_DHCP_CLIENT,
 	K_DHCP_TIMEOUT,
+	K_PROFILE,
+	K_NO_NEW_PRIVS,
+	K_CAPS,
+	K_SECCOMP,
+	K_TMP,
+	K_TMP_SIZE,
+	K_RUNTIME_DIR,
+	K_HIDE,
+	K_READONLY,
+	K_SHM_SIZE,
+	K_PROC,
 	K_N
 };
 
 enum key_flag {
 	KF_BRIDGE = 1u << 0, /* needs network = bridge; dropped when network = none */
 	KF_LEASE = 1u << 1,  /* the DHCP lease gives it: conflicts with, and dropped by, address = dhcp */
+	KF_PROFILE = 1u << 2, /* set by `profile`, overridden by the same key in the same section */
 };
 
 struct key_def;
@@ -53,7 +65,7 @@ struct kv {
 	size_t n;
 	const char *orig; /* the value as written */
 };
-#define KV_MAX_TOK 8
+#define KV_MAX_TOK (NSBOX_MAX_PATHS + 1)
 
 struct key_def {
 	const char *name;
@@ -83,6 +95,8 @@ int key_parse(enum key k, char *val, char *orig, struct nsbox_conf_err *err, con
 /* The bytes K owns in S. */
 void *key_field(struct nsbox_settings *s, enum key k);
 const void *key_cfield(const struct nsbox_settings *s, enum key k);
+/* The value profile PROFILE gives key K (NULL: the built-in one), for the tests. */
+int profile_value(unsigned profile, int k, const char **value);
 /* Every key at its built-in value. */
 void settings_builtin(struct nsbox_settings *s);
 

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
 
 #include "internal.h"
 #include "nsbox/cleanup.h"
@@ -544,6 +546,195 @@ format_addrspec(const struct key_def *k, const struct nsbox_settings *s, char *o
 	return 0;
 }
 
+/* ---- hardening ---- */
+
+/* caps: "keep ALL", "drop ALL", "drop NAME...", "keep NAME..." with libcap's names, the
+ * "cap_" prefix optional. */
+static int
+parse_caps(const struct kv *v, struct nsbox_settings *s)
+{
+	bool keep;
+	unsigned long long set = 0;
+
+	if (v->n < 2 || (strcmp(v->tok[0], "keep") && strcmp(v->tok[0], "drop")))
+		return bad_value(v, v->orig);
+	keep = !strcmp(v->tok[0], "keep");
+	if (v->n == 2 && !strcmp(v->tok[1], "ALL")) {
+		s->caps_keep = keep ? ~0ull : 0;
+		return 0;
+	}
+	if (v->n > KV_MAX_TOK - 1)
+		return too_many(v, KV_MAX_TOK - 2);
+	for (size_t i = 1; i < v->n; i++) {
+		char name[40];
+		cap_value_t c;
+
+		snprintf(name, sizeof(name), "%s%s", strncasecmp(v->tok[i], "cap_", 4) ? "cap_" : "",
+			 v->tok[i]);
+		if (cap_from_name(name, &c) < 0 || c < 0 || c > 63)
+			return bad_value(v, v->tok[i]);
+		set |= 1ull << c;
+	}
+	s->caps_keep = keep ? set : ~set;
+	return 0;
+}
+
+static int
+format_caps(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	unsigned long long c = s->caps_keep;
+	bool keep = __builtin_popcountll(c) <= 32;
+	size_t o = 0;
+
+	(void)k;
+	if (c == ~0ull || c == 0) {
+		snprintf(out, n, "%s ALL", c ? "keep" : "drop");
+		return 0;
+	}
+	append_word(out, n, &o, keep ? "keep" : "drop");
+	for (unsigned b = 0; b < 64; b++)
+		if (!!(c & (1ull << b)) == keep) {
+			char *name = cap_to_name((cap_value_t)b);
+
+			append_word(out, n, &o, name ? name + 4 : "?"); /* without "cap_" */
+			cap_free(name);
+		}
+	return 0;
+}
+
+/* A size: a number of bytes with an optional k, m or g suffix, from 1m to 1t. */
+static int
+parse_size(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *t = v->tok[0];
+	size_t len = strlen(t);
+	unsigned long long mult = 1, x = 0;
+
+	if (len && strchr("kKmMgG", t[len - 1])) {
+		mult = strchr("kK", t[len - 1]) ? 1ull << 10 : strchr("mM", t[len - 1]) ? 1ull << 20
+											 : 1ull << 30;
+		len--;
+	}
+	if (!len || len > 13)
+		return bad_value(v, t);
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return bad_value(v, t);
+		x = x * 10 + (unsigned)(t[i] - '0');
+	}
+	if (x > (1ull << 40) / mult || x * mult < (1ull << 20))
+		return bad_value(v, t);
+	*(unsigned long long *)field(v->key, s) = x * mult;
+	return 0;
+}
+
+static int
+format_size(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	unsigned long long x = *(const unsigned long long *)cfield(k, s);
+
+	if (x % (1ull << 30) == 0)
+		snprintf(out, n, "%llug", x >> 30);
+	else if (x % (1ull << 20) == 0)
+		snprintf(out, n, "%llum", x >> 20);
+	else if (x % (1ull << 10) == 0)
+		snprintf(out, n, "%lluk", x >> 10);
+	else
+		snprintf(out, n, "%llu", x);
+	return 0;
+}
+
+/* An absolute path the helper can open one component at a time: no "." or "..", no empty
+ * component, no trailing slash, not "/" itself, printable ASCII. */
+static bool
+path_valid(const char *p)
+{
+	size_t len = strlen(p);
+
+	if (p[0] != '/' || len < 2 || len >= NSBOX_PATH_MAX || p[len - 1] == '/')
+		return false;
+	for (const char *c = p; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+			return false;
+	for (const char *c = p; c; c = strchr(c + 1, '/')) {
+		size_t l = strcspn(c + 1, "/");
+		if (l == 0 || (l == 1 && c[1] == '.') || (l == 2 && c[1] == '.' && c[2] == '.'))
+			return false;
+	}
+	return true;
+}
+
+static int
+parse_paths(const struct kv *v, struct nsbox_settings *s)
+{
+	struct nsbox_paths *ps = field(v->key, s);
+
+	if (v->n > NSBOX_MAX_PATHS)
+		return too_many(v, NSBOX_MAX_PATHS);
+	memset(ps, 0, sizeof(*ps));
+	for (size_t i = 0; i < v->n; i++) {
+		if (!path_valid(v->tok[i]))
+			return bad_value(v, v->tok[i]);
+		conf_copy_str(ps->p[i], v->tok[i], sizeof(ps->p[i]));
+	}
+	ps->n = (unsigned)v->n;
+	return 0;
+}
+
+static int
+format_paths(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	const struct nsbox_paths *ps = cfield(k, s);
+	size_t o = 0;
+
+	if (!ps->n)
+		return -ENOENT;
+	out[0] = 0;
+	for (unsigned i = 0; i < ps->n && i < NSBOX_MAX_PATHS; i++)
+		append_word(out, n, &o, ps->p[i]);
+	return 0;
+}
+
+/* proc: the procfs options a box may choose, each at most once. */
+static int
+parse_proc(const struct kv *v, struct nsbox_settings *s)
+{
+	static const char *const allowed[] = { "hidepid=0", "hidepid=1", "hidepid=2",
+					       "hidepid=noaccess", "hidepid=invisible",
+					       "hidepid=ptraceable", "subset=pid", NULL };
+	char buf[sizeof(s->proc_opts)], *save = NULL;
+	bool hidepid = false, subset = false;
+
+	if (strlen(v->tok[0]) >= sizeof(buf))
+		return bad_value(v, v->tok[0]);
+	conf_copy_str(buf, v->tok[0], sizeof(buf));
+	for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		bool *seen = !strncmp(o, "hidepid=", 8) ? &hidepid : &subset;
+
+		for (i = 0; allowed[i] && strcmp(o, allowed[i]); i++)
+			;
+		if (!allowed[i] || *seen)
+			return bad_value(v, v->tok[0]);
+		*seen = true;
+	}
+	if (v->tok[0][0] == ',' || v->tok[0][strlen(v->tok[0]) - 1] == ',' || strstr(v->tok[0], ",,"))
+		return bad_value(v, v->tok[0]);
+	conf_copy_str(s->proc_opts, v->tok[0], sizeof(s->proc_opts));
+	return 0;
+}
+
+/* What each profile gives the KF_PROFILE keys; a key it does not name gets its built-in value. */
+static const char *const profile_values[][K_N] = {
+	[NSBOX_PROFILE_RESTRICTED] = {
+		[K_NO_NEW_PRIVS] = "yes", [K_CAPS] = "drop ALL", [K_SECCOMP] = "default",
+		[K_TMP] = "private", [K_RUNTIME_DIR] = "private",
+		[K_HIDE] = "/run/dbus /run/systemd/private /run/screen",
+		[K_READONLY] = "/proc/sys",
+	},
+	[NSBOX_PROFILE_LAB] = { [K_TMP] = "private" },
+};
+
 /* ---- the table ---- */
 
 #define FIELD(f) offsetof(struct nsbox_settings, f), sizeof(((struct nsbox_settings *)0)->f)
@@ -563,12 +754,20 @@ format_addrspec(const struct key_def *k, const struct nsbox_settings *s, char *o
 #define ADDRSPEC(f)                                                                                \
 	.parse = parse_addrspec, .format = format_addrspec, .family = (f), .list = true
 #define OWN(p, f)         .parse = (p), .format = (f)
+#define SIZE              .parse = parse_size, .format = format_size
+#define PATHS             .parse = parse_paths, .format = format_paths, .list = true
 
 static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const on_error_words[] = { [NSBOX_ON_ERROR_DENY] = "deny",
 					      [NSBOX_ON_ERROR_ALLOW] = "allow", NULL };
 static const char *const network_words[] = { [NSBOX_NET_NONE] = "none",
 					     [NSBOX_NET_BRIDGE] = "bridge", NULL };
+static const char *const profile_words[] = { [NSBOX_PROFILE_NONE] = "none",
+					     [NSBOX_PROFILE_RESTRICTED] = "restricted",
+					     [NSBOX_PROFILE_LAB] = "lab", NULL };
+static const char *const seccomp_words[] = { "off", "default", NULL };
+static const char *const shared_private[] = { "shared", "private", NULL };
+_Static_assert(sizeof(enum nsbox_profile) == sizeof(int), "choices are stored as int");
 _Static_assert(sizeof(enum nsbox_on_error) == sizeof(int) && sizeof(enum nsbox_network) ==
 	       sizeof(int), "choices are stored as int");
 
@@ -607,6 +806,26 @@ const struct key_def key_table[K_N] = {
 		FIELD(dhcp_client), PATH },
 	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
 		NUMBER(1, 120, NULL) },
+	[K_PROFILE] = { "profile", "restricted, lab or none", "none", FIELD(profile),
+		CHOICE(profile_words) },
+	[K_NO_NEW_PRIVS] = { "no_new_privs", "yes or no", "no", FIELD(no_new_privs),
+		CHOICE(yes_no), .flags = KF_PROFILE },
+	[K_CAPS] = { "caps", "keep ALL, drop ALL, drop NAME... or keep NAME...", "keep ALL",
+		FIELD(caps_keep), OWN(parse_caps, format_caps), .list = true, .flags = KF_PROFILE },
+	[K_SECCOMP] = { "seccomp", "default or off", "off", FIELD(seccomp), CHOICE(seccomp_words),
+		.flags = KF_PROFILE },
+	[K_TMP] = { "tmp", "shared or private", "shared", FIELD(tmp_private),
+		CHOICE(shared_private), .flags = KF_PROFILE },
+	[K_TMP_SIZE] = { "tmp_size", "a size from 1m to 1024g", "512m", FIELD(tmp_size), SIZE },
+	[K_RUNTIME_DIR] = { "runtime_dir", "shared or private", "shared", FIELD(runtime_private),
+		CHOICE(shared_private), .flags = KF_PROFILE },
+	[K_HIDE] = { "hide", "1-16 absolute paths", NULL, FIELD(hide), PATHS,
+		.flags = KF_PROFILE },
+	[K_READONLY] = { "readonly", "1-16 absolute paths", NULL, FIELD(readonly), PATHS,
+		.flags = KF_PROFILE },
+	[K_SHM_SIZE] = { "shm_size", "a size from 1m to 1024g", "64m", FIELD(shm_size), SIZE },
+	[K_PROC] = { "proc", "hidepid=0|1|2|noaccess|invisible|ptraceable and subset=pid, "
+		"comma-separated", NULL, FIELD(proc_opts), OWN(parse_proc, format_string) },
 };
 /* clang-format on */
 
@@ -672,9 +891,45 @@ layer_init(struct layered *l)
 	settings_builtin(&l->s);
 }
 
+/* The preset of profile P, laid over L as if SEC had set each of its keys. */
+static void
+profile_apply(struct layered *l, enum nsbox_profile p, const struct section *sec)
+{
+	struct nsbox_settings b;
+
+	settings_builtin(&b);
+	for (int k = 0; k < K_N; k++) {
+		struct nsbox_conf_err err;
+		char val[NSBOX_CONF_MAX_LINE + 1], orig[NSBOX_CONF_MAX_LINE + 1];
+
+		if (!(key_table[k].flags & KF_PROFILE))
+			continue;
+		if (profile_values[p][k]) {
+			conf_copy_str(val, profile_values[p][k], sizeof(val));
+			/* cannot fail: test_keys parses every preset */
+			(void)key_parse((enum key)k, val, orig, &err, "profile", 0, &l->s);
+		} else
+			memcpy(key_field(&l->s, (enum key)k), key_cfield(&b, (enum key)k),
+			       key_table[k].size);
+		l->src[k] = sec;
+	}
+}
+
+int
+profile_value(unsigned profile, int k, const char **value)
+{
+	if (profile >= ARRAY_SIZE(profile_values) || k < 0 || k >= K_N)
+		return -EINVAL;
+	*value = profile_values[profile][k];
+	return 0;
+}
+
 void
 layer_apply(struct layered *l, const struct section *sec)
 {
+	/* the section's profile first, so that its explicit keys win whatever their order */
+	if (sec->key_line[K_PROFILE])
+		profile_apply(l, sec->v.profile, sec);
 	for (int k = 0; k < K_N; k++)
 		if (sec->key_line[k]) {
 			memcpy(key_field(&l->s, (enum key)k), key_cfield(&sec->v, (enum key)k),

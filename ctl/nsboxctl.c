@@ -358,6 +358,12 @@ main(int argc, char **argv)
 	const char *c = argv[1];
 	argc--;
 	argv++;
+	/* Inside a box, /run/nsbox and /proc are not the host's: every answer would be wrong. */
+	if (strcmp(c, "check") && strcmp(c, "-h") && strcmp(c, "--help") && proc_on_host() != 1) {
+		fprintf(stderr, "nsboxctl: must run in the host's pid and mount namespaces, not "
+				"inside a box\n");
+		return 1;
+	}
 	if (!strcmp(c, "check"))
 		return cmd_check(argc, argv);
 	if (!strcmp(c, "list"))

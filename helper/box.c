@@ -39,23 +39,86 @@ noop_handler(int sig)
 
 /* The box's mounts, from its namespaces: what the host's instances would show wrongly inside. */
 static int
-box_mount_plan(struct mnt_plan *p, unsigned long ns)
+plan_fresh(struct mnt_plan *p, const struct nsbox_settings *s)
 {
 	const unsigned safe = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	const unsigned long ns = s->namespaces;
+	char shm[64];
 	/* First: nothing the box mounts may propagate back to the host. */
 	int r = mnt_plan_add(p, MNT_SLAVE, "/", 0, 0, NULL, NULL, "making / a slave mount");
 
 	if (r == 0 && (ns & CLONE_NEWPID))
-		r = mnt_plan_add(p, MNT_PROC, "/proc", MNT_F_FRESH, safe, NULL, NULL, NULL);
+		r = mnt_plan_add(p, MNT_PROC, "/proc", MNT_F_FRESH, safe, NULL, s->proc_opts, NULL);
 	if (r == 0 && (ns & CLONE_NEWNET))
 		r = mnt_plan_add(p, MNT_SYSFS, "/sys", MNT_F_FRESH, safe | MOUNT_ATTR_RDONLY, NULL,
 				 "ro", NULL);
+	snprintf(shm, sizeof(shm), "mode=1777,size=%llu", s->shm_size);
 	if (r == 0)
 		r = mnt_plan_add(p, MNT_TMPFS, "/dev/shm", MNT_F_OPTIONAL,
-				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL, "mode=1777", NULL);
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL, shm, NULL);
 	if (r == 0 && (ns & CLONE_NEWIPC))
 		r = mnt_plan_add(p, MNT_MQUEUE, "/dev/mqueue", MNT_F_OPTIONAL, safe, NULL, NULL, NULL);
 	return r;
+}
+
+/* tmp = private, runtime_dir = private: fresh, empty, the user's own. */
+static int
+plan_private(struct mnt_plan *p, const struct nsbox_settings *s, uid_t uid, gid_t gid)
+{
+	const unsigned nosuid = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	char tmp[64], dir[64], user[64];
+	int r = 0;
+
+	snprintf(tmp, sizeof(tmp), "mode=1777,size=%llu", s->tmp_size);
+	if (s->tmp_private) {
+		r = mnt_plan_add(p, MNT_TMPFS, "/tmp", 0, nosuid, NULL, tmp, NULL);
+		if (r == 0)
+			r = mnt_plan_add(p, MNT_TMPFS, "/var/tmp", MNT_F_OPTIONAL, nosuid, NULL, tmp,
+					 NULL);
+	}
+	if (r == 0 && s->runtime_private) {
+		/* /run/user is logind's; on a host without it the box still gets one */
+		r = mnt_plan_add(p, MNT_DIR, "/run/user", 0, 0, NULL, "mode=0755,uid=0,gid=0",
+				 "making /run/user");
+		if (r == 0)
+			r = mnt_plan_add(p, MNT_TMPFS, "/run/user", 0, nosuid | MOUNT_ATTR_NOEXEC,
+					 NULL, "mode=0755,size=64m", NULL);
+		snprintf(user, sizeof(user), "/run/user/%u", (unsigned)uid);
+		snprintf(dir, sizeof(dir), "mode=0700,uid=%u,gid=%u", (unsigned)uid, (unsigned)gid);
+		if (r == 0)
+			r = mnt_plan_add(p, MNT_DIR, user, 0, 0, NULL, dir, NULL);
+	}
+	return r;
+}
+
+/* hide and readonly, last: they may name paths under the mounts above (/proc/sys). A path that
+ * does not exist is skipped; a symlink anywhere in one fails the login. */
+static int
+plan_paths(struct mnt_plan *p, const struct nsbox_settings *s)
+{
+	char what[64];
+	int r = 0;
+
+	for (unsigned i = 0; r == 0 && i < s->hide.n; i++) {
+		snprintf(what, sizeof(what), "hiding %.48s", s->hide.p[i]);
+		r = mnt_plan_add(p, MNT_COVER, s->hide.p[i], MNT_F_IF_EXISTS, 0, NULL, NULL, what);
+	}
+	for (unsigned i = 0; r == 0 && i < s->readonly.n; i++) {
+		snprintf(what, sizeof(what), "making %.44s read-only", s->readonly.p[i]);
+		r = mnt_plan_add(p, MNT_SELF_RDONLY, s->readonly.p[i], MNT_F_IF_EXISTS, 0, NULL, NULL,
+				 what);
+	}
+	return r;
+}
+
+static int
+box_mount_plan(struct mnt_plan *p, const struct nsbox_settings *s, uid_t uid, gid_t gid)
+{
+	int r = plan_fresh(p, s);
+
+	if (r == 0)
+		r = plan_private(p, s, uid, gid);
+	return r < 0 ? r : plan_paths(p, s);
 }
 
 /* net.ipv4.ping_group_range is per network namespace and starts at "1 0" (nobody) in each new
@@ -95,8 +158,14 @@ init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 	   struct init_status *st)
 {
 	cap_t none;
-	int r = mnt_plan_run(plan, st->step, sizeof(st->step));
+	int r = 0;
 
+	/* Before the plan, which may make /proc/sys read-only; the file answers for our (the box's)
+	 * network namespace whichever /proc it is opened through. */
+	snprintf(st->step, sizeof(st->step), "setting net.ipv4.ping_group_range");
+	if ((ns & CLONE_NEWNET) && (r = ping_group_range_write()) < 0)
+		return r;
+	r = mnt_plan_run(plan, st->step, sizeof(st->step));
 	if (r < 0)
 		return r;
 	snprintf(st->step, sizeof(st->step), "setting the hostname");
@@ -104,9 +173,6 @@ init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 		return -errno;
 	snprintf(st->step, sizeof(st->step), "bringing up lo");
 	if ((ns & CLONE_NEWNET) && (r = nl_link_up("lo")) < 0)
-		return r;
-	snprintf(st->step, sizeof(st->step), "setting net.ipv4.ping_group_range");
-	if ((ns & CLONE_NEWNET) && (r = ping_group_range_write()) < 0)
 		return r;
 	/* The init needs no privilege to reap: keep none, so nothing in the box can borrow it. */
 	snprintf(st->step, sizeof(st->step), "dropping capabilities");
@@ -196,8 +262,8 @@ wait_ready(int ready, struct nsbox_why *why)
 }
 
 int
-box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
-	   struct nsbox_why *why)
+box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
+	   gid_t gid, struct nsbox_why *why)
 {
 	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1;
 	struct mnt_plan plan = { .n = 0 };
@@ -208,7 +274,7 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
 	b->init = (struct nsbox_proc){ 0 };
 	b->init_pidfd = b->lifeline = -1;
 
-	int r = box_mount_plan(&plan, s->namespaces);
+	int r = box_mount_plan(&plan, s, uid, gid);
 	if (r < 0) {
 		why_set(why, "planning the box's mounts: %s", strerror(-r));
 		return r;

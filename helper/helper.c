@@ -109,6 +109,8 @@ struct session {
 	struct box_record rec;
 	struct nsbox_proc self; /* this supervisor */
 	char hostname[NSBOX_HOSTNAME_MAX + 1];
+	uid_t uid;
+	gid_t gid;
 	bool reserved;
 };
 
@@ -138,6 +140,8 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 		why_set(why, "unknown user '%s'", s->req.user);
 		return r;
 	}
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
 	r = user_groups(pw, &groups, &ngroups);
 	if (r < 0) {
 		nsbox_conf_free(conf);
@@ -195,6 +199,22 @@ write_record(struct session *s, const struct nsbox_reply *rep, struct nsbox_why 
 	return r;
 }
 
+/* What every process of the session gets, applied by the module in each child of the
+ * application (pam_module/policy.c). */
+static struct nsbox_policy
+session_policy(const struct nsbox_settings *set)
+{
+	struct nsbox_policy p = { .caps_keep = set->caps_keep };
+
+	if (set->no_new_privs)
+		p.flags |= NSBOX_POL_NNP;
+	if (set->caps_keep != ~0ull)
+		p.flags |= NSBOX_POL_CAPS;
+	if (set->seccomp)
+		p.flags |= NSBOX_POL_SECCOMP;
+	return p;
+}
+
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
 static int
 open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
@@ -224,7 +244,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;
-	r = box_create(&s->box, &s->set, s->hostname, why);
+	r = box_create(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
 	if (r < 0)
 		return r;
 	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
@@ -330,7 +350,16 @@ session_main(void)
 		return EXIT_USAGE;
 	}
 
-	status = open_box(&s, &rep, &why);
+	/* A helper that su or sudo started inside a box sees the box's /proc and mounts: its
+	 * garbage collection would judge every live box dead, its records and leases would name
+	 * box pids. Refuse before touching any state. */
+	r = proc_on_host();
+	if (r != 1) {
+		status = r < 0 ? r : -EPERM;
+		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
+					  : "a login from inside a box is not boxed again");
+	} else
+		status = open_box(&s, &rep, &why);
 	if (status < 0) {
 		rep.status = NSBOX_REPLY_FAILED;
 		rep.error = status;
@@ -351,6 +380,7 @@ session_main(void)
 	}
 
 	rep.namespaces = s.set.namespaces;
+	rep.policy = session_policy(&s.set);
 	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
 	r = nsbox_send(sock, &rep, sizeof(rep), s.box.init_pidfd);
 	if (r < 0) {

@@ -32,8 +32,8 @@ struct box {
 
 /* Clones the box init into new namespaces and waits until it has built the box (mounts,
  * hostname, lo up). HOSTNAME "" keeps the host's. On failure nothing is left. */
-int box_create(struct box *b, const struct nsbox_settings *s, const char *hostname,
-	       struct nsbox_why *why);
+int box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
+	       gid_t gid, struct nsbox_why *why);
 /* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
 void box_destroy(struct box *b);
 

@@ -203,6 +203,69 @@ detach(int tfd)
 	return 0;
 }
 
+/* A read-only copy of the whole tree at TFD (the same object the plan opened, not a path looked
+ * up again), attributes set before it is attached. */
+static int
+self_clone_rdonly(int tfd, bool *late)
+{
+	struct mount_attr ma = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int t = open_tree(tfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						   AT_EMPTY_PATH | AT_RECURSIVE);
+
+	*late = false;
+	if (t < 0)
+		return -errno;
+	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof(ma)) < 0)
+		return -errno; /* no recursive fallback before Linux 5.12: refuse, never half */
+	return steal_fd(t);
+}
+
+/* "mode=0700,uid=N,gid=N" */
+static int
+dir_opts(const char *data, mode_t *mode, uid_t *uid, gid_t *gid)
+{
+	unsigned m, u, g;
+
+	if (sscanf(data, "mode=%o,uid=%u,gid=%u", &m, &u, &g) != 3 || m > 07777)
+		return -EINVAL;
+	*mode = (mode_t)m;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 0;
+}
+
+/* MNT_DIR: the parent opened without following symlinks, the directory made, owned and
+ * permissioned through its fd, so a link planted in its place is never followed. */
+static int
+make_dir(const struct mnt_op *o)
+{
+	char parent[sizeof(o->target)];
+	const char *name = strrchr(o->target, '/');
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	struct stat st;
+	int r = dir_opts(o->data, &mode, &uid, &gid);
+
+	if (r < 0 || !name || !name[1])
+		return -EINVAL;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(name - o->target), o->target);
+	_cleanup_close_ int pfd = open_path(parent[0] ? parent : "/", false);
+	if (pfd < 0)
+		return pfd;
+	_cleanup_close_ int dfd = -1;
+	if (mkdirat(pfd, name + 1, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	dfd = openat(pfd, name + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (fstat(dfd, &st) < 0)
+		return -errno;
+	if ((st.st_uid != uid || st.st_gid != gid) && fchown(dfd, uid, gid) < 0)
+		return -errno;
+	return (st.st_mode & 07777) != mode && fchmod(dfd, mode) < 0 ? -errno : 0;
+}
+
 /* The new mount for O at the target TFD (of mode MODE): an fd of a detached mount, or -errno.
  * *LATE: its attributes still have to be set once it is attached. */
 static int
@@ -214,6 +277,8 @@ new_mount(const struct mnt_op *o, int *tfd, mode_t mode, bool *late)
 	switch (o->kind) {
 	case MNT_BIND:
 		return tree_clone(o->source, o->attr, late);
+	case MNT_SELF_RDONLY:
+		return self_clone_rdonly(*tfd, late);
 	case MNT_COVER:
 		if (S_ISDIR(mode))
 			return fs_make("tmpfs", "mode=0,size=4k,nr_inodes=1", hide | MOUNT_ATTR_NODEV);
@@ -239,11 +304,16 @@ static int
 op_run(const struct mnt_op *o)
 {
 	bool follow = o->flags & MNT_F_FOLLOW, optional = o->flags & MNT_F_OPTIONAL, late;
-	_cleanup_close_ int tfd = open_path(o->target, follow), mfd = -1;
+	_cleanup_close_ int tfd = -1, mfd = -1;
 	struct stat st;
 	int r;
 
+	if (o->kind == MNT_DIR)
+		return make_dir(o);
+	tfd = open_path(o->target, follow);
 	if (tfd < 0 && optional && (tfd == -ENOENT || tfd == -ELOOP || tfd == -ENOTDIR))
+		return 0;
+	if (tfd < 0 && (o->flags & MNT_F_IF_EXISTS) && tfd == -ENOENT)
 		return 0;
 	if (tfd < 0)
 		return tfd;

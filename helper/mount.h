@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#define MNT_PLAN_MAX 32
+#define MNT_PLAN_MAX 64 /* the fixed mounts, private /tmp and runtime dir, 16 hide, 16 readonly */
 
 enum mnt_kind {
 	MNT_SLAVE,  /* make the tree at target a recursive slave: nothing propagates back */
@@ -17,6 +17,9 @@ enum mnt_kind {
 	MNT_BIND,   /* source bound over target */
 	MNT_RDONLY, /* the mount at target (and below, with MNT_F_RECURSIVE) made read-only */
 	MNT_COVER,  /* target hidden: an empty read-only tmpfs over a directory, /dev/null over a file */
+	MNT_SELF_RDONLY, /* the tree at target (not only a mount root) bound onto itself read-only,
+			  * with every mount below it */
+	MNT_DIR,    /* a directory made at target if missing; data "mode=0700,uid=N,gid=N" */
 };
 
 enum mnt_flags {
@@ -24,6 +27,7 @@ enum mnt_flags {
 	MNT_F_FRESH = 1u << 1,     /* detach what is mounted at target first (the host's /proc) */
 	MNT_F_FOLLOW = 1u << 2,    /* target may go through symlinks: root-owned paths only */
 	MNT_F_RECURSIVE = 1u << 3, /* MNT_RDONLY: submounts too */
+	MNT_F_IF_EXISTS = 1u << 4, /* skip when target is missing; a symlink on the way still fails */
 };
 
 struct mnt_op {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -82,4 +83,25 @@ proc_alive(const struct nsbox_proc *p)
 		return r;
 	/* A zombie has exited and lost its namespaces; only its pid is still reserved. */
 	return start == p->start && state != 'Z' && state != 'X';
+}
+
+int
+proc_on_host(void)
+{
+	char comm[32] = "";
+	ssize_t n;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	/* /proc/self resolves only in a procfs of our own pid namespace */
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, comm, sizeof(comm) - 1);
+	if (n < 0)
+		return -errno;
+	comm[n] = 0;
+	return strcmp(comm, "nsbox-init\n") != 0;
 }

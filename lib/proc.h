@@ -18,6 +18,11 @@ int proc_id(pid_t pid, struct nsbox_proc *out);
  * zombie, its pid was reused, or P names no process (pid <= 0). -errno when that cannot be told:
  * a caller must then treat P as alive, never remove what P owns. */
 int proc_alive(const struct nsbox_proc *p);
+/* 1 when the caller runs in the host's pid and mount namespaces, as the helper and nsboxctl must:
+ * its own /proc is the one it sees (a process that joined a box's mount namespace alone cannot
+ * find itself there), and PID 1 of its pid namespace is not a box init (a helper that su or sudo
+ * started inside a box). 0 when not; -errno when that cannot be told. */
+int proc_on_host(void);
 /* The start time and state letter from the text of a /proc/PID/stat file; 0 or -EIO. */
 int proc_stat_parse(const char *buf, unsigned long long *start, char *state);
 

@@ -25,6 +25,7 @@
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
 #include "nsbox/proto.h"
+#include "policy.h"
 
 #ifndef NSBOX_HELPER_PATH
 #define NSBOX_HELPER_PATH "/usr/libexec/nsbox/nsbox-helper"
@@ -46,13 +47,21 @@ struct opts {
 /* What one open session holds, in the process that opened it. */
 struct session {
 	pid_t owner;
-	int sock;   /* to the supervisor */
-	int initfd; /* pidfd of the box init */
-	int saved[NSBOX_N_NS];
+	union { /* every fd, as one array for the fork guard to close in children */
+		struct {
+			int sock;   /* to the supervisor */
+			int initfd; /* pidfd of the box init */
+			int saved[NSBOX_N_NS];
+		};
+		int fds[2 + NSBOX_N_NS];
+	};
+	struct nsbox_guard guard; /* armed while boxed: children get the policy, not the fds */
 	char cwd[PATH_MAX];
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
 };
+_Static_assert(sizeof(((struct session *)0)->fds) == (2 + NSBOX_N_NS) * sizeof(int),
+	       "the fds overlay sock, initfd and saved exactly");
 
 static void
 session_free_fds(struct session *s)
@@ -71,10 +80,13 @@ session_free_fds(struct session *s)
 static void
 session_cleanup(pam_handle_t *pamh, void *data, int status)
 {
+	struct session *s = data;
+
 	(void)pamh;
 	(void)status;
-	session_free_fds(data);
-	free(data);
+	nsbox_guard_disarm(&s->guard);
+	session_free_fds(s);
+	free(s);
 }
 
 static int
@@ -192,7 +204,10 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, const char *
 	mine = sv[0];
 	theirs = sv[1];
 
+	/* Another session of this process may be boxed: the helper is not one of its children. */
+	nsbox_guard_pause(true);
 	pid = fork();
+	nsbox_guard_pause(false);
 	if (pid < 0) {
 		*why = "fork";
 		return -errno;
@@ -275,7 +290,9 @@ chrooted(void)
 
 	if (statx(AT_FDCWD, "/", 0, mask, &mine) < 0 || pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
+	nsbox_guard_pause(true); /* our own probe, not a session process of another box */
 	pid = fork();
+	nsbox_guard_pause(false);
 	if (pid < 0) {
 		int r = -errno;
 		close(pfd[0]);
@@ -359,6 +376,19 @@ leave_box(struct session *s)
 	return r;
 }
 
+/* Ends the box without waiting for it (its members may be our own children): CLOSE queued for
+ * the supervisor, the init killed, our fds gone. */
+static void
+end_box(struct session *s)
+{
+	struct nsbox_request req = { .version = NSBOX_PROTO_VERSION, .op = NSBOX_OP_CLOSE };
+
+	s->closed = true;
+	nsbox_send(s->sock, &req, sizeof(req), -1);
+	syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
+	session_free_fds(s);
+}
+
 static int
 fail(pam_handle_t *pamh, const char *user, int on_error, const char *what, int err)
 {
@@ -421,8 +451,11 @@ session_new(void)
 static int
 take_box(struct session *s, const struct nsbox_reply *rep, int fd, const char **why)
 {
+	const uint32_t known = NSBOX_POL_NNP | NSBOX_POL_CAPS | NSBOX_POL_SECCOMP;
+
 	if (rep->status == NSBOX_REPLY_BOXED && fd >= 0 &&
-	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS)) {
+	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS) &&
+	    !(rep->policy.flags & ~known)) {
 		s->initfd = fd;
 		snprintf(s->id, sizeof(s->id), "%s", rep->id);
 		return 0;
@@ -511,6 +544,11 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (r < 0 || why)
 		goto out_fail;
 
+	if (!nsbox_policy_supported(&rep.policy)) {
+		why = "seccomp = default, but this kernel has no seccomp filters";
+		r = -ENOSYS;
+		goto out_fail;
+	}
 	r = join_box(s, rep.namespaces, &why);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
@@ -524,6 +562,17 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		why = "cannot store session state";
 		r = -ENOMEM;
 		goto out_fail;
+	}
+	/* From here every fork of the application is a session process: sshd's post-auth child,
+	 * su's and login's shell. They get the box's policy and none of our fds. */
+	s->guard = (struct nsbox_guard){ .owner = s->owner, .fds = s->fds,
+					 .n_fds = ARRAY_SIZE(s->fds), .pol = rep.policy };
+	r = nsbox_guard_arm(&s->guard);
+	if (r < 0) {
+		/* pam_set_data owns S now: it is freed at pam_end */
+		leave_box(s);
+		end_box(s);
+		return fail(pamh, user, on_error, "cannot guard the session's processes", r);
 	}
 	if (o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "user '%s' joined box %s", user, s->id);
@@ -551,14 +600,12 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (s->closed || s->owner != getpid())
 		return PAM_SUCCESS; /* only the process that joined the box may leave it */
 	s->closed = true;
+	nsbox_guard_disarm(&s->guard);
 
 	/* Leave first, so the application can fork and start threads again; then end the box
 	 * without waiting: sshd reaps its user child (a box member) only after we return. */
 	r = leave_box(s);
-	struct nsbox_request req = { .version = NSBOX_PROTO_VERSION, .op = NSBOX_OP_CLOSE };
-	nsbox_send(s->sock, &req, sizeof(req), -1);
-	syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
-	session_free_fds(s);
+	end_box(s);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "box %s: cannot restore namespaces: %s", s->id,
 			   strerror(-r));

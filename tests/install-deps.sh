@@ -5,11 +5,12 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
 	build-essential pkg-config
-	libpam0g-dev libcap-dev libmnl-dev
+	libpam0g-dev libcap-dev libmnl-dev libseccomp-dev
 	pamtester openssh-server openssh-client
 	iproute2 util-linux procps psmisc passwd login
 	socat iputils-ping dnsmasq-base isc-dhcp-client
 	mandoc perl
+	sudo cron at tmux bsdutils
 )
 [ "${1:-}" = --deb ] && pkgs+=(dpkg-dev debhelper fakeroot lintian)
 missing=()

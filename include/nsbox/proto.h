@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define NSBOX_PROTO_VERSION 1
+#define NSBOX_PROTO_VERSION 2
 #define NSBOX_HELPER_FD     3 /* the socket's number in the helper */
 #define NSBOX_ID_LEN        8 /* hex digits; host veth "nsb" + id fits IFNAMSIZ */
 
@@ -40,12 +40,26 @@ enum nsbox_status {
 	NSBOX_REPLY_FAILED = 2, /* msg says why */
 };
 
+/* What every process the application forks while boxed gets (pam_module/policy.c). */
+enum nsbox_policy_flags {
+	NSBOX_POL_NNP = 1u << 0,     /* no_new_privs */
+	NSBOX_POL_CAPS = 1u << 1,    /* bounding set cut to caps_keep; inheritable, ambient cleared */
+	NSBOX_POL_SECCOMP = 1u << 2, /* the built-in denylist */
+};
+
+struct nsbox_policy {
+	uint32_t flags;
+	uint32_t reserved;
+	uint64_t caps_keep; /* bit N: keep capability N in the bounding set */
+};
+
 struct nsbox_reply {
 	uint32_t version;
 	uint32_t status;
 	int32_t error;          /* -errno when FAILED */
 	uint32_t on_error;      /* enum nsbox_on_error that applies to this login */
 	uint64_t namespaces;    /* CLONE_NEW* the application must join */
+	struct nsbox_policy policy;
 	char id[NSBOX_ID_LEN + 1];
 	char ipv4[64];
 	char ipv6[64];

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "internal.h"
 #include "nsbox/cleanup.h"
 #include "tap.h"
 
@@ -939,6 +940,17 @@ test_print(void)
 	       "sticky = no\n"
 	       "dhcp_client = /sbin/dhclient\n"
 	       "dhcp_timeout = 5\n"
+	       "profile = none\n"
+	       "no_new_privs = no\n"
+	       "caps = keep ALL\n"
+	       "seccomp = off\n"
+	       "tmp = shared\n"
+	       "tmp_size = 512m\n"
+	       "runtime_dir = shared\n"
+	       "# hide (not set)\n"
+	       "# readonly (not set)\n"
+	       "shm_size = 64m\n"
+	       "# proc (not set)\n"
 	       "# matched defaults\n",
 	       "print of the built-in settings");
 
@@ -1234,6 +1246,129 @@ test_err_format(void)
 	is_str(tiny, "/etc/", "err_format truncates");
 }
 
+/* The hardening keys and profiles (issue: restricted boxes). */
+static void
+test_hardening(void)
+{
+	struct nsbox_settings s;
+	struct nsbox_conf *c;
+	char *out;
+
+	/* values */
+	good("[defaults]\ncaps = drop ALL\n", "caps = drop ALL");
+	good("[defaults]\ncaps = keep cap_net_bind_service\n", "caps with the cap_ prefix");
+	good("[defaults]\ncaps = drop NET_RAW sys_admin\n", "caps in capitals");
+	bad("[defaults]\ncaps = drop nonesuch\n",
+	    "t:2: bad value 'nonesuch' for 'caps' (want keep ALL, drop ALL, drop NAME... or keep NAME...)",
+	    "unknown capability");
+	bad("[defaults]\ncaps = remove ALL\n",
+	    "t:2: bad value 'remove ALL' for 'caps' (want keep ALL, drop ALL, drop NAME... or keep NAME...)",
+	    "caps without keep or drop");
+	bad("[defaults]\ncaps = drop\n",
+	    "t:2: bad value 'drop' for 'caps' (want keep ALL, drop ALL, drop NAME... or keep NAME...)",
+	    "caps with no names");
+	bad("[defaults]\nseccomp = strict\n",
+	    "t:2: bad value 'strict' for 'seccomp' (want default or off)", "seccomp value");
+	bad("[defaults]\ntmp = yes\n", "t:2: bad value 'yes' for 'tmp' (want shared or private)",
+	    "tmp value");
+	bad("[defaults]\nprofile = paranoid\n",
+	    "t:2: bad value 'paranoid' for 'profile' (want restricted, lab or none)", "profile value");
+	good("[defaults]\nshm_size = 1m\ntmp_size = 1024g\n", "sizes at both ends");
+	bad("[defaults]\nshm_size = 512k\n",
+	    "t:2: bad value '512k' for 'shm_size' (want a size from 1m to 1024g)", "size too small");
+	bad("[defaults]\ntmp_size = 1025g\n",
+	    "t:2: bad value '1025g' for 'tmp_size' (want a size from 1m to 1024g)", "size too large");
+	bad("[defaults]\ntmp_size = 12x\n",
+	    "t:2: bad value '12x' for 'tmp_size' (want a size from 1m to 1024g)", "size suffix");
+	good("[defaults]\nhide = /run/dbus /srv/secret\nreadonly = /etc /usr/local\n", "paths");
+	static const char *const bad_paths[] = { "run/dbus", "/", "/a/../b", "/a/./b", "/a//b",
+						 "/a/", "/a/..", NULL };
+	for (size_t i = 0; bad_paths[i]; i++) {
+		char text[128], want[160];
+		snprintf(text, sizeof(text), "[defaults]\nhide = %s\n", bad_paths[i]);
+		snprintf(want, sizeof(want),
+			 "t:2: bad value '%s' for 'hide' (want 1-16 absolute paths)", bad_paths[i]);
+		bad(text, want, bad_paths[i]);
+	}
+	bad("[defaults]\nreadonly = /1 /2 /3 /4 /5 /6 /7 /8 /9 /10 /11 /12 /13 /14 /15 /16 /17\n",
+	    "t:2: too many values for 'readonly' (max 16)", "17 read-only paths");
+	good("[defaults]\nproc = hidepid=invisible,subset=pid\n", "proc options");
+	bad("[defaults]\nproc = hidepid=2,hidepid=1\n",
+	    "t:2: bad value 'hidepid=2,hidepid=1' for 'proc' (want hidepid=0|1|2|noaccess|invisible|ptraceable and subset=pid, comma-separated)",
+	    "proc option twice");
+	bad("[defaults]\nproc = gid=5\n",
+	    "t:2: bad value 'gid=5' for 'proc' (want hidepid=0|1|2|noaccess|invisible|ptraceable and subset=pid, comma-separated)",
+	    "proc option not allowed");
+	bad("[defaults]\nproc = hidepid=2,\n",
+	    "t:2: bad value 'hidepid=2,' for 'proc' (want hidepid=0|1|2|noaccess|invisible|ptraceable and subset=pid, comma-separated)",
+	    "proc trailing comma");
+	bad("[defaults]\nnamespaces = mount net\nproc = hidepid=2\n",
+	    "t:3: proc needs the pid namespace (the box mounts no /proc without it)",
+	    "proc without pid namespace");
+
+	/* what each spelling stores */
+	c = parse("[defaults]\ncaps = drop net_raw sys_admin\n[match user=k]\ncaps = keep "
+		  "net_bind_service\n[match user=a]\ncaps = drop ALL\n", NULL);
+	resolve(c, "u", "s", NULL, &s);
+	ok(s.caps_keep == ~((1ull << 13) | (1ull << 21)), "drop NAMES clears just those bits");
+	resolve(c, "k", "s", NULL, &s);
+	ok(s.caps_keep == 1ull << 10, "keep NAME keeps just that bit");
+	resolve(c, "a", "s", NULL, &s);
+	ok(s.caps_keep == 0, "drop ALL keeps none");
+	nsbox_conf_free(c);
+	c = parse("[defaults]\nshm_size = 1048576\ntmp_size = 2g\n", NULL);
+	resolve(c, "u", "s", NULL, &s);
+	ok(s.shm_size == 1u << 20 && s.tmp_size == 2ull << 30, "sizes in bytes");
+	nsbox_conf_free(c);
+
+	/* profiles */
+	c = parse("[defaults]\nprofile = restricted\n"
+		  "[match user=tmpuser]\ntmp = shared\nprofile = restricted\n"
+		  "[match user=labuser]\nprofile = lab\n"
+		  "[match user=capuser]\ncaps = keep net_bind_service\n"
+		  "[match user=plain]\nprofile = none\n", NULL);
+	ok(c != NULL, "profile config parses (%s)", last_err);
+	resolve(c, "u", "s", NULL, &s);
+	ok(s.profile == NSBOX_PROFILE_RESTRICTED && s.no_new_privs && s.caps_keep == 0 &&
+		   s.seccomp && s.tmp_private && s.runtime_private,
+	   "restricted: no_new_privs, no capabilities, seccomp, private /tmp and runtime dir");
+	ok(s.hide.n == 3 && !strcmp(s.hide.p[0], "/run/dbus") &&
+		   !strcmp(s.hide.p[1], "/run/systemd/private") && !strcmp(s.hide.p[2], "/run/screen"),
+	   "restricted hides /run/dbus, /run/systemd/private, /run/screen");
+	ok(s.readonly.n == 1 && !strcmp(s.readonly.p[0], "/proc/sys"),
+	   "restricted makes /proc/sys read-only");
+	resolve(c, "tmpuser", "s", NULL, &s);
+	ok(!s.tmp_private && s.no_new_privs && s.seccomp,
+	   "an explicit key wins over the same section's profile, whatever the order");
+	resolve(c, "labuser", "s", NULL, &s);
+	ok(s.profile == NSBOX_PROFILE_LAB && s.tmp_private && !s.no_new_privs &&
+		   s.caps_keep == ~0ull && !s.seccomp && !s.runtime_private && !s.hide.n &&
+		   !s.readonly.n,
+	   "a later section's profile replaces the earlier one whole (lab: only private /tmp)");
+	resolve(c, "capuser", "s", NULL, &s);
+	ok(s.caps_keep == 1ull << 10 && s.no_new_privs && s.seccomp && s.tmp_private,
+	   "a key in a later section changes just that key of the profile");
+	resolve(c, "plain", "s", NULL, &s);
+	ok(!s.no_new_privs && s.caps_keep == ~0ull && !s.seccomp && !s.tmp_private,
+	   "profile = none: the built-in values");
+	resolve(c, "capuser", "s", NULL, &s);
+	out = print_settings(&s);
+	ok(out && strstr(out, "profile = restricted\nno_new_privs = yes\ncaps = keep net_bind_service\n"
+		  "seccomp = default\ntmp = private\ntmp_size = 512m\nruntime_dir = private\n"
+		  "hide = /run/dbus /run/systemd/private /run/screen\nreadonly = /proc/sys\n"),
+	   "nsboxctl check prints the policy in force");
+	free(out);
+	nsbox_conf_free(c);
+	int stray = 0;
+	for (unsigned p = NSBOX_PROFILE_NONE; p <= NSBOX_PROFILE_LAB; p++)
+		for (int k = 0; k < K_N; k++) {
+			const char *v = NULL;
+			if (profile_value(p, k, &v) == 0 && v && !(key_table[k].flags & KF_PROFILE))
+				stray++;
+		}
+	is_int(stray, 0, "profiles set only keys that profile resets");
+}
+
 int
 main(void)
 {
@@ -1248,5 +1383,6 @@ main(void)
 	test_print();
 	test_load();
 	test_err_format();
+	test_hardening();
 	return tap_done();
 }

@@ -82,6 +82,17 @@ test_parsers_stay_inside(void)
 		[K_STICKY] = "yes",
 		[K_DHCP_CLIENT] = "/usr/sbin/dhclient",
 		[K_DHCP_TIMEOUT] = "30",
+		[K_PROFILE] = "restricted",
+		[K_NO_NEW_PRIVS] = "yes",
+		[K_CAPS] = "drop net_raw",
+		[K_SECCOMP] = "default",
+		[K_TMP] = "private",
+		[K_TMP_SIZE] = "1g",
+		[K_RUNTIME_DIR] = "private",
+		[K_HIDE] = "/run/dbus",
+		[K_READONLY] = "/proc/sys /etc",
+		[K_SHM_SIZE] = "16m",
+		[K_PROC] = "hidepid=invisible",
 	};
 
 	for (int k = 0; k < K_N; k++) {

@@ -1,0 +1,132 @@
+/* Session policy of pam_nsbox.so, inside the PAM application (root): applies no_new_privs, the
+ * capability bounding set and the seccomp denylist in every process the application forks
+ * while a session is boxed, and closes the module's own fds there.
+ *
+ * Why in the children and not in the application: the user's session descends from the
+ * application (sshd's post-auth child, su's shell), not from the box init; and the application
+ * itself must keep working through close_session (setns back, other modules' close hooks, root
+ * helpers they exec). A pthread_atfork child handler runs in the new child before fork()
+ * returns there, i.e. before the application's code can drop to the user; sshd, su, login,
+ * sudo and cron all start the session with fork(2). glibc unregisters the handler when the
+ * module is unloaded (pam_end → dlclose). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "seccomp_prog.h" /* generated at build time by seccomp-gen */
+
+static struct nsbox_guard *guards;
+static bool paused;
+static bool handler_registered;
+
+int
+nsbox_policy_apply(const struct nsbox_policy *p)
+{
+	if (p->flags & NSBOX_POL_CAPS) {
+		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct d[2];
+
+		/* Inheritable and ambient first: with either left, a root exec regains what the
+		 * bounding set no longer has. */
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+		if (syscall(SYS_capget, &h, d) < 0)
+			return -errno;
+		d[0].inheritable = d[1].inheritable = 0;
+		if (syscall(SYS_capset, &h, d) < 0)
+			return -errno;
+		for (unsigned cap = 0; cap < 64; cap++)
+			if (!(p->caps_keep & (1ull << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+			    errno != EINVAL) /* EINVAL: past the kernel's last capability */
+				return -errno;
+	}
+	if ((p->flags & NSBOX_POL_NNP) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (p->flags & NSBOX_POL_SECCOMP) {
+		struct sock_fprog prog = {
+			.len = sizeof(nsbox_seccomp_prog) / sizeof(nsbox_seccomp_prog[0]),
+			.filter = (struct sock_filter *)(uintptr_t)nsbox_seccomp_prog,
+		};
+		/* still root here (the application drops to the user after fork), so no
+		 * no_new_privs is needed to install it */
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+bool
+nsbox_policy_supported(const struct nsbox_policy *p)
+{
+	unsigned action = SECCOMP_RET_ERRNO;
+
+	if (!(p->flags & NSBOX_POL_SECCOMP))
+		return true;
+	/* a kernel without CONFIG_SECCOMP_FILTER answers EINVAL or ENOSYS */
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+/* In the child of every fork(2): async-signal-safe only (the application may be threaded). */
+static void
+guard_child(void)
+{
+	struct nsbox_guard *g;
+	struct nsbox_policy pol = { .caps_keep = ~0ull };
+
+	if (paused || !guards)
+		return;
+	for (g = guards; g; g = g->next) {
+		for (size_t i = 0; i < g->n_fds; i++)
+			if (g->fds[i] >= 0) {
+				close(g->fds[i]);
+				g->fds[i] = -1;
+			}
+		/* two sessions in one process: the stricter of each */
+		pol.flags |= g->pol.flags;
+		if (g->pol.flags & NSBOX_POL_CAPS)
+			pol.caps_keep &= g->pol.caps_keep;
+	}
+	/* The policy is inherited from here on: this child's own forks need nothing more. */
+	guards = NULL;
+	if (nsbox_policy_apply(&pol) < 0)
+		_exit(126); /* half-restricted: never run the session like this */
+}
+
+int
+nsbox_guard_arm(struct nsbox_guard *g)
+{
+	if (!handler_registered) {
+		int r = pthread_atfork(NULL, NULL, guard_child);
+		if (r != 0)
+			return -r;
+		handler_registered = true;
+	}
+	g->next = guards;
+	guards = g;
+	return 0;
+}
+
+void
+nsbox_guard_disarm(struct nsbox_guard *g)
+{
+	for (struct nsbox_guard **p = &guards; *p; p = &(*p)->next)
+		if (*p == g) {
+			*p = g->next;
+			break;
+		}
+	g->next = NULL;
+}
+
+void
+nsbox_guard_pause(bool on)
+{
+	paused = on;
+}

@@ -33,8 +33,13 @@ S=$D/nsbox-probe-suid
 
 _esc_tmux_pid=""
 _esc_tmux_dir=""
+_esc_made_run_dbus=0
 _esc_cleanup() {
 	local j
+	if [ "$_esc_made_run_dbus" = 1 ]; then
+		umount -l /run/dbus 2>/dev/null
+		rmdir /run/dbus 2>/dev/null
+	fi
 	if [ -n "$_esc_tmux_dir" ]; then
 		[ -S "$_esc_tmux_dir/default" ] &&
 			setpriv --reuid=$U --regid=$U --init-groups tmux -S "$_esc_tmux_dir/default" kill-server >/dev/null 2>&1
@@ -120,6 +125,8 @@ nsbox_track_pid $!
 if [ -S /run/dbus/system_bus_socket ]; then
 	note "using the real /run/dbus/system_bus_socket"
 else
+	# a host without D-Bus has no /run/dbus: make it for the mount, remove it at exit
+	[ -d /run/dbus ] || { mkdir /run/dbus && _esc_made_run_dbus=1; } || nsbox_die "harness: mkdir /run/dbus"
 	mount -t tmpfs -o mode=0755,nosuid,nodev,size=1m nsbt-esc-dbus /run/dbus || nsbox_die "harness: /run/dbus"
 	socat UNIX-LISTEN:/run/dbus/system_bus_socket,fork,mode=0777 SYSTEM:'echo HOST-SYSTEMBUS' </dev/null >/dev/null 2>&1 &
 	nsbox_track_pid $!

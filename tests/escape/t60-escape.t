@@ -34,8 +34,13 @@ S=$D/nsbox-probe-suid
 _esc_tmux_pid=""
 _esc_tmux_dir=""
 _esc_made_run_dbus=0
+_esc_made_run_user=0
 _esc_cleanup() {
 	local j
+	if [ "$_esc_made_run_user" = 1 ]; then
+		umount -l /run/user 2>/dev/null
+		rmdir /run/user 2>/dev/null
+	fi
 	if [ "$_esc_made_run_dbus" = 1 ]; then
 		umount -l /run/dbus 2>/dev/null
 		rmdir /run/dbus 2>/dev/null
@@ -110,6 +115,8 @@ mount -t tmpfs -o mode=1730,nosuid,nodev,size=1m nsbt-esc-cron /var/spool/cron/c
 
 # the host's user runtime dir with stand-ins for the user bus and systemd's private socket
 # (modes as systemd makes them), served by the user outside any box
+# a host without logind has no /run/user: make it for the mount, remove it at exit
+[ -d /run/user ] || { mkdir /run/user && _esc_made_run_user=1; } || nsbox_die "harness: mkdir /run/user"
 mount -t tmpfs -o mode=0755,nosuid,nodev,size=1m nsbt-esc-runuser /run/user || nsbox_die "harness: /run/user"
 install -d -m 0700 -o $U -g $U /run/user/$UIDN && install -d -m 0755 -o $U -g $U /run/user/$UIDN/systemd ||
 	nsbox_die "harness: /run/user/$UIDN"

@@ -24,6 +24,7 @@ dns = 10.99.0.1"
 fi
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u-box
+profile = restricted
 ${netconf:-network = none}")
 nsbox_service nsbox-test-demo "conf=$CONF"
 nsbox_sshd_start nsbox-test-demo
@@ -36,7 +37,10 @@ echo "== ps aux"; ps -eo user:10,pid,ppid,comm | head -12
 echo "== ip -br link"; ip -br link | cut -c1-40
 echo "== ip -br addr"; ip -br addr | cut -c1-45
 echo "== ip route"; ip route | cut -c1-45
-echo "== NSBOX_ID=${NSBOX_ID:--}  NSBOX_IPV4=${NSBOX_IPV4:--}"'
+echo "== NSBOX_ID=${NSBOX_ID:--}  NSBOX_IPV4=${NSBOX_IPV4:--}"
+echo "== policy"; grep -E "^(NoNewPrivs|Seccomp|CapBnd):" /proc/self/status | tr -d "\t"
+echo "== sudo -n true"; sudo -n true 2>&1 | cut -c1-45 || true
+echo "== ls /tmp | wc -l"; ls /tmp | wc -l'
 
 # the left column looks at the machine's real network namespace (read-only commands)
 host=$(nsenter --net=/proc/$NSBOX_OUTER_PID/ns/net "$NSBOX_PAMRUN" -n nsbox-test-demo $U -- bash -c "$show" 2>&1)
@@ -55,6 +59,7 @@ echo
 ok $rc "boxed ssh login ran"
 isnt "$(printf '%s\n' "$box" | grep '^pid:')" "$(printf '%s\n' "$host" | grep '^pid:')" "the login has its own pid namespace"
 like "$(printf '%s\n' "$box" | grep -A1 '== hostname' | tail -1)" "^$U-box$" "the login has its own hostname"
+like "$(printf '%s\n' "$box" | grep -A3 '== policy')" "NoNewPrivs:1" "the login runs under the restricted profile (no_new_privs)"
 like "$(nsbox_log_since 0)" "box [0-9a-f]{8} started for user '$U' service 'nsbox-test-demo'" \
 	"the login was boxed under the demo's PAM service, not the stock sshd one"
 nsbox_check_clean "after logout"

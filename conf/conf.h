@@ -136,6 +136,8 @@ bool nsbox_ifname_valid(const char *name);
 
 /* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
 void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);
+/* "none", "restricted", "lab". */
+const char *nsbox_profile_name(enum nsbox_profile p);
 
 /* "file:line: msg" into OUT. */
 void nsbox_conf_err_format(const struct nsbox_conf_err *err, char *out, size_t outlen);

@@ -191,6 +191,18 @@ printable_copy(char *dst, size_t n, const char *src)
 	dst[i] = 0;
 }
 
+/* SRC for a log line in single quotes: control characters and quotes become '?'. */
+static void
+log_quote(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || src[i] == '\'' ? '?'
+											 : src[i];
+	dst[i] = 0;
+}
+
 /* The pid behind a pidfd, from its fdinfo; 0 when it cannot be told. */
 static int
 pidfd_pid(int fd)
@@ -288,7 +300,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		return r;
 	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
 	if (s->net.corrupt)
-		syslog(LOG_WARNING, "box %s: dropped %u unreadable lines from the lease files",
+		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
 		       s->box.id, s->net.corrupt);
 	if (r < 0)
 		return r;
@@ -434,20 +446,29 @@ session_main(void)
 	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
 	r = nsbox_send(sock, &rep, sizeof(rep), s.box.init_pidfd);
 	if (r < 0) {
-		syslog(LOG_ERR, "box %s: module went away before the reply: %s", s.box.id,
+		syslog(LOG_ERR, "box=%s module went away before the reply: %s", s.box.id,
 		       strerror(-r));
 		undo(&s);
 		return EXIT_SETUP;
 	}
+	/* user and service passed nsbox_str_ok; rhost and tty are the client's word */
+	char rhost[sizeof(s.req.rhost)], tty[sizeof(s.req.tty)];
+	log_quote(rhost, sizeof(rhost), s.req.rhost);
+	log_quote(tty, sizeof(tty), s.req.tty);
 	syslog(LOG_INFO,
-	       "box %s started for user '%s' service '%s' (init pid %d, hostname '%s'%s%s%s%s, %s)",
-	       s.box.id, s.req.user, s.req.service, (int)s.box.init.pid, s.hostname,
-	       rep.ipv4[0] ? ", ipv4 " : "", rep.ipv4, rep.ipv6[0] ? ", ipv6 " : "", rep.ipv6,
+	       "box=%s started: user='%s' service='%s' rhost='%s' tty='%s' init=%d hostname='%s'%s%s%s%s"
+	       " section=%s",
+	       s.box.id, s.req.user, s.req.service, rhost, tty, (int)s.box.init.pid, s.hostname,
+	       rep.ipv4[0] ? " ipv4=" : "", rep.ipv4, rep.ipv6[0] ? " ipv6=" : "", rep.ipv6,
 	       s.set.matched);
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const char *reason = supervise(&s, sock, appfd);
 	undo(&s);
-	syslog(LOG_INFO, "box %s ended: %s", s.box.id, reason);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	syslog(LOG_INFO, "box=%s ended: reason='%s' duration=%llds user='%s'", s.box.id, reason,
+	       (long long)(t1.tv_sec - t0.tv_sec), s.req.user);
 	return EXIT_OK;
 }
 

@@ -94,7 +94,7 @@ nsbox_check_clean "multi-threaded application"
 held=$!
 nsbox_wait '[ -n "$(nsbox_records)" ] && grep -q "^init=[1-9]" /run/nsbox/boxes/$(nsbox_records | head -1)/record' 5
 ID=$(nsbox_records | head -1)
-like "$("$NSBOX_CTL" list | grep "^$ID")" "^$ID +$U +nsbox-test-sess +[0-9]+ " "nsboxctl list shows the box"
+like "$("$NSBOX_CTL" list | grep "^$ID")" "^$ID +$U +nsbox-test-sess +- +- +[0-9]+s +[0-9]+ +" "nsboxctl list shows the box"
 like "$("$NSBOX_CTL" list --json)" "^\[\{\"id\":\"$ID\",\"user\":\"$U\"" "nsboxctl list --json"
 like "$("$NSBOX_CTL" show "$ID")" "ns.net = net:\[[0-9]+\]" "nsboxctl show gives the box's namespaces"
 is "$("$NSBOX_CTL" enter "$ID" hostname)" "$U-nsbox-test-sess" "nsboxctl enter runs a command inside the box"

@@ -57,8 +57,9 @@ out=$("$CTL" list)
 ok $? "nsboxctl list" "$out"
 like "$(printf '%s\n' "$out" | head -1)" '^ID +USER +SERVICE +RHOST +TTY +AGE +INIT +HOSTNAME +ADDRESSES$' "list: header"
 row=$(printf '%s\n' "$out" | grep "^$BOX ")
-like "$row" "^$BOX +$U +$SVC +127\.0\.0\.1 +$(re "${p_tty#/dev/}")|^$BOX +$U +$SVC +127\.0\.0\.1 +$(re "$p_tty") " \
-	"list: the row has user, service, rhost and the tty the box's shell sees ($p_tty)"
+# sshd opens the PAM session before it allocates the pty, and says PAM_TTY=ssh for every one
+like "$row" "^$BOX +$U +$SVC +127\.0\.0\.1 +ssh +[0-9]+s +$(rec $BOX init) " \
+	"list: the row has user, service, rhost, the tty sshd gave PAM (the shell's is $p_tty), age, init"
 like "$row" " box-$U +- *$" "list: hostname, no addresses (network = none)"
 json=$("$CTL" list --json)
 ok $? "nsboxctl list --json"
@@ -68,7 +69,8 @@ is "$(jget "$json" '" ".join(str(j[0][k]) for k in ("id","user","service","rhost
 is "$(jget "$json" 'j[0]["namespaces"]["net"]+" "+j[0]["namespaces"]["pid"]')" "$p_net $p_pid" \
 	"list --json: namespace ids are the ones the probe inside the box sees"
 is "$(jget "$json" 'j[0]["init"]')" "$(rec $BOX init)" "list --json: init pid"
-like "$(jget "$json" 'j[0]["tty"]')" "$(re "${p_tty#/dev/}")" "list --json: tty"
+is "$(jget "$json" 'j[0]["tty"]')" "ssh" "list --json: tty"
+like "$p_tty" "^/dev/pts/[0-9]+$" "the probe's own tty is a pty (PAM's tty is sshd's 'ssh')"
 sj=$("$CTL" show "$BOX" --json)
 is "$(jget "$sj" 'j["id"]+" "+j["namespaces"]["net"]+" "+str(j["no_new_privs"])+" "+str(j["seccomp"])')" \
 	"$BOX $p_net True True" "show --json: the box and its policy (restricted: no_new_privs, seccomp)"

@@ -323,7 +323,7 @@ print_json(const struct box_record *r)
 	printf("{\"id\":\"%s\",\"user\":\"%s\",\"service\":\"%s\",\"rhost\":\"%s\",\"tty\":\"%s\","
 	       "\"started\":%lld,\"age\":\"%s\",\"init\":%d,\"supervisor\":%d,\"app\":%d,"
 	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"veth\":\"%s\","
-	       "\"bridge\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"%#llx\","
+	       "\"bridge\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
 	       "\"seccomp\":%s,\"tmp_private\":%s,\"netns\":\"%s%s\",\"namespaces\":{",
 	       r->id, js(r->user, b[0], sizeof(b[0])), js(r->service, b[1], sizeof(b[1])),
 	       js(r->rhost, b[2], sizeof(b[2])), js(r->tty, b[3], sizeof(b[3])), r->started, age,

@@ -120,6 +120,25 @@ void nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
 void nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
 			struct nsbox_settings *out);
 
+/* How one section fared against a login, for nsboxctl explain. crit[] is indexed user, group,
+ * service; held: -1 the section has no such criterion, 0 it failed, 1 it held. applied: the
+ * section's keys are in the result ([defaults] always; the first matching [match] only). */
+struct nsbox_section_result {
+	const char *file;
+	unsigned line;
+	bool is_match;
+	struct {
+		const char *name;  /* "user", "group", "service" */
+		char globs[512];   /* as written, comma-separated */
+		int held;
+	} crit[3];
+	bool matches;  /* every criterion it has held */
+	bool applied;
+};
+/* Calls FN for each section of C in file order as nsbox_conf_resolve judges it for WHO. */
+void nsbox_conf_explain(const struct nsbox_conf *c, const struct nsbox_login *who,
+			void (*fn)(const struct nsbox_section_result *r, void *arg), void *arg);
+
 /* Hostname template: %u user, %i box id, %s service, %h host's hostname, %% a percent sign.
  * Returns 0; -EINVAL for an unknown %-escape or a trailing %; -ENAMETOOLONG when the result is
  * longer than NSBOX_HOSTNAME_MAX; -EDOM when the result is not an RFC 1123 host name. */
@@ -136,6 +155,8 @@ bool nsbox_ifname_valid(const char *name);
 
 /* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
 void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);
+/* "none", "restricted", "lab". */
+const char *nsbox_profile_name(enum nsbox_profile p);
 
 /* "file:line: msg" into OUT. */
 void nsbox_conf_err_format(const struct nsbox_conf_err *err, char *out, size_t outlen);

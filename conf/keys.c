@@ -768,6 +768,12 @@ static const char *const profile_words[] = { [NSBOX_PROFILE_NONE] = "none",
 static const char *const seccomp_words[] = { "off", "default", NULL };
 static const char *const shared_private[] = { "shared", "private", NULL };
 _Static_assert(sizeof(enum nsbox_profile) == sizeof(int), "choices are stored as int");
+
+const char *
+nsbox_profile_name(enum nsbox_profile p)
+{
+	return (unsigned)p < ARRAY_SIZE(profile_words) && profile_words[p] ? profile_words[p] : "?";
+}
 _Static_assert(sizeof(enum nsbox_on_error) == sizeof(int) && sizeof(enum nsbox_network) ==
 	       sizeof(int), "choices are stored as int");
 

@@ -149,6 +149,49 @@ glob_list_match(const char *list, const char *s)
 }
 
 static bool
+group_match(const char *list, const struct nsbox_login *who)
+{
+	for (size_t i = 0; i < who->n_groups && who->groups; i++)
+		if (glob_list_match(list, who->groups[i]))
+			return true;
+	return false;
+}
+
+void
+nsbox_conf_explain(const struct nsbox_conf *c, const struct nsbox_login *who,
+		   void (*fn)(const struct nsbox_section_result *r, void *arg), void *arg)
+{
+	bool found = false;
+
+	for (size_t i = 0; c && who && i < c->n; i++) {
+		const struct section *sec = &c->sec[i];
+		struct nsbox_section_result r = { .file = sec->file, .line = sec->line,
+						  .is_match = sec->is_match, .matches = true };
+		for (size_t k = 0; k < C_N; k++) {
+			const char *list = sec->crit[k];
+			size_t o = 0;
+
+			r.crit[k].name = crit_name[k];
+			r.crit[k].held = -1;
+			if (!list)
+				continue;
+			for (const char *g = list; *g && o < sizeof(r.crit[k].globs); g += strlen(g) + 1)
+				o += (size_t)snprintf(r.crit[k].globs + o, sizeof(r.crit[k].globs) - o,
+						      "%s%s", o ? "," : "", g);
+			r.crit[k].held = k == C_GROUP ? group_match(list, who)
+						      : glob_list_match(list, k == C_USER ? who->user
+											  : who->service);
+			if (!r.crit[k].held)
+				r.matches = false;
+		}
+		r.applied = !sec->is_match || (r.matches && !found);
+		if (sec->is_match && r.matches)
+			found = true;
+		fn(&r, arg);
+	}
+}
+
+static bool
 section_matches(const struct section *sec, const struct nsbox_login *who)
 {
 	if (sec->crit[C_USER] && !glob_list_match(sec->crit[C_USER], who->user))

@@ -2,14 +2,18 @@
  * and stops live boxes through their records under /run/nsbox. */
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,14 +26,18 @@
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
 
+/* Exit codes (nsboxctl(8)). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOT_ROOT = 4 };
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: nsboxctl check [CONF] [--user USER] [--service SERVICE]\n"
+		   "       nsboxctl explain --user USER [--service SERVICE] [--rhost HOST] [--conf CONF]\n"
 		   "       nsboxctl list [--json]\n"
-		   "       nsboxctl show ID\n"
-		   "       nsboxctl enter ID [CMD [ARG...]]\n"
-		   "       nsboxctl stop ID\n");
+		   "       nsboxctl show ID [--json]\n"
+		   "       nsboxctl enter ID [--] [CMD [ARG...]]\n"
+		   "       nsboxctl stop [--wait] ID... | --user USER | --all\n");
 }
 
 /* A bridge that is missing now refuses every login its sections match. */
@@ -150,7 +158,7 @@ js(const char *in, char *out, size_t n)
 		if (c == '"' || c == '\\') {
 			out[o++] = '\\';
 			out[o++] = (char)c;
-		} else if (c < 0x20)
+		} else if (c < 0x20 || c == 0x7f)
 			o += (size_t)snprintf(out + o, n - o, "\\u%04x", c);
 		else
 			out[o++] = (char)c;
@@ -159,225 +167,658 @@ js(const char *in, char *out, size_t n)
 	return out;
 }
 
+/* ---- which records name a real box ---- */
+
+/* /proc/PID/comm without its newline, and PID's parent; -errno when unreadable. */
 static int
-print_row(const struct box_record *r, void *arg)
+proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
 {
-	bool json = *(bool *)arg;
-	char when[32], u[1600], sv[400], h[400];
+	char path[64], buf[4096];
+	FILE *f;
 
-	if (r->init.pid == 0)
-		return 0; /* still being built */
-	time_t t = (time_t)r->started;
-
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime(&t));
-	if (json)
-		printf("%s{\"id\":\"%s\",\"user\":\"%s\",\"service\":\"%s\",\"init\":%d,"
-		       "\"supervisor\":%d,\"started\":%lld,\"hostname\":\"%s\",\"ipv4\":\"%s\","
-		       "\"ipv6\":\"%s\"}",
-		       ((bool *)arg)[1] ? "," : "", r->id, js(r->user, u, sizeof(u)),
-		       js(r->service, sv, sizeof(sv)), (int)r->init.pid, (int)r->supervisor.pid,
-		       r->started, js(r->hostname, h, sizeof(h)), r->ipv4, r->ipv6);
-	else
-		printf("%-8s  %-16s %-12s %8d  %-19s %-20s %s\n", r->id, r->user, r->service,
-		       (int)r->init.pid, when, r->hostname, r->ipv4[0] ? r->ipv4 : "-");
-	((bool *)arg)[1] = true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	comm[0] = 0;
+	*ppid = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "Name:\t", 6)) {
+			buf[strcspn(buf, "\n")] = 0;
+			snprintf(comm, n, "%.*s", (int)(n - 1), buf + 6);
+		} else if (!strncmp(buf, "PPid:\t", 6))
+			*ppid = atoi(buf + 6);
+	}
+	fclose(f);
 	return 0;
 }
+
+/* 1 when R names a live box: its supervisor and init run with the recorded start times, the
+ * init is nsbox-init and a child of that supervisor, which is nsbox-helper; 0 when not; -errno
+ * when that cannot be told. */
+static int
+record_live(const struct box_record *r)
+{
+	char comm[32];
+	pid_t ppid;
+	int a, b;
+
+	if (r->init.pid <= 0 || r->supervisor.pid <= 0)
+		return 0;
+	a = proc_alive(&r->supervisor);
+	b = proc_alive(&r->init);
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	if (!a || !b)
+		return 0;
+	if (proc_comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 ||
+	    strcmp(comm, "nsbox-init") || ppid != r->supervisor.pid)
+		return 0;
+	if (proc_comm_ppid(r->supervisor.pid, comm, sizeof(comm), &ppid) < 0 ||
+	    strcmp(comm, "nsbox-helper"))
+		return 0;
+	return 1;
+}
+
+/* A pinned box: pidfds of its init and supervisor, opened and then checked against the record,
+ * so they name the very processes the record does. */
+struct pinned {
+	struct box_record r;
+	int initfd, supfd;
+};
+
+static void
+unpin(struct pinned *p)
+{
+	nsbox_closep(&p->initfd);
+	nsbox_closep(&p->supfd);
+}
+
+/* 0, or 1 with a message printed. */
+static int
+pin_box(const char *id, struct pinned *p)
+{
+	int e;
+
+	p->initfd = p->supfd = -1;
+	if (!box_id_valid(id)) {
+		fprintf(stderr, "nsboxctl: '%s' is not a box id (8 hex digits)\n", id);
+		return 1;
+	}
+	e = box_record_read(id, &p->r);
+	if (e == -ENOENT) {
+		fprintf(stderr, "nsboxctl: no live box '%s'\n", id);
+		return 1;
+	}
+	if (e == -EPERM) {
+		fprintf(stderr, "nsboxctl: box '%s': its record is not root's alone; refused\n", id);
+		return 1;
+	}
+	if (e < 0) {
+		fprintf(stderr, "nsboxctl: box '%s': cannot read its record: %s\n", id, strerror(-e));
+		return 1;
+	}
+	if (p->r.init.pid > 0 && p->r.supervisor.pid > 0) {
+		p->initfd = (int)syscall(SYS_pidfd_open, p->r.init.pid, 0);
+		p->supfd = (int)syscall(SYS_pidfd_open, p->r.supervisor.pid, 0);
+	}
+	e = p->initfd < 0 || p->supfd < 0 ? 0 : record_live(&p->r);
+	if (e == 1)
+		return 0;
+	unpin(p);
+	if (e < 0)
+		fprintf(stderr, "nsboxctl: cannot tell whether box '%s' is live: %s\n", id,
+			strerror(-e));
+	else
+		fprintf(stderr, "nsboxctl: no live box '%s' (its record names no running box)\n",
+			id);
+	return 1;
+}
+
+/* ---- list and show ---- */
+
+static void
+age_str(long long started, char *out, size_t n)
+{
+	long long a = (long long)time(NULL) - started;
+
+	if (a < 0)
+		a = 0;
+	if (a < 60)
+		snprintf(out, n, "%llds", a);
+	else if (a < 3600)
+		snprintf(out, n, "%lldm%02llds", a / 60, a % 60);
+	else if (a < 86400)
+		snprintf(out, n, "%lldh%02lldm", a / 3600, a % 3600 / 60);
+	else
+		snprintf(out, n, "%lldd%02lldh", a / 86400, a % 86400 / 3600);
+}
+
+static void
+addresses(const struct box_record *r, char *out, size_t n)
+{
+	snprintf(out, n, "%s%s%s", r->ipv4, r->ipv4[0] && r->ipv6[0] ? "," : "", r->ipv6);
+	if (!out[0])
+		snprintf(out, n, "-");
+}
+
+/* The namespace link of the init, e.g. "net:[4026532281]"; "" when unreadable. */
+static void
+ns_link(const struct box_record *r, const char *ns, char *out, size_t n)
+{
+	char path[64];
+	ssize_t l;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r->init.pid, ns);
+	l = readlink(path, out, n - 1);
+	out[l > 0 ? l : 0] = 0;
+}
+
+static void
+print_json(const struct box_record *r)
+{
+	char b[6][1600], age[32];
+
+	age_str(r->started, age, sizeof(age));
+	printf("{\"id\":\"%s\",\"user\":\"%s\",\"service\":\"%s\",\"rhost\":\"%s\",\"tty\":\"%s\","
+	       "\"started\":%lld,\"age\":\"%s\",\"init\":%d,\"supervisor\":%d,\"app\":%d,"
+	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"veth\":\"%s\","
+	       "\"bridge\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
+	       "\"seccomp\":%s,\"tmp_private\":%s,\"netns\":\"%s%s\",\"namespaces\":{",
+	       r->id, js(r->user, b[0], sizeof(b[0])), js(r->service, b[1], sizeof(b[1])),
+	       js(r->rhost, b[2], sizeof(b[2])), js(r->tty, b[3], sizeof(b[3])), r->started, age,
+	       (int)r->init.pid, (int)r->supervisor.pid, r->app, js(r->hostname, b[4], sizeof(b[4])),
+	       r->ipv4, r->ipv6, r->veth, r->bridge, js(r->profile, b[5], sizeof(b[5])),
+	       r->no_new_privs ? "true" : "false", r->caps_keep, r->seccomp ? "true" : "false",
+	       r->tmp_private ? "true" : "false",
+	       r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "", r->namespaces & CLONE_NEWNET ? r->id : "");
+	bool first = true;
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		char link[64];
+		if (!(r->namespaces & nsbox_ns_table[i].flag))
+			continue;
+		ns_link(r, nsbox_ns_table[i].proc, link, sizeof(link));
+		printf("%s\"%s\":\"%s\"", first ? "" : ",", nsbox_ns_table[i].proc, link);
+		first = false;
+	}
+	printf("}}");
+}
+
+struct boxes {
+	struct box_record *v;
+	size_t n, cap;
+	const char *user; /* only this user's, when set */
+};
+
+static int
+collect(const struct box_record *r, void *arg)
+{
+	struct boxes *b = arg;
+
+	if (record_live(r) != 1 || (b->user && strcmp(b->user, r->user)))
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 16;
+		struct box_record *v = realloc(b->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n++] = *r;
+	return 0;
+}
+
+static int
+by_start(const void *a, const void *b)
+{
+	const struct box_record *x = a, *y = b;
+
+	return x->started < y->started ? -1 : x->started > y->started ? 1 : strcmp(x->id, y->id);
+}
+
+/* The live boxes (of USER, when not NULL), oldest first: 0, or -errno with a message. */
+static int
+scan_boxes(struct boxes *b, const char *user)
+{
+	int r;
+
+	*b = (struct boxes){ .user = user };
+	r = box_scan(collect, b);
+	if (r < 0) {
+		fprintf(stderr, "nsboxctl: cannot read " NSBOX_BOXES_DIR ": %s\n", strerror(-r));
+		free(b->v);
+		return r;
+	}
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), by_start);
+	return 0;
+}
+
+enum { COL_ID, COL_USER, COL_SERVICE, COL_RHOST, COL_TTY, COL_AGE, COL_INIT, COL_HOST, COL_ADDR,
+       N_COL };
 
 static int
 cmd_list(int argc, char **argv)
 {
-	bool st[2] = { false, false };
+	static const char *const head[N_COL] = { "ID",  "USER", "SERVICE",  "RHOST",    "TTY",
+						 "AGE", "INIT", "HOSTNAME", "ADDRESSES" };
+	bool json = false;
+	struct boxes b;
 
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		st[0] = true;
+		json = true;
 	else if (argc != 1) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	if (st[0])
+	if (scan_boxes(&b, NULL) < 0)
+		return EXIT_FAIL;
+	if (json) {
 		printf("[");
-	else
-		printf("%-8s  %-16s %-12s %8s  %-19s %-20s %s\n", "ID", "USER", "SERVICE", "INIT",
-		       "STARTED", "HOSTNAME", "IPV4");
-	int r = box_scan(print_row, st);
-	if (st[0])
+		for (size_t i = 0; i < b.n; i++) {
+			printf(i ? "," : "");
+			print_json(&b.v[i]);
+		}
 		printf("]\n");
-	return r < 0 ? 1 : 0;
-}
-
-/* 1 when both the supervisor and the init named in R run; 0 when either is known gone;
- * -errno when that cannot be told. */
-static int
-record_live(const struct box_record *r)
-{
-	int a = proc_alive(&r->supervisor), b = proc_alive(&r->init);
-
-	if (a < 0 || b < 0)
-		return a < 0 ? a : b;
-	return a && b;
-}
-
-static int
-live_record(const char *id, struct box_record *r)
-{
-	int e = box_record_read(id, r);
-
-	if (e == 0 && r->init.pid != 0)
-		e = record_live(r);
-	if (e < 0 && e != -ENOENT && e != -EINVAL) {
-		fprintf(stderr, "nsboxctl: cannot tell whether box '%s' is live: %s\n", id,
-			strerror(-e));
-		return e;
+		free(b.v);
+		return EXIT_OK;
 	}
-	if (e <= 0 || r->init.pid == 0) {
-		fprintf(stderr, "nsboxctl: no live box '%s'\n", id);
-		return -ENOENT;
+	/* every cell as text first, for the column widths */
+	char(*cell)[N_COL][300] = calloc(b.n + 1, sizeof(*cell));
+	int w[N_COL] = { 0 };
+	if (!cell) {
+		free(b.v);
+		return EXIT_FAIL;
 	}
-	return 0;
+	for (size_t i = 0; i <= b.n; i++) {
+		if (i == 0) {
+			for (int c = 0; c < N_COL; c++)
+				snprintf(cell[0][c], sizeof(cell[0][c]), "%s", head[c]);
+		} else {
+			const struct box_record *r = &b.v[i - 1];
+			snprintf(cell[i][COL_ID], 300, "%s", r->id);
+			snprintf(cell[i][COL_USER], 300, "%s", r->user);
+			snprintf(cell[i][COL_SERVICE], 300, "%s", r->service);
+			snprintf(cell[i][COL_RHOST], 300, "%s", r->rhost[0] ? r->rhost : "-");
+			snprintf(cell[i][COL_TTY], 300, "%s", r->tty[0] ? r->tty : "-");
+			age_str(r->started, cell[i][COL_AGE], 300);
+			snprintf(cell[i][COL_INIT], 300, "%d", (int)r->init.pid);
+			snprintf(cell[i][COL_HOST], 300, "%s", r->hostname[0] ? r->hostname : "-");
+			addresses(r, cell[i][COL_ADDR], 300);
+		}
+		for (int c = 0; c < N_COL; c++) {
+			int l = (int)strlen(cell[i][c]);
+			w[c] = l > w[c] ? l : w[c];
+		}
+	}
+	for (size_t i = 0; i <= b.n; i++)
+		for (int c = 0; c < N_COL; c++)
+			if (c == N_COL - 1)
+				printf("%s\n", cell[i][c]);
+			else
+				printf(c == COL_INIT ? "%*s  " : "%-*s  ", w[c], cell[i][c]);
+	free(cell);
+	free(b.v);
+	return EXIT_OK;
 }
 
-/* A pidfd of PID (the record's supervisor or init), checked after it is open: the pidfd pins the
- * pid, so a record that still matches names that very process. -ESRCH when the box is gone. */
-static int
-pidfd_of_live(const struct box_record *r, pid_t pid)
+/* Capability bits as names ("all", "none", or "cap_a,cap_b"). */
+static void
+caps_str(unsigned long long keep, char *out, size_t n)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0), live;
+	size_t o = 0;
 
-	if (fd < 0)
-		return -errno;
-	live = record_live(r);
-	if (live == 1)
-		return fd;
-	close(fd);
-	return live < 0 ? live : -ESRCH;
-}
-
-/* The live box named by the command's one argument: 0, or the exit code to return. */
-static int
-one_box(int argc, char **argv, struct box_record *r)
-{
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
+	out[0] = 0;
+	if (keep == ~0ull) {
+		snprintf(out, n, "all");
+		return;
 	}
-	return live_record(argv[1], r) < 0 ? 1 : 0;
+	for (int c = 0; c < 64; c++) {
+		if (!(keep & (1ull << c)))
+			continue;
+		char *name = cap_to_name((cap_value_t)c);
+		o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", o ? "," : "",
+				      name ? name : "?");
+		cap_free(name);
+	}
+	if (!out[0])
+		snprintf(out, n, "none");
 }
 
 static int
 cmd_show(int argc, char **argv)
 {
-	struct box_record r;
-	int e = one_box(argc, argv, &r);
+	struct pinned p;
+	bool json = false;
+	const char *id = NULL;
 
-	if (e)
-		return e;
-	printf("id = %s\nuser = %s\nservice = %s\ninit = %d\nsupervisor = %d\nstarted = %lld\n"
-	       "hostname = %s\nipv4 = %s\nipv6 = %s\n",
-	       r.id, r.user, r.service, (int)r.init.pid, (int)r.supervisor.pid, r.started,
-	       r.hostname, r.ipv4, r.ipv6);
-	for (size_t i = 0; i < NSBOX_N_NS; i++) {
-		const char *ns = nsbox_ns_table[i].proc;
-		char path[64], link[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.init.pid, ns);
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = 0;
-			printf("ns.%s = %s\n", ns, link);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!id && argv[i][0] != '-')
+			id = argv[i];
+		else {
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
-	return 0;
+	if (!id) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (pin_box(id, &p))
+		return EXIT_FAIL;
+	const struct box_record *r = &p.r;
+	if (json) {
+		print_json(r);
+		printf("\n");
+		unpin(&p);
+		return EXIT_OK;
+	}
+	char age[32], caps[2048], when[32];
+	time_t t = (time_t)r->started;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
+	age_str(r->started, age, sizeof(age));
+	caps_str(r->caps_keep, caps, sizeof(caps));
+	printf("id = %s\nuser = %s\nservice = %s\nrhost = %s\ntty = %s\nstarted = %s (%s ago)\n"
+	       "init = %d\nsupervisor = %d\napp = %d\nhostname = %s\nipv4 = %s\nipv6 = %s\n"
+	       "veth = %s\nbridge = %s\nnetns = %s%s\nprofile = %s\nno_new_privs = %s\n"
+	       "caps = %s\nseccomp = %s\ntmp = %s\n",
+	       r->id, r->user, r->service, r->rhost, r->tty, when, age, (int)r->init.pid,
+	       (int)r->supervisor.pid, r->app, r->hostname, r->ipv4, r->ipv6, r->veth, r->bridge,
+	       r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "",
+	       r->namespaces & CLONE_NEWNET ? r->id : "", r->profile,
+	       r->no_new_privs ? "yes" : "no", caps, r->seccomp ? "default" : "off",
+	       r->tmp_private ? "private" : "shared");
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		char link[64];
+		if (!(r->namespaces & nsbox_ns_table[i].flag))
+			continue;
+		ns_link(r, nsbox_ns_table[i].proc, link, sizeof(link));
+		printf("ns.%s = %s\n", nsbox_ns_table[i].proc, link);
+	}
+	unpin(&p);
+	return EXIT_OK;
+}
+
+/* ---- stop ---- */
+
+/* Waits until box ID's directory is gone (the supervisor removes it last), up to a bound. */
+static bool
+wait_gone(const char *id, int supfd)
+{
+	char path[128];
+	struct pollfd pf = { .fd = supfd, .events = POLLIN };
+	struct stat st;
+
+	if (box_path(id, NULL, path, sizeof(path)) < 0)
+		return false;
+	/* the supervisor's exit first: its cleanup is done by then */
+	while (poll(&pf, 1, 30000) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < 200; i++) {
+		if (lstat(path, &st) < 0 && errno == ENOENT)
+			return true;
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (i == 20)
+			box_gc(); /* a supervisor that died mid-teardown leaves it to gc */
+	}
+	return false;
+}
+
+static int
+stop_one(const char *id, bool wait)
+{
+	struct pinned p;
+
+	if (pin_box(id, &p))
+		return 1;
+	/* The supervisor tears the box down on SIGTERM, as on logout. */
+	if (syscall(SYS_pidfd_send_signal, p.supfd, SIGTERM, NULL, 0) < 0) {
+		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", id, strerror(errno));
+		unpin(&p);
+		return 1;
+	}
+	int e = 0;
+	if (wait && !wait_gone(id, p.supfd)) {
+		fprintf(stderr, "nsboxctl: box '%s' was told to stop but is not gone yet\n", id);
+		e = 1;
+	}
+	unpin(&p);
+	return e;
 }
 
 static int
 cmd_stop(int argc, char **argv)
 {
-	struct box_record r;
-	int e = one_box(argc, argv, &r);
+	static const struct option lo[] = { { "user", required_argument, NULL, 'u' },
+					    { "all", no_argument, NULL, 'a' },
+					    { "wait", no_argument, NULL, 'w' },
+					    { NULL, 0, NULL, 0 } };
+	const char *user = NULL;
+	bool all = false, wait = false;
+	int c, fails = 0;
 
-	if (e)
-		return e;
-	/* The supervisor tears the box down on SIGTERM. */
-	int fd = pidfd_of_live(&r, r.supervisor.pid);
-	if (fd < 0 || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
-		fprintf(stderr, "nsboxctl: cannot stop box '%s': %s\n", r.id,
-			strerror(fd < 0 ? -fd : errno));
-		nsbox_closep(&fd);
-		return 1;
+	while ((c = getopt_long(argc, argv, "+u:aw", lo, NULL)) != -1) {
+		if (c == 'u')
+			user = optarg;
+		else if (c == 'a')
+			all = true;
+		else if (c == 'w')
+			wait = true;
+		else
+			return EXIT_USAGE;
 	}
-	close(fd);
-	return 0;
+	bool ids = optind < argc;
+	if (ids + !!user + all != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ids) {
+		for (int i = optind; i < argc; i++)
+			fails += stop_one(argv[i], wait);
+		return fails ? EXIT_FAIL : EXIT_OK;
+	}
+	struct boxes b;
+	if (scan_boxes(&b, user) < 0)
+		return EXIT_FAIL;
+	if (user && b.n == 0) {
+		fprintf(stderr, "nsboxctl: no live box of user '%s'\n", user);
+		free(b.v);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < b.n; i++)
+		fails += stop_one(b.v[i].id, wait);
+	free(b.v);
+	return fails ? EXIT_FAIL : EXIT_OK;
 }
+
+/* ---- enter ---- */
 
 static int
 cmd_enter(int argc, char **argv)
 {
-	struct box_record r;
-	static char shell[] = "/bin/sh";
-	char *const sh[] = { shell, NULL };
+	struct pinned p;
+	int a = 1;
 
-	if (argc < 2) {
+	if (argc < 2 || argv[1][0] == '-') {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	if (live_record(argv[1], &r) < 0)
-		return 1;
-	int fd = pidfd_of_live(&r, r.init.pid);
-	if (fd < 0 || setns(fd, (int)r.namespaces) < 0) {
-		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", r.id,
-			strerror(fd < 0 ? -fd : errno));
-		nsbox_closep(&fd);
-		return 1;
+	const char *id = argv[a++];
+	if (a < argc && !strcmp(argv[a], "--"))
+		a++;
+	if (pin_box(id, &p))
+		return EXIT_FAIL;
+	/* setns through the pidfd joins all of them at once, or none */
+	if (setns(p.initfd, (int)(p.r.namespaces & NSBOX_NS_ALL)) < 0) {
+		fprintf(stderr, "nsboxctl: cannot enter box '%s': %s\n", id, strerror(errno));
+		unpin(&p);
+		return EXIT_FAIL;
 	}
-	close(fd);
+	unpin(&p);
 	if (chdir("/") < 0)
-		return 1;
+		return EXIT_FAIL;
 	/* Joining a pid namespace takes effect for children only. */
 	pid_t pid = fork();
 	if (pid < 0)
-		return 1;
+		return EXIT_FAIL;
 	if (pid == 0) {
-		char *const *cmd = argc > 2 ? argv + 2 : sh;
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "nsboxctl: %s: %s\n", cmd[0], strerror(errno));
+		struct passwd *pw = getpwuid(0);
+		const char *sh = pw && pw->pw_shell[0] == '/' ? pw->pw_shell : "/bin/sh";
+		char login[64];
+		snprintf(login, sizeof(login), "-%s", strrchr(sh, '/') + 1);
+		setenv("NSBOX_ID", id, 1);
+		if (a < argc) {
+			execvp(argv[a], argv + a);
+			fprintf(stderr, "nsboxctl: %s: %s\n", argv[a], strerror(errno));
+		} else {
+			execl(sh, login, (char *)NULL);
+			fprintf(stderr, "nsboxctl: %s: %s\n", sh, strerror(errno));
+		}
 		_exit(127);
 	}
 	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_FAIL;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- explain ---- */
+
+static void
+explain_section(const struct nsbox_section_result *r, void *arg)
+{
+	const struct nsbox_login *who = arg;
+
+	printf("%s:%u ", r->file, r->line);
+	if (!r->is_match) {
+		printf("[defaults]: applied\n");
+		return;
+	}
+	printf("[match");
+	for (int k = 0; k < 3; k++)
+		if (r->crit[k].held >= 0)
+			printf(" %s=%s", r->crit[k].name, r->crit[k].globs);
+	printf("]: %s\n", r->applied ? "MATCHED, applied"
+			  : r->matches ? "matches too, but an earlier section matched: not applied"
+				       : "no match");
+	for (int k = 0; k < 3; k++) {
+		if (r->crit[k].held < 0)
+			continue;
+		const char *what = k == 0 ? who->user : k == 2 ? who->service : NULL;
+		if (what)
+			printf("    %s '%s' %s %s\n", r->crit[k].name, what,
+			       r->crit[k].held ? "matches" : "does not match", r->crit[k].globs);
+		else
+			printf("    group: %s of the user's groups matches %s\n",
+			       r->crit[k].held ? "one" : "none", r->crit[k].globs);
+	}
+}
+
+static int
+cmd_explain(int argc, char **argv)
+{
+	static const struct option lo[] = { { "user", required_argument, NULL, 'u' },
+					    { "service", required_argument, NULL, 's' },
+					    { "rhost", required_argument, NULL, 'r' },
+					    { "conf", required_argument, NULL, 'c' },
+					    { NULL, 0, NULL, 0 } };
+	const char *user = NULL, *service = "sshd", *rhost = NULL, *path = NSBOX_CONF_DEFAULT;
+	struct nsbox_conf *conf = NULL;
+	struct nsbox_conf_err err = { 0 };
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "u:s:r:c:", lo, NULL)) != -1) {
+		if (c == 'u')
+			user = optarg;
+		else if (c == 's')
+			service = optarg;
+		else if (c == 'r')
+			rhost = optarg;
+		else if (c == 'c')
+			path = optarg;
+		else
+			return EXIT_USAGE;
+	}
+	if (!user || optind < argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	r = nsbox_conf_load(path, 0, &conf, &err);
+	if (r < 0) {
+		char m[600];
+		nsbox_conf_err_format(&err, m, sizeof(m));
+		fprintf(stderr, "nsboxctl: %s\n", m);
+		return EXIT_FAIL;
+	}
+	struct passwd *pw = getpwnam(user);
+	char **names = NULL;
+	size_t n = 0;
+	if (!pw || (r = user_groups(pw, &names, &n)) < 0) {
+		fprintf(stderr, pw ? "nsboxctl: cannot list groups of '%s'\n"
+				   : "nsboxctl: unknown user '%s'\n", user);
+		nsbox_conf_free(conf);
+		return EXIT_FAIL;
+	}
+	struct nsbox_login who = { .user = user, .service = service,
+				   .groups = (const char *const *)names, .n_groups = n };
+	printf("# user '%s' service '%s' groups", user, service);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? "," : " ", names[i]);
+	printf("\n");
+	if (rhost)
+		printf("# remote host '%s': not a match criterion (sections match on user, group "
+		       "and service)\n", rhost);
+	nsbox_conf_explain(conf, &who, explain_section, &who);
+	struct nsbox_settings s;
+	nsbox_conf_resolve(conf, &who, &s);
+	printf("# result: %s (%s)\n", s.exempt ? "exempt: no box" : "boxed", s.matched);
+	nsbox_settings_print(stdout, &s);
+	groups_free(names, n);
+	nsbox_conf_free(conf);
+	return EXIT_OK;
 }
 
 int
 main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+		bool root; /* reads /run/nsbox and other users' /proc */
+	} cmds[] = { { "check", cmd_check, false }, { "explain", cmd_explain, false },
+		     { "list", cmd_list, true },    { "show", cmd_show, true },
+		     { "enter", cmd_enter, true },  { "stop", cmd_stop, true } };
+
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	const char *c = argv[1];
-	argc--;
-	argv++;
-	/* Inside a box, /run/nsbox and /proc are not the host's: every answer would be wrong. */
-	if (strcmp(c, "check") && strcmp(c, "-h") && strcmp(c, "--help") && proc_on_host() != 1) {
-		fprintf(stderr, "nsboxctl: must run in the host's pid and mount namespaces, not "
-				"inside a box\n");
-		return 1;
-	}
-	if (!strcmp(c, "check"))
-		return cmd_check(argc, argv);
-	if (!strcmp(c, "list"))
-		return cmd_list(argc, argv);
-	if (!strcmp(c, "show"))
-		return cmd_show(argc, argv);
-	if (!strcmp(c, "enter"))
-		return cmd_enter(argc, argv);
-	if (!strcmp(c, "stop"))
-		return cmd_stop(argc, argv);
 	if (!strcmp(c, "-h") || !strcmp(c, "--help")) {
 		usage(stdout);
-		return 0;
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(c, cmds[i].name))
+			continue;
+		if (cmds[i].root && geteuid() != 0) {
+			fprintf(stderr, "nsboxctl: %s: must be run as root\n", c);
+			return EXIT_NOT_ROOT;
+		}
+		/* Inside a box, /run/nsbox and /proc are not the host's: every answer would be
+		 * wrong. */
+		if (cmds[i].root && proc_on_host() != 1) {
+			fprintf(stderr, "nsboxctl: must run in the host's pid and mount namespaces, "
+					"not inside a box\n");
+			return EXIT_FAIL;
+		}
+		return cmds[i].fn(argc - 1, argv + 1);
 	}
 	usage(stderr);
-	return 2;
+	return EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,8 +180,47 @@ expand_hostname(struct session *s, struct nsbox_why *why)
 	return r;
 }
 
+/* A string PAM gave us (the remote host, the tty), one line of printable text for the record. */
+static void
+printable_copy(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
+	dst[i] = 0;
+}
+
+/* SRC for a log line in single quotes: control characters and quotes become '?'. */
+static void
+log_quote(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || src[i] == '\'' ? '?'
+											 : src[i];
+	dst[i] = 0;
+}
+
+/* The pid behind a pidfd, from its fdinfo; 0 when it cannot be told. */
 static int
-write_record(struct session *s, const struct nsbox_reply *rep, struct nsbox_why *why)
+pidfd_pid(int fd)
+{
+	char path[64], buf[1024];
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0 || read_full(f, buf, sizeof(buf) - 1, &len) < 0)
+		return 0;
+	buf[len] = 0;
+	const char *p = strstr(buf, "\nPid:");
+	return p ? atoi(p + 6) : 0;
+}
+
+static int
+write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
 {
 	int r;
 
@@ -193,6 +233,17 @@ write_record(struct session *s, const struct nsbox_reply *rep, struct nsbox_why 
 	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
 	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
 	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
+	printable_copy(s->rec.rhost, sizeof(s->rec.rhost), s->req.rhost);
+	printable_copy(s->rec.tty, sizeof(s->rec.tty), s->req.tty);
+	s->rec.app = pidfd_pid(appfd);
+	snprintf(s->rec.profile, sizeof(s->rec.profile), "%s", nsbox_profile_name(s->set.profile));
+	s->rec.caps_keep = s->set.caps_keep;
+	s->rec.no_new_privs = s->set.no_new_privs;
+	s->rec.seccomp = s->set.seccomp;
+	s->rec.tmp_private = s->set.tmp_private;
+	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s", s->net.veth_made ? s->net.host_if : "");
+	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
+		 s->set.network == NSBOX_NET_BRIDGE ? s->set.bridge : "");
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		why_set(why, "cannot write the box record: %s", strerror(-r));
@@ -217,7 +268,7 @@ session_policy(const struct nsbox_settings *set)
 
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
 static int
-open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
+open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
 {
 	int r;
 
@@ -249,7 +300,7 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 		return r;
 	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
 	if (s->net.corrupt)
-		syslog(LOG_WARNING, "box %s: dropped %u unreadable lines from the lease files",
+		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
 		       s->box.id, s->net.corrupt);
 	if (r < 0)
 		return r;
@@ -257,13 +308,24 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
 	if (s->net.ip6.family)
 		nsbox_ip_format(&s->net.ip6, rep->ipv6, sizeof(rep->ipv6));
-	r = write_record(s, rep, why);
+	if (s->set.namespaces & CLONE_NEWNET) {
+		r = box_netns_add(s->box.id, s->box.init.pid);
+		if (r < 0) {
+			why_set(why, "cannot name the network namespace " NSBOX_NETNS_DIR
+				"/" NSBOX_NETNS_PREFIX "%s: %s", s->box.id, strerror(-r));
+			return r;
+		}
+	}
+	r = write_record(s, rep, appfd, why);
 	return r < 0 ? r : NSBOX_REPLY_BOXED;
 }
 
 static void
 undo(struct session *s)
 {
+	/* first: the name would keep the network namespace alive after its box */
+	if (s->box.id[0])
+		box_netns_remove(s->box.id);
 	net_release_early(&s->set, &s->net);
 	box_destroy(&s->box);
 	net_teardown(&s->set, &s->net, s->box.id);
@@ -359,7 +421,7 @@ session_main(void)
 		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
 					  : "a login from inside a box is not boxed again");
 	} else
-		status = open_box(&s, &rep, &why);
+		status = open_box(&s, &rep, appfd, &why);
 	if (status < 0) {
 		rep.status = NSBOX_REPLY_FAILED;
 		rep.error = status;
@@ -384,20 +446,29 @@ session_main(void)
 	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
 	r = nsbox_send(sock, &rep, sizeof(rep), s.box.init_pidfd);
 	if (r < 0) {
-		syslog(LOG_ERR, "box %s: module went away before the reply: %s", s.box.id,
+		syslog(LOG_ERR, "box=%s module went away before the reply: %s", s.box.id,
 		       strerror(-r));
 		undo(&s);
 		return EXIT_SETUP;
 	}
+	/* user and service passed nsbox_str_ok; rhost and tty are the client's word */
+	char rhost[sizeof(s.req.rhost)], tty[sizeof(s.req.tty)];
+	log_quote(rhost, sizeof(rhost), s.req.rhost);
+	log_quote(tty, sizeof(tty), s.req.tty);
 	syslog(LOG_INFO,
-	       "box %s started for user '%s' service '%s' (init pid %d, hostname '%s'%s%s%s%s, %s)",
-	       s.box.id, s.req.user, s.req.service, (int)s.box.init.pid, s.hostname,
-	       rep.ipv4[0] ? ", ipv4 " : "", rep.ipv4, rep.ipv6[0] ? ", ipv6 " : "", rep.ipv6,
+	       "box=%s started: user='%s' service='%s' rhost='%s' tty='%s' init=%d hostname='%s'%s%s%s%s"
+	       " section=%s",
+	       s.box.id, s.req.user, s.req.service, rhost, tty, (int)s.box.init.pid, s.hostname,
+	       rep.ipv4[0] ? " ipv4=" : "", rep.ipv4, rep.ipv6[0] ? " ipv6=" : "", rep.ipv6,
 	       s.set.matched);
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const char *reason = supervise(&s, sock, appfd);
 	undo(&s);
-	syslog(LOG_INFO, "box %s ended: %s", s.box.id, reason);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	syslog(LOG_INFO, "box=%s ended: reason='%s' duration=%llds user='%s'", s.box.id, reason,
+	       (long long)(t1.tv_sec - t0.tv_sec), s.req.user);
 	return EXIT_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +38,16 @@ static const struct field {
 	FIELD("hostname", F_STR, hostname),
 	FIELD("ipv4", F_STR, ipv4),
 	FIELD("ipv6", F_STR, ipv6),
+	FIELD("rhost", F_STR, rhost),
+	FIELD("tty", F_STR, tty),
+	FIELD("app", F_INT, app),
+	FIELD("profile", F_STR, profile),
+	FIELD("caps_keep", F_ULL, caps_keep),
+	FIELD("no_new_privs", F_INT, no_new_privs),
+	FIELD("seccomp", F_INT, seccomp),
+	FIELD("tmp_private", F_INT, tmp_private),
+	FIELD("veth", F_STR, veth),
+	FIELD("bridge", F_STR, bridge),
 #undef FIELD
 };
 
@@ -213,8 +224,20 @@ record_read_at(int bfd, const char *name, struct box_record *r)
 {
 	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
+	struct stat st;
+
 	if (dfd < 0)
 		return -errno;
+	/* Only the helper (root) makes these: a box directory or record anyone else could have
+	 * written may name any process, and nsboxctl would signal or enter it. */
+	if (fstat(dfd, &st) < 0)
+		return -errno;
+	if (st.st_uid != geteuid() || (st.st_mode & 077))
+		return -EPERM;
+	if (fstatat(dfd, BOX_RECORD, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
 	memset(r, 0, sizeof(*r));
 	return kv_read(dfd, BOX_RECORD, field_parse, r);
 }
@@ -277,6 +300,9 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
 		if (box_alive(&r) == 0) {
+			/* a supervisor killed outright left its namespace's name behind */
+			if (!building)
+				box_netns_remove(id);
 			if (dir_remove_tree(bfd, e->d_name) == 0)
 				n++;
 		} else if (fn && !building) {
@@ -291,4 +317,68 @@ int
 box_gc(void)
 {
 	return box_scan(NULL, NULL);
+}
+
+/* NSBOX_NETNS_DIR as `ip netns add` leaves it: a directory that is a shared mount point of its
+ * own, so that a name made here shows in every mount namespace that shares it with ours. */
+static int
+netns_dir_ready(void)
+{
+	if (mkdir(NSBOX_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("", NSBOX_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL) /* EINVAL: not a mount point yet */
+		return -errno;
+	if (mount(NSBOX_NETNS_DIR, NSBOX_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	return mount("", NSBOX_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0 ? -errno : 0;
+}
+
+static int
+netns_path(const char *id, char *out, size_t n)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	snprintf(out, n, NSBOX_NETNS_DIR "/" NSBOX_NETNS_PREFIX "%s", id);
+	return 0;
+}
+
+int
+box_netns_add(const char *id, pid_t init)
+{
+	char path[64], src[64];
+	int r = netns_path(id, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	r = netns_dir_ready();
+	if (r < 0)
+		return r;
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)init);
+	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
+		r = -errno;
+		unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+int
+box_netns_remove(const char *id)
+{
+	char path[64];
+	int r = netns_path(id, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		return -errno;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }

@@ -29,6 +29,16 @@ struct box_record {
 	char hostname[65];
 	char ipv4[64];
 	char ipv6[64];
+	/* who logged in from where, as PAM told the module */
+	char rhost[256];
+	char tty[64];
+	int app;                      /* the PAM application's pid (host view) */
+	/* the policy in force in the box's sessions */
+	char profile[16];
+	unsigned long long caps_keep; /* bounding set, bit N keeps capability N */
+	int no_new_privs, seccomp, tmp_private;
+	char veth[16];                /* host end, "" for network = none */
+	char bridge[16];
 };
 
 bool box_id_valid(const char *id);
@@ -39,6 +49,8 @@ int box_path(const char *id, const char *name, char *out, size_t n);
 int box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor);
 /* Replaces the box's record as a whole (a reader sees the old one or the new one). */
 int box_record_write(const struct box_record *r);
+/* Reads the record of box ID. -EPERM unless the box's directory is root's and 0700 and the record
+ * a root-owned regular file nobody else may write: anything else is not the helper's. */
 int box_record_read(const char *id, struct box_record *r);
 /* Removes the box's directory and everything in it, following no symlink. */
 int box_remove(const char *id);
@@ -48,5 +60,13 @@ int box_alive(const struct box_record *r);
  * how many it removed. */
 int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
 int box_gc(void);
+
+/* ip-netns(8) names: NSBOX_NETNS_DIR/NSBOX_NETNS_PREFIX ID, a bind mount of the box init's
+ * network namespace, made as iproute2 makes its own (a shared NSBOX_NETNS_DIR). */
+#define NSBOX_NETNS_DIR    "/run/netns"
+#define NSBOX_NETNS_PREFIX "nsbox-"
+int box_netns_add(const char *id, pid_t init);
+/* Detaches and removes the name; 0 when there was none. */
+int box_netns_remove(const char *id);
 
 #endif

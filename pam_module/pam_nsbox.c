@@ -575,7 +575,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return fail(pamh, user, on_error, "cannot guard the session's processes", r);
 	}
 	if (o.debug)
-		pam_syslog(pamh, LOG_DEBUG, "user '%s' joined box %s", user, s->id);
+		pam_syslog(pamh, LOG_DEBUG, "box=%s joined: user='%s'", s->id, user);
 	return PAM_SUCCESS;
 
 out_fail:
@@ -607,12 +607,12 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	r = leave_box(s);
 	end_box(s);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "box %s: cannot restore namespaces: %s", s->id,
+		pam_syslog(pamh, LOG_ERR, "box=%s cannot restore namespaces: %s", s->id,
 			   strerror(-r));
 		return PAM_SESSION_ERR;
 	}
 	if (o.debug)
-		pam_syslog(pamh, LOG_DEBUG, "box %s closed", s->id);
+		pam_syslog(pamh, LOG_DEBUG, "box=%s closed", s->id);
 	return PAM_SUCCESS;
 }
 

@@ -60,6 +60,6 @@ ok $rc "boxed ssh login ran"
 isnt "$(printf '%s\n' "$box" | grep '^pid:')" "$(printf '%s\n' "$host" | grep '^pid:')" "the login has its own pid namespace"
 like "$(printf '%s\n' "$box" | grep -A1 '== hostname' | tail -1)" "^$U-box$" "the login has its own hostname"
 like "$(printf '%s\n' "$box" | grep -A3 '== policy')" "NoNewPrivs:1" "the login runs under the restricted profile (no_new_privs)"
-like "$(nsbox_log_since 0)" "box [0-9a-f]{8} started for user '$U' service 'nsbox-test-demo'" \
+like "$(nsbox_log_since 0)" "box=[0-9a-f]{8} started: user='$U' service='nsbox-test-demo'" \
 	"the login was boxed under the demo's PAM service, not the stock sshd one"
 nsbox_check_clean "after logout"

@@ -36,7 +36,7 @@ isnt "$(field PID)" "$(readlink /proc/self/ns/pid)" "the login has its own pid n
 is "$(field HOST)" "$U-box" "hostname from the packaged nsbox.conf"
 like "$(field ID)" "^[0-9a-f]{8}$" "NSBOX_ID set"
 is "$(field INIT)" "nsbox-init" "PID 1 is the box init"
-like "$(nsbox_log_since "$m")" "nsbox-helper\[[0-9]+\]: box $(field ID) started for user '$U' service '$SVC' .*defaults\)" \
+like "$(nsbox_log_since "$m")" "nsbox-helper\[[0-9]+\]: box=$(field ID) started: user='$U' service='$SVC' .*section=defaults" \
 	"the installed helper logged the box under the test's service"
 nsbox_check_clean "installed login"
 

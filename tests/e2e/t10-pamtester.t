@@ -25,10 +25,10 @@ pt() { pamtester -v "$@" 2>&1; }
 m=$(nsbox_log_mark)
 out=$(pt nsbox-test-pt $U open_session close_session)
 ok $? "pamtester open+close succeeds" "$out"
-nsbox_wait "nsbox_log_since $m | grep -q 'ended: session closed'" 5
+nsbox_wait "nsbox_log_since $m | grep -q \"ended: reason='session closed'\"" 5
 log=$(nsbox_log_since "$m")
-like "$log" "nsbox-helper\[[0-9]+\]: box [0-9a-f]{8} started for user 'nsbt-pt' service 'nsbox-test-pt'" "helper logs the start"
-like "$log" "box [0-9a-f]{8} ended: session closed" "helper logs the end"
+like "$log" "nsbox-helper\[[0-9]+\]: box=[0-9a-f]{8} started: user='nsbt-pt' service='nsbox-test-pt'" "helper logs the start"
+like "$log" "box=[0-9a-f]{8} ended: reason='session closed' duration=[0-9]+s" "helper logs the end"
 nsbox_check_clean "open+close"
 
 # ---- exempt user: no box ----
@@ -36,7 +36,7 @@ m=$(nsbox_log_mark)
 out=$(pt nsbox-test-pt nsbt-ptadm open_session close_session)
 ok $? "exempt user's session opens" "$out"
 sleep 0.2
-unlike "$(nsbox_log_since "$m")" "started for user 'nsbt-ptadm'" "no box for the exempt user"
+unlike "$(nsbox_log_since "$m")" "started: user='nsbt-ptadm'" "no box for the exempt user"
 nsbox_check_clean "exempt"
 
 # ---- refusals: each one a denied session, one clear line, nothing left ----
@@ -122,5 +122,5 @@ m=$(nsbox_log_mark)
 out=$(pt nsbox-test-twice $U open_session close_session)
 ok $? "module stacked twice opens and closes" "$out"
 nsbox_wait "nsbox_log_since $m | grep -q 'ended:'" 5
-is "$(nsbox_log_since "$m" | grep -c 'started for user')" 1 "only one box for two opens on one handle"
+is "$(nsbox_log_since "$m" | grep -c 'started: user=')" 1 "only one box for two opens on one handle"
 nsbox_check_clean "stacked twice"

@@ -33,7 +33,7 @@ out=$(nsbox_ssh $U -- "echo NS \$($probe); echo HOST \$(hostname); echo ID \$NSB
 ok $? "ssh command runs" "$out"
 # every other check here means nothing if sshd used the stock PAM service (OpenSSH >= 9.8
 # ignores argv[0]): the helper names the service it boxed for
-like "$(nsbox_log_since "$m")" "nsbox-helper.*: box [0-9a-f]{8} started for user '$U' service '$SVC'" \
+like "$(nsbox_log_since "$m")" "nsbox-helper.*: box=[0-9a-f]{8} started: user='$U' service='$SVC'" \
 	"ssh command: boxed under the test's PAM service $SVC (sshd told by $NSBOX_SSHD_PAM_BY)"
 field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 box_ns=$(field NS)

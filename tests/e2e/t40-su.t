@@ -38,7 +38,7 @@ ok $? "su -l runs the command" "$out"
 unlike "$out" "NET $(re "$host_net")" "su -l: in the box"
 like "$out" "PWD /home/$U" "su -l: starts in the home directory"
 nsbox_wait "nsbox_log_since $m | grep -q 'ended:'" 5
-is "$(nsbox_log_since "$m" | grep -c 'started for user')" 1 "su -l (which includes su) builds one box"
+is "$(nsbox_log_since "$m" | grep -c 'started: user=')" 1 "su -l (which includes su) builds one box"
 nsbox_check_clean "su -l"
 
 # su run by an ordinary user (pam_permit stands in for the password): the helper must not keep

@@ -83,7 +83,7 @@ like "$out" "Remote working directory: /" "sftp-only: starts at the chroot's /"
 like "$out" "jail-marker" "sftp-only: / is the chroot (its marker is listed)"
 unlike "$out" "nsbt-in-jail|/home|/etc" "sftp-only: nothing of the real root is listed"
 is "$(cat $SJ/upload/sent 2>&1)" "payload-$$" "sftp-only: the upload landed in the chroot"
-like "$(nsbox_log_since "$m")" "box [0-9a-f]{8} started for user '$US' service '$SVC'" \
+like "$(nsbox_log_since "$m")" "box=[0-9a-f]{8} started: user='$US' service='$SVC'" \
 	"sftp-only: the login was boxed under the test's service"
 nsbox_check_clean "sftp-only"
 

@@ -63,7 +63,7 @@ isnt "$1" "$(readlink /proc/self/ns/pid)" "in a pid namespace of its own"
 isnt "$2" "$(readlink /proc/self/ns/mnt)" "a mount namespace of its own"
 isnt "$3" "$(readlink /proc/self/ns/net)" "and a network namespace of its own"
 like "$boxed" "NNP 1 HOST cron-$U$" "with the restricted policy (no_new_privs) and the box's hostname"
-like "$(nsbox_log_since "$m")" "box [0-9a-f]{8} started for user '$U' service 'cron'" \
+like "$(nsbox_log_since "$m")" "box=[0-9a-f]{8} started: user='$U' service='cron'" \
 	"the helper logged the box under cron's PAM service"
 kill $CRON
 wait $CRON 2>/dev/null

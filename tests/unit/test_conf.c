@@ -1369,9 +1369,56 @@ test_hardening(void)
 	is_int(stray, 0, "profiles set only keys that profile resets");
 }
 
+/* nsbox_conf_explain: one line per section, "LINE:held" per criterion, "*" when applied. */
+static void
+explain_line(const struct nsbox_section_result *r, void *arg)
+{
+	char *out = arg;
+	size_t o = strlen(out);
+
+	o += (size_t)snprintf(out + o, 512 - o, "%u%s%s", r->line, r->matches ? "+" : "-",
+			      r->applied ? "*" : "");
+	for (int k = 0; k < 3; k++)
+		if (r->crit[k].held >= 0)
+			o += (size_t)snprintf(out + o, 512 - o, " %s=%s:%d", r->crit[k].name,
+					      r->crit[k].globs, r->crit[k].held);
+	snprintf(out + o, 512 - o, "\n");
+}
+
+static void
+test_explain(void)
+{
+	struct nsbox_conf *c = parse("[defaults]\nhostname = d\n"
+				     "[match user=alice,bob service=sshd]\nhostname = a\n"
+				     "[match group=ops]\nexempt = yes\n"
+				     "[match user=a*]\nhostname = b\n",
+				     NULL);
+	const char *g[] = { "ops" };
+	struct nsbox_login who = { .user = "alice", .service = "su", .groups = g, .n_groups = 1 };
+	char out[512] = "";
+
+	ok(c != NULL, "explain: config parses (%s)", last_err);
+	nsbox_conf_explain(c, &who, explain_line, out);
+	is_str(out,
+	       "1+*\n3- user=alice,bob:1 service=sshd:0\n5+* group=ops:1\n7+ user=a*:1\n",
+	       "explain: each section, each criterion, only the first match applied");
+	out[0] = 0;
+	who.n_groups = 0;
+	who.service = "sshd";
+	nsbox_conf_explain(c, &who, explain_line, out);
+	is_str(out,
+	       "1+*\n3+* user=alice,bob:1 service=sshd:1\n5- group=ops:0\n7+ user=a*:1\n",
+	       "explain: a later match is reported but not applied");
+	struct nsbox_settings s;
+	nsbox_conf_resolve(c, &who, &s);
+	is_str(s.matched, "t:3", "explain agrees with resolve");
+	nsbox_conf_free(c);
+}
+
 int
 main(void)
 {
+	test_explain();
 	test_builtin();
 	test_resolution();
 	test_syntax();

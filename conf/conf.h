@@ -115,6 +115,11 @@ void nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
 			       void (*fn)(const char *bridge, const char *where, void *arg),
 			       void *arg);
 
+/* Whether some [match] section has a group= criterion: only then does nsbox_conf_resolve look at
+ * WHO's groups, so only then need the caller ask NSS for them (a lookup that may be slow, and
+ * whose failure refuses the login). */
+bool nsbox_conf_uses_groups(const struct nsbox_conf *c);
+
 /* Resolves the settings for WHO. Never fails on a loaded config: every combination was checked at
  * load time. */
 void nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,

@@ -142,7 +142,9 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 	}
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
-	r = user_groups(pw, &groups, &ngroups);
+	/* getgrouplist asks every NSS source (dlopen of each module, remote directories): only
+	 * for a config that can use the answer */
+	r = nsbox_conf_uses_groups(conf) ? user_groups(pw, &groups, &ngroups) : 0;
 	if (r < 0) {
 		nsbox_conf_free(conf);
 		why_set(why, "cannot list groups of '%s': %s", s->req.user, strerror(-r));
@@ -221,7 +223,6 @@ open_box(struct session *s, struct nsbox_reply *rep, struct nsbox_why *why)
 {
 	int r;
 
-	box_gc();
 	r = resolve_settings(s, why);
 	if (r < 0)
 		return r;
@@ -270,6 +271,20 @@ undo(struct session *s)
 	if (s->reserved)
 		box_remove(s->box.id);
 	s->reserved = false;
+}
+
+/* Collects the records of dead supervisors, once the module has its answer: judging every live
+ * box costs time in proportion to their number, which no login should wait for. At most once a
+ * second machine-wide; nsboxctl list collects as well. A helper inside a box never gets here. */
+#define GC_INTERVAL 1
+
+static void
+gc_after_reply(void)
+{
+	int r = box_gc_maybe(GC_INTERVAL);
+
+	if (r < 0)
+		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));
 }
 
 /* Waits for the end of the session and says why it ended. */
@@ -353,7 +368,7 @@ session_main(void)
 	/* A helper that su or sudo started inside a box sees the box's /proc and mounts: its
 	 * garbage collection would judge every live box dead, its records and leases would name
 	 * box pids. Refuse before touching any state. */
-	r = proc_on_host();
+	const int on_host = r = proc_on_host();
 	if (r != 1) {
 		status = r < 0 ? r : -EPERM;
 		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
@@ -369,6 +384,8 @@ session_main(void)
 		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)
 			syslog(LOG_ERR, "user '%s': %s (and the module is gone)", s.req.user,
 			       rep.msg);
+		if (on_host == 1)
+			gc_after_reply();
 		return EXIT_DENIED;
 	}
 	rep.status = (uint32_t)status;
@@ -376,6 +393,7 @@ session_main(void)
 		if (s.req.flags & NSBOX_REQ_DEBUG)
 			syslog(LOG_DEBUG, "user '%s' exempt (%s)", s.req.user, s.set.matched);
 		nsbox_send(sock, &rep, sizeof(rep), -1);
+		gc_after_reply();
 		return EXIT_OK;
 	}
 
@@ -395,6 +413,7 @@ session_main(void)
 	       rep.ipv4[0] ? ", ipv4 " : "", rep.ipv4, rep.ipv6[0] ? ", ipv6 " : "", rep.ipv6,
 	       s.set.matched);
 
+	gc_after_reply();
 	const char *reason = supervise(&s, sock, appfd);
 	undo(&s);
 	syslog(LOG_INFO, "box %s ended: %s", s.box.id, reason);

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -290,5 +292,36 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 int
 box_gc(void)
 {
+	return box_scan(NULL, NULL);
+}
+
+/* Not a valid id, so box_scan never takes it for a box. */
+#define GC_STAMP ".gc"
+
+int
+box_gc_maybe(unsigned interval)
+{
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	_cleanup_close_ int fd = -1;
+	struct timespec now;
+	struct stat st;
+
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	fd = openat(bfd, GC_STAMP, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	/* one collector at a time: the others would only race it for the same dead boxes */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 0 : -errno;
+	if (fstat(fd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return -errno;
+	/* a stamp in the future (clock stepped back) does not stop collection for long */
+	if (st.st_size > 0 && st.st_mtime <= now.tv_sec &&
+	    now.tv_sec - st.st_mtime < (time_t)interval)
+		return 0;
+	/* stamped before the scan: a box dying during it is judged by the next one */
+	if (futimens(fd, NULL) < 0 || (st.st_size == 0 && write(fd, "", 1) < 0))
+		return -errno;
 	return box_scan(NULL, NULL);
 }

@@ -48,5 +48,10 @@ int box_alive(const struct box_record *r);
  * how many it removed. */
 int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
 int box_gc(void);
+/* box_gc, unless another one is running or one started less than INTERVAL seconds ago (a stamp
+ * file in NSBOX_BOXES_DIR): what a login may run after its reply, so that the cost of judging
+ * every live box is neither on a login's path nor paid once per login. Returns how many it
+ * removed (0 when it did not run). */
+int box_gc_maybe(unsigned interval);
 
 #endif

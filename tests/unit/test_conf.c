@@ -1369,6 +1369,36 @@ test_hardening(void)
 	is_int(stray, 0, "profiles set only keys that profile resets");
 }
 
+/* nsbox_conf_uses_groups: the helper asks NSS for groups only when it says so. */
+static void
+test_uses_groups(void)
+{
+	static const struct {
+		const char *text, *what;
+		bool want;
+	} t[] = {
+		{ "", "an empty config", false },
+		{ "[defaults]\nhostname = h\n", "defaults only", false },
+		{ "[match user=alice]\nexempt = yes\n[match service=su]\nexempt = yes\n",
+		  "user= and service= rules", false },
+		{ "[match group=wheel]\nexempt = yes\n", "one group= rule", true },
+		{ "[match user=a]\nexempt = yes\n[match user=b service=sshd group=staff,lab*]\n",
+		  "a group= among other criteria, in a later section", true },
+	};
+	struct nsbox_conf *c;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c = parse(t[i].text, NULL);
+		ok(c && nsbox_conf_uses_groups(c) == t[i].want, "uses groups: %s: %s", t[i].what,
+		   t[i].want ? "yes" : "no");
+		nsbox_conf_free(c);
+	}
+	c = parse(design, NULL);
+	ok(c && nsbox_conf_uses_groups(c), "uses groups: the design example (group=wheel)");
+	nsbox_conf_free(c);
+	ok(!nsbox_conf_uses_groups(NULL), "uses groups: no config: no");
+}
+
 int
 main(void)
 {
@@ -1384,5 +1414,6 @@ main(void)
 	test_load();
 	test_err_format();
 	test_hardening();
+	test_uses_groups();
 	return tap_done();
 }

@@ -85,6 +85,20 @@ tests(void)
 	box_path(id2, NULL, p, sizeof(p));
 	ok(!exists(p) && !exists(q), "their directories are gone");
 
+	/* The rate-limited gc: the first one collects, one right after it does not. */
+	is_int(box_reserve(id2, &dead), 0, "another box of a dead supervisor");
+	is_int(box_gc_maybe(3600), 1, "gc_maybe with no stamp yet collects it");
+	box_path(id2, NULL, p, sizeof(p));
+	ok(!exists(p), "its directory is gone");
+	is_int(box_reserve(id2, &dead), 0, "and one more");
+	is_int(box_gc_maybe(3600), 0, "gc_maybe within the interval does not run");
+	box_path(id2, NULL, p, sizeof(p));
+	ok(exists(p), "so its directory is still there");
+	n = 0;
+	is_int(box_scan(count, &n), 1, "a plain scan still collects it");
+	is_int(n, 1, "and the stamp file is not taken for a box");
+	is_int(box_gc_maybe(0), 0, "interval 0: runs, nothing left to collect");
+
 	/* A file planted in a box directory, and a symlink pointing outside it. */
 	ok(mkdir("/run/nsbox/outside", 0700) == 0, "a directory outside the boxes");
 	put("/run/nsbox/outside/keep", "x");

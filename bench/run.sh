@@ -15,7 +15,7 @@ BENCH_N=${BENCH_N:-200}
 SCALE_MAX=${SCALE_MAX:-4000}
 STORM_SECS=${STORM_SECS:-30}
 BENCH_PROFILE=${BENCH_PROFILE:-1}
-BENCH_PARTS=${BENCH_PARTS:-compare ssh scale storm}
+BENCH_PARTS=${BENCH_PARTS:-compare ssh scale scale-br storm}
 part() { [[ " $BENCH_PARTS " == *" $1 "* ]]; }
 PB=$NSBOX_BUILD/bench/pambench
 [ -x "$PB" ] || nsbox_die "$PB missing (make bench builds it)"
@@ -193,8 +193,34 @@ awk -F, 'FNR == 1 || /^#/ {next}
 	FILENAME ~ /permit/ {a[$2] = $7; s[$2] = $8; next}
 	($2 in a) {printf "  %5d live: MemAvailable %7.1f KiB, Slab %6.1f KiB per box\n", $2, $7 - a[$2], $8 - s[$2]}' \
 	"$RES/scale-permit.csv" "$RES/scale-lo.csv" | tee "$RES/scale-mem.txt"
-echo "(bridged scale is pending the 'bridge = br0 br1 ...' spreading key: one bridge takes at most"
-echo " 1023 ports, so it is not run here)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+if part scale-br; then
+echo
+echo "== 4b. scale: N live bridged boxes (veth + pool lease), spread over bridges by 'bridge = ...' =="
+# one bridge takes 1023 ports: one per 900 boxes, the bench bridge (with the gateway) first
+brs=($BENCH_BRIDGE)
+for ((i = 1; i * 900 < SCALE_MAX && i < 8; i++)); do
+	ip link add nsbt-benchbr$i type bridge && ip link set nsbt-benchbr$i up ||
+		nsbox_die "cannot create bridge nsbt-benchbr$i"
+	brs+=(nsbt-benchbr$i)
+done
+BRS=$(nsbox_conf brs.conf "[defaults]
+hostname = %u-box
+network = bridge
+bridge = ${brs[*]}
+address = pool 10.79.0.0/16
+gateway = 10.79.0.1")
+bench_box brs "$BRS"
+cps=()
+for c in 1 10 100 500 1000 2000 3000 4000 6000 8000; do
+	[ "$c" -le "$SCALE_MAX" ] && cps+=("$c")
+done
+[[ " ${cps[*]} " == *" $SCALE_MAX "* ]] || cps+=("$SCALE_MAX")
+echo "-- bridge = ${brs[*]}"
+"$PB" scale nsbox-bench-brs "$SCALE_MAX" "$RES/scale-br" "${cps[@]}" | tee "$RES/scale-br.txt" ||
+	nsbox_die "bridged scale run failed"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -87,6 +87,21 @@ rows=(
 	"cmd|unshare -n: 5 ns|unshare -p -f -m -i -u -n --mount-proc true|unshare -n: 5 ns|exec true"
 	"cmd|unshare: 4 ns, no -n|unshare -p -f -m -i -u --mount-proc true|unshare: 4 ns, no -n|exec true"
 )
+# BENCH_BASELINE=DIR: the same box rows through another build's module and helper (DIR/pam_nsbox.so,
+# DIR/nsbox-helper, e.g. the build of the commit before a change), interleaved with these rows
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	[ -f "$BENCH_BASELINE/pam_nsbox.so" ] && [ -x "$BENCH_BASELINE/nsbox-helper" ] ||
+		nsbox_die "BENCH_BASELINE=$BENCH_BASELINE: no pam_nsbox.so and nsbox-helper there"
+	for v in lo:"$LO" nonet:"$NONET" br:"$BR"; do
+		bench_pam "base-${v%%:*}" "$PERMIT
+session  required $BENCH_BASELINE/pam_nsbox.so helper=$BENCH_BASELINE/nsbox-helper conf=${v#*:}"
+	done
+	rows+=(
+		"pam|baseline build: loopback only|nsbox-bench-base-lo|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+		"pam|baseline build: no net, 4 ns|nsbox-bench-base-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
+		"pam|baseline build: bridged|nsbox-bench-base-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+	)
+fi
 if command -v bwrap >/dev/null; then
 	rows+=("cmd|bwrap --unshare-all|bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true|unshare -n: 5 ns|exec true")
 else

@@ -274,14 +274,15 @@ undo(struct session *s)
 }
 
 /* Collects the records of dead supervisors, once the module has its answer: judging every live
- * box costs time in proportion to their number, which no login should wait for. At most once a
- * second machine-wide; nsboxctl list collects as well. A helper inside a box never gets here. */
-#define GC_INTERVAL 1
+ * box costs time in proportion to their number, which no login should wait for; with thousands
+ * of boxes, at most a tenth of a CPU goes to it (nsboxctl list collects as well). A helper
+ * inside a box never gets here. */
+#define GC_DUTY 10
 
 static void
 gc_after_reply(void)
 {
-	int r = box_gc_maybe(GC_INTERVAL);
+	int r = box_gc_maybe(GC_DUTY);
 
 	if (r < 0)
 		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));

@@ -295,16 +295,24 @@ box_gc(void)
 	return box_scan(NULL, NULL);
 }
 
-/* Not a valid id, so box_scan never takes it for a box. */
+/* Not a valid id, so box_scan never takes it for a box. Its mtime is when the last gc started,
+ * its atime when that one ended. */
 #define GC_STAMP ".gc"
 
+static long long
+ts_ns(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 int
-box_gc_maybe(unsigned interval)
+box_gc_maybe(unsigned duty)
 {
 	_cleanup_close_ int bfd = boxes_dir_open(false);
 	_cleanup_close_ int fd = -1;
-	struct timespec now;
+	struct timespec now, t[2];
 	struct stat st;
+	int n;
 
 	if (bfd < 0)
 		return bfd == -ENOENT ? 0 : bfd;
@@ -316,12 +324,15 @@ box_gc_maybe(unsigned interval)
 		return errno == EWOULDBLOCK ? 0 : -errno;
 	if (fstat(fd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
 		return -errno;
-	/* a stamp in the future (clock stepped back) does not stop collection for long */
-	if (st.st_size > 0 && st.st_mtime <= now.tv_sec &&
-	    now.tv_sec - st.st_mtime < (time_t)interval)
+	long long began = ts_ns(st.st_mtim), took = ts_ns(st.st_atim) - began;
+	/* a stamp in the future (clock stepped back) or a nonsense one does not stop collection */
+	if (took > 0 && began <= ts_ns(now) && ts_ns(now) - began < took * (long long)duty)
 		return 0;
-	/* stamped before the scan: a box dying during it is judged by the next one */
-	if (futimens(fd, NULL) < 0 || (st.st_size == 0 && write(fd, "", 1) < 0))
+	n = box_scan(NULL, NULL);
+	if (clock_gettime(CLOCK_REALTIME, &t[0]) < 0)
 		return -errno;
-	return box_scan(NULL, NULL);
+	t[1] = now;
+	if (futimens(fd, t) < 0)
+		return -errno;
+	return n;
 }

@@ -15,7 +15,7 @@ BENCH_N=${BENCH_N:-200}
 SCALE_MAX=${SCALE_MAX:-4000}
 STORM_SECS=${STORM_SECS:-30}
 BENCH_PROFILE=${BENCH_PROFILE:-1}
-BENCH_PARTS=${BENCH_PARTS:-compare ssh scale storm}
+BENCH_PARTS=${BENCH_PARTS:-compare ssh scale scale-br storm}
 part() { [[ " $BENCH_PARTS " == *" $1 "* ]]; }
 PB=$NSBOX_BUILD/bench/pambench
 [ -x "$PB" ] || nsbox_die "$PB missing (make bench builds it)"
@@ -87,6 +87,21 @@ rows=(
 	"cmd|unshare -n: 5 ns|unshare -p -f -m -i -u -n --mount-proc true|unshare -n: 5 ns|exec true"
 	"cmd|unshare: 4 ns, no -n|unshare -p -f -m -i -u --mount-proc true|unshare: 4 ns, no -n|exec true"
 )
+# BENCH_BASELINE=DIR: the same box rows through another build's module and helper (DIR/pam_nsbox.so,
+# DIR/nsbox-helper, e.g. the build of the commit before a change), interleaved with these rows
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	[ -f "$BENCH_BASELINE/pam_nsbox.so" ] && [ -x "$BENCH_BASELINE/nsbox-helper" ] ||
+		nsbox_die "BENCH_BASELINE=$BENCH_BASELINE: no pam_nsbox.so and nsbox-helper there"
+	for v in lo:"$LO" nonet:"$NONET" br:"$BR"; do
+		bench_pam "base-${v%%:*}" "$PERMIT
+session  required $BENCH_BASELINE/pam_nsbox.so helper=$BENCH_BASELINE/nsbox-helper conf=${v#*:}"
+	done
+	rows+=(
+		"pam|baseline build: loopback only|nsbox-bench-base-lo|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+		"pam|baseline build: no net, 4 ns|nsbox-bench-base-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
+		"pam|baseline build: bridged|nsbox-bench-base-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+	)
+fi
 if command -v bwrap >/dev/null; then
 	rows+=("cmd|bwrap --unshare-all|bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true|unshare -n: 5 ns|exec true")
 else
@@ -193,8 +208,34 @@ awk -F, 'FNR == 1 || /^#/ {next}
 	FILENAME ~ /permit/ {a[$2] = $7; s[$2] = $8; next}
 	($2 in a) {printf "  %5d live: MemAvailable %7.1f KiB, Slab %6.1f KiB per box\n", $2, $7 - a[$2], $8 - s[$2]}' \
 	"$RES/scale-permit.csv" "$RES/scale-lo.csv" | tee "$RES/scale-mem.txt"
-echo "(bridged scale is pending the 'bridge = br0 br1 ...' spreading key: one bridge takes at most"
-echo " 1023 ports, so it is not run here)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+if part scale-br; then
+echo
+echo "== 4b. scale: N live bridged boxes (veth + pool lease), spread over bridges by 'bridge = ...' =="
+# one bridge takes 1023 ports: one per 900 boxes, the bench bridge (with the gateway) first
+brs=($BENCH_BRIDGE)
+for ((i = 1; i * 900 < SCALE_MAX && i < 8; i++)); do
+	ip link add nsbt-benchbr$i type bridge && ip link set nsbt-benchbr$i up ||
+		nsbox_die "cannot create bridge nsbt-benchbr$i"
+	brs+=(nsbt-benchbr$i)
+done
+BRS=$(nsbox_conf brs.conf "[defaults]
+hostname = %u-box
+network = bridge
+bridge = ${brs[*]}
+address = pool 10.79.0.0/16
+gateway = 10.79.0.1")
+bench_box brs "$BRS"
+cps=()
+for c in 1 10 100 500 1000 2000 3000 4000 6000 8000; do
+	[ "$c" -le "$SCALE_MAX" ] && cps+=("$c")
+done
+[[ " ${cps[*]} " == *" $SCALE_MAX "* ]] || cps+=("$SCALE_MAX")
+echo "-- bridge = ${brs[*]}"
+"$PB" scale nsbox-bench-brs "$SCALE_MAX" "$RES/scale-br" "${cps[@]}" | tee "$RES/scale-br.txt" ||
+	nsbox_die "bridged scale run failed"
 fi
 
 # ---------------------------------------------------------------------------------------------

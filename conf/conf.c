@@ -121,7 +121,8 @@ nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
 		if (!sec->key_line[K_BRIDGE])
 			continue;
 		snprintf(where, sizeof(where), "%s:%u", sec->file, sec->key_line[K_BRIDGE]);
-		fn(sec->v.bridge, where, arg);
+		for (unsigned b = 0; b < sec->v.n_bridges && b < NSBOX_MAX_BRIDGES; b++)
+			fn(sec->v.bridge[b], where, arg);
 	}
 }
 

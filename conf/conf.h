@@ -22,6 +22,7 @@
 #define NSBOX_TEMPLATE_MAX   256
 #define NSBOX_MAX_PATHS      16            /* hide, readonly */
 #define NSBOX_PATH_MAX       256
+#define NSBOX_MAX_BRIDGES    8             /* bridge = br0 br1 ...: one takes 1023 ports */
 
 enum nsbox_network { NSBOX_NET_NONE = 0, NSBOX_NET_BRIDGE };
 enum nsbox_on_error { NSBOX_ON_ERROR_DENY = 0, NSBOX_ON_ERROR_ALLOW };
@@ -49,7 +50,10 @@ struct nsbox_settings {
 	enum nsbox_on_error on_error;
 	enum nsbox_network network;
 	/* network = bridge */
-	char bridge[16];                       /* host bridge */
+	/* host bridges: the box joins the first that takes it, starting at a place given by its
+	 * id; bridge[0] is the only one of a single-bridge config */
+	char bridge[NSBOX_MAX_BRIDGES][16];
+	unsigned n_bridges;
 	char ifname[16];                       /* box side, default "eth0" */
 	bool mac_auto;                         /* default true: derived from box/user */
 	unsigned char mac[6];
@@ -114,6 +118,11 @@ size_t nsbox_conf_n_sections(const struct nsbox_conf *c);
 void nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
 			       void (*fn)(const char *bridge, const char *where, void *arg),
 			       void *arg);
+
+/* Whether some [match] section has a group= criterion: only then does nsbox_conf_resolve look at
+ * WHO's groups, so only then need the caller ask NSS for them (a lookup that may be slow, and
+ * whose failure refuses the login). */
+bool nsbox_conf_uses_groups(const struct nsbox_conf *c);
 
 /* Resolves the settings for WHO. Never fails on a loaded config: every combination was checked at
  * load time. */

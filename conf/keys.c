@@ -431,6 +431,40 @@ format_names(const struct key_def *k, const struct nsbox_settings *s, char *out,
 	return 0;
 }
 
+/* bridge: 1 to NSBOX_MAX_BRIDGES interface names, each once, then n_bridges. */
+static int
+parse_bridges(const struct kv *v, struct nsbox_settings *s)
+{
+	if (v->n > NSBOX_MAX_BRIDGES)
+		return too_many(v, NSBOX_MAX_BRIDGES);
+	for (size_t i = 0; i < v->n; i++) {
+		if (!nsbox_ifname_valid(v->tok[i]))
+			return bad_value(v, v->tok[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(v->tok[i], v->tok[j])) {
+				char q[QBUF];
+				return kv_fail(v, "bridge '%s' is listed twice",
+					       conf_quote(q, sizeof(q), v->tok[i]));
+			}
+		conf_copy_str(s->bridge[i], v->tok[i], sizeof(s->bridge[i]));
+	}
+	s->n_bridges = (unsigned)v->n;
+	return 0;
+}
+
+static int
+format_bridges(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	(void)k;
+	if (!s->n_bridges)
+		return -ENOENT;
+	for (unsigned i = 0; i < s->n_bridges && i < NSBOX_MAX_BRIDGES; i++)
+		append_word(out, n, &o, s->bridge[i]);
+	return 0;
+}
+
 /* ---- address and address6 ---- */
 
 /* "ADDR/N": neither the network nor the (IPv4) broadcast address, while the subnet has them. */
@@ -789,8 +823,8 @@ const struct key_def key_table[K_N] = {
 		CHOICE(on_error_words) },
 	[K_NETWORK] = { "network", "none or bridge", "none", FIELD(network),
 		CHOICE(network_words) },
-	[K_BRIDGE] = { "bridge", "an interface name", NULL, FIELD(bridge), IFNAME,
-		.flags = KF_BRIDGE },
+	[K_BRIDGE] = { "bridge", "an interface name", NULL, SPAN(bridge, n_bridges),
+		OWN(parse_bridges, format_bridges), .list = true, .flags = KF_BRIDGE },
 	[K_IFNAME] = { "ifname", "an interface name", "eth0", FIELD(ifname), IFNAME },
 	[K_MAC] = { "mac", "auto or a unicast xx:xx:xx:xx:xx:xx", "auto", SPAN(mac_auto, mac),
 		OWN(parse_mac, format_mac) },

@@ -209,6 +209,15 @@ section_matches(const struct section *sec, const struct nsbox_login *who)
 	return true;
 }
 
+bool
+nsbox_conf_uses_groups(const struct nsbox_conf *c)
+{
+	for (size_t i = 0; c && i < c->n; i++)
+		if (c->sec[i].is_match && c->sec[i].crit[C_GROUP])
+			return true;
+	return false;
+}
+
 void
 nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
 		   struct nsbox_settings *out)

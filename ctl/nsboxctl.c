@@ -40,7 +40,8 @@ usage(FILE *f)
 		   "       nsboxctl stop [--wait] ID... | --user USER | --all\n");
 }
 
-/* A bridge that is missing now refuses every login its sections match. */
+/* A bridge that is missing now refuses every login its sections match (one of a list of
+ * bridges: is passed over, and the others must carry its boxes). */
 static void
 check_bridge(const char *bridge, const char *where, void *arg)
 {

@@ -138,7 +138,7 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
 		if (ms >= (long)s->dhcp_timeout * 1000) {
-			why_set(why, "no DHCP lease on '%s' within %u s", s->bridge,
+			why_set(why, "no DHCP lease on '%s' within %u s", n->bridge,
 				s->dhcp_timeout);
 			return -ETIMEDOUT;
 		}

@@ -143,7 +143,9 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 	}
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
-	r = user_groups(pw, &groups, &ngroups);
+	/* getgrouplist asks every NSS source (dlopen of each module, remote directories): only
+	 * for a config that can use the answer */
+	r = nsbox_conf_uses_groups(conf) ? user_groups(pw, &groups, &ngroups) : 0;
 	if (r < 0) {
 		nsbox_conf_free(conf);
 		why_set(why, "cannot list groups of '%s': %s", s->req.user, strerror(-r));
@@ -242,8 +244,9 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	s->rec.seccomp = s->set.seccomp;
 	s->rec.tmp_private = s->set.tmp_private;
 	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s", s->net.veth_made ? s->net.host_if : "");
+	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
-		 s->set.network == NSBOX_NET_BRIDGE ? s->set.bridge : "");
+		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		why_set(why, "cannot write the box record: %s", strerror(-r));
@@ -272,7 +275,6 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 {
 	int r;
 
-	box_gc();
 	r = resolve_settings(s, why);
 	if (r < 0)
 		return r;
@@ -332,6 +334,21 @@ undo(struct session *s)
 	if (s->reserved)
 		box_remove(s->box.id);
 	s->reserved = false;
+}
+
+/* Collects the records of dead supervisors, once the module has its answer: judging every live
+ * box costs time in proportion to their number, which no login should wait for; with thousands
+ * of boxes, at most a tenth of a CPU goes to it (nsboxctl list collects as well). A helper
+ * inside a box never gets here. */
+#define GC_DUTY 10
+
+static void
+gc_after_reply(void)
+{
+	int r = box_gc_maybe(GC_DUTY);
+
+	if (r < 0)
+		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));
 }
 
 /* Waits for the end of the session and says why it ended. */
@@ -415,7 +432,7 @@ session_main(void)
 	/* A helper that su or sudo started inside a box sees the box's /proc and mounts: its
 	 * garbage collection would judge every live box dead, its records and leases would name
 	 * box pids. Refuse before touching any state. */
-	r = proc_on_host();
+	const int on_host = r = proc_on_host();
 	if (r != 1) {
 		status = r < 0 ? r : -EPERM;
 		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
@@ -431,6 +448,8 @@ session_main(void)
 		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)
 			syslog(LOG_ERR, "user '%s': %s (and the module is gone)", s.req.user,
 			       rep.msg);
+		if (on_host == 1)
+			gc_after_reply();
 		return EXIT_DENIED;
 	}
 	rep.status = (uint32_t)status;
@@ -438,6 +457,7 @@ session_main(void)
 		if (s.req.flags & NSBOX_REQ_DEBUG)
 			syslog(LOG_DEBUG, "user '%s' exempt (%s)", s.req.user, s.set.matched);
 		nsbox_send(sock, &rep, sizeof(rep), -1);
+		gc_after_reply();
 		return EXIT_OK;
 	}
 
@@ -464,6 +484,7 @@ session_main(void)
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	gc_after_reply();
 	const char *reason = supervise(&s, sock, appfd);
 	undo(&s);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -50,6 +50,7 @@ int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct
 struct box_net {
 	bool active, veth_made, leased4, leased6, dhcp_udhcpc;
 	char host_if[16];
+	char bridge[16];             /* the one of the settings' bridges it joined */
 	struct nsbox_ip ip4, gw4, ip6;
 	unsigned prefix4;
 	unsigned reclaimed, corrupt; /* lease housekeeping, for the log */

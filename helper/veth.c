@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dhcp.h"
@@ -113,22 +114,71 @@ cfg_link(void *arg, struct inside_result *res)
 	return r;
 }
 
-/* The bridge the box joins: it must exist and be a bridge. Its index, or -errno. */
-static int
-find_bridge(const struct nsbox_settings *s, struct nsbox_why *why)
-{
-	char kind[32] = "";
-	int br = nl_link_get(s->bridge, kind, sizeof(kind));
+/* The bridges a box may join, in the order it tries them: bridge = br0 br1 ... starts at a place
+ * given by the box's random id, so that boxes spread evenly and one bridge's 1023 ports are not a
+ * limit. A bridge that is missing (or full, at attach) is passed over; the login is refused only
+ * when none takes the box. */
+struct bridges {
+	unsigned n;           /* how many of order[] exist and are bridges */
+	unsigned order[NSBOX_MAX_BRIDGES];
+	int index[NSBOX_MAX_BRIDGES];
+	char why_not[NSBOX_MAX_BRIDGES][48]; /* per settings' bridge, why it was passed over */
+};
 
-	if (br == -ENODEV)
-		why_set(why, "bridge '%s' (%s) does not exist", s->bridge, s->matched);
-	else if (br < 0)
-		why_set(why, "looking up bridge '%s': %s", s->bridge, strerror(-br));
-	else if (strcmp(kind, "bridge") != 0) {
-		why_set(why, "'%s' (%s) is not a bridge", s->bridge, s->matched);
-		return -ENOTSUP;
+/* Why the settings' bridges could not take the box, as one line. */
+static void
+bridges_refuse(const struct nsbox_settings *s, const struct bridges *bs, struct nsbox_why *why)
+{
+	char list[NSBOX_MAX_BRIDGES * 72] = "";
+	size_t o = 0;
+
+	for (unsigned i = 0; i < s->n_bridges; i++) {
+		int l = snprintf(list + o, sizeof(list) - o, "%s'%s' %s", i ? ", " : "",
+				 s->bridge[i], bs->why_not[i]);
+		if (l < 0 || (size_t)l >= sizeof(list) - o)
+			break;
+		o += (size_t)l;
 	}
-	return br;
+	why_set(why, "no bridge of %s takes the box: %s", s->matched, list);
+}
+
+/* Looks the bridges up, in the box's order. 0, or -errno with WHY set when none is usable. */
+static int
+find_bridges(const struct box *b, const struct nsbox_settings *s, struct bridges *bs,
+	     struct nsbox_why *why)
+{
+	unsigned start = s->n_bridges > 1 ? (unsigned)(strtoul(b->id, NULL, 16) % s->n_bridges) : 0;
+	int last = -ENODEV;
+
+	memset(bs, 0, sizeof(*bs));
+	for (unsigned k = 0; k < s->n_bridges; k++) {
+		unsigned i = (start + k) % s->n_bridges;
+		char kind[32] = "";
+		int br = nl_link_get(s->bridge[i], kind, sizeof(kind));
+
+		if (br >= 0 && strcmp(kind, "bridge") == 0) {
+			bs->order[bs->n] = i;
+			bs->index[bs->n++] = br;
+			continue;
+		}
+		last = br < 0 ? br : -ENOTSUP;
+		snprintf(bs->why_not[i], sizeof(bs->why_not[i]), "%s",
+			 br == -ENODEV ? "does not exist"
+			 : br < 0      ? strerror(-br)
+				       : "is not a bridge");
+	}
+	if (bs->n)
+		return 0;
+	/* one bridge: the messages single-bridge configs always had */
+	if (s->n_bridges == 1 && last == -ENODEV)
+		why_set(why, "bridge '%s' (%s) does not exist", s->bridge[0], s->matched);
+	else if (s->n_bridges == 1 && last == -ENOTSUP)
+		why_set(why, "'%s' (%s) is not a bridge", s->bridge[0], s->matched);
+	else if (s->n_bridges == 1)
+		why_set(why, "looking up bridge '%s': %s", s->bridge[0], strerror(-last));
+	else
+		bridges_refuse(s, bs, why);
+	return last;
 }
 
 static int
@@ -169,10 +219,11 @@ box_mac(const struct box *b, const struct nsbox_settings *s, const char *user,
 	derive_mac(key, mac);
 }
 
-/* The veth pair: host end on bridge BR, box end in the box's network namespace. */
+/* The veth pair: host end on the first of BS that takes it, box end in the box's network
+ * namespace. */
 static int
-make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned char mac[6], int br,
-	  struct box_net *n, struct nsbox_why *why)
+make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned char mac[6],
+	  struct bridges *bs, struct box_net *n, struct nsbox_why *why)
 {
 	char path[64];
 	int r;
@@ -199,10 +250,25 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 		why_set(why, "turning IPv6 off on '%s': %s", n->host_if, strerror(-r));
 		return r;
 	}
-	r = nl_link_master_up(n->host_if, br);
-	if (r < 0)
-		why_set(why, "attaching '%s' to bridge '%s': %s", n->host_if, s->bridge,
-			strerror(-r));
+	for (unsigned k = 0; k < bs->n; k++) {
+		unsigned i = bs->order[k];
+
+		r = nl_link_master_up(n->host_if, bs->index[k]);
+		if (r == 0) {
+			snprintf(n->bridge, sizeof(n->bridge), "%s", s->bridge[i]);
+			return 0;
+		}
+		/* EXFULL: the bridge has its 1023 ports (the kernel's BR_MAX_PORTS); ENODEV: it
+		 * went away since the lookup. Anything else is not the bridge's fault. */
+		if (s->n_bridges == 1 || (r != -EXFULL && r != -ENODEV)) {
+			why_set(why, "attaching '%s' to bridge '%s': %s", n->host_if,
+				s->bridge[i], strerror(-r));
+			return r;
+		}
+		snprintf(bs->why_not[i], sizeof(bs->why_not[i]), "%s",
+			 r == -EXFULL ? "is full" : "does not exist");
+	}
+	bridges_refuse(s, bs, why);
 	return r;
 }
 
@@ -211,7 +277,8 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
 {
 	unsigned char mac[6];
-	int br, r;
+	struct bridges bs;
+	int r;
 
 	memset(n, 0, sizeof(*n));
 	n->netns = -1;
@@ -220,14 +287,14 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	n->active = true;
 	snprintf(n->id, sizeof(n->id), "%s", b->id);
 
-	br = find_bridge(s, why);
-	if (br < 0)
-		return br;
+	r = find_bridges(b, s, &bs, why);
+	if (r < 0)
+		return r;
 	r = take_leases(b, s, user, self, n, why);
 	if (r < 0)
 		return r;
 	box_mac(b, s, user, n, mac);
-	r = make_veth(b, s, mac, br, n, why);
+	r = make_veth(b, s, mac, &bs, n, why);
 	if (r < 0)
 		return r;
 	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -381,4 +383,44 @@ box_netns_remove(const char *id)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+/* Not a valid id, so box_scan never takes it for a box. Its mtime is when the last gc started,
+ * its atime when that one ended. */
+#define GC_STAMP ".gc"
+
+static long long
+ts_ns(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+int
+box_gc_maybe(unsigned duty)
+{
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	_cleanup_close_ int fd = -1;
+	struct timespec now, t[2];
+	struct stat st;
+	int n;
+
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	fd = openat(bfd, GC_STAMP, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	/* one collector at a time: the others would only race it for the same dead boxes */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 0 : -errno;
+	if (fstat(fd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return -errno;
+	long long began = ts_ns(st.st_mtim), took = ts_ns(st.st_atim) - began;
+	/* a stamp in the future (clock stepped back) or a nonsense one does not stop collection */
+	if (took > 0 && began <= ts_ns(now) && ts_ns(now) - began < took * (long long)duty)
+		return 0;
+	n = box_scan(NULL, NULL);
+	if (clock_gettime(CLOCK_REALTIME, &t[0]) < 0)
+		return -errno;
+	t[1] = now;
+	if (futimens(fd, t) < 0)
+		return -errno;
+	return n;
 }

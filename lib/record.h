@@ -60,6 +60,12 @@ int box_alive(const struct box_record *r);
  * how many it removed. */
 int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
 int box_gc(void);
+/* box_gc, unless another one is running or the last one started less than DUTY times its own
+ * duration ago (a stamp file in NSBOX_BOXES_DIR): what a login may run after its reply. A few
+ * boxes cost a few microseconds and are judged at every login; thousands cost milliseconds, and
+ * the collection then takes at most 1/DUTY of one CPU, not one scan per login. Returns how many
+ * it removed (0 when it did not run). */
+int box_gc_maybe(unsigned duty);
 
 /* ip-netns(8) names: NSBOX_NETNS_DIR/NSBOX_NETNS_PREFIX ID, a bind mount of the box init's
  * network namespace, made as iproute2 makes its own (a shared NSBOX_NETNS_DIR). */

@@ -263,14 +263,20 @@ wait_reply(int sock, struct nsbox_reply *rep, int *fd, const char **why)
 static int
 threads_of_self(void)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
+	/* one read: the file is generated whole per read, and Threads: is in its first 1 KiB */
+	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	ssize_t n;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "Threads:", 8) == 0)
-			return atoi(line + 8);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, "Threads:", 8) == 0)
+			return atoi(l + 8);
 	return -EIO;
 }
 

@@ -182,7 +182,8 @@ test_resolution(void)
 	resolve(c, "alice", "sshd", "alice,users", &s);
 	is_str(s.matched, "t:10", "alice matches [match user=alice]");
 	is_int(s.network, NSBOX_NET_BRIDGE, "alice: bridge");
-	is_str(s.bridge, "br0", "alice: br0");
+	is_str(s.bridge[0], "br0", "alice: br0");
+	is_int(s.n_bridges, 1, "alice: one bridge");
 	is_int(s.address.mode, NSBOX_ADDR_STATIC, "alice: static");
 	is_str(ipstr(&s.address.cidr.ip), "10.5.0.10", "alice: address");
 	is_int(s.address.cidr.prefix, 24, "alice: prefix");
@@ -253,12 +254,12 @@ test_resolution(void)
 		  NULL);
 	ok(c != NULL, "network = none in a match (%s)", last_err);
 	resolve(c, "guest", "s", NULL, &s);
-	ok(s.network == NSBOX_NET_NONE && !s.bridge[0] && s.address.mode == NSBOX_ADDR_NONE &&
-		   !s.gateway.family && !s.n_dns,
+	ok(s.network == NSBOX_NET_NONE && !s.n_bridges && !s.bridge[0][0] &&
+		   s.address.mode == NSBOX_ADDR_NONE && !s.gateway.family && !s.n_dns,
 	   "network = none clears inherited network keys");
 	resolve(c, "dhcp", "s", NULL, &s);
 	ok(s.address.mode == NSBOX_ADDR_DHCP && !s.gateway.family && !s.n_dns &&
-		   !strcmp(s.bridge, "br0"),
+		   !strcmp(s.bridge[0], "br0"),
 	   "address = dhcp in a match drops inherited gateway and dns");
 	resolve(c, "other", "s", NULL, &s);
 	ok(s.address.mode == NSBOX_ADDR_POOL && s.gateway.family == AF_INET && s.n_dns == 1,
@@ -519,8 +520,49 @@ test_values(void)
 	}
 
 	good("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br-lab.10\n", "bridge name");
-	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br 0\n",
-	    "t:4: bad value 'br 0' for 'bridge' (want an interface name)", "bridge with a blank");
+	/* bridge = br0 br1 ...: up to NSBOX_MAX_BRIDGES names, each once */
+	{
+		struct nsbox_conf *c = parse("[defaults]\nnetwork = bridge\naddress = dhcp\n"
+					     "bridge = br0\n[match user=spread]\n"
+					     "bridge = brA brB br-c\n",
+					     NULL);
+		struct nsbox_settings s;
+
+		ok(c != NULL, "a list of bridges parses (%s)", last_err);
+		resolve(c, "spread", "s", NULL, &s);
+		ok(s.n_bridges == 3 && !strcmp(s.bridge[0], "brA") &&
+			   !strcmp(s.bridge[1], "brB") && !strcmp(s.bridge[2], "br-c"),
+		   "the list lands in order");
+		resolve(c, "other", "s", NULL, &s);
+		ok(s.n_bridges == 1 && !strcmp(s.bridge[0], "br0") && !s.bridge[1][0],
+		   "one bridge: n_bridges 1, the match's list does not leak");
+		nsbox_conf_free(c);
+	}
+	good("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = b1 b2 b3 b4 b5 b6 b7 b8\n",
+	     "eight bridges");
+	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = b1 b2 b3 b4 b5 b6 b7 b8 b9\n",
+	    "t:4: too many values for 'bridge' (max 8)", "nine bridges");
+	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br0 br1 br0\n",
+	    "t:4: bridge 'br0' is listed twice", "a bridge listed twice");
+	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br0 br:1\n",
+	    "t:4: bad value 'br:1' for 'bridge' (want an interface name)", "a bad name in the list");
+	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br0 0123456789abcdef\n",
+	    "t:4: bad value '0123456789abcdef' for 'bridge' (want an interface name)",
+	    "a name of 16 bytes in the list");
+	bad("[defaults]\nnetwork = none\n[match user=x]\nbridge = br0 br1\n",
+	    "t:4: 'bridge' needs network = bridge", "a list of bridges without network = bridge");
+	{
+		struct nsbox_conf *c = parse("[defaults]\nnetwork = bridge\naddress = dhcp\n"
+					     "bridge = brA brB\n",
+					     NULL);
+		struct nsbox_settings s;
+		_cleanup_free_ char *p = NULL;
+
+		resolve(c, "u", "s", NULL, &s);
+		p = print_settings(&s);
+		ok(p && strstr(p, "\nbridge = brA brB\n"), "a list of bridges prints as written");
+		nsbox_conf_free(c);
+	}
 	bad("[defaults]\nnetwork = bridge\naddress = dhcp\nbridge = br0:1\n",
 	    "t:4: bad value 'br0:1' for 'bridge' (want an interface name)", "bridge alias name");
 
@@ -966,6 +1008,8 @@ test_print(void)
 		   "sticky = yes\ndhcp_client = /usr/sbin/dhclient\ndhcp_timeout = 30\n"
 		   "hostname = keep\nnamespaces = mount net\non_error = allow\nexempt = no\n",
 		   "u", "s", NULL, "every key");
+	round_trip("[defaults]\nnetwork = bridge\nbridge = br0 br1 br2\naddress = pool 10.0.0.0/16\n",
+		   "u", "s", NULL, "three bridges");
 	round_trip("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\n"
 		   "address6 = fd00::5/64\ngateway6 = fd00::1\n",
 		   "u", "s", NULL, "dhcp and static v6");
@@ -1415,6 +1459,36 @@ test_explain(void)
 	nsbox_conf_free(c);
 }
 
+/* nsbox_conf_uses_groups: the helper asks NSS for groups only when it says so. */
+static void
+test_uses_groups(void)
+{
+	static const struct {
+		const char *text, *what;
+		bool want;
+	} t[] = {
+		{ "", "an empty config", false },
+		{ "[defaults]\nhostname = h\n", "defaults only", false },
+		{ "[match user=alice]\nexempt = yes\n[match service=su]\nexempt = yes\n",
+		  "user= and service= rules", false },
+		{ "[match group=wheel]\nexempt = yes\n", "one group= rule", true },
+		{ "[match user=a]\nexempt = yes\n[match user=b service=sshd group=staff,lab*]\n",
+		  "a group= among other criteria, in a later section", true },
+	};
+	struct nsbox_conf *c;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c = parse(t[i].text, NULL);
+		ok(c && nsbox_conf_uses_groups(c) == t[i].want, "uses groups: %s: %s", t[i].what,
+		   t[i].want ? "yes" : "no");
+		nsbox_conf_free(c);
+	}
+	c = parse(design, NULL);
+	ok(c && nsbox_conf_uses_groups(c), "uses groups: the design example (group=wheel)");
+	nsbox_conf_free(c);
+	ok(!nsbox_conf_uses_groups(NULL), "uses groups: no config: no");
+}
+
 int
 main(void)
 {
@@ -1431,5 +1505,6 @@ main(void)
 	test_load();
 	test_err_format();
 	test_hardening();
+	test_uses_groups();
 	return tap_done();
 }

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "tap.h"
 
@@ -84,6 +85,32 @@ tests(void)
 	is_int(n, 1, "and lists only the live box");
 	box_path(id2, NULL, p, sizeof(p));
 	ok(!exists(p) && !exists(q), "their directories are gone");
+
+	/* The rate-limited gc: runs with no stamp; skipped while the last one started less than
+	 * DUTY times its duration ago (stamp: mtime = start, atime = end); runs again after. */
+	is_int(box_reserve(id2, &dead), 0, "another box of a dead supervisor");
+	is_int(box_gc_maybe(10), 1, "gc_maybe with no stamp yet collects it");
+	box_path(id2, NULL, p, sizeof(p));
+	ok(!exists(p), "its directory is gone");
+	{
+		struct timespec now, t[2];
+		clock_gettime(CLOCK_REALTIME, &now);
+		t[0] = (struct timespec){ now.tv_sec + 100, 0 }; /* "it took 100 s" */
+		t[1] = now;
+		ok(utimensat(AT_FDCWD, NSBOX_BOXES_DIR "/.gc", t, 0) == 0, "a stamp of a long gc");
+		is_int(box_reserve(id2, &dead), 0, "and one more dead box");
+		is_int(box_gc_maybe(10), 0, "gc_maybe within 10x the last one's duration does not run");
+		box_path(id2, NULL, p, sizeof(p));
+		ok(exists(p), "so its directory is still there");
+		t[0] = t[1] = (struct timespec){ now.tv_sec - 1000, 0 };
+		t[0].tv_sec += 10; /* took 10 s, 1000 s ago */
+		ok(utimensat(AT_FDCWD, NSBOX_BOXES_DIR "/.gc", t, 0) == 0, "a stamp of an old gc");
+		is_int(box_gc_maybe(10), 1, "gc_maybe after 10x its duration runs");
+		ok(!exists(p), "and collects it");
+	}
+	n = 0;
+	is_int(box_scan(count, &n), 0, "a plain scan: nothing dead left");
+	is_int(n, 1, "and the stamp file is not taken for a box");
 
 	/* A file planted in a box directory, and a symlink pointing outside it. */
 	ok(mkdir("/run/nsbox/outside", 0700) == 0, "a directory outside the boxes");

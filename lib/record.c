@@ -383,6 +383,8 @@ box_netns_remove(const char *id)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
 /* Not a valid id, so box_scan never takes it for a box. Its mtime is when the last gc started,
  * its atime when that one ended. */
 #define GC_STAMP ".gc"

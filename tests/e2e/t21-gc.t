@@ -29,7 +29,8 @@ nsbox_check_clean "first login"
 # planted records: a dead supervisor (pid beyond pid_max), a half-built one of a dead helper,
 # and one naming this shell with its real start time (alive)
 start=$(awk '{print $22}' /proc/$$/stat)
-mkdir -p $B/0dead000 $B/.new-0dead001 $B/0a11fe00
+# box directories are root-owned 0700, as the helper makes them (others are never read)
+mkdir -p -m 0700 $B/0dead000 $B/.new-0dead001 $B/0a11fe00
 printf 'supervisor=2147483632\nsupervisor_start=1\n' >$B/0dead000/record
 printf 'supervisor=2147483632\nsupervisor_start=1\n' >$B/.new-0dead001/record
 printf 'supervisor=%s\nsupervisor_start=%s\n' $$ "$start" >$B/0a11fe00/record

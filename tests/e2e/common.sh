@@ -55,3 +55,25 @@ nsbox_host_ns() {
 
 # Live (not zombie) processes of user $1: what "the user's processes are dead" looks at.
 nsbox_user_procs() { ps -u "$1" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'; }
+
+# Bridged boxes: leases held in this run's lease files, and host ends of veths (nsb<id>).
+held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }
+host_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
+
+# nsbox_refused SERVICE USER REGEX DESC: a login of USER through SERVICE is refused, its command
+# does not run, the module logs exactly one line matching REGEX, and no record, helper, veth or
+# lease is left.
+nsbox_refused() {
+	local svc=$1 user=$2 re=$3 desc=$4 m rc
+	m=$(nsbox_log_mark)
+	rm -f "$NSBOX_T/ran"
+	"$NSBOX_PAMRUN" "$svc" "$user" -- touch "$NSBOX_T/ran" 2>/dev/null
+	rc=$?
+	isnt $rc 0 "$desc: login refused"
+	ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "$desc: command did not run"
+	like "$(nsbox_log_since "$m" | grep pam_nsbox)" "$re" "$desc: log says why"
+	is "$(nsbox_log_since "$m" | grep -c pam_nsbox)" 1 "$desc: one log line"
+	nsbox_check_clean "$desc"
+	is "$(host_veths | tr '\n' ' ')" "" "$desc: no veth left"
+	is "$(held_leases)" 0 "$desc: no lease left"
+}

@@ -98,8 +98,6 @@ out=$("$NSBOX_CTL" check "$CONF" --user nsbt-pool1 2>&1)
 like "$out" "network = bridge" "nsboxctl check --user shows the bridged settings"
 like "$out" "address = pool 10.77.0.0/24 10.77.0.100-10.77.0.199" "nsboxctl check --user shows the pool"
 
-held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }
-host_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
 resolv_sum=$(md5sum </etc/resolv.conf 2>/dev/null)
 
 # ---- static address, route, DNS, reachability ----
@@ -231,19 +229,6 @@ nsbox_check_clean "dual-stack pool box"
 is "$(held_leases)" 0 "dual-stack pool box: both leases released"
 
 # ---- bad bridges: refused, one line, nothing left ----
-refuse() { # user regex desc
-	local m rc
-	m=$(nsbox_log_mark)
-	rm -f "$NSBOX_T/ran"
-	"$NSBOX_PAMRUN" $SVC "$1" -- touch "$NSBOX_T/ran" 2>/dev/null
-	rc=$?
-	isnt $rc 0 "$3: login refused"
-	ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "$3: command did not run"
-	like "$(nsbox_log_since "$m" | grep pam_nsbox)" "$2" "$3: log says why"
-	is "$(nsbox_log_since "$m" | grep -c pam_nsbox)" 1 "$3: one log line"
-	nsbox_check_clean "$3"
-	is "$(host_veths | tr '\n' ' ')" "" "$3: no veth left"
-	is "$(held_leases)" 0 "$3: no lease left"
-}
+refuse() { nsbox_refused $SVC "$@"; }
 refuse nsbt-nobr "bridge 'nsbt-nosuchbr' .*does not exist" "missing bridge"
 refuse nsbt-notbr "'nsbt-lab0' .*is not a bridge" "not a bridge"

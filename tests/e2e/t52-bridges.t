@@ -56,7 +56,6 @@ unlike "$out" "'$BRA'|'$BRB'" "and not the bridges that exist"
 out=$("$NSBOX_CTL" check "$CONF" --user nsbt-spread 2>&1)
 like "$out" "bridge = $BRA $BRB" "nsboxctl check --user prints the list"
 
-host_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
 on_bridge() { ip -o link show master "$1" 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
 rel=$NSBOX_T/release
 hold() { # user: a session that lasts until $rel exists
@@ -98,19 +97,7 @@ release
 nsbox_check_clean "passed-over bridges"
 
 # ---- none takes the box: refused, one line that names the bridges ----
-refuse() { # user regex desc
-	local m rc
-	m=$(nsbox_log_mark)
-	rm -f "$NSBOX_T/ran"
-	"$NSBOX_PAMRUN" $SVC "$1" -- touch "$NSBOX_T/ran" 2>/dev/null
-	rc=$?
-	isnt $rc 0 "$3: login refused"
-	ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "$3: command did not run"
-	like "$(nsbox_log_since "$m" | grep pam_nsbox)" "$2" "$3: log says why"
-	is "$(nsbox_log_since "$m" | grep -c pam_nsbox)" 1 "$3: one log line"
-	nsbox_check_clean "$3"
-	is "$(host_veths | tr '\n' ' ')" "" "$3: no veth left"
-}
+refuse() { nsbox_refused $SVC "$@"; }
 refuse nsbt-none "no box for user 'nsbt-none': no bridge of .*:[0-9]+ takes the box: 'nsbt-nobr1' does not exist, '$BRF' is full, 'nsbt-nobr2' does not exist; session denied" "no bridge of three"
 refuse nsbt-onefull "attaching 'nsb[0-9a-f]+' to bridge '$BRF': Exchange full" "the one bridge is full"
 ip link del $BRA

@@ -182,26 +182,17 @@ expand_hostname(struct session *s, struct nsbox_why *why)
 	return r;
 }
 
-/* A string PAM gave us (the remote host, the tty), one line of printable text for the record. */
+/* A string PAM gave us (the remote host, the tty) as one line of printable text: control
+ * characters, and with QUOTE also single quotes (for a log line that quotes it), become '?'. */
 static void
-printable_copy(char *dst, size_t n, const char *src)
+printable_copy(char *dst, size_t n, const char *src, bool quote)
 {
 	size_t i;
 
 	for (i = 0; src[i] && i + 1 < n; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
-	dst[i] = 0;
-}
-
-/* SRC for a log line in single quotes: control characters and quotes become '?'. */
-static void
-log_quote(char *dst, size_t n, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < n; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || src[i] == '\'' ? '?'
-											 : src[i];
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || (quote && src[i] == '\'')
+				 ? '?'
+				 : src[i];
 	dst[i] = 0;
 }
 
@@ -235,8 +226,8 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
 	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
 	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
-	printable_copy(s->rec.rhost, sizeof(s->rec.rhost), s->req.rhost);
-	printable_copy(s->rec.tty, sizeof(s->rec.tty), s->req.tty);
+	printable_copy(s->rec.rhost, sizeof(s->rec.rhost), s->req.rhost, false);
+	printable_copy(s->rec.tty, sizeof(s->rec.tty), s->req.tty, false);
 	s->rec.app = pidfd_pid(appfd);
 	snprintf(s->rec.profile, sizeof(s->rec.profile), "%s", nsbox_profile_name(s->set.profile));
 	s->rec.caps_keep = s->set.caps_keep;
@@ -473,8 +464,8 @@ session_main(void)
 	}
 	/* user and service passed nsbox_str_ok; rhost and tty are the client's word */
 	char rhost[sizeof(s.req.rhost)], tty[sizeof(s.req.tty)];
-	log_quote(rhost, sizeof(rhost), s.req.rhost);
-	log_quote(tty, sizeof(tty), s.req.tty);
+	printable_copy(rhost, sizeof(rhost), s.req.rhost, true);
+	printable_copy(tty, sizeof(tty), s.req.tty, true);
 	syslog(LOG_INFO,
 	       "box=%s started: user='%s' service='%s' rhost='%s' tty='%s' init=%d hostname='%s'%s%s%s%s"
 	       " section=%s",

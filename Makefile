@@ -29,6 +29,9 @@ CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+# the fuzz targets as plain programs that replay their seed corpus and regression inputs
+FUZZ_NAMES = conf dhcp lease proto
+FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
@@ -72,6 +75,11 @@ $(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h $(wildcard l
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
 
+# A fuzz target #includes the lib/ or helper/ file it fuzzes (static parsers), as unit tests do.
+$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CONF_OBJ) $(wildcard lib/*.[ch] helper/*.[ch])
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -DFUZZ_NAME='"$*"' -fPIE -pie -o $@ $< tests/fuzz/replay.c $(CONF_OBJ) -lcap
+
 $(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c -lpthread
@@ -92,17 +100,32 @@ $(B)/tests/nsbox-probe: tests/escape/probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
-tests: all $(UNIT_TESTS) $(TEST_BINS)
+tests: all $(UNIT_TESTS) $(FUZZ_REPLAY) $(TEST_BINS)
 
 check: tests
-	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
+	prove -v $(UNIT_TESTS) $(FUZZ_REPLAY) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
-check-unit: $(UNIT_TESTS)
-	prove $(UNIT_TESTS)
+check-unit: $(UNIT_TESTS) $(FUZZ_REPLAY)
+	prove $(UNIT_TESTS) $(FUZZ_REPLAY)
 
 check-san:
 	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		HARDEN= LDHARD="-fsanitize=address,undefined" check-unit
+
+# make fuzz: each target built with clang's libFuzzer, ASan and UBSan, run FUZZ_SECONDS on a
+# scratch copy of its corpus (tests/fuzz/run.sh); fails on a crash and names the input to keep in
+# tests/fuzz/regress/NAME/. FUZZ_CC: a clang with libclang-rt (Debian: clang, libclang-rt-dev).
+FUZZ_SECONDS ?= 30
+FUZZ_CC    ?= clang
+FUZZ_FLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -Iinclude -Iconf -Ilib \
+             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CONF_SRC) $(wildcard conf/*.h lib/*.[ch] helper/*.[ch] include/nsbox/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CONF_SRC) -lcap
+
+fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(B)/fuzz $(FUZZ_NAMES)
 
 NET ?= none
 demo:
@@ -157,7 +180,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-unit check-san demo bench lint install uninstall clean
+.PHONY: all tests check check-unit check-san fuzz demo bench lint install uninstall clean
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
 # results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.

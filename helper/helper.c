@@ -411,11 +411,7 @@ session_main(void)
 		return EXIT_USAGE;
 	}
 	r = nsbox_recv(sock, &s.req, sizeof(s.req), &appfd);
-	if (r < 0 || appfd < 0 || s.req.version != NSBOX_PROTO_VERSION ||
-	    s.req.op != NSBOX_OP_OPEN || !nsbox_str_ok(s.req.user, sizeof(s.req.user)) ||
-	    !nsbox_str_ok(s.req.service, sizeof(s.req.service)) ||
-	    !nsbox_str_ok(s.req.conf, sizeof(s.req.conf)) || s.req.conf[0] != '/' ||
-	    !s.req.user[0]) {
+	if (r < 0 || appfd < 0 || !nsbox_request_ok(&s.req)) {
 		syslog(LOG_ERR, "bad request from the module");
 		return EXIT_USAGE;
 	}

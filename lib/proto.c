@@ -93,3 +93,19 @@ nsbox_str_ok(const char *s, size_t n)
 			return 0;
 	return 1;
 }
+
+int
+nsbox_request_ok(const struct nsbox_request *req)
+{
+	return req->version == NSBOX_PROTO_VERSION && req->op == NSBOX_OP_OPEN &&
+	       nsbox_str_ok(req->user, sizeof(req->user)) && req->user[0] &&
+	       nsbox_str_ok(req->service, sizeof(req->service)) &&
+	       nsbox_str_ok(req->conf, sizeof(req->conf)) && req->conf[0] == '/';
+}
+
+int
+nsbox_reply_ok(const struct nsbox_reply *rep)
+{
+	return rep->version == NSBOX_PROTO_VERSION && nsbox_str_ok(rep->msg, sizeof(rep->msg)) &&
+	       nsbox_str_ok(rep->id, sizeof(rep->id));
+}

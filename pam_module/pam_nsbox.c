@@ -252,8 +252,7 @@ wait_reply(int sock, struct nsbox_reply *rep, int *fd, const char **why)
 		*why = r == -ECONNRESET ? "helper exited without a reply" : "bad reply from helper";
 		return r;
 	}
-	if (rep->version != NSBOX_PROTO_VERSION || !nsbox_str_ok(rep->msg, sizeof(rep->msg)) ||
-	    !nsbox_str_ok(rep->id, sizeof(rep->id))) {
+	if (!nsbox_reply_ok(rep)) {
 		*why = "bad reply from helper";
 		return -EBADMSG;
 	}

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Installs what building, testing and the demo need (Debian 12 and 13); used by .ci/run, the
 # Debian 13 CI root (.ci/trixie.sh) and make demo. --deb adds what `make deb` needs. Root.
+# make fuzz needs clang and its libFuzzer runtime (libclang-rt-dev, only a Recommends of clang);
+# t80-valgrind.t needs valgrind.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
@@ -11,6 +13,7 @@ pkgs=(
 	socat iputils-ping dnsmasq-base isc-dhcp-client
 	mandoc perl
 	sudo cron at tmux bsdutils python3
+	clang libclang-rt-dev valgrind
 )
 [ "${1:-}" = --deb ] && pkgs+=(dpkg-dev debhelper fakeroot lintian)
 missing=()

@@ -73,5 +73,10 @@ int nsbox_send(int sock, const void *buf, size_t len, int fd);
 int nsbox_recv(int sock, void *buf, size_t len, int *fd);
 /* True when S is NUL-terminated inside its N bytes and holds no control characters. */
 int nsbox_str_ok(const char *s, size_t n);
+/* True when REQ is an OPEN request of this version whose user, service and conf the helper may
+ * use as strings (rhost and tty are only ever copied bounded). Fuzzed by tests/fuzz/fuzz_proto.c. */
+int nsbox_request_ok(const struct nsbox_request *req);
+/* True when REP is a reply of this version whose msg and id are strings. */
+int nsbox_reply_ok(const struct nsbox_reply *rep);
 
 #endif

@@ -1,11 +1,7 @@
-/* libFuzzer harness for the nsbox.conf parser (not built by default; see the build line below).
- * Feeds arbitrary bytes to nsbox_conf_parse_string, and on success resolves, prints and
- * re-parses the settings; also throws the input at the template and name helpers.
- *
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf conf/*.c tests/fuzz/fuzz_conf.c -o build/fuzz_conf
- *   mkdir -p build/corpus && cp tests/data/bad/*.conf tests/data/good/*.conf build/corpus/
- *   ./build/fuzz_conf -max_len=65536 build/corpus   (libFuzzer writes into the first directory)
+/* libFuzzer target for the nsbox.conf parser; runs unprivileged, touches no file. Feeds arbitrary
+ * bytes to nsbox_conf_parse_string (what nsbox_conf_load runs after its trust checks), and on
+ * success resolves, prints and re-parses the settings; also throws the input at the template and
+ * name helpers. Built and run by `make fuzz`; replayed over its corpus by `make check`.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,11 +2,7 @@
  * nsbox-dhcp-script hands over from an untrusted DHCP server); runs unprivileged, touches no file.
  * Checked after a successful parse: an IPv4 address, a prefix 1..32, counts within their arrays,
  * every search domain a valid, NUL-terminated host name.
- *
- * Not built by default:
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf -Ilib -Ihelper -o build/fuzz_dhcp tests/fuzz/fuzz_dhcp.c conf/[a-z]*.c
- *   ./build/fuzz_dhcp -max_len=4096 -max_total_time=300 CORPUS_DIR
+ * Built and run by `make fuzz`; replayed over its corpus by `make check`.
  */
 #include "../../helper/dhcp_lease.c"
 #include "../../lib/file.c"

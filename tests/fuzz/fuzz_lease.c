@@ -2,11 +2,7 @@
  * file. The first input byte picks a pool, the rest is the lease file. Checked after parsing:
  * entries unique, sorted and inside the pool; the allocator never picks a held address; what
  * the writer produces parses back without a corrupt line and with the same entries.
- *
- * Not built by default:
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf -Ilib -o build/fuzz_lease tests/fuzz/fuzz_lease.c conf/[a-z]*.c
- *   ./build/fuzz_lease -max_len=4096 -max_total_time=300 CORPUS_DIR
+ * Built and run by `make fuzz`; replayed over its corpus by `make check`.
  */
 #include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */
 #include "../../lib/proc.c"

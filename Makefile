@@ -32,7 +32,8 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*
 # the fuzz targets as plain programs that replay their seed corpus and regression inputs
 FUZZ_NAMES = conf dhcp lease proto
 FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
-TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe
+TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
+             $(B)/tests/pam_nsbt_leak.so
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -95,6 +96,11 @@ $(B)/tests/logsink: tests/logsink.c
 $(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+# t80-valgrind.t's probe: a PAM module that leaks (the check must catch it)
+$(B)/tests/pam_nsbt_leak.so: tests/valgrind/pam_nsbt_leak.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -fvisibility=hidden -shared $(LDHARD) -o $@ $< -lpam
 
 $(B)/tests/nsbox-probe: tests/escape/probe.c
 	@mkdir -p $(dir $@)

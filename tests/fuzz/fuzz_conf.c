@@ -24,7 +24,8 @@ check_round_trip(const struct nsbox_settings *s)
 		return;
 	nsbox_settings_print(f, s);
 	fclose(f);
-	m = strstr(buf, "# matched ");
+	/* the "# matched" comment line, not a value that holds the same bytes */
+	m = !strncmp(buf, "# matched ", 10) ? buf : strstr(buf, "\n# matched ");
 	if (m)
 		*m = 0;
 	if (asprintf(&text, "[defaults]\n%s", buf) >= 0) {

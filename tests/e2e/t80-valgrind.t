@@ -7,7 +7,7 @@
 nsbox_require_root
 nsbox_enter_private_ns "$@"
 . "$(dirname "$0")/common.sh"
-nsbox_require_cmd valgrind python3
+nsbox_require_cmd valgrind /usr/bin/python3
 nsbox_private_state
 
 U=nsbt-vg
@@ -58,7 +58,8 @@ like "$(vglog leak)" "definitely lost in loss record .* pam_sm_open_session \(pa
 # Debian 12's valgrind (3.19) does not know pidfd_open(2), so under it the module cannot
 # open any session (it fails closed: ENOSYS); only the refusal path can be checked there.
 vgver=$(valgrind --version | sed 's/^valgrind-//')
-if valgrind --tool=none -q python3 -c 'import os; os.close(os.pidfd_open(os.getpid()))' >/dev/null 2>&1; then
+# (the distribution's python3 by path: a wrapper script on PATH would exec it outside valgrind)
+if valgrind --tool=none -q /usr/bin/python3 -c 'import os; os.close(os.pidfd_open(os.getpid()))' >/dev/null 2>&1; then
 	full=1
 else
 	full=0

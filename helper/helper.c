@@ -98,8 +98,8 @@ sanitize(void)
 	if (chdir("/") < 0)
 		return -errno;
 	setsid(); /* away from su's terminal and its job-control signals */
-	syscall(SYS_close_range, NSBOX_HELPER_FD + 1, ~0U, 0);
-	return 0;
+	/* whatever else the application left open would reach the box init and its children */
+	return syscall(SYS_close_range, NSBOX_HELPER_FD + 1, ~0U, 0) < 0 ? -errno : 0;
 }
 
 static int
@@ -462,7 +462,8 @@ session_main(void)
 	r = sanitize();
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
-		syslog(LOG_ERR, "cannot take root credentials: %s", strerror(-r));
+		syslog(LOG_ERR, "cannot take root credentials (or close inherited fds): %s",
+		       strerror(-r));
 		return EXIT_SETUP;
 	}
 	if (check_socket(sock) < 0) {

@@ -21,6 +21,16 @@ ip addr add 10.78.0.1/24 dev $BR
 ip link set $BR up
 
 nsbox_add_user nsbt-hang
+nsbox_add_user nsbt-udh
+# A stand-in for busybox udhcpc (the helper tells it by its name): never gets a lease, and
+# exits on SIGTERM as udhcpc -R does after its release.
+mkdir -p -m 0755 "$NSBOX_T/bin"
+cat >"$NSBOX_T/bin/udhcpc" <<'EOS'
+#!/bin/sh
+trap 'exit 0' TERM
+while :; do sleep 0.05; done
+EOS
+chmod 0755 "$NSBOX_T/bin/udhcpc"
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u
 
@@ -28,7 +38,14 @@ hostname = %u
 network = bridge
 bridge  = $BR
 address = pool 10.78.0.0/24 10.78.0.100-10.78.0.109
-gateway = 10.78.0.1")
+gateway = 10.78.0.1
+
+[match user=nsbt-udh]
+network = bridge
+bridge  = $BR
+address = dhcp
+dhcp_client = $NSBOX_T/bin/udhcpc
+dhcp_timeout = 1")
 SVC=nsbox-test-td
 nsbox_service $SVC "conf=$CONF"
 
@@ -181,3 +198,50 @@ ok $([ ! -e /run/nsbox/boxes/.new-0dead001 ] && [ ! -e /run/nsbox/boxes/.new-0de
 	"gc: an old half-built directory without a record goes (empty, or with a partial .record.tmp)"
 ok $([ -e /run/nsbox/boxes/.new-0f00d003 ]; echo $?) "gc: a fresh one (a helper building it now) stays"
 rmdir /run/nsbox/boxes/.new-0f00d003
+
+# ---- 5. no signal to a pid after it was reaped (the udhcpc branch did kill() one) ----
+# The whole login under strace: every wait that reaped a pid, and every kill() by pid after it.
+if command -v strace >/dev/null; then
+	m=$(nsbox_log_mark)
+	strace -f -qq -o "$NSBOX_T/udh.strace" -e trace=kill,wait4,waitid,pidfd_send_signal \
+		"$NSBOX_PAMRUN" $SVC nsbt-udh -- true >/dev/null 2>&1
+	isnt $? 0 "udhcpc without a lease: login refused"
+	like "$(nsbox_log_since "$m")" "no DHCP lease on '$BR' within 1 s" "udhcpc without a lease: the log says why"
+	# strace -f: "PID syscall(args) = RET", or split in "<unfinished ...>" and "<... resumed>"
+	late=$(python3 - "$NSBOX_T/udh.strace" <<'EOP'
+import re, sys
+reaped, pending, bad = set(), {}, []
+for line in open(sys.argv[1]):
+    m = re.match(r'(\d+) +(.*)', line)
+    if not m:
+        continue
+    who, rest = m.groups()
+    call = re.match(r'(wait4|kill)\((-?\d+)', rest)
+    if call and '<unfinished' in rest:
+        pending[who] = call.groups()
+        continue
+    res = re.match(r'<\.\.\. (\w+) resumed>.*= (-?\d+)', rest)
+    if res and who in pending:
+        call, ret = pending.pop(who), int(res.group(2))
+        name, arg = call
+    elif call:
+        ret = re.search(r'= (-?\d+)', rest)
+        name, arg, ret = call.group(1), call.group(2), int(ret.group(1)) if ret else -1
+    else:
+        continue
+    if name == 'wait4' and ret > 0:
+        reaped.add(ret)
+    elif name == 'kill' and int(arg) in reaped:
+        bad.append(line.strip())
+print('\n'.join(bad))
+EOP
+)
+	is "$late" "" "no kill() of a pid the helper had already reaped"
+	is "$(grep -E '^[0-9]+ +kill\(' "$NSBOX_T/udh.strace" | head -3)" "" \
+		"no signal by pid at all: the helper's children are signalled through pidfds"
+	like "$(grep -c 'pidfd_send_signal(.*SIGTERM' "$NSBOX_T/udh.strace")" "^[1-9]" \
+		"udhcpc got its SIGTERM (the release) through a pidfd"
+	nsbox_check_clean "udhcpc without a lease"
+else
+	skip "strace is not installed" 5
+fi

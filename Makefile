@@ -33,7 +33,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*
 FUZZ_NAMES = conf dhcp lease proto
 FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
-             $(B)/tests/pam_nsbt_leak.so
+             $(B)/tests/pam_nsbt_leak.so $(B)/tests/fuse-hang
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -101,6 +101,11 @@ $(B)/tests/pty-run: tests/pty-run.c
 $(B)/tests/pam_nsbt_leak.so: tests/valgrind/pam_nsbt_leak.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIC -fvisibility=hidden -shared $(LDHARD) -o $@ $< -lpam
+
+# t26-teardown.t: a FUSE daemon that never answers (a box process stuck in D state)
+$(B)/tests/fuse-hang: tests/fuse-hang.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
 $(B)/tests/nsbox-probe: tests/escape/probe.c
 	@mkdir -p $(dir $@)

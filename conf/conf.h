@@ -3,6 +3,8 @@
 #ifndef NSBOX_CONF_H
 #define NSBOX_CONF_H
 
+#define NSBOX_DHCP_TIMEOUT_MAX 120 /* seconds; keys.c enforces it */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -68,7 +70,7 @@ struct nsbox_settings {
 	unsigned n_search;
 	bool sticky;                           /* pool: same user gets the same address while free */
 	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
-	unsigned dhcp_timeout;                 /* seconds, default 5 */
+	unsigned dhcp_timeout;                 /* seconds, default 5, at most NSBOX_DHCP_TIMEOUT_MAX */
 	/* hardening: what the session's processes may do (see profile) */
 	enum nsbox_profile profile;            /* the preset the hardening keys started from */
 	bool no_new_privs;

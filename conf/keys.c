@@ -845,7 +845,7 @@ const struct key_def key_table[K_N] = {
 	[K_DHCP_CLIENT] = { "dhcp_client", "an absolute path", "/sbin/dhclient",
 		FIELD(dhcp_client), PATH },
 	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
-		NUMBER(1, 120, NULL) },
+		NUMBER(1, NSBOX_DHCP_TIMEOUT_MAX, NULL) },
 	[K_PROFILE] = { "profile", "restricted, lab or none", "none", FIELD(profile),
 		CHOICE(profile_words) },
 	[K_NO_NEW_PRIVS] = { "no_new_privs", "yes or no", "no", FIELD(no_new_privs),

@@ -23,8 +23,6 @@
 #include "mount.h"
 #include "nsbox/cleanup.h"
 
-#define INIT_READY_TIMEOUT_MS 10000
-
 /* What the init reports once: 0, or the errno of the step that failed. */
 struct init_status {
 	int err;
@@ -184,16 +182,43 @@ init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 	return r;
 }
 
+/* The init's own setup before it builds anything: its fds, its death with the supervisor, its
+ * signals. */
+static int
+init_setup(int *sfd, struct init_status *st)
+{
+	struct sigaction sa = { .sa_handler = noop_handler, .sa_flags = SA_NOCLDSTOP };
+	sigset_t all, chld;
+
+	/* Only the two pipes stay: not the application's pidfd, not the module's socket. */
+	snprintf(st->step, sizeof(st->step), "closing inherited fds");
+	if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+		return -errno;
+	/* the lifeline covers a supervisor that died before this */
+	snprintf(st->step, sizeof(st->step), "PR_SET_PDEATHSIG");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -errno;
+	prctl(PR_SET_NAME, "nsbox-init");
+
+	/* PID 1 gets no signal whose handler is SIG_DFL, even a blocked one: give SIGCHLD a
+	 * handler so signalfd sees it, and block everything. */
+	snprintf(st->step, sizeof(st->step), "signalfd");
+	sigfillset(&all);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &all, NULL) < 0)
+		return -errno;
+	*sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	return *sfd < 0 ? -errno : 0;
+}
+
 __attribute__((noreturn)) static void
 init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns,
 	  const char *hostname)
 {
 	struct init_status st = { 0 };
-	struct sigaction sa = { .sa_handler = noop_handler, .sa_flags = SA_NOCLDSTOP };
-	sigset_t all, chld;
-	int sfd;
+	int sfd = -1;
 
-	/* Only the two pipes stay: not the application's pidfd, not the module's socket. */
 	ready = fcntl(ready, F_DUPFD_CLOEXEC, 10);
 	lifeline = fcntl(lifeline, F_DUPFD_CLOEXEC, 10);
 	if (ready < 0 || lifeline < 0 || dup3(ready, 3, O_CLOEXEC) < 0 ||
@@ -201,23 +226,10 @@ init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns
 		_exit(1);
 	ready = 3;
 	lifeline = 4;
-	syscall(SYS_close_range, 5, ~0U, 0);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_NAME, "nsbox-init");
-
-	/* PID 1 gets no signal whose handler is SIG_DFL, even a blocked one: give SIGCHLD a
-	 * handler so signalfd sees it, and block everything. */
-	sigaction(SIGCHLD, &sa, NULL);
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-
-	st.err = sfd < 0 ? -errno : init_build(plan, ns, hostname, &st);
-	if (sfd < 0)
-		snprintf(st.step, sizeof(st.step), "signalfd");
+	st.err = init_setup(&sfd, &st);
+	if (st.err == 0)
+		st.err = init_build(plan, ns, hostname, &st);
 	if (write(ready, &st, sizeof(st)) != sizeof(st) || st.err < 0)
 		_exit(1);
 	close(ready);
@@ -242,12 +254,16 @@ init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns
 static int
 wait_ready(int ready, struct nsbox_why *why)
 {
-	struct pollfd p = { .fd = ready, .events = POLLIN };
 	struct init_status st = { 0 };
+	int r = fd_wait(ready, BOX_READY_TIMEOUT_MS);
 
-	if (poll(&p, 1, INIT_READY_TIMEOUT_MS) == 0) {
-		why_set(why, "box init timed out");
-		return -ETIMEDOUT;
+	if (r == -ETIMEDOUT) {
+		why_set(why, "box init did not build the box within %d s", BOX_READY_TIMEOUT_MS / 1000);
+		return r;
+	}
+	if (r < 0) {
+		why_set(why, "waiting for the box init: %s", strerror(-r));
+		return r;
 	}
 	if (read(ready, &st, sizeof(st)) != sizeof(st)) {
 		why_set(why, "box init died while building the box");
@@ -313,30 +329,38 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, 
 	b->lifeline = steal_fd(life_w);
 	nsbox_closep(&ready_w);
 	ready_w = -1;
-	/* Our unreaped child: its pid is ours until box_destroy, so this names it for good. */
+	/* Our unreaped child: its pid is ours until box_reap, so this names it for good. */
 	r = proc_id(pid, &b->init);
 	if (r < 0) {
 		why_set(why, "reading the box init's start time: %s", strerror(-r));
-		box_destroy(b);
+		box_kill(b);
 		return r;
 	}
 	r = wait_ready(ready_r, why);
 	if (r < 0)
-		box_destroy(b);
+		box_kill(b);
 	return r;
 }
 
 void
-box_destroy(struct box *b)
+box_kill(struct box *b)
 {
 	if (b->init_pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, b->init_pidfd, SIGKILL, NULL, 0);
 	nsbox_closep(&b->lifeline);
 	b->lifeline = -1;
-	if (b->init.pid > 0)
-		while (waitpid(b->init.pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	b->init = (struct nsbox_proc){ 0 };
+}
+
+int
+box_reap(struct box *b, int timeout_ms)
+{
+	/* The init ends only when every member of its pid namespace has: one that the kernel holds
+	 * (a hung NFS or FUSE request) holds it too. Our pidfd closes either way; an init that
+	 * outlives us is the kernel's to reap, through pid 1. */
+	int r = b->init_pidfd >= 0 ? child_wait(&b->init_pidfd, timeout_ms, NULL) : 0;
+
 	nsbox_closep(&b->init_pidfd);
 	b->init_pidfd = -1;
+	b->init = (struct nsbox_proc){ 0 };
+	return r;
 }

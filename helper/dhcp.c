@@ -18,6 +18,7 @@
 
 #include "dhcp.h"
 #include "helper.h"
+#include "nsbox/cleanup.h"
 
 static bool
 is_udhcpc(const char *path)
@@ -58,27 +59,69 @@ dhcp_script_path(char *out, size_t n)
 	return trusted_exe(out);
 }
 
-/* Through the netns fd we hold, not the init: the DHCP release must still work after the module
- * killed the init at logout. */
-static pid_t
-spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[])
-{
-	pid_t pid = fork();
+/* What a child that could not exec says on its status pipe. */
+struct spawn_err {
+	int err;
+	char step[32];
+};
 
-	if (pid != 0)
-		return pid < 0 ? -errno : pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (setns(n->netns, CLONE_NEWNET) < 0)
-		_exit(126);
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
+/* Through the netns fd we hold, not the init: the DHCP release must still work after the module
+ * killed the init at logout. Returns the pid (held by *PIDFD) once the client is exec'd; -errno,
+ * with STEP naming what failed, when it could not start. */
+static pid_t
+spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[], int *pidfd,
+	     char *step, size_t steplen)
+{
+	struct spawn_err e = { 0 };
+	int p[2];
+	sigset_t none;
+
+	snprintf(step, steplen, "pipe");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	snprintf(step, steplen, "fork");
+	pid_t pid = child_fork(pidfd);
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return pid;
 	}
-	syscall(SYS_close_range, 3, ~0U, 0);
-	execve(argv[0], argv, envp);
-	_exit(127);
+	if (pid == 0) {
+		int w = p[1], null = -1;
+
+		close(p[0]);
+		sigemptyset(&none);
+		/* the supervisor blocks its stop signals; the client (udhcpc -R) needs SIGTERM */
+		if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+			e = (struct spawn_err){ -errno, "sigprocmask" };
+		else if (setns(n->netns, CLONE_NEWNET) < 0)
+			e = (struct spawn_err){ -errno, "joining the box's network" };
+		else if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || dup2(null, 0) < 0 ||
+			 dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			e = (struct spawn_err){ -errno, "/dev/null" };
+		/* only our status pipe stays, as fd 3, and it closes at exec */
+		else if (w != 3 && dup3(w, 3, O_CLOEXEC) < 0)
+			e = (struct spawn_err){ -errno, "closing inherited fds" };
+		else if ((w = 3, syscall(SYS_close_range, 4, ~0U, 0) < 0))
+			e = (struct spawn_err){ -errno, "closing inherited fds" };
+		else {
+			execve(argv[0], argv, envp);
+			e = (struct spawn_err){ -errno, "exec" };
+		}
+		(void)!write(w, &e, sizeof(e));
+		_exit(127);
+	}
+	close(p[1]);
+	ssize_t got = read(p[0], &e, sizeof(e));
+	close(p[0]);
+	if (got == 0)
+		return pid; /* exec'd: the pipe closed */
+	child_wait(pidfd, KILLED_WAIT_MS, NULL);
+	nsbox_closep(pidfd);
+	*pidfd = -1;
+	e.step[sizeof(e.step) - 1] = 0;
+	snprintf(step, steplen, "%s", got == sizeof(e) ? e.step : "child died");
+	return got == sizeof(e) && e.err < 0 ? e.err : -EIO;
 }
 
 int
@@ -115,12 +158,15 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	char *const udhcpc_argv[] = { client, of, oR, oi, ifname, os, script, op, pidf, NULL };
 	char *const envp[] = { path_env, env, NULL };
 
+	char step[32];
 	n->dhcp_udhcpc = is_udhcpc(s->dhcp_client);
-	n->dhcp_pid = spawn_in_box(n, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp);
+	n->dhcp_pid = spawn_in_box(n, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp,
+				   &n->dhcp_pidfd, step, sizeof(step));
 	if (n->dhcp_pid < 0) {
 		r = n->dhcp_pid;
 		n->dhcp_pid = 0;
-		why_set(why, "starting the DHCP client: %s", strerror(-r));
+		why_set(why, "starting the DHCP client '%s': %s: %s", s->dhcp_client, step,
+			strerror(-r));
 		return r;
 	}
 
@@ -130,7 +176,7 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	for (;;) {
 		if (access(out, F_OK) == 0 && dhcp_lease_read(out, l) == 0)
 			return 0;
-		if (waitpid(n->dhcp_pid, NULL, WNOHANG) == n->dhcp_pid) {
+		if (child_wait(&n->dhcp_pidfd, 0, NULL) == 0) {
 			n->dhcp_pid = 0;
 			why_set(why, "DHCP client '%s' exited without a lease", s->dhcp_client);
 			return -EIO;
@@ -146,16 +192,18 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	}
 }
 
-/* Sends the release and stops the client; bounded, and done while the box's network lives. */
+/* Sends the release and stops the client, within DHCP_STOP_MAX_MS, while the box's network
+ * lives. Every signal goes through a pidfd. */
 void
 dhcp_stop(const struct nsbox_settings *s, struct box_net *n)
 {
 	if (n->dhcp_pid <= 0)
 		return;
 	if (!n->dhcp_udhcpc && n->netns >= 0) {
-		char a_client[256], ifname[16], a_pid[300], a_lease[300], a_script[PATH_MAX];
+		char a_client[256], ifname[16], a_pid[300], a_lease[300], a_script[PATH_MAX], step[32];
 		static char o4[] = "-4", or[] = "-r", opf[] = "-pf", olf[] = "-lf", osf[] = "-sf";
 		static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+		int relfd = -1;
 		snprintf(a_client, sizeof(a_client), "%s", s->dhcp_client);
 		snprintf(ifname, sizeof(ifname), "%s", s->ifname);
 		box_path(n->id, BOX_DHCP_PID, a_pid, sizeof(a_pid));
@@ -165,25 +213,17 @@ dhcp_stop(const struct nsbox_settings *s, struct box_net *n)
 		char *const argv[] = { a_client, o4, or, osf, a_script, opf, a_pid, olf, a_lease,
 				       ifname, NULL };
 		char *const envp[] = { path_env, NULL };
-		pid_t rel = spawn_in_box(n, argv, envp);
-		for (int i = 0; rel > 0 && i < 100; i++) {
-			if (waitpid(rel, NULL, WNOHANG) == rel) {
-				rel = 0;
-				break;
-			}
-			poll(NULL, 0, 20);
-		}
-		if (rel > 0) {
-			kill(rel, SIGKILL);
-			waitpid(rel, NULL, 0);
-		}
+		/* dhclient -r sends the release and stops the running client itself */
+		if (spawn_in_box(n, argv, envp, &relfd, step, sizeof(step)) > 0 &&
+		    child_wait(&relfd, DHCP_RELEASE_WAIT_MS, NULL) < 0)
+			child_stop(&relfd, SIGKILL, KILLED_WAIT_MS);
+		nsbox_closep(&relfd);
 	} else if (n->dhcp_udhcpc) {
-		kill(n->dhcp_pid, SIGTERM); /* -R: udhcpc releases on SIGTERM */
-		for (int i = 0; i < 100 && waitpid(n->dhcp_pid, NULL, WNOHANG) != n->dhcp_pid; i++)
-			poll(NULL, 0, 20);
+		/* -R: udhcpc releases on SIGTERM */
+		child_stop(&n->dhcp_pidfd, SIGTERM, DHCP_RELEASE_WAIT_MS);
 	}
-	kill(n->dhcp_pid, SIGKILL);
-	waitpid(n->dhcp_pid, NULL, WNOHANG);
+	child_stop(&n->dhcp_pidfd, SIGKILL, KILLED_WAIT_MS);
+	nsbox_closep(&n->dhcp_pidfd);
+	n->dhcp_pidfd = -1;
 	n->dhcp_pid = 0;
 }
-

@@ -39,6 +39,20 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The module gives up on us after NSBOX_REPLY_TIMEOUT_MS; every stage before our answer that can
+ * wait has a bound of its own, and together they end well before it, so that the user is told
+ * what was slow, not that the helper timed out. The worst case, in order: the two lease locks
+ * (IPv4 and IPv6), the box init, three children inside the box (link, the DHCP address,
+ * resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
+ * DHCP release, the two lease locks again). Reading the config and NSS lookups have no bound
+ * here: the module's timeout is theirs. */
+#define WORST_BEFORE_REPLY_MS                                                               \
+	(2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +                          \
+	 3LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + NSBOX_DHCP_TIMEOUT_MAX * 1000LL +      \
+	 DHCP_STOP_MAX_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS)
+_Static_assert(WORST_BEFORE_REPLY_MS + 10000 < NSBOX_REPLY_TIMEOUT_MS,
+	       "the module's reply timeout must exceed the helper's bounded stages");
+
 /* Exit codes (nsbox-helper(8)). */
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
 
@@ -84,8 +98,8 @@ sanitize(void)
 	if (chdir("/") < 0)
 		return -errno;
 	setsid(); /* away from su's terminal and its job-control signals */
-	syscall(SYS_close_range, NSBOX_HELPER_FD + 1, ~0U, 0);
-	return 0;
+	/* whatever else the application left open would reach the box init and its children */
+	return syscall(SYS_close_range, NSBOX_HELPER_FD + 1, ~0U, 0) < 0 ? -errno : 0;
 }
 
 static int
@@ -313,18 +327,50 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	return r < 0 ? r : NSBOX_REPLY_BOXED;
 }
 
+/* Frees what the box holds on the host, each step in the order that keeps the next possible:
+ * the network namespace's name (it would keep the box's network alive), the DHCP release
+ * (needs that network), the init killed (and every process of the box with it), the veth and
+ * the leases, the record. Waits for none of the box's processes: a member stuck in the kernel
+ * (a hung NFS home) must not keep the host's veth, addresses and record; reap_box waits, with a
+ * bound, after all of this is done. Logs each step that fails and goes on. */
 static void
-undo(struct session *s)
+teardown_host(struct session *s)
 {
-	/* first: the name would keep the network namespace alive after its box */
-	if (s->box.id[0])
-		box_netns_remove(s->box.id);
+	char what[64] = "";
+	int r;
+
+	if (s->box.id[0] && (r = box_netns_remove(s->box.id)) < 0)
+		syslog(LOG_ERR, "box=%s teardown: removing " NSBOX_NETNS_DIR "/" NSBOX_NETNS_PREFIX
+		       "%s: %s", s->box.id, s->box.id, strerror(-r));
 	net_release_early(&s->set, &s->net);
-	box_destroy(&s->box);
-	net_teardown(&s->set, &s->net, s->box.id);
-	if (s->reserved)
-		box_remove(s->box.id);
+	box_kill(&s->box);
+	r = net_teardown(&s->set, &s->net, s->box.id, what, sizeof(what));
+	if (r < 0)
+		syslog(LOG_ERR, "box=%s teardown: %s: %s", s->box.id, what, strerror(-r));
+	if (s->reserved && (r = box_remove(s->box.id)) < 0)
+		syslog(LOG_ERR, "box=%s teardown: removing its record: %s", s->box.id,
+		       strerror(-r));
 	s->reserved = false;
+}
+
+/* Waits BOX_REAP_TIMEOUT_MS at most for the killed init, which ends only once every process of
+ * its pid namespace has. Past the bound we exit anyway: nothing of the host is held by then
+ * (teardown_host), our fds close with us, and the kernel hands the init to pid 1 to reap. */
+static void
+reap_box(struct session *s)
+{
+	const pid_t init = s->box.init.pid;
+	int r = box_reap(&s->box, BOX_REAP_TIMEOUT_MS);
+
+	if (r == -ETIMEDOUT)
+		syslog(LOG_WARNING,
+		       "box=%s init=%d still exiting %d s after the teardown (a process of the box "
+		       "is stuck in the kernel); its veth, leases and record are freed; leaving it "
+		       "to the kernel",
+		       s->box.id, (int)init, BOX_REAP_TIMEOUT_MS / 1000);
+	else if (r < 0)
+		syslog(LOG_ERR, "box=%s teardown: reaping init=%d: %s", s->box.id, (int)init,
+		       strerror(-r));
 }
 
 /* Collects the records of dead supervisors, once the module has its answer: judging every live
@@ -342,9 +388,11 @@ gc_after_reply(void)
 		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));
 }
 
-/* Waits for the end of the session and says why it ended. */
-static const char *
-supervise(struct session *s, int sock, int appfd)
+/* SIGTERM, SIGINT, SIGHUP (nsboxctl stop, an admin's kill) as a readable fd, set up before the
+ * module is answered: a supervisor that could not hear them could not be stopped, so that
+ * fails the login. */
+static int
+stop_signals(void)
 {
 	sigset_t set;
 	int sfd;
@@ -353,9 +401,20 @@ supervise(struct session *s, int sock, int appfd)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd >= 0)
+		return sfd;
+	sfd = -errno;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return sfd;
+}
 
+/* Waits for the end of the session and says why it ended. */
+static const char *
+supervise(struct session *s, int sock, int appfd, int sfd)
+{
 	for (;;) {
 		struct pollfd p[4] = {
 			{ .fd = sock, .events = POLLIN },
@@ -396,14 +455,15 @@ session_main(void)
 	struct nsbox_reply rep = { .version = NSBOX_PROTO_VERSION, .status = NSBOX_REPLY_FAILED };
 	struct nsbox_why why = { { 0 } };
 	const int sock = NSBOX_HELPER_FD;
-	int appfd = -1, r, status;
+	int appfd = -1, sfd = -1, r, status;
 
-	s.net.netns = -1;
+	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = -1;
 	r = sanitize();
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
-		syslog(LOG_ERR, "cannot take root credentials: %s", strerror(-r));
+		syslog(LOG_ERR, "cannot take root credentials (or close inherited fds): %s",
+		       strerror(-r));
 		return EXIT_SETUP;
 	}
 	if (check_socket(sock) < 0) {
@@ -426,17 +486,22 @@ session_main(void)
 					  : "a login from inside a box is not boxed again");
 	} else
 		status = open_box(&s, &rep, appfd, &why);
+	if (status == NSBOX_REPLY_BOXED && (sfd = stop_signals()) < 0) {
+		status = sfd;
+		why_set(&why, "cannot receive stop signals (signalfd): %s", strerror(-sfd));
+	}
 	if (status < 0) {
 		rep.status = NSBOX_REPLY_FAILED;
 		rep.error = status;
 		snprintf(rep.msg, sizeof(rep.msg), "%s", why.msg[0] ? why.msg : strerror(-status));
-		undo(&s);
+		teardown_host(&s);
 		/* The module logs the one line for this login; we only answer. */
 		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)
 			syslog(LOG_ERR, "user '%s': %s (and the module is gone)", s.req.user,
 			       rep.msg);
 		if (on_host == 1)
 			gc_after_reply();
+		reap_box(&s); /* after the answer: a stuck init must not delay the refusal */
 		return EXIT_DENIED;
 	}
 	rep.status = (uint32_t)status;
@@ -455,7 +520,8 @@ session_main(void)
 	if (r < 0) {
 		syslog(LOG_ERR, "box=%s module went away before the reply: %s", s.box.id,
 		       strerror(-r));
-		undo(&s);
+		teardown_host(&s);
+		reap_box(&s);
 		return EXIT_SETUP;
 	}
 	/* user and service passed nsbox_str_ok; rhost and tty are the client's word */
@@ -472,11 +538,12 @@ session_main(void)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gc_after_reply();
-	const char *reason = supervise(&s, sock, appfd);
-	undo(&s);
+	const char *reason = supervise(&s, sock, appfd, sfd);
+	teardown_host(&s);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	syslog(LOG_INFO, "box=%s ended: reason='%s' duration=%llds user='%s'", s.box.id, reason,
 	       (long long)(t1.tv_sec - t0.tv_sec), s.req.user);
+	reap_box(&s);
 	return EXIT_OK;
 }
 

@@ -31,11 +31,38 @@ struct box {
 };
 
 /* Clones the box init into new namespaces and waits until it has built the box (mounts,
- * hostname, lo up). HOSTNAME "" keeps the host's. On failure nothing is left. */
+ * hostname, lo up). HOSTNAME "" keeps the host's. On failure the init, if any, is killed and
+ * left for box_reap. */
 int box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
 	       gid_t gid, struct nsbox_why *why);
-/* Kills the init (and with it every process of the box) and reaps it. Idempotent. */
-void box_destroy(struct box *b);
+/* Kills the init, and with it every process of the box; does not wait. Idempotent. */
+void box_kill(struct box *b);
+/* Waits at most TIMEOUT_MS for the killed init to end and reaps it: 0, or -ETIMEDOUT when it
+ * outlived the bound (a member of the box stuck in the kernel keeps a pid namespace's init
+ * from exiting; the kernel reaps it later). Either way the box holds nothing of ours after.
+ * Idempotent. */
+int box_reap(struct box *b, int timeout_ms);
+/* How long a teardown waits for the init, after everything else of the box is freed. */
+#define BOX_REAP_TIMEOUT_MS 10000
+/* How long the init may take to build the box (mounts, hostname, lo). */
+#define BOX_READY_TIMEOUT_MS 10000
+
+/* ---- inside.c: children held by pidfd ---- */
+/* A run_inside child does a few netlink calls or one mount: anything longer is stuck. */
+#define INSIDE_TIMEOUT_MS 5000
+/* After SIGKILL a child ends at once unless the kernel holds it (D state): we wait no longer. */
+#define KILLED_WAIT_MS 1000
+/* fork(): the child gets 0 (and dies with us); we get its pid and *PIDFD, or -errno. */
+pid_t child_fork(int *pidfd);
+/* Waits at most TIMEOUT_MS (< 0: forever) for FD to be readable, restarting after a signal
+ * with the time left: 0 or -ETIMEDOUT (or -errno). */
+int fd_wait(int fd, int timeout_ms);
+/* Waits at most TIMEOUT_MS for the child to exit, then reaps it and closes *PIDFD (-1 after);
+ * *STATUS (if given): its exit status, or 128 + the signal. 0, -ETIMEDOUT or -errno. */
+int child_wait(int *pidfd, int timeout_ms, int *status);
+/* Sends SIG, waits TIMEOUT_MS, then SIGKILL and a short wait: 0 once reaped, or -ETIMEDOUT
+ * when the kernel holds it (*PIDFD stays open then). Never signals anyone but that child. */
+int child_stop(int *pidfd, int sig, int timeout_ms);
 
 /* ---- inside.c: run FN in a child that joined the box's NSTYPES namespaces (through the init's
  * pidfd); the child reports an errno and the step that failed, which land in WHY ---- */
@@ -55,7 +82,8 @@ struct box_net {
 	unsigned prefix4;
 	unsigned reclaimed, corrupt; /* lease housekeeping, for the log */
 	int netns;                   /* the box's network namespace, held until teardown */
-	pid_t dhcp_pid;
+	pid_t dhcp_pid;              /* > 0 while the client runs; then dhcp_pidfd holds it */
+	int dhcp_pidfd;
 	char id[NSBOX_ID_LEN + 1];   /* its files live in the box's directory */
 };
 /* Builds the veth, addresses, routes, DNS of a bridged box (nothing for network = none). On
@@ -64,15 +92,20 @@ int net_setup(const struct box *b, const struct nsbox_settings *s, const char *u
 	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why);
 /* While the box's network still lives: release the DHCP lease. */
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
-/* After the init is gone: host veth, leases, files. */
-void net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id);
+/* Once the init is killed (it need not have ended): the host veth, the leases. Goes on after a
+ * failure; returns the first one's -errno with WHAT naming the step. */
+int net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id,
+		 char *what, size_t whatlen);
 
 struct dhcp_lease;
 /* ---- dhcp.c: the box's DHCP client; its lease into L ---- */
 int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	     struct dhcp_lease *l, struct nsbox_why *why);
-/* Sends the release and stops the client; bounded, done while the box's network lives. */
+/* Sends the release and stops the client; bounded (DHCP_STOP_MAX_MS), done while the box's
+ * network lives. */
 void dhcp_stop(const struct nsbox_settings *s, struct box_net *n);
+#define DHCP_RELEASE_WAIT_MS 2000
+#define DHCP_STOP_MAX_MS (DHCP_RELEASE_WAIT_MS + 2 * KILLED_WAIT_MS)
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,

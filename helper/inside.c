@@ -1,37 +1,138 @@
-/* Short children of nsbox-helper's supervisor (root) that join a box's namespaces to configure
- * it from inside, so the supervisor itself never stays in the wrong namespace. */
+/* Short children of nsbox-helper's supervisor (root): each is held by a pidfd from its fork to
+ * its reaping, so it is never signalled by a pid that may name someone else; run_inside's join a
+ * box's namespaces to configure it from inside, so the supervisor itself never stays in the
+ * wrong namespace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
+#include "nsbox/cleanup.h"
+
+pid_t
+child_fork(int *pidfd)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	*pidfd = -1;
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* the supervisor's death ends us; one that died before the prctl has a new parent */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
+		return 0;
+	}
+	/* our unreaped child: the pid cannot be reused before we reap it */
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*pidfd < 0) {
+		int r = -errno;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return r;
+	}
+	return pid;
+}
+
+static long
+ms_left(const struct timespec *end)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+int
+fd_wait(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec end;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	/* a signal (SIGCHLD) does not restart the wait with the whole timeout */
+	while ((r = poll(&p, 1, timeout_ms < 0 ? -1 : (int)ms_left(&end))) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+int
+child_wait(int *pidfd, int timeout_ms, int *status)
+{
+	siginfo_t si = { 0 };
+	int r;
+
+	if (*pidfd < 0)
+		return 0;
+	r = fd_wait(*pidfd, timeout_ms);
+	if (r < 0)
+		return r;
+	if (waitid(P_PIDFD, (id_t)*pidfd, &si, WEXITED | WNOHANG) < 0 && errno != ECHILD)
+		return -errno;
+	if (status)
+		*status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	nsbox_closep(pidfd);
+	*pidfd = -1;
+	return 0;
+}
+
+int
+child_stop(int *pidfd, int sig, int timeout_ms)
+{
+	int r;
+
+	if (*pidfd < 0)
+		return 0;
+	/* a pidfd names its process for good: once it has exited this is ESRCH, never another's */
+	if (syscall(SYS_pidfd_send_signal, *pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		return -errno;
+	r = child_wait(pidfd, timeout_ms, NULL);
+	if (r != -ETIMEDOUT || sig == SIGKILL)
+		return r;
+	if (syscall(SYS_pidfd_send_signal, *pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return -errno;
+	return child_wait(pidfd, KILLED_WAIT_MS, NULL);
+}
 
 int
 run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why)
 {
 	struct inside_result res = { 0 };
-	int p[2], st;
+	int p[2], pidfd = -1, r;
 	pid_t pid;
-	ssize_t got;
+	ssize_t got = 0;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
+	pid = child_fork(&pidfd);
 	if (pid < 0) {
-		int r = -errno;
 		close(p[0]);
 		close(p[1]);
-		return r;
+		why_set(why, "configuring the box: fork: %s", strerror((int)-pid));
+		return (int)pid;
 	}
 	if (pid == 0) {
 		close(p[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (setns(b->init_pidfd, nstypes) < 0) {
 			res.err = -errno;
 			snprintf(res.step, sizeof(res.step), "joining the box");
@@ -40,12 +141,20 @@ run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsb
 		_exit(write(p[1], &res, sizeof(res)) == sizeof(res) ? 0 : 1);
 	}
 	close(p[1]);
-	got = read(p[0], &res, sizeof(res));
+	r = fd_wait(p[0], INSIDE_TIMEOUT_MS);
+	if (r == 0)
+		got = read(p[0], &res, sizeof(res));
 	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	/* done or stuck: it gets no more time either way */
+	child_stop(&pidfd, SIGKILL, KILLED_WAIT_MS);
+	nsbox_closep(&pidfd);
+	if (r == -ETIMEDOUT) {
+		why_set(why, "configuring the box: a step inside it did not finish within %d s",
+			INSIDE_TIMEOUT_MS / 1000);
+		return r;
+	}
 	if (got != sizeof(res)) {
-		why_set(why, "configuring the box network: child died");
+		why_set(why, "configuring the box: child died");
 		return -EIO;
 	}
 	if (res.err < 0) {
@@ -55,4 +164,3 @@ run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsb
 	}
 	return 0;
 }
-

@@ -33,7 +33,7 @@ write_resolv(const char *path, const struct nsbox_ip *dns, unsigned ndns,
 			fprintf(f, " %s", search[i]);
 		fprintf(f, "\n");
 	}
-	return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+	return file_flush(f);
 }
 
 static int

@@ -54,8 +54,11 @@ take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox
 	fmt_spec(spec, what, sizeof(what));
 	n->reclaimed += res.reclaimed;
 	n->corrupt += res.corrupt;
-	if (r == -ENOSPC)
+	if (r == -EADDRNOTAVAIL)
 		why_set(why, "address pool %s (%s) is exhausted", what, s->matched);
+	else if (r == -ENOSPC || r == -EDQUOT)
+		why_set(why, "cannot write the lease file under " NSBOX_LEASE_DIR " (%s): %s", what,
+			strerror(-r));
 	else if (r == -EADDRINUSE)
 		why_set(why, "address %s (%s) is in use by another box", what, s->matched);
 	else if (r < 0)
@@ -281,7 +284,7 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	int r;
 
 	memset(n, 0, sizeof(*n));
-	n->netns = -1;
+	n->netns = n->dhcp_pidfd = -1;
 	if (s->network != NSBOX_NET_BRIDGE)
 		return 0;
 	n->active = true;
@@ -334,22 +337,32 @@ net_release_early(const struct nsbox_settings *s, struct box_net *n)
 		dhcp_stop(s, n);
 }
 
-void
-net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id)
+int
+net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id, char *what,
+	     size_t whatlen)
 {
+	int r = 0, q;
+
 	if (!n->active)
-		return;
-	/* Our fd was the namespace's last hold once the init is gone; deleting the host end
-	 * ourselves makes its disappearance synchronous for whoever looks next. Off the login
-	 * path: the module never waits for us. */
+		return 0;
+	/* Deleting the host end takes the box's end with it, whether or not the box's processes
+	 * have ended yet, and makes it synchronous for whoever looks next. Off the login path: the
+	 * module never waits for us. ENODEV: the namespace went first and took the pair along. */
 	nsbox_closep(&n->netns);
-	if (n->veth_made)
-		nl_link_del(n->host_if);
-	if (n->leased4)
-		lease_release(NSBOX_LEASE_DIR, &s->address, id);
-	if (n->leased6)
-		lease_release(NSBOX_LEASE_DIR, &s->address6, id);
+	if (n->veth_made && (q = nl_link_del(n->host_if)) < 0 && q != -ENODEV && !r) {
+		r = q;
+		snprintf(what, whatlen, "deleting veth '%s'", n->host_if);
+	}
+	if (n->leased4 && (q = lease_release(NSBOX_LEASE_DIR, &s->address, id)) < 0 && !r) {
+		r = q;
+		snprintf(what, whatlen, "releasing the IPv4 lease");
+	}
+	if (n->leased6 && (q = lease_release(NSBOX_LEASE_DIR, &s->address6, id)) < 0 && !r) {
+		r = q;
+		snprintf(what, whatlen, "releasing the IPv6 lease");
+	}
 	/* resolv.conf and the DHCP files go with the box's directory (box_remove). */
 	memset(n, 0, sizeof(*n));
-	n->netns = -1;
+	n->netns = n->dhcp_pidfd = -1;
+	return r;
 }

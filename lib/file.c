@@ -119,6 +119,15 @@ file_create(int dirfd, const char *name, mode_t mode)
 	return f;
 }
 
+int
+file_flush(FILE *f)
+{
+	/* what the write said (ENOSPC on a full /run), not a generic EIO */
+	if (fflush(f) != 0)
+		return errno ? -errno : -EIO;
+	return ferror(f) ? -EIO : 0;
+}
+
 static int
 tree_remove(int dirfd, const char *name, int depth)
 {

@@ -25,6 +25,8 @@ int kv_read(int dirfd, const char *name, kv_fn fn, void *arg);
 /* A new or emptied regular file NAME in DIRFD for writing (no symlink followed), close-on-exec;
  * NULL + errno. */
 FILE *file_create(int dirfd, const char *name, mode_t mode);
+/* fflush: 0, or the -errno the write failed with (-ENOSPC on a full file system). */
+int file_flush(FILE *f);
 /* Removes directory NAME in DIRFD and everything below it; a symlink is removed, never
  * followed. Missing: 0. */
 int dir_remove_tree(int dirfd, const char *name);

@@ -408,7 +408,8 @@ format_line(const struct lease_pool *p, const struct lease_entry *e, char *buf, 
 
 /* The file text for DB, in recency order. Every held entry is written; free ones newest first
  * while there are at most LEASE_MAX_FREE of them and the text stays within LEASE_MAX_FILE.
- * Reorders DB. Returns the length; -ENOSPC when the held entries alone do not fit. */
+ * Reorders DB. Returns the length; -EADDRNOTAVAIL when the held entries alone do not fit (no
+ * address can be recorded: the pool is as good as exhausted). */
 static ssize_t
 db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
 {
@@ -433,7 +434,7 @@ db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
 		keep[i] = true;
 	}
 	if (size > LEASE_MAX_FILE)
-		return -ENOSPC;
+		return -EADDRNOTAVAIL;
 	for (size_t i = db->n; i-- > 0;) {
 		if (db->v[i].held || nfree >= LEASE_MAX_FREE)
 			continue;
@@ -641,7 +642,7 @@ lowest_gap(const struct lease_pool *p, const struct lease_db *db, bool skip_free
 		if (e->addr > cand)
 			break;
 		if (cand == p->hi)
-			return -ENOSPC;
+			return -EADDRNOTAVAIL; /* not ENOSPC: that is a full file system's */
 		cand++;
 	}
 	*addr = cand;

@@ -37,8 +37,9 @@ struct lease_result {
  * that address) in DIR (created 0700 if missing, must be root-owned and not group/other
  * writable when running as root). Leases whose owner is dead are reclaimed first. With STICKY,
  * the free address that OWNER->user held last is preferred. Returns 0; -EADDRINUSE for a static
- * address held by a live owner; -ENOSPC when the pool is exhausted; -ETIMEDOUT when the lock
- * cannot be had within NSBOX_LEASE_LOCK_TIMEOUT_MS; other -errno. */
+ * address held by a live owner; -EADDRNOTAVAIL when the pool is exhausted; -ETIMEDOUT when the
+ * lock cannot be had within NSBOX_LEASE_LOCK_TIMEOUT_MS; other -errno as the file system gave it
+ * (-ENOSPC: DIR's file system is full). */
 int lease_acquire(const char *dir, const struct nsbox_addrspec *spec, const struct lease_owner *owner,
 		  bool sticky, lease_alive_fn alive, struct lease_result *out);
 

@@ -162,12 +162,13 @@ record_write_at(int dfd, const struct box_record *r)
 		return -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		field_print(f, &fields[i], r);
-	if (fflush(f) != 0 || ferror(f))
-		return -EIO;
+	int e = file_flush(f);
 	/* rename: a reader sees the old record or the whole new one */
-	if (renameat(dfd, "." BOX_RECORD ".tmp", dfd, BOX_RECORD) < 0)
-		return -errno;
-	return 0;
+	if (e == 0 && renameat(dfd, "." BOX_RECORD ".tmp", dfd, BOX_RECORD) < 0)
+		e = -errno;
+	if (e < 0)
+		unlinkat(dfd, "." BOX_RECORD ".tmp", 0); /* a partial one is nobody's */
+	return e;
 }
 
 /* A box directory is built under this prefix and renamed into place with its record in it, so
@@ -278,6 +279,23 @@ box_alive(const struct box_record *r)
 	return proc_alive(&r->supervisor);
 }
 
+/* A directory being built gets its record within microseconds of its mkdir (box_reserve): one
+ * still without a record this long after is a killed helper's, with no owner left to ask. */
+#define BUILD_ABANDONED_S 60
+
+static bool
+building_abandoned(int bfd, const char *name)
+{
+	struct stat st;
+	struct timespec now;
+
+	if (fstatat(bfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return false;
+	/* a clock stepped back makes it look young: kept, which is the safe side */
+	return now.tv_sec - st.st_mtim.tv_sec > BUILD_ABANDONED_S;
+}
+
 int
 box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 {
@@ -298,7 +316,15 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 		bool building = !strncmp(e->d_name, NEW_PREFIX, strlen(NEW_PREFIX));
 		const char *id = building ? e->d_name + strlen(NEW_PREFIX) : e->d_name;
 		struct box_record r = { .supervisor.pid = 0 };
-		if (!box_id_valid(id) || record_read_at(bfd, e->d_name, &r) < 0)
+		if (!box_id_valid(id))
+			continue;
+		int q = record_read_at(bfd, e->d_name, &r);
+		if (q == -ENOENT && building && building_abandoned(bfd, e->d_name)) {
+			if (dir_remove_tree(bfd, e->d_name) == 0)
+				n++;
+			continue;
+		}
+		if (q < 0)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
 		if (box_alive(&r) == 0) {

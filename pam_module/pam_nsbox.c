@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_ext.h>
@@ -32,7 +33,6 @@
 #endif
 #define NSBOX_CONF_PATH   "/etc/security/nsbox.conf"
 #define DATA_NAME         "pam_nsbox"
-#define HELPER_TIMEOUT_MS 130000 /* bounds a hung helper; above the longest dhcp_timeout (120 s) */
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -234,11 +234,19 @@ static int
 wait_reply(int sock, struct nsbox_reply *rep, int *fd, const char **why)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct timespec t0, now;
+	long left = NSBOX_REPLY_TIMEOUT_MS;
 	int r;
 
-	do
-		r = poll(&p, 1, HELPER_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* a signal (the application's SIGCHLD) restarts the wait with the time left, not anew */
+	while ((r = poll(&p, 1, (int)left)) < 0 && errno == EINTR) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = NSBOX_REPLY_TIMEOUT_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
+						 (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left < 0)
+			left = 0;
+	}
 	if (r < 0) {
 		*why = "poll";
 		return -errno;

@@ -10,6 +10,10 @@
 #define NSBOX_PROTO_VERSION 2
 #define NSBOX_HELPER_FD     3 /* the socket's number in the helper */
 #define NSBOX_ID_LEN        8 /* hex digits; host veth "nsb" + id fits IFNAMSIZ */
+/* How long the module waits for the helper's answer: a backstop for a helper that hangs where
+ * it has no bound of its own (an NSS lookup). Every stage the helper bounds ends well before it,
+ * with its own message (helper.c adds those bounds up and checks them against this). */
+#define NSBOX_REPLY_TIMEOUT_MS 200000
 
 enum nsbox_op {
 	NSBOX_OP_OPEN = 1,  /* module → helper, carries the application's pidfd */

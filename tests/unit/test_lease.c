@@ -308,7 +308,7 @@ test_exhaustion_range(void)
 	is_str(got, "10.0.2.1", "/30: .1");
 	is_int(acq(&s, "e0000002", "bob", 4002, false), 0, "/30: second");
 	is_str(got, "10.0.2.2", "/30: .2 (not the broadcast .3)");
-	is_int(acq(&s, "e0000003", "carol", 4003, false), -ENOSPC, "/30: third: -ENOSPC");
+	is_int(acq(&s, "e0000003", "carol", 4003, false), -EADDRNOTAVAIL, "/30: third: -EADDRNOTAVAIL");
 	lease_release(cur, &s, "e0000001");
 	is_int(acq(&s, "e0000003", "carol", 4003, false), 0, "after a release: room again");
 	is_str(got, "10.0.2.1", "the released one");
@@ -320,7 +320,7 @@ test_exhaustion_range(void)
 	is_str(got, "10.1.0.11", "range: second");
 	acq(&s, "e0000013", "u3", 4013, false);
 	is_str(got, "10.1.0.12", "range: LAST");
-	is_int(acq(&s, "e0000014", "u4", 4014, false), -ENOSPC, "range exhausted: -ENOSPC");
+	is_int(acq(&s, "e0000014", "u4", 4014, false), -EADDRNOTAVAIL, "range exhausted: -EADDRNOTAVAIL");
 }
 
 /* The pool's gateway is never handed out, and nothing about it is written to the file. */
@@ -362,7 +362,7 @@ test_exclude_gateway(void)
 		   got);
 	}
 	o = owner("f0000020", "u", 5020);
-	is_int(lease_acquire_excluding(cur, &s, &o, false, fake_alive, &gw, &res), -ENOSPC,
+	is_int(lease_acquire_excluding(cur, &s, &o, false, fake_alive, &gw, &res), -EADDRNOTAVAIL,
 	       "exclude: a /29 with its gateway excluded holds 5 boxes");
 }
 
@@ -436,7 +436,7 @@ test_ipv6(void)
 	is_str(got, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "top range: first");
 	acq(&s, "a6000006", "u6", 6006, false);
 	is_str(got, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "top range: the last address");
-	is_int(acq(&s, "a6000007", "u7", 6007, false), -ENOSPC, "top range exhausted: -ENOSPC");
+	is_int(acq(&s, "a6000007", "u7", 6007, false), -EADDRNOTAVAIL, "top range exhausted: -EADDRNOTAVAIL");
 
 	s = spec(NSBOX_ADDR_STATIC, "fd00::42", 64, NULL, NULL);
 	is_int(acq(&s, "a6000008", "u8", 6008, false), 0, "v6 static");

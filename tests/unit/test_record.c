@@ -124,6 +124,49 @@ tests(void)
 	ok(!exists(p), "its directory is gone");
 	ok(exists("/run/nsbox/outside/keep"), "what its symlink pointed to is untouched");
 	is_int(box_remove(id), 0, "removing it again: 0");
+
+	/* A half-built directory a killed helper left without a record: collected once it is
+	 * older than any live reserve could be; a fresh one (being built now) stays. */
+	{
+		struct timespec t[2];
+		clock_gettime(CLOCK_REALTIME, &t[0]);
+		t[0].tv_sec -= 600;
+		t[1] = t[0];
+		ok(mkdir(NSBOX_BOXES_DIR "/.new-0dead0aa", 0700) == 0 &&
+			   mkdir(NSBOX_BOXES_DIR "/.new-0dead0ab", 0700) == 0 &&
+			   mkdir(NSBOX_BOXES_DIR "/.new-0dead0ac", 0700) == 0,
+		   "three half-built directories without a record");
+		put(NSBOX_BOXES_DIR "/.new-0dead0ab/.record.tmp", "supervisor=");
+		ok(utimensat(AT_FDCWD, NSBOX_BOXES_DIR "/.new-0dead0aa", t, 0) == 0 &&
+			   utimensat(AT_FDCWD, NSBOX_BOXES_DIR "/.new-0dead0ab", t, 0) == 0,
+		   "two of them ten minutes old");
+		n = 0;
+		is_int(box_scan(count, &n), 2, "scan removes the two old ones");
+		ok(!exists(NSBOX_BOXES_DIR "/.new-0dead0aa") && !exists(NSBOX_BOXES_DIR "/.new-0dead0ab"),
+		   "empty or with a partial .record.tmp, they are gone");
+		ok(exists(NSBOX_BOXES_DIR "/.new-0dead0ac"), "the fresh one stays");
+		rmdir(NSBOX_BOXES_DIR "/.new-0dead0ac");
+	}
+
+	/* A full file system: the write's own error, not EIO, and no partial record left. */
+	ok(mount("nsbox-full", "/run/nsbox", "tmpfs", 0, "size=16k,mode=0700") == 0,
+	   "a 16 KiB tmpfs over /run/nsbox");
+	is_int(box_reserve(id, &self), 0, "a box reserved while there is room");
+	{
+		FILE *f = fopen("/run/nsbox/fill", "we");
+		char page[4096] = { 0 };
+		while (f && fwrite(page, 1, sizeof(page), f) == sizeof(page) && fflush(f) == 0)
+			;
+		if (f)
+			fclose(f);
+	}
+	w.supervisor = self;
+	snprintf(w.id, sizeof(w.id), "%s", id);
+	is_int(box_record_write(&w), -ENOSPC, "rewriting its record on a full /run: -ENOSPC");
+	box_path(id, "." BOX_RECORD ".tmp", p, sizeof(p));
+	ok(!exists(p), "and the partial .record.tmp is removed");
+	is_int(box_reserve(id2, &self), -ENOSPC, "reserving a box on a full /run: -ENOSPC");
+	ok(umount("/run/nsbox") == 0, "the small tmpfs unmounted");
 	return tap_done();
 }
 

@@ -59,6 +59,7 @@ struct session {
 	char cwd[PATH_MAX];
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
+	bool shared; /* share = user: other sessions live in the box; its supervisor ends it */
 };
 _Static_assert(sizeof(((struct session *)0)->fds) == (2 + NSBOX_N_NS) * sizeof(int),
 	       "the fds overlay sock, initfd and saved exactly");
@@ -391,7 +392,8 @@ end_box(struct session *s)
 
 	s->closed = true;
 	nsbox_send(s->sock, &req, sizeof(req), -1);
-	syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
+	if (!s->shared)
+		syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
 	session_free_fds(s);
 }
 
@@ -461,8 +463,9 @@ take_box(struct session *s, const struct nsbox_reply *rep, int fd, const char **
 
 	if (rep->status == NSBOX_REPLY_BOXED && fd >= 0 &&
 	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS) &&
-	    !(rep->policy.flags & ~known)) {
+	    !(rep->policy.flags & ~known) && !(rep->box_flags & ~(uint32_t)NSBOX_BOX_SHARED)) {
 		s->initfd = fd;
+		s->shared = rep->box_flags & NSBOX_BOX_SHARED;
 		snprintf(s->id, sizeof(s->id), "%s", rep->id);
 		return 0;
 	}

@@ -64,6 +64,13 @@ struct nsbox_reply {
 	char ipv4[64];
 	char ipv6[64];
 	char msg[512];
+	uint32_t box_flags;     /* enum nsbox_box_flags */
+};
+
+enum nsbox_box_flags {
+	/* share = user: the box has members besides this session; the module leaves it alive at
+	 * close, and its supervisor ends it when its last member is gone */
+	NSBOX_BOX_SHARED = 1u << 0,
 };
 
 /* Sends one record, with FD attached when FD >= 0. Returns 0 or -errno. */

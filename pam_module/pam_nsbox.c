@@ -383,7 +383,7 @@ leave_box(struct session *s)
 	return r;
 }
 
-/* Ends the box without waiting for it (its members may be our own children): CLOSE queued for
+/* Ends the session without waiting for the box (its members may be our own children): CLOSE queued for
  * the supervisor, the init killed, our fds gone. */
 static void
 end_box(struct session *s)

@@ -62,7 +62,11 @@ session() {
 	touch "$S/$3.hold"
 	"$NSBOX_PAMRUN" "$1" "$2" -- sh -c "$(hold "$3")" >"$S/$3.log" 2>&1 &
 	nsbox_track_pid $!
+	SESSP+=($!)
 }
+SESSP=()
+# waits for every session started so far (never for the test's sshd)
+wait_sessions() { [ ${#SESSP[@]} -eq 0 ] || wait "${SESSP[@]}" 2>/dev/null; SESSP=(); }
 started() { nsbox_wait "[ -s $S/$1.out ]" "${2:-10}"; }
 boxid() { cut -d' ' -f1 "$S/$1.out"; }
 nsof() { cut -d' ' -f2- "$S/$1.out"; }
@@ -138,7 +142,7 @@ isnt "$(nsof c)" "$(nsof a)" "and other namespaces"
 isnt "$(boxid d)" "$(boxid a)" "other settings (another section) get their own box"
 is "$(nsbox_records | wc -l)" 3 "three boxes"
 rm "$S/a.hold" "$S/c.hold" "$S/d.hold"
-wait
+wait_sessions
 nsbox_check_clean "two users"
 
 # ---- 20 logins at once: one box, 20 members, one veth, one lease ----
@@ -154,10 +158,67 @@ is "$("$NSBOX_CTL" show "$PID" | grep -c '^member = ')" 20 "nsboxctl show lists 
 is "$(host_veths | wc -l)" 1 "one veth"
 is "$(held_leases)" 1 "one lease"
 rm -f "$S"/p*.hold
-wait
+wait_sessions
 nsbox_check_clean "20 logins"
 is "$(host_veths | tr '\n' ' ')" "" "20 logins: no veth left"
 is "$(held_leases)" 0 "20 logins: no lease left"
+
+# ---- a real sshd: shared sessions, ssh -L into the other session's listener, kill -9 of a
+# member's monitor ----
+nsbox_sshd_start $SVC
+nsbox_ssh_authorize $U
+# ssh_session NAME [SSH-OPTS...] -- [PREFIX-CMD] : a held ssh session in the background
+ssh_session() {
+	local name=$1 pre=""
+	shift
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+	[ "${1:-}" = -- ] && shift
+	pre=${1:-}
+	touch "$S/$name.hold"
+	nsbox_ssh $U "${opts[@]}" -- "$pre $(hold "$name")" >"$S/$name.log" 2>&1 &
+	nsbox_track_pid $!
+	SESSP+=($!)
+}
+ssh_session s1
+started s1 20
+ok $? "ssh: first session is up" "$(cat "$S/s1.log")"
+SID=$(boxid s1)
+ssh_session s2 -- "socat TCP-LISTEN:8001,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo SSH-BOX' </dev/null >/dev/null 2>&1 &"
+started s2 20
+ok $? "ssh: second session is up" "$(cat "$S/s2.log")"
+is "$(boxid s2)" "$SID" "ssh: both sessions in one box"
+is "$(nsof s2)" "$(nsof s1)" "ssh: same pid, mnt, ipc, uts and net namespaces"
+ssh_session s3 -L 18001:127.0.0.1:8001
+started s3 20
+is "$(boxid s3)" "$SID" "ssh: a third session with -L joins too"
+got=""
+for i in $(seq 1 50); do
+	got=$(socat -T1 - TCP:127.0.0.1:18001 </dev/null 2>/dev/null)
+	[ -n "$got" ] && break
+	sleep 0.1
+done
+is "$got" "SSH-BOX" "ssh -L from one session reaches a listener started in another"
+is "$(members "$SID")" 3 "ssh: 3 members"
+out=$("$NSBOX_CTL" list)
+note "nsboxctl list (three ssh sessions of $U in one box):" "$out"
+note "nsboxctl show $SID:" "$("$NSBOX_CTL" show "$SID" | grep -E '^(id|user|share|members|member) ')"
+# the PAM application of a member is its sshd monitor; the second member is s2's
+mon=$(sed -n 's/^member=\([0-9]*\)	.*/\1/p' "/run/nsbox/boxes/$SID/members" | sed -n 2p)
+like "$(ps -o args= -p "$mon" 2>/dev/null)" "$U \[priv\]" "the second member's application is its sshd monitor ($mon)"
+m=$(nsbox_log_mark)
+kill -9 "$mon"
+nsbox_wait "[ \"\$(members $SID)\" = 2 ]" 10
+is "$(members "$SID")" 2 "kill -9 of one member's sshd monitor: that member left"
+like "$(nsbox_log_since "$m")" "box=$SID left: user='$U' .* app=$mon reason='(application exited|session socket closed)' members=2" "the leave is logged with its reason"
+out=$(nsbox_ssh $U -- 'echo $NSBOX_ID; socat -T1 - TCP:127.0.0.1:8001 </dev/null')
+like "$out" "^$SID.SSH-BOX" "the other members' box works on: a new ssh session joins it and reaches the server"
+is "$(cat "/run/nsbox/boxes/$SID/record" >/dev/null && echo yes)" yes "the box is still there"
+rm -f "$S"/s[123].hold
+wait_sessions
+nsbox_check_clean "ssh sessions"
+is "$(nsbox_user_procs $U | tr '\n' ' ')" "" "ssh: every process of the box is gone after the last logout"
+nsbox_sshd_stop
 
 # ---- limits ----
 session $SVC nsbt-shm m1
@@ -173,7 +234,7 @@ like "$out" "no box for user 'nsbt-shm': box [0-9a-f]{8} has 2 sessions \(max_se
 is "$(printf '%s\n' "$out" | grep -c .)" 1 "max_sessions: one line"
 is "$(members "$(boxid m1)")" 2 "max_sessions: the box keeps its 2 members"
 rm "$S/m1.hold" "$S/m2.hold"
-wait
+wait_sessions
 
 session $SVC nsbt-shb b1
 started b1
@@ -189,12 +250,11 @@ out=$(nsbox_log_since "$m" | grep pam_nsbox)
 like "$out" "no box for user 'nsbt-shb': user 'nsbt-shb' has 2 live boxes \(max_boxes = 2\); session denied" "max_boxes: the log says why"
 is "$(printf '%s\n' "$out" | grep -c .)" 1 "max_boxes: one line"
 rm "$S/b1.hold"
-wait $!
 nsbox_wait "[ \$(nsbox_records | wc -l) = 1 ]" 10
 out=$("$NSBOX_PAMRUN" $SVC nsbt-shb -- sh -c 'echo $NSBOX_ID')
 like "$out" '^[0-9a-f]{8}$' "max_boxes: below the limit again, a login is boxed"
 rm "$S/b2.hold"
-wait
+wait_sessions
 nsbox_check_clean "limits"
 
 # ---- share = none: unchanged ----
@@ -206,7 +266,7 @@ isnt "$(boxid n1)" "$(boxid n2)" "share = none: two logins, two boxes"
 is "$(rec "$(boxid n1)" share)" 0 "share = none: the record is not shared"
 is "$("$NSBOX_CTL" show "$(boxid n1)" | grep -c '^member = ')" 0 "share = none: no member list"
 rm "$S/n1.hold" "$S/n2.hold"
-wait
+wait_sessions
 nsbox_check_clean "share = none"
 
 # ---- a forged record is never joined ----

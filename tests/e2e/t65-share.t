@@ -305,6 +305,10 @@ like "$out" '^[0-9a-f]{8}$' "forged record: the login is boxed"
 isnt "$out" "$FID" "forged record: not in the forged box"
 ok $([ ! -s "$S/forged.got" ]; echo $?) "forged record: its socket never received anything"
 like "$(nsbox_log_since "$m")" "nsbox-helper.*user '$U': 1 record\(s\) \(last: box=$FID\) name no live nsbox supervisor and init: not joined" "forged record: the helper says it refused it"
+# the control: the forged socket takes whatever is sent to it
+echo probe | socat -u - UNIX-CONNECT:$FD/join,type=5 2>/dev/null
+nsbox_wait "grep -q probe $S/forged.got" 5
+ok $? "forged record (control): its socket does receive what a client sends"
 kill $FINIT $FSUP 2>/dev/null
 wait $FSUP 2>/dev/null
 rm -rf "$FD"

@@ -8,7 +8,7 @@
 nsbox_require_root
 nsbox_enter_private_ns "$@"
 . "$(dirname "$0")/common.sh"
-nsbox_require_cmd socat ss
+nsbox_require_cmd socat ss pamtester
 nsbox_private_state
 
 BR=nsbt-shbr0
@@ -268,6 +268,29 @@ is "$("$NSBOX_CTL" show "$(boxid n1)" | grep -c '^member = ')" 0 "share = none: 
 rm "$S/n1.hold" "$S/n2.hold"
 wait_sessions
 nsbox_check_clean "share = none"
+
+# ---- pamtester (open and close in one process) joins and leaves; nsboxctl stop ends every
+# member session ----
+session $SVC $U a
+started a
+ID=$(boxid a)
+session $SVC $U b
+started b
+m=$(nsbox_log_mark)
+out=$(pamtester -v $SVC $U open_session close_session 2>&1)
+ok $? "pamtester open+close in a shared box" "$out"
+nsbox_wait "nsbox_log_grep 'box=$ID left: .* members=2' $m >/dev/null" 5
+like "$(nsbox_log_since "$m")" "box=$ID joined: .* members=3.*box=$ID left: .* members=2" "pamtester: joined as the third member, left again"
+is "$(members "$ID")" 2 "pamtester: the box keeps its 2 members"
+m=$(nsbox_log_mark)
+check "nsboxctl stop --wait ends the shared box" "$NSBOX_CTL" stop --wait "$ID"
+nsbox_wait "! nsbox_alive ${SESSP[0]} && ! nsbox_alive ${SESSP[1]}" 10
+ok $? "nsboxctl stop: both member sessions ended"
+like "$(nsbox_log_since "$m")" "box=$ID ended: reason='stopped by signal'" "nsboxctl stop: the box ended by signal"
+wait_sessions
+rm -f "$S/a.hold" "$S/b.hold"
+nsbox_check_clean "nsboxctl stop"
+is "$(nsbox_user_procs $U | tr '\n' ' ')" "" "nsboxctl stop: no process of the user is left"
 
 # ---- a forged record is never joined ----
 # As root, a record for $U with the right digest, naming a listener of ours on the box's join

@@ -211,8 +211,9 @@ comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
 }
 
 /* 1 when R names a live box of ours: its supervisor runs our executable with the recorded start
- * time and its init is that supervisor's nsbox-init child with its recorded start time; else 0.
- * A record root wrote by hand naming any other process is no box. */
+ * time and its init is that supervisor's nsbox-init child with its recorded start time. 0 when
+ * the box is gone or ending; -EPERM when a live process the record names is not what it claims
+ * (a record root wrote by hand, naming any other process, is no box). */
 static int
 record_verified(const struct box_record *r)
 {
@@ -221,13 +222,15 @@ record_verified(const struct box_record *r)
 
 	if (r->supervisor.pid <= 0 || r->init.pid <= 0 || r->supervisor.pid == getpid())
 		return 0;
-	if (proc_alive(&r->supervisor) != 1 || proc_alive(&r->init) != 1)
+	if (proc_alive(&r->supervisor) != 1)
+		return 0;
+	if (!same_exe(r->supervisor.pid))
+		return -EPERM;
+	if (proc_alive(&r->init) != 1)
 		return 0;
 	if (comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 || strcmp(comm, "nsbox-init") ||
 	    ppid != r->supervisor.pid)
-		return 0;
-	if (!same_exe(r->supervisor.pid))
-		return 0;
+		return -EPERM;
 	/* alive now with the recorded start time: the process we judged above was this one */
 	return proc_alive(&r->supervisor) == 1 && proc_alive(&r->init) == 1;
 }
@@ -349,9 +352,10 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 		qsort(c.v, c.n, sizeof(*c.v), by_age);
 	for (size_t i = 0; i < c.n; i++) {
 		struct box_record *b = &c.v[i];
-		if (!record_verified(b)) {
-			/* alive by its record's word only: not a box, not counted, never joined */
-			if (b->share) {
+		int v = record_verified(b);
+		if (v != 1) {
+			/* gone, or alive by its record's word only: not counted, never joined */
+			if (v == -EPERM) {
 				l->refused++;
 				snprintf(l->refused_id, sizeof(l->refused_id), "%s", b->id);
 			}

@@ -30,7 +30,7 @@ struct share_login {
 	int sock, appfd;      /* the module's socket and the application's pidfd, to hand on */
 	/* out */
 	char box[NSBOX_ID_LEN + 1]; /* the box joined */
-	unsigned refused;     /* records that named no verifiable shared box: never joined */
+	unsigned refused;     /* records of the user naming live processes that are no box */
 	char refused_id[NSBOX_ID_LEN + 1];
 };
 #define SHARE_JOINED 1

@@ -59,6 +59,7 @@ probe='for t in pid mnt ipc uts net; do printf "%s " "$(readlink /proc/self/ns/$
 hold() { echo "echo \$NSBOX_ID \$($probe) >$S/$1.out; while [ -e $S/$1.hold ]; do sleep 0.05; done"; }
 # session SERVICE USER NAME : a held session through the runner, in the background; pid in $!
 session() {
+	rm -f "$S/$3.out"
 	touch "$S/$3.hold"
 	"$NSBOX_PAMRUN" "$1" "$2" -- sh -c "$(hold "$3")" >"$S/$3.log" 2>&1 &
 	nsbox_track_pid $!
@@ -175,6 +176,7 @@ ssh_session() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	[ "${1:-}" = -- ] && shift
 	pre=${1:-}
+	rm -f "$S/$name.out"
 	touch "$S/$name.hold"
 	nsbox_ssh $U "${opts[@]}" -- "$pre $(hold "$name")" >"$S/$name.log" 2>&1 &
 	nsbox_track_pid $!

@@ -66,8 +66,13 @@ session() {
 	SESSP+=($!)
 }
 SESSP=()
-# waits for every session started so far (never for the test's sshd)
-wait_sessions() { [ ${#SESSP[@]} -eq 0 ] || wait "${SESSP[@]}" 2>/dev/null; SESSP=(); }
+# ends every session started so far and waits for them (never for the test's sshd): a failed
+# check before never leaves the script waiting on a held session
+wait_sessions() {
+	rm -f "$S"/*.hold
+	[ ${#SESSP[@]} -eq 0 ] || wait "${SESSP[@]}" 2>/dev/null
+	SESSP=()
+}
 started() { nsbox_wait "[ -s $S/$1.out ]" "${2:-10}"; }
 boxid() { cut -d' ' -f1 "$S/$1.out"; }
 nsof() { cut -d' ' -f2- "$S/$1.out"; }

@@ -511,7 +511,8 @@ session_main(void)
 	} else
 		status = open_box(&s, &rep, appfd, &why);
 	if (status < 0) {
-		rep.status = NSBOX_REPLY_FAILED;
+		/* a limit of share.c: denied whatever on_error says */
+		rep.status = status == -EUSERS ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
 		rep.error = status;
 		snprintf(rep.msg, sizeof(rep.msg), "%s", why.msg[0] ? why.msg : strerror(-status));
 		undo(&s);

@@ -383,8 +383,9 @@ leave_box(struct session *s)
 	return r;
 }
 
-/* Ends the session without waiting for the box (its members may be our own children): CLOSE queued for
- * the supervisor, the init killed, our fds gone. */
+/* Ends the session without waiting for the box (its members may be our own children): CLOSE
+ * queued for the supervisor, the init killed (not a shared box's: its supervisor ends it with its
+ * last session), our fds gone. */
 static void
 end_box(struct session *s)
 {
@@ -543,6 +544,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out_fail;
 	if (o.on_error < 0)
 		on_error = rep.on_error == 1 ? 1 : 0;
+	if (rep.status == NSBOX_REPLY_DENIED)
+		on_error = 0; /* a limit is a decision, not a failure to fall back from */
 	r = take_box(s, &rep, fd, &why);
 	if (r == 1) {
 		if (o.debug)

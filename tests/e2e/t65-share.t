@@ -46,6 +46,8 @@ address = pool 10.78.0.0/24 10.78.0.100-10.78.0.199
 gateway = 10.78.0.1")
 nsbox_service $SVC "conf=$CONF"
 nsbox_service $OTHER "conf=$CONF"
+ALLOW=nsbox-test-share3
+nsbox_service $ALLOW "conf=$CONF on_error=allow"
 check "nsboxctl check shows share = user" sh -c "'$NSBOX_CTL' check '$CONF' --user $U --service $SVC | grep -qx 'share = user'"
 check "nsboxctl check shows max_sessions" sh -c "'$NSBOX_CTL' check '$CONF' --user nsbt-shm | grep -qx 'max_sessions = 2'"
 check "nsboxctl check shows max_boxes" sh -c "'$NSBOX_CTL' check '$CONF' --user nsbt-shb | grep -qx 'max_boxes = 2'"
@@ -240,6 +242,11 @@ out=$(nsbox_log_since "$m" | grep pam_nsbox)
 like "$out" "no box for user 'nsbt-shm': box [0-9a-f]{8} has 2 sessions \(max_sessions = 2\); session denied" "max_sessions: the log says why"
 is "$(printf '%s\n' "$out" | grep -c .)" 1 "max_sessions: one line"
 is "$(members "$(boxid m1)")" 2 "max_sessions: the box keeps its 2 members"
+m=$(nsbox_log_mark)
+out=$("$NSBOX_PAMRUN" $ALLOW nsbt-shm -- sh -c 'echo RAN $NSBOX_ID' 2>/dev/null)
+isnt $? 0 "max_sessions with on_error=allow: still refused, never unboxed"
+unlike "$out" "RAN" "max_sessions with on_error=allow: the command did not run"
+like "$(nsbox_log_since "$m" | grep pam_nsbox)" "max_sessions = 2\); session denied" "max_sessions with on_error=allow: denied, says the log"
 rm "$S/m1.hold" "$S/m2.hold"
 wait_sessions
 

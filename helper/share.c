@@ -51,6 +51,7 @@ struct share_ack {
 unsigned long long
 share_digest(const struct nsbox_settings *s)
 {
+	struct nsbox_settings c = *s;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -58,7 +59,10 @@ share_digest(const struct nsbox_settings *s)
 
 	if (!f)
 		return 0;
-	nsbox_settings_print(f, s);
+	/* what happens when a box cannot be built does not shape a box that stands (the module's
+	 * on_error argument may differ between services) */
+	c.on_error = NSBOX_ON_ERROR_DENY;
+	nsbox_settings_print(f, &c);
 	if (fclose(f) != 0) {
 		free(buf);
 		return 0;

@@ -12,7 +12,8 @@
 #include "member.h"
 
 /* A digest of everything that shapes a box (the resolved settings as nsboxctl check prints them,
- * the matched section included): logins share a box only when theirs are equal. */
+ * the matched section included; on_error left out): logins share a box only when theirs are
+ * equal. */
 unsigned long long share_digest(const struct nsbox_settings *s);
 
 /* The user's lock, NSBOX_USERS_DIR/UID.lock, held (flock) from the lookup until the login's own

@@ -45,6 +45,11 @@ struct nsbox_conf_err {
 
 /* The settings for one login: built-in defaults, then every [defaults] key in file order, then the
  * first matching [match] section laid over. */
+enum nsbox_share {
+	NSBOX_SHARE_NONE = 0,
+	NSBOX_SHARE_USER = 1, /* a user's logins with the same resolved settings join one box */
+};
+
 struct nsbox_settings {
 	bool exempt;
 	unsigned long namespaces;              /* CLONE_NEW* bits; always contains CLONE_NEWNS */
@@ -83,6 +88,10 @@ struct nsbox_settings {
 	struct nsbox_paths readonly;           /* remounted read-only, with submounts */
 	unsigned long long shm_size;           /* bytes of /dev/shm */
 	char proc_opts[64];                    /* procfs options: hidepid=, subset=pid */
+	/* sharing and limits (helper/share.c) */
+	enum nsbox_share share;                /* none: a box per login; user: one per user */
+	unsigned max_boxes;                    /* live boxes per user, 0 = no limit */
+	unsigned max_sessions;                 /* members of one shared box, 0 = no limit */
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];

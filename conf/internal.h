@@ -44,6 +44,9 @@ enum key {
 	K_READONLY,
 	K_SHM_SIZE,
 	K_PROC,
+	K_SHARE,
+	K_MAX_BOXES,
+	K_MAX_SESSIONS,
 	K_N
 };
 

@@ -801,6 +801,8 @@ static const char *const profile_words[] = { [NSBOX_PROFILE_NONE] = "none",
 					     [NSBOX_PROFILE_LAB] = "lab", NULL };
 static const char *const seccomp_words[] = { "off", "default", NULL };
 static const char *const shared_private[] = { "shared", "private", NULL };
+static const char *const share_words[] = { [NSBOX_SHARE_NONE] = "none",
+					   [NSBOX_SHARE_USER] = "user", NULL };
 _Static_assert(sizeof(enum nsbox_profile) == sizeof(int), "choices are stored as int");
 
 const char *
@@ -809,7 +811,7 @@ nsbox_profile_name(enum nsbox_profile p)
 	return (unsigned)p < ARRAY_SIZE(profile_words) && profile_words[p] ? profile_words[p] : "?";
 }
 _Static_assert(sizeof(enum nsbox_on_error) == sizeof(int) && sizeof(enum nsbox_network) ==
-	       sizeof(int), "choices are stored as int");
+	       sizeof(int) && sizeof(enum nsbox_share) == sizeof(int), "choices are stored as int");
 
 /* clang-format off */
 const struct key_def key_table[K_N] = {
@@ -866,6 +868,11 @@ const struct key_def key_table[K_N] = {
 	[K_SHM_SIZE] = { "shm_size", "a size from 1m to 1024g", "64m", FIELD(shm_size), SIZE },
 	[K_PROC] = { "proc", "hidepid=0|1|2|noaccess|invisible|ptraceable and subset=pid, "
 		"comma-separated", NULL, FIELD(proc_opts), OWN(parse_proc, format_string) },
+	[K_SHARE] = { "share", "none or user", "none", FIELD(share), CHOICE(share_words) },
+	[K_MAX_BOXES] = { "max_boxes", "1-65535 or none", "none", FIELD(max_boxes),
+		NUMBER(1, 65535, "none") },
+	[K_MAX_SESSIONS] = { "max_sessions", "1-1000 or none", "none", FIELD(max_sessions),
+		NUMBER(1, 1000, "none") },
 };
 /* clang-format on */
 

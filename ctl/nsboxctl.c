@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "groups.h"
 #include "netlink.h"
+#include "member.h"
 #include "record.h"
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
@@ -325,13 +326,15 @@ print_json(const struct box_record *r)
 	       "\"started\":%lld,\"age\":\"%s\",\"init\":%d,\"supervisor\":%d,\"app\":%d,"
 	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"veth\":\"%s\","
 	       "\"bridge\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
-	       "\"seccomp\":%s,\"tmp_private\":%s,\"netns\":\"%s%s\",\"namespaces\":{",
+	       "\"seccomp\":%s,\"tmp_private\":%s,\"share\":\"%s\",\"members\":%d,"
+	       "\"netns\":\"%s%s\",\"namespaces\":{",
 	       r->id, js(r->user, b[0], sizeof(b[0])), js(r->service, b[1], sizeof(b[1])),
 	       js(r->rhost, b[2], sizeof(b[2])), js(r->tty, b[3], sizeof(b[3])), r->started, age,
 	       (int)r->init.pid, (int)r->supervisor.pid, r->app, js(r->hostname, b[4], sizeof(b[4])),
 	       r->ipv4, r->ipv6, r->veth, r->bridge, js(r->profile, b[5], sizeof(b[5])),
 	       r->no_new_privs ? "true" : "false", r->caps_keep, r->seccomp ? "true" : "false",
-	       r->tmp_private ? "true" : "false",
+	       r->tmp_private ? "true" : "false", r->share ? "user" : "none",
+	       r->members > 0 ? r->members : 1,
 	       r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "", r->namespaces & CLONE_NEWNET ? r->id : "");
 	bool first = true;
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
@@ -396,14 +399,14 @@ scan_boxes(struct boxes *b, const char *user)
 	return 0;
 }
 
-enum { COL_ID, COL_USER, COL_SERVICE, COL_RHOST, COL_TTY, COL_AGE, COL_INIT, COL_HOST, COL_ADDR,
-       N_COL };
+enum { COL_ID, COL_USER, COL_SERVICE, COL_RHOST, COL_TTY, COL_AGE, COL_INIT, COL_MEMBERS,
+       COL_HOST, COL_ADDR, N_COL };
 
 static int
 cmd_list(int argc, char **argv)
 {
-	static const char *const head[N_COL] = { "ID",  "USER", "SERVICE",  "RHOST",    "TTY",
-						 "AGE", "INIT", "HOSTNAME", "ADDRESSES" };
+	static const char *const head[N_COL] = { "ID",  "USER", "SERVICE", "RHOST",    "TTY",
+						 "AGE", "INIT", "MEMBERS", "HOSTNAME", "ADDRESSES" };
 	bool json = false;
 	struct boxes b;
 
@@ -445,6 +448,8 @@ cmd_list(int argc, char **argv)
 			snprintf(cell[i][COL_TTY], 300, "%s", r->tty[0] ? r->tty : "-");
 			age_str(r->started, cell[i][COL_AGE], 300);
 			snprintf(cell[i][COL_INIT], 300, "%d", (int)r->init.pid);
+			/* a record of an older helper, or a box that is not shared: one session */
+			snprintf(cell[i][COL_MEMBERS], 300, "%d", r->members > 0 ? r->members : 1);
 			snprintf(cell[i][COL_HOST], 300, "%s", r->hostname[0] ? r->hostname : "-");
 			addresses(r, cell[i][COL_ADDR], 300);
 		}
@@ -458,7 +463,8 @@ cmd_list(int argc, char **argv)
 			if (c == N_COL - 1)
 				printf("%s\n", cell[i][c]);
 			else
-				printf(c == COL_INIT ? "%*s  " : "%-*s  ", w[c], cell[i][c]);
+				printf(c == COL_INIT || c == COL_MEMBERS ? "%*s  " : "%-*s  ", w[c],
+				       cell[i][c]);
 	free(cell);
 	free(b.v);
 	return EXIT_OK;
@@ -485,6 +491,33 @@ caps_str(unsigned long long keep, char *out, size_t n)
 	}
 	if (!out[0])
 		snprintf(out, n, "none");
+}
+
+/* A shared box's sessions, one "member = " line each: service, tty, rhost, start time, app pid. */
+static void
+show_members(const struct box_record *r)
+{
+	struct box_member *m = NULL;
+	size_t n = 0;
+	int e;
+
+	if (!r->share)
+		return;
+	e = box_members_read(r->id, &m, &n);
+	if (e < 0) {
+		fprintf(stderr, "nsboxctl: box '%s': cannot read its members: %s\n", r->id,
+			strerror(-e));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char when[32];
+		time_t t = (time_t)m[i].started;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
+		printf("member = service=%s tty=%s rhost=%s started=%s app=%d\n", m[i].service,
+		       m[i].tty[0] ? m[i].tty : "-", m[i].rhost[0] ? m[i].rhost : "-", when,
+		       m[i].app);
+	}
+	free(m);
 }
 
 static int
@@ -525,13 +558,14 @@ cmd_show(int argc, char **argv)
 	printf("id = %s\nuser = %s\nservice = %s\nrhost = %s\ntty = %s\nstarted = %s (%s ago)\n"
 	       "init = %d\nsupervisor = %d\napp = %d\nhostname = %s\nipv4 = %s\nipv6 = %s\n"
 	       "veth = %s\nbridge = %s\nnetns = %s%s\nprofile = %s\nno_new_privs = %s\n"
-	       "caps = %s\nseccomp = %s\ntmp = %s\n",
+	       "caps = %s\nseccomp = %s\ntmp = %s\nshare = %s\nmembers = %d\n",
 	       r->id, r->user, r->service, r->rhost, r->tty, when, age, (int)r->init.pid,
 	       (int)r->supervisor.pid, r->app, r->hostname, r->ipv4, r->ipv6, r->veth, r->bridge,
 	       r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "",
 	       r->namespaces & CLONE_NEWNET ? r->id : "", r->profile,
 	       r->no_new_privs ? "yes" : "no", caps, r->seccomp ? "default" : "off",
-	       r->tmp_private ? "private" : "shared");
+	       r->tmp_private ? "private" : "shared", r->share ? "user" : "none",
+	       r->members > 0 ? r->members : 1);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		char link[64];
 		if (!(r->namespaces & nsbox_ns_table[i].flag))
@@ -539,6 +573,7 @@ cmd_show(int argc, char **argv)
 		ns_link(r, nsbox_ns_table[i].proc, link, sizeof(link));
 		printf("ns.%s = %s\n", nsbox_ns_table[i].proc, link);
 	}
+	show_members(r);
 	unpin(&p);
 	return EXIT_OK;
 }

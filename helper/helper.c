@@ -26,6 +26,7 @@
 #include "helper.h"
 #include "lease.h"
 #include "nsbox/cleanup.h"
+#include "share.h"
 
 void
 why_set(struct nsbox_why *w, const char *fmt, ...)
@@ -127,7 +128,15 @@ struct session {
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
+	/* share = user, max_boxes (share.c) */
+	int user_lock;              /* held from the lookup until the record is written */
+	int join_listen;            /* a shared box's join socket */
+	unsigned long long digest;
+	char joined[NSBOX_ID_LEN + 1]; /* the box another supervisor took this login into */
 };
+
+/* open_box's status when another box's supervisor answered the module */
+#define STATUS_JOINED 100
 
 /* The settings for this login, from the config, the user's groups and the module's arguments. */
 static int
@@ -252,6 +261,9 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");
+	s->rec.share = s->set.share == NSBOX_SHARE_USER;
+	s->rec.digest = s->rec.share ? s->digest : 0;
+	s->rec.members = 1;
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		why_set(why, "cannot write the box record: %s", strerror(-r));
@@ -274,6 +286,40 @@ session_policy(const struct nsbox_settings *set)
 	return p;
 }
 
+/* With share = user or max_boxes: under the user's lock, join the user's shared box
+ * (STATUS_JOINED), or go on to build one (0) within the limit; -errno: denied. */
+static int
+share_begin(struct session *s, int appfd, struct nsbox_why *why)
+{
+	struct share_login l = { .req = &s->req, .uid = s->uid,
+				 .share = s->set.share == NSBOX_SHARE_USER,
+				 .max_boxes = s->set.max_boxes, .sock = NSBOX_HELPER_FD,
+				 .appfd = appfd };
+	int r;
+
+	if (!l.share && !l.max_boxes)
+		return 0;
+	s->digest = l.digest = share_digest(&s->set);
+	r = share_lock_user(s->uid);
+	if (r < 0) {
+		why_set(why, "cannot lock " NSBOX_USERS_DIR "/%u.lock: %s", (unsigned)s->uid,
+			strerror(-r));
+		return r;
+	}
+	s->user_lock = r;
+	r = share_lookup(&l, why);
+	if (l.refused)
+		syslog(LOG_WARNING,
+		       "user '%s': %u record(s) (last: box=%s) name no live nsbox supervisor and init: "
+		       "not joined",
+		       s->req.user, l.refused, l.refused_id);
+	if (r == SHARE_JOINED) {
+		snprintf(s->joined, sizeof(s->joined), "%s", l.box);
+		return STATUS_JOINED;
+	}
+	return r;
+}
+
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
 static int
 open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
@@ -286,6 +332,9 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	rep->on_error = s->set.on_error;
 	if (s->set.exempt)
 		return NSBOX_REPLY_EXEMPT;
+	r = share_begin(s, appfd, why);
+	if (r != 0)
+		return r;
 
 	r = proc_id(getpid(), &s->self);
 	if (r < 0) {
@@ -322,6 +371,14 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 				"/" NSBOX_NETNS_PREFIX "%s: %s", s->box.id, strerror(-r));
 			return r;
 		}
+	}
+	if (s->set.share == NSBOX_SHARE_USER) {
+		r = share_listen(s->box.id);
+		if (r < 0) {
+			why_set(why, "cannot make the box's join socket: %s", strerror(-r));
+			return r;
+		}
+		s->join_listen = r;
 	}
 	r = write_record(s, rep, appfd, why);
 	return r < 0 ? r : NSBOX_REPLY_BOXED;
@@ -448,6 +505,28 @@ supervise(struct session *s, int sock, int appfd, int sfd)
 	}
 }
 
+/* The box's supervisor as the owner of a shared box: every later member gets REP, as the first. */
+static const char *
+share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd, int sfd)
+{
+	struct share_owner o = { .uid = s->uid, .digest = s->digest,
+				 .max_sessions = s->set.max_sessions, .listen = s->join_listen,
+				 .init_pidfd = s->box.init_pidfd, .init = s->box.init, .rep = *rep,
+				 .rec = &s->rec };
+	const char *reason;
+
+	snprintf(o.id, sizeof(o.id), "%s", s->box.id);
+	snprintf(o.user, sizeof(o.user), "%s", s->req.user);
+	s->join_listen = -1;
+	reason = share_supervise(&o, sock, appfd, sfd, &s->req);
+	for (size_t i = 0; i < o.n; i++) {
+		nsbox_closep(&o.m[i].sock);
+		nsbox_closep(&o.m[i].appfd);
+	}
+	free(o.m);
+	return reason;
+}
+
 static int
 session_main(void)
 {
@@ -459,6 +538,7 @@ session_main(void)
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = -1;
+	s.user_lock = s.join_listen = -1;
 	r = sanitize();
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
@@ -491,7 +571,8 @@ session_main(void)
 		why_set(&why, "cannot receive stop signals (signalfd): %s", strerror(-sfd));
 	}
 	if (status < 0) {
-		rep.status = NSBOX_REPLY_FAILED;
+		/* a limit of share.c: denied whatever on_error says */
+		rep.status = status == -EUSERS ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
 		rep.error = status;
 		snprintf(rep.msg, sizeof(rep.msg), "%s", why.msg[0] ? why.msg : strerror(-status));
 		teardown_host(&s);
@@ -499,10 +580,18 @@ session_main(void)
 		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)
 			syslog(LOG_ERR, "user '%s': %s (and the module is gone)", s.req.user,
 			       rep.msg);
+		nsbox_closep(&s.user_lock);
 		if (on_host == 1)
 			gc_after_reply();
 		reap_box(&s); /* after the answer: a stuck init must not delay the refusal */
 		return EXIT_DENIED;
+	}
+	/* the record is written, or the login is another box's member now */
+	nsbox_closep(&s.user_lock);
+	if (status == STATUS_JOINED) {
+		if (s.req.flags & NSBOX_REQ_DEBUG)
+			syslog(LOG_DEBUG, "user '%s' handed to box=%s", s.req.user, s.joined);
+		return EXIT_OK;
 	}
 	rep.status = (uint32_t)status;
 	if (status == NSBOX_REPLY_EXEMPT) {
@@ -515,6 +604,7 @@ session_main(void)
 
 	rep.namespaces = s.set.namespaces;
 	rep.policy = session_policy(&s.set);
+	rep.box_flags = s.set.share == NSBOX_SHARE_USER ? NSBOX_BOX_SHARED : 0;
 	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
 	r = nsbox_send(sock, &rep, sizeof(rep), s.box.init_pidfd);
 	if (r < 0) {
@@ -538,7 +628,9 @@ session_main(void)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gc_after_reply();
-	const char *reason = supervise(&s, sock, appfd, sfd);
+	const char *reason = s.set.share == NSBOX_SHARE_USER
+				     ? share_run(&s, &rep, sock, appfd, sfd)
+				     : supervise(&s, sock, appfd, sfd);
 	teardown_host(&s);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	syslog(LOG_INFO, "box=%s ended: reason='%s' duration=%llds user='%s'", s.box.id, reason,

@@ -17,6 +17,8 @@
 #define BOX_DHCP_LEASE      "dhcp.lease"      /* the DHCP script's output */
 #define BOX_DHCP_PID        "dhcp.pid"        /* the DHCP client's pid file */
 #define BOX_DHCLIENT_LEASES "dhclient.leases" /* dhclient's own lease database */
+#define BOX_MEMBERS         "members"         /* a shared box's sessions, see member.h */
+#define BOX_JOIN            "join"            /* a shared box's socket for joining logins */
 
 struct box_record {
 	char id[NSBOX_ID_LEN + 1];
@@ -39,6 +41,11 @@ struct box_record {
 	int no_new_privs, seccomp, tmp_private;
 	char veth[16];                /* host end, "" for network = none */
 	char bridge[16];
+	/* share = user (helper/share.c): joinable by the user's logins with settings of this
+	 * digest; who the members are is in BOX_MEMBERS */
+	int share;
+	unsigned long long digest;
+	int members;                  /* sessions in the box; 1 for a box that is not shared */
 };
 
 bool box_id_valid(const char *id);

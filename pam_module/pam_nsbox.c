@@ -59,6 +59,7 @@ struct session {
 	char cwd[PATH_MAX];
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
+	bool shared; /* share = user: other sessions live in the box; its supervisor ends it */
 };
 _Static_assert(sizeof(((struct session *)0)->fds) == (2 + NSBOX_N_NS) * sizeof(int),
 	       "the fds overlay sock, initfd and saved exactly");
@@ -389,8 +390,9 @@ leave_box(struct session *s)
 	return r;
 }
 
-/* Ends the box without waiting for it (its members may be our own children): CLOSE queued for
- * the supervisor, the init killed, our fds gone. */
+/* Ends the session without waiting for the box (its members may be our own children): CLOSE
+ * queued for the supervisor, the init killed (not a shared box's: its supervisor ends it with its
+ * last session), our fds gone. */
 static void
 end_box(struct session *s)
 {
@@ -398,7 +400,8 @@ end_box(struct session *s)
 
 	s->closed = true;
 	nsbox_send(s->sock, &req, sizeof(req), -1);
-	syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
+	if (!s->shared)
+		syscall(SYS_pidfd_send_signal, s->initfd, SIGKILL, NULL, 0);
 	session_free_fds(s);
 }
 
@@ -468,8 +471,9 @@ take_box(struct session *s, const struct nsbox_reply *rep, int fd, const char **
 
 	if (rep->status == NSBOX_REPLY_BOXED && fd >= 0 &&
 	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS) &&
-	    !(rep->policy.flags & ~known)) {
+	    !(rep->policy.flags & ~known) && !(rep->box_flags & ~(uint32_t)NSBOX_BOX_SHARED)) {
 		s->initfd = fd;
+		s->shared = rep->box_flags & NSBOX_BOX_SHARED;
 		snprintf(s->id, sizeof(s->id), "%s", rep->id);
 		return 0;
 	}
@@ -547,6 +551,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out_fail;
 	if (o.on_error < 0)
 		on_error = rep.on_error == 1 ? 1 : 0;
+	if (rep.status == NSBOX_REPLY_DENIED)
+		on_error = 0; /* a limit is a decision, not a failure to fall back from */
 	r = take_box(s, &rep, fd, &why);
 	if (r == 1) {
 		if (o.debug)

@@ -42,6 +42,9 @@ enum nsbox_status {
 	NSBOX_REPLY_BOXED = 0,  /* carries the box init's pidfd */
 	NSBOX_REPLY_EXEMPT = 1, /* the user is exempt: no box */
 	NSBOX_REPLY_FAILED = 2, /* msg says why */
+	NSBOX_REPLY_DENIED = 3, /* a limit (max_boxes, max_sessions) refuses it: msg says which;
+				 * on_error = allow does not apply, or a user could log in unboxed
+				 * by opening one session more */
 };
 
 /* What every process the application forks while boxed gets (pam_module/policy.c). */
@@ -68,6 +71,13 @@ struct nsbox_reply {
 	char ipv4[64];
 	char ipv6[64];
 	char msg[512];
+	uint32_t box_flags;     /* enum nsbox_box_flags */
+};
+
+enum nsbox_box_flags {
+	/* share = user: the box may have other member sessions; the module leaves it alive at
+	 * close, and its supervisor ends it when its last member is gone */
+	NSBOX_BOX_SHARED = 1u << 0,
 };
 
 /* Sends one record, with FD attached when FD >= 0. Returns 0 or -errno. */

@@ -55,7 +55,7 @@ like "$BOX" '^[0-9a-f]{8}$' "held ssh session in box $BOX"
 read -r _ p_id p_host p_net p_pid p_tty <<<"$PROBE"
 out=$("$CTL" list)
 ok $? "nsboxctl list" "$out"
-like "$(printf '%s\n' "$out" | head -1)" '^ID +USER +SERVICE +RHOST +TTY +AGE +INIT +HOSTNAME +ADDRESSES$' "list: header"
+like "$(printf '%s\n' "$out" | head -1)" '^ID +USER +SERVICE +RHOST +TTY +AGE +INIT +MEMBERS +HOSTNAME +ADDRESSES$' "list: header"
 row=$(printf '%s\n' "$out" | grep "^$BOX ")
 # sshd opens the PAM session before it allocates the pty, and says PAM_TTY=ssh for every one
 like "$row" "^$BOX +$U +$SVC +127\.0\.0\.1 +ssh +[0-9]+s +$(rec $BOX init) " \

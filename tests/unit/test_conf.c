@@ -158,6 +158,9 @@ test_builtin(void)
 	is_str(s.matched, "defaults", "builtin matched");
 	is_int(s.address.mode, NSBOX_ADDR_NONE, "builtin no address");
 	is_int(s.n_dns, 0, "builtin no dns");
+	is_int(s.share, NSBOX_SHARE_NONE, "builtin share = none");
+	is_int(s.max_boxes, 0, "builtin max_boxes = none");
+	is_int(s.max_sessions, 0, "builtin max_sessions = none");
 	nsbox_conf_free(c);
 
 	c = parse("# only\n   # comments\n\n\t\n", NULL);
@@ -437,6 +440,21 @@ test_values(void)
 		{ "dhcp_timeout = 1", NULL },
 		{ "dhcp_timeout = 120", NULL },
 		{ "dhcp_timeout = 0", "t:2: bad value '0' for 'dhcp_timeout' (want 1-120)" },
+		{ "share = none", NULL },
+		{ "share = user", NULL },
+		{ "share = group", "t:2: bad value 'group' for 'share' (want none or user)" },
+		{ "share = User", "t:2: bad value 'User' for 'share' (want none or user)" },
+		{ "max_boxes = 1", NULL },
+		{ "max_boxes = 65535", NULL },
+		{ "max_boxes = none", NULL },
+		{ "max_boxes = 0", "t:2: bad value '0' for 'max_boxes' (want 1-65535 or none)" },
+		{ "max_boxes = 65536", "t:2: bad value '65536' for 'max_boxes' (want 1-65535 or none)" },
+		{ "max_boxes = -1", "t:2: bad value '-1' for 'max_boxes' (want 1-65535 or none)" },
+		{ "max_sessions = 1", NULL },
+		{ "max_sessions = 1000", NULL },
+		{ "max_sessions = none", NULL },
+		{ "max_sessions = 1001", "t:2: bad value '1001' for 'max_sessions' (want 1-1000 or none)" },
+		{ "max_sessions = 2 3", "t:2: bad value '2 3' for 'max_sessions' (want 1-1000 or none)" },
 	};
 	static const struct value_case net[] = {
 		{ "gateway = 10.0.0.1", NULL },
@@ -993,6 +1011,9 @@ test_print(void)
 	       "# readonly (not set)\n"
 	       "shm_size = 64m\n"
 	       "# proc (not set)\n"
+	       "share = none\n"
+	       "max_boxes = none\n"
+	       "max_sessions = none\n"
 	       "# matched defaults\n",
 	       "print of the built-in settings");
 
@@ -1460,6 +1481,34 @@ test_explain(void)
 }
 
 /* nsbox_conf_uses_groups: the helper asks NSS for groups only when it says so. */
+/* share and the limits are per section like any key: a section without them keeps the defaults' */
+static void
+test_share(void)
+{
+	struct nsbox_settings s;
+	struct nsbox_conf *c = parse("[defaults]\nmax_boxes = 3\n"
+				     "[match user=lab*]\nshare = user\nmax_sessions = 20\n"
+				     "[match user=solo]\nmax_boxes = none\n", NULL);
+
+	ok(c != NULL, "share config parses");
+	resolve(c, "lab1", "sshd", NULL, &s);
+	is_int(s.share, NSBOX_SHARE_USER, "share = user in the matching section");
+	is_int(s.max_sessions, 20, "max_sessions from the section");
+	is_int(s.max_boxes, 3, "max_boxes from [defaults]");
+	resolve(c, "solo", "sshd", NULL, &s);
+	is_int(s.share, NSBOX_SHARE_NONE, "another section keeps share = none");
+	is_int(s.max_boxes, 0, "max_boxes = none lifts the limit");
+	resolve(c, "other", "su", NULL, &s);
+	is_int(s.max_boxes, 3, "defaults' max_boxes for everyone else");
+	char *out = print_settings(&(struct nsbox_settings){ .share = NSBOX_SHARE_USER,
+							      .max_sessions = 7 });
+	ok(out && strstr(out, "\nshare = user\n") && strstr(out, "\nmax_boxes = none\n") &&
+		   strstr(out, "\nmax_sessions = 7\n"),
+	   "check --user prints share, max_boxes and max_sessions");
+	free(out);
+	nsbox_conf_free(c);
+}
+
 static void
 test_uses_groups(void)
 {
@@ -1506,5 +1555,6 @@ main(void)
 	test_err_format();
 	test_hardening();
 	test_uses_groups();
+	test_share();
 	return tap_done();
 }

@@ -93,6 +93,7 @@ test_parsers_stay_inside(void)
 		[K_READONLY] = "/proc/sys /etc",
 		[K_SHM_SIZE] = "16m",
 		[K_PROC] = "hidepid=invisible",
+		[K_SHARE] = "user", [K_MAX_BOXES] = "4", [K_MAX_SESSIONS] = "20",
 	};
 
 	for (int k = 0; k < K_N; k++) {

@@ -1,0 +1,693 @@
+/* share = user, in nsbox-helper (root, host namespaces): a login's helper finds the user's shared
+ * box through the root-owned records under NSBOX_BOXES_DIR, verifies the box's supervisor and init
+ * are the live processes the record names (the supervisor runs our own binary, the init is its
+ * nsbox-init child) before it hands anything over, and passes the module's socket and the
+ * application's pidfd to that supervisor over the box's root-only join socket. The supervisor
+ * re-verifies its own init, answers the module as it answered the first session, and supervises
+ * every member until the last one is gone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "member.h"
+#include "nsbox/cleanup.h"
+#include "share.h"
+
+#define SHARE_PROTO      1
+#define JOIN_TIMEOUT_MS  30000 /* the owner answers at once; this bounds a hung one */
+#define JOIN_RECV_MS     5000  /* a joiner sends its request right after connecting */
+
+/* Joining helper → owner, with two fds: the module's socket and the application's pidfd. */
+struct share_join {
+	uint32_t version;
+	uint32_t uid;
+	uint64_t digest;
+	struct nsbox_request req;
+};
+
+/* Owner → joining helper: 0 joined (the owner answers the module), -EUSERS the box is full (the
+ * login is denied), anything else: not joinable (the joiner builds a box of its own). */
+struct share_ack {
+	int32_t status;
+	uint32_t members;
+	char msg[256];
+};
+
+/* ---- digest and lock ---- */
+
+unsigned long long
+share_digest(const struct nsbox_settings *s)
+{
+	struct nsbox_settings c = *s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	unsigned long long h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
+
+	if (!f)
+		return 0;
+	/* what happens when a box cannot be built does not shape a box that stands (the module's
+	 * on_error argument may differ between services) */
+	c.on_error = NSBOX_ON_ERROR_DENY;
+	nsbox_settings_print(f, &c);
+	if (fclose(f) != 0) {
+		free(buf);
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)buf[i];
+		h *= 0x100000001b3ull;
+	}
+	free(buf);
+	return h ? h : 1; /* 0 is "no digest" in a record */
+}
+
+int
+share_lock_user(uid_t uid)
+{
+	char name[32];
+	int fd;
+
+	if (mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(NSBOX_USERS_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int dfd = open_private_dir(NSBOX_USERS_DIR);
+	if (dfd < 0)
+		return dfd;
+	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int r = -errno;
+			close(fd);
+			return r;
+		}
+	}
+	return fd;
+}
+
+/* ---- two fds over SCM_RIGHTS ---- */
+
+static int
+send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfd)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (nfd) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+/* Exactly LEN bytes and exactly two fds (into FDS, close-on-exec), or -EBADMSG with none kept. */
+static int
+recv_two_fds(int sock, void *buf, size_t len, int fds[2])
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	size_t got = 0;
+	int all[4];
+	ssize_t n;
+
+	fds[0] = fds[1] = -1;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < ARRAY_SIZE(all))
+				all[got++] = f;
+			else
+				close(f);
+		}
+	}
+	if (n == 0 || got != 2 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n != len) {
+		for (size_t i = 0; i < got; i++)
+			close(all[i]);
+		return n == 0 ? -ECONNRESET : -EBADMSG;
+	}
+	fds[0] = all[0];
+	fds[1] = all[1];
+	return 0;
+}
+
+/* ---- who is at the other end ---- */
+
+/* Whether process PID runs the same executable file as we do (nsbox-helper). */
+static bool
+same_exe(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return stat("/proc/self/exe", &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* PID's name and parent from /proc/PID/status; -errno when unreadable. */
+static int
+comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
+{
+	char path[64], buf[512];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	comm[0] = 0;
+	*ppid = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "Name:\t", 6)) {
+			buf[strcspn(buf, "\n")] = 0;
+			snprintf(comm, n, "%.*s", (int)(n - 1), buf + 6);
+		} else if (!strncmp(buf, "PPid:\t", 6))
+			*ppid = atoi(buf + 6);
+	}
+	return 0;
+}
+
+/* 1 when R names a live box of ours: its supervisor runs our executable with the recorded start
+ * time and its init is that supervisor's nsbox-init child with its recorded start time. 0 when
+ * the box is gone or ending; -EPERM when a live process the record names is not what it claims
+ * (a record root wrote by hand, naming any other process, is no box). */
+static int
+record_verified(const struct box_record *r)
+{
+	char comm[32];
+	pid_t ppid;
+
+	if (r->supervisor.pid <= 0 || r->init.pid <= 0 || r->supervisor.pid == getpid())
+		return 0;
+	if (proc_alive(&r->supervisor) != 1)
+		return 0;
+	if (!same_exe(r->supervisor.pid))
+		return -EPERM;
+	if (proc_alive(&r->init) != 1)
+		return 0;
+	if (comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 || strcmp(comm, "nsbox-init") ||
+	    ppid != r->supervisor.pid)
+		return -EPERM;
+	/* alive now with the recorded start time: the process we judged above was this one */
+	return proc_alive(&r->supervisor) == 1 && proc_alive(&r->init) == 1;
+}
+
+static int
+peer_cred(int sock, struct ucred *uc)
+{
+	socklen_t l = sizeof(*uc);
+
+	return getsockopt(sock, SOL_SOCKET, SO_PEERCRED, uc, &l) < 0 ? -errno : 0;
+}
+
+static int
+join_addr(const char *id, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	return box_path(id, BOX_JOIN, sa->sun_path, sizeof(sa->sun_path));
+}
+
+/* ---- the joining side ---- */
+
+struct candidates {
+	const char *user;
+	struct box_record *v;
+	size_t n, cap;
+};
+
+static int
+collect_user(const struct box_record *r, void *arg)
+{
+	struct candidates *c = arg;
+
+	if (strcmp(r->user, c->user) != 0)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		struct box_record *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *r;
+	return 0;
+}
+
+/* Hands L's session to box R's supervisor: 0 joined, -EUSERS full (ACK's message in WHY),
+ * -ESHUTDOWN or a connection error: not joinable now. */
+static int
+try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *why)
+{
+	struct sockaddr_un sa;
+	struct ucred uc;
+	struct share_join j = { .version = SHARE_PROTO, .uid = (uint32_t)l->uid,
+				.digest = l->digest, .req = *l->req };
+	struct share_ack ack;
+	int fds[2] = { l->sock, l->appfd };
+	int e = join_addr(r->id, &sa);
+
+	if (e < 0)
+		return e;
+	_cleanup_close_ int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return -errno;
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	/* the listener is the record's supervisor, still the same process, and root */
+	e = peer_cred(c, &uc);
+	if (e < 0)
+		return e;
+	if (uc.uid != 0 || uc.pid != r->supervisor.pid || proc_alive(&r->supervisor) != 1)
+		return -EPERM;
+	e = send_fds(c, &j, sizeof(j), fds, 2);
+	if (e < 0)
+		return e;
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	do
+		e = poll(&p, 1, JOIN_TIMEOUT_MS);
+	while (e < 0 && errno == EINTR);
+	if (e == 0) {
+		/* it may yet answer the module: do not answer it a second time */
+		why_set(why, "box %s did not answer the join in time", r->id);
+		return -ETIMEDOUT;
+	}
+	e = nsbox_recv(c, &ack, sizeof(ack), NULL);
+	if (e < 0)
+		return e == -ECONNRESET ? -ESHUTDOWN : e; /* closed before it took us: not joined */
+	ack.msg[sizeof(ack.msg) - 1] = 0;
+	if (ack.status == -EUSERS)
+		why_set(why, "%s", nsbox_str_ok(ack.msg, sizeof(ack.msg)) ? ack.msg : "box full");
+	return ack.status > 0 ? -EPROTO : ack.status;
+}
+
+static int
+by_age(const void *a, const void *b)
+{
+	const struct box_record *x = a, *y = b;
+
+	return x->started < y->started ? -1 : x->started > y->started;
+}
+
+int
+share_lookup(struct share_login *l, struct nsbox_why *why)
+{
+	struct candidates c = { .user = l->req->user };
+	size_t live = 0;
+	int r;
+
+	l->box[0] = 0;
+	l->refused = 0;
+	r = box_scan(collect_user, &c);
+	if (r < 0) {
+		free(c.v);
+		why_set(why, "cannot read " NSBOX_BOXES_DIR ": %s", strerror(-r));
+		return r;
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), by_age);
+	for (size_t i = 0; i < c.n; i++) {
+		struct box_record *b = &c.v[i];
+		int v = record_verified(b);
+		if (v != 1) {
+			/* gone, or alive by its record's word only: not counted, never joined */
+			if (v == -EPERM) {
+				l->refused++;
+				snprintf(l->refused_id, sizeof(l->refused_id), "%s", b->id);
+			}
+			continue;
+		}
+		if (l->share && b->share && b->digest == l->digest && !l->box[0]) {
+			r = try_join(b, l, why);
+			if (r == 0) {
+				snprintf(l->box, sizeof(l->box), "%s", b->id);
+				free(c.v);
+				return SHARE_JOINED;
+			}
+			if (r == -EUSERS || r == -ETIMEDOUT) {
+				free(c.v);
+				return r;
+			}
+			if (r == -EPERM) {
+				l->refused++;
+				snprintf(l->refused_id, sizeof(l->refused_id), "%s", b->id);
+				continue;
+			}
+			/* ending (or its socket gone): it will not be the user's box for long */
+			continue;
+		}
+		live++;
+	}
+	free(c.v);
+	if (l->max_boxes && live >= l->max_boxes) {
+		why_set(why, "user '%s' has %zu live boxes (max_boxes = %u)", l->req->user, live,
+			l->max_boxes);
+		return -EUSERS;
+	}
+	return 0;
+}
+
+/* ---- the owner ---- */
+
+int
+share_listen(const char *id)
+{
+	struct sockaddr_un sa;
+	int e = join_addr(id, &sa);
+
+	if (e < 0)
+		return e;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* the directory is root's and 0700: nobody else can reach the socket; the mode says so too */
+	mode_t old = umask(077);
+	e = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (e < 0 || listen(fd, 128) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static void
+info_from(struct box_member *m, const struct nsbox_request *req, int appfd)
+{
+	char path[64], buf[1024];
+	size_t len = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->started = (long long)time(NULL);
+	snprintf(m->service, sizeof(m->service), "%s", req->service);
+	snprintf(m->tty, sizeof(m->tty), "%s", req->tty);
+	snprintf(m->rhost, sizeof(m->rhost), "%s", req->rhost);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", appfd);
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f >= 0 && read_full(f, buf, sizeof(buf) - 1, &len) == 0) {
+		buf[len] = 0;
+		const char *p = strstr(buf, "\nPid:");
+		m->app = p ? atoi(p + 5) : 0;
+	}
+}
+
+static int
+member_add(struct share_owner *o, int sock, int appfd, const struct nsbox_request *req)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 8;
+		struct share_member *v = realloc(o->m, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		o->m = v;
+		o->cap = cap;
+	}
+	struct share_member *m = &o->m[o->n++];
+	m->sock = sock;
+	m->appfd = appfd;
+	info_from(&m->info, req, appfd);
+	return 0;
+}
+
+/* The record's member count and the member list, after each change; a failure only makes
+ * nsboxctl's view stale, so it is logged, not fatal. */
+static void
+publish(struct share_owner *o)
+{
+	struct box_member *v = calloc(o->n ? o->n : 1, sizeof(*v));
+	int r;
+
+	for (size_t i = 0; v && i < o->n; i++)
+		v[i] = o->m[i].info;
+	r = v ? box_members_write(o->id, v, o->n) : -ENOMEM;
+	free(v);
+	o->rec->members = (int)o->n;
+	if (r == 0)
+		r = box_record_write(o->rec);
+	if (r < 0)
+		syslog(LOG_WARNING, "box=%s cannot rewrite its record: %s", o->id, strerror(-r));
+}
+
+static void
+quoted(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || src[i] == '\'' ? '?'
+										   : src[i];
+	dst[i] = 0;
+}
+
+static void
+log_member(const struct share_owner *o, const struct box_member *m, const char *what,
+	   const char *reason)
+{
+	char rhost[sizeof(m->rhost)], tty[sizeof(m->tty)];
+
+	quoted(rhost, sizeof(rhost), m->rhost);
+	quoted(tty, sizeof(tty), m->tty);
+	syslog(LOG_INFO, "box=%s %s: user='%s' service='%s' rhost='%s' tty='%s' app=%d%s%s%s members=%zu",
+	       o->id, what, o->user, m->service, rhost, tty, m->app, reason ? " reason='" : "",
+	       reason ? reason : "", reason ? "'" : "", o->n);
+}
+
+static void
+member_remove(struct share_owner *o, size_t i, const char *reason)
+{
+	struct box_member info = o->m[i].info;
+
+	nsbox_closep(&o->m[i].sock);
+	nsbox_closep(&o->m[i].appfd);
+	memmove(&o->m[i], &o->m[i + 1], (o->n - i - 1) * sizeof(o->m[0]));
+	o->n--;
+	log_member(o, &info, "left", reason);
+	if (o->n)
+		publish(o);
+}
+
+static bool
+init_alive(const struct share_owner *o)
+{
+	struct pollfd p = { .fd = o->init_pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0 && proc_alive(&o->init) == 1;
+}
+
+static void
+ack(int c, int status, size_t members, const char *msg, bool *sent)
+{
+	struct share_ack a = { .status = status, .members = (uint32_t)members };
+
+	snprintf(a.msg, sizeof(a.msg), "%s", msg ? msg : "");
+	*sent = nsbox_send(c, &a, sizeof(a), -1) == 0;
+}
+
+/* One joining login on the listening socket: verified, answered, and made a member. */
+static void
+accept_join(struct share_owner *o)
+{
+	struct share_join j;
+	struct ucred uc;
+	int fds[2] = { -1, -1 }, r;
+	bool sent = false;
+	char msg[256];
+
+	_cleanup_close_ int c = accept4(o->listen, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	/* only another nsbox-helper, as root, hands us a session */
+	if (peer_cred(c, &uc) < 0 || uc.uid != 0 || !same_exe(uc.pid))
+		return;
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	if (poll(&p, 1, JOIN_RECV_MS) <= 0)
+		return;
+	if (recv_two_fds(c, &j, sizeof(j), fds) < 0)
+		return;
+	_cleanup_close_ int msock = fds[0], mapp = fds[1];
+	int type = 0;
+	socklen_t tl = sizeof(type);
+	if (j.version != SHARE_PROTO || !nsbox_str_ok(j.req.user, sizeof(j.req.user)) ||
+	    !nsbox_str_ok(j.req.service, sizeof(j.req.service)) ||
+	    getsockopt(msock, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET) {
+		ack(c, -EPROTO, o->n, "bad join request", &sent);
+		return;
+	}
+	j.req.rhost[sizeof(j.req.rhost) - 1] = 0;
+	j.req.tty[sizeof(j.req.tty) - 1] = 0;
+	/* this box is for one user and one set of settings: anything else builds its own */
+	if (strcmp(j.req.user, o->user) != 0 || j.uid != (uint32_t)o->uid || j.digest != o->digest) {
+		ack(c, -EXDEV, o->n, "another user or other settings", &sent);
+		return;
+	}
+	unsigned max = o->max_sessions ? o->max_sessions : BOX_MEMBERS_MAX;
+	if (o->n >= max) {
+		snprintf(msg, sizeof(msg), "box %s has %zu sessions (max_sessions = %u)", o->id, o->n,
+			 max);
+		ack(c, -EUSERS, o->n, msg, &sent);
+		syslog(LOG_NOTICE, "box=%s refused a session of user '%s': %s", o->id, o->user, msg);
+		return;
+	}
+	if (!init_alive(o)) {
+		ack(c, -ESHUTDOWN, o->n, "box ending", &sent);
+		return;
+	}
+	r = member_add(o, msock, mapp, &j.req);
+	if (r < 0) {
+		ack(c, r, o->n, "out of memory", &sent);
+		return;
+	}
+	/* The joiner exits on this ack and never answers the module: only then do we. */
+	ack(c, 0, o->n, NULL, &sent);
+	if (!sent) {
+		o->n--; /* it gave up (timeout): it answers the module, not us */
+		return;
+	}
+	steal_fd(msock);
+	steal_fd(mapp);
+	struct share_member *m = &o->m[o->n - 1];
+	r = nsbox_send(m->sock, &o->rep, sizeof(o->rep), o->init_pidfd);
+	if (r < 0) {
+		syslog(LOG_WARNING, "box=%s module of user '%s' went away before the reply: %s",
+		       o->id, o->user, strerror(-r));
+		nsbox_closep(&m->sock);
+		nsbox_closep(&m->appfd);
+		o->n--;
+		return;
+	}
+	log_member(o, &m->info, "joined", NULL);
+	publish(o);
+}
+
+/* What member I's socket says: NULL while the session goes on, else why it ended. */
+static const char *
+member_event(struct share_member *m, short sock_ev, short app_ev)
+{
+	if (sock_ev) {
+		struct nsbox_request req;
+		int r = nsbox_recv(m->sock, &req, sizeof(req), NULL);
+		if (r == 0 && req.op == NSBOX_OP_CLOSE)
+			return "session closed";
+		if (r == -ECONNRESET || (sock_ev & (POLLHUP | POLLERR)))
+			return "session socket closed";
+		if (r < 0 && r != -EBADMSG && r != -EAGAIN)
+			return "session socket error";
+	}
+	return app_ev ? "application exited" : NULL;
+}
+
+const char *
+share_supervise(struct share_owner *o, int sock, int appfd, int sfd,
+		const struct nsbox_request *req)
+{
+	struct rlimit rl = { 2 * BOX_MEMBERS_MAX + 64, 2 * BOX_MEMBERS_MAX + 64 };
+	const char *reason = NULL;
+	struct pollfd *p = NULL;
+
+	/* two fds per member */
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (member_add(o, sock, appfd, req) < 0)
+		return "out of memory";
+	publish(o);
+
+	while (!reason) {
+		size_t np = 3 + 2 * o->n;
+		struct pollfd *q = realloc(p, np * sizeof(*p));
+		if (!q) {
+			reason = "out of memory";
+			break;
+		}
+		p = q;
+		p[0] = (struct pollfd){ .fd = o->listen, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = o->init_pidfd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		for (size_t i = 0; i < o->n; i++) {
+			p[3 + 2 * i] = (struct pollfd){ .fd = o->m[i].sock, .events = POLLIN };
+			p[4 + 2 * i] = (struct pollfd){ .fd = o->m[i].appfd, .events = POLLIN };
+		}
+		if (poll(p, np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			reason = "poll failed";
+			break;
+		}
+		if (p[1].revents) {
+			reason = "box init exited";
+			break;
+		}
+		if (p[2].revents) {
+			reason = "stopped by signal";
+			break;
+		}
+		/* Leaves first, from the last so the indexes of p stay right; a join in the same
+		 * round is taken only while a member is left: the box ends when its last session
+		 * does, and a login racing that ending builds a box of its own. */
+		size_t before = o->n;
+		for (size_t i = before; i-- > 0;) {
+			const char *why = member_event(&o->m[i], p[3 + 2 * i].revents,
+						       p[4 + 2 * i].revents);
+			if (why)
+				member_remove(o, i, why);
+		}
+		if (o->n == 0) {
+			reason = "last session ended";
+			break;
+		}
+		if (p[0].revents)
+			accept_join(o);
+	}
+	/* no joins from here: a login that has connected finds the socket closed and builds anew */
+	nsbox_closep(&o->listen);
+	o->listen = -1;
+	free(p);
+	return reason;
+}

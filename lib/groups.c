@@ -1,5 +1,7 @@
-/* Group names of a login through NSS, for nsbox-helper (root, host namespaces) and nsboxctl
- * check (root): getgrouplist sees LDAP/SSSD groups that /etc/group does not list. */
+/* User and group names of a login through NSS, for nsbox-helper (root, host namespaces) and
+ * nsboxctl check (root): getgrouplist sees LDAP/SSSD groups that /etc/group does not list. The
+ * reentrant calls tell "no such entry" (0 and no result) from "the source failed" (an error
+ * number), which the plain getgrgid folds into one NULL. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -7,12 +9,55 @@
 #include <string.h>
 
 #include "groups.h"
+#include "nsbox/cleanup.h"
+
+#define NSS_BUF_MIN 1024
+#define NSS_BUF_MAX (1024 * 1024) /* a group of some thousand members; ERANGE beyond */
+
+/* Grows *BUF until LOOKUP stops saying ERANGE: LOOKUP's result, 0 or an error number. */
+#define NSS_RETRY(buf, len, lookup)                                           \
+	({                                                                    \
+		int _r = ERANGE;                                              \
+		for (size_t _l = NSS_BUF_MIN; _r == ERANGE && _l <= NSS_BUF_MAX; \
+		     _l *= 2) {                                               \
+			char *_b = realloc(*(buf), _l);                       \
+			if (!_b) {                                            \
+				_r = ENOMEM;                                  \
+				break;                                        \
+			}                                                     \
+			*(buf) = _b;                                          \
+			(len) = _l;                                           \
+			_r = (lookup);                                        \
+		}                                                             \
+		_r;                                                           \
+	})
 
 int
-user_groups(const struct passwd *pw, char ***names, size_t *n)
+user_lookup(const char *name, struct passwd *pw, char **buf)
+{
+	struct passwd *res = NULL;
+	size_t len = 0;
+	int r;
+
+	*buf = NULL;
+	r = NSS_RETRY(buf, len, getpwnam_r(name, pw, *buf, len, &res));
+	if (r == 0 && !res)
+		r = ENOENT;
+	if (r != 0) {
+		free(*buf);
+		*buf = NULL;
+		return -r;
+	}
+	return 0;
+}
+
+int
+user_groups(const struct passwd *pw, char ***names, size_t *n, gid_t *bad)
 {
 	gid_t gids[NSBOX_MAX_GROUPS];
 	int ng = NSBOX_MAX_GROUPS;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, k = 0;
 	char **v;
 
 	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
@@ -20,13 +65,24 @@ user_groups(const struct passwd *pw, char ***names, size_t *n)
 	v = calloc((size_t)ng + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	*n = 0;
 	for (int i = 0; i < ng; i++) {
-		struct group *g = getgrgid(gids[i]);
-		if (g && g->gr_name && (v[*n] = strdup(g->gr_name)))
-			(*n)++;
+		struct group g, *res = NULL;
+		int r = NSS_RETRY(&buf, len, getgrgid_r(gids[i], &g, buf, len, &res));
+
+		if (r == 0 && !res)
+			continue; /* a numeric gid no source names: nothing to match */
+		if (r == 0 && !(v[k] = strdup(g.gr_name)))
+			r = ENOMEM;
+		if (r != 0) {
+			if (bad)
+				*bad = gids[i];
+			groups_free(v, k);
+			return -r;
+		}
+		k++;
 	}
 	*names = v;
+	*n = k;
 	return 0;
 }
 

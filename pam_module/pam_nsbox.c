@@ -26,6 +26,7 @@
 #include "nsbox/ns.h"
 #include "nsbox/proto.h"
 #include "policy.h"
+#include "trust.h"
 
 #ifndef NSBOX_HELPER_PATH
 #define NSBOX_HELPER_PATH "/usr/libexec/nsbox/nsbox-helper"
@@ -123,23 +124,44 @@ pidfd_open_self(void)
 	return (int)syscall(SYS_pidfd_open, getpid(), 0);
 }
 
-/* The helper runs as root with our privileges: only a root-owned binary nobody else can write. */
+/* The helper runs as root with our privileges: only a root-owned binary that nobody else can
+ * write, below directories that nobody else can write either (or they could swap it), and never
+ * a symlink. The O_PATH fd checked here is the one exec_helper runs (execveat), so the file
+ * checked is the file run. -EPERM with WHY filled when it is not trusted. */
 static int
-open_helper(const char *path)
+open_helper(const char *path, char *why, size_t n)
 {
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	_cleanup_free_ char *dir = strndup(path, (size_t)(strrchr(path, '/') - path));
+	const char *base = strrchr(path, '/') + 1;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct trust_err te;
 	struct stat st;
 
+	if (!dir)
+		return -ENOMEM;
+	dfd = trust_open_dir(dir[0] ? dir : "/", 0, &te);
+	if (dfd == -EPERM && te.what) {
+		snprintf(why, n, "helper's directory '%s' is %s", te.path, te.what);
+		return -EPERM;
+	}
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(why, n, "helper is a symlink");
+		return -EPERM;
+	}
 	if (!S_ISREG(st.st_mode))
 		return -EACCES;
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_mode & (S_ISUID | S_ISGID))) { /* never setuid: refuse one someone made so */
+		snprintf(why, n, "helper is not root-owned, or is writable or setuid");
 		return -EPERM;
-	if (st.st_mode & (S_ISUID | S_ISGID))
-		return -EPERM; /* never setuid: refuse a helper someone made so */
+	}
 	return steal_fd(fd);
 }
 
@@ -178,18 +200,19 @@ exec_helper(int sock, int exefd)
 	_exit(127);
 }
 
-/* Starts the helper and sends it the request; returns our end of the socket or -errno. */
+/* Starts the helper and sends it the request; returns our end of the socket or -errno (WHY may
+ * point into WHYBUF, N bytes). */
 static int
-spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why)
+spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why,
+	     char *whybuf, size_t n)
 {
 	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
 	int sv[2], r;
 	pid_t pid;
 
-	exefd = open_helper(o->helper);
+	exefd = open_helper(o->helper, whybuf, n);
 	if (exefd < 0) {
-		*why = exefd == -EPERM ? "helper is not root-owned, or is writable or setuid"
-				       : "cannot open helper";
+		*why = exefd == -EPERM ? whybuf : "cannot open helper";
 		return exefd;
 	}
 	self = pidfd_open_self();
@@ -507,6 +530,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct session *s;
 	const void *old = NULL;
 	const char *user = NULL, *why = NULL;
+	char whybuf[PATH_MAX + 64];
 	int r, fd = -1, on_error;
 
 	(void)flags;
@@ -529,7 +553,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!s)
 		return fail(pamh, user, on_error, "out of memory", 0);
 
-	s->sock = spawn_helper(&o, &req, &why);
+	s->sock = spawn_helper(&o, &req, &why, whybuf, sizeof(whybuf));
 	if (s->sock < 0) {
 		r = s->sock;
 		s->sock = -1;

@@ -30,7 +30,8 @@ MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
-             $(B)/tests/nss/libnss_nsbtfail.so.2 $(B)/tests/nss/libnss_nsbtdown.so.2
+             $(B)/tests/nss/libnss_nsbtfail.so.2 $(B)/tests/nss/libnss_nsbtdown.so.2 \
+             $(B)/tests/libswapcwd.so
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -88,6 +89,11 @@ $(B)/tests/logsink: tests/logsink.c
 $(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+# The symlink swap of t41-cwd.t, made deterministic (LD_PRELOAD into the session runner)
+$(B)/tests/libswapcwd.so: tests/swapcwd.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -shared -o $@ $< -ldl
 
 # A failing NSS source for t16-nss.t, in two flavours (TRYAGAIN/EAGAIN, UNAVAIL/ENOENT)
 $(B)/tests/nss/libnss_nsbtfail.so.2: tests/nss/nsbtfail.c

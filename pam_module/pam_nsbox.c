@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -58,6 +59,8 @@ struct session {
 	};
 	struct nsbox_guard guard; /* armed while boxed: children get the policy, not the fds */
 	char cwd[PATH_MAX];
+	dev_t cwd_dev; /* and what CWD was: a path is only checked against this identity */
+	ino_t cwd_ino;
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
 };
@@ -349,6 +352,49 @@ chrooted(void)
 		mine.stx_mnt_id != nsroot.stx_mnt_id);
 }
 
+/* Remembers the working directory before the namespaces change: its path, to find it again in
+ * the new mount tree, and its identity, to know it is the same directory when found. */
+static void
+cwd_save(struct session *s)
+{
+	struct stat st;
+
+	s->cwd_ino = 0;
+	if (!getcwd(s->cwd, sizeof(s->cwd)) || s->cwd[0] != '/' || stat(".", &st) < 0) {
+		strcpy(s->cwd, "/");
+		return;
+	}
+	s->cwd_dev = st.st_dev;
+	s->cwd_ino = st.st_ino;
+}
+
+/* Back into the directory cwd_save saw, found by its path in the namespaces just joined; "/"
+ * when the path no longer leads there. We are root and the path is the user's (su runs in the
+ * invoker's directory): a component swapped for a symlink since cwd_save would otherwise land
+ * the session behind another user's 0700 home. So the path is resolved without following any
+ * symlink (getcwd's path has none, so one found now was planted), and what it leads to must
+ * be the same directory (device and inode) before we go in. 0 or -errno (no "/" either). */
+static int
+cwd_restore(const struct session *s)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (s->cwd_ino) {
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, s->cwd, &how, sizeof(how));
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == s->cwd_dev &&
+		    st.st_ino == s->cwd_ino && fchdir(fd) == 0)
+			return 0;
+		/* no openat2 (before 5.6): follow the path, then judge where it led by identity */
+		if (fd < 0 && errno == ENOSYS && chdir(s->cwd) == 0 && stat(".", &st) == 0 &&
+		    st.st_dev == s->cwd_dev && st.st_ino == s->cwd_ino)
+			return 0;
+	}
+	return chdir("/") < 0 ? -errno : 0;
+}
+
 /* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
  * failure nothing has changed. */
 static int
@@ -368,8 +414,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 			     : "application is chrooted (joining the box would end its chroot)";
 		return r < 0 ? r : 1;
 	}
-	if (!getcwd(s->cwd, sizeof(s->cwd)))
-		strcpy(s->cwd, "/");
+	cwd_save(s);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		char path[64];
 		if (!(ns & nsbox_ns_table[i].flag))
@@ -386,8 +431,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 		*why = "setns into the box";
 		return -errno;
 	}
-	if (chdir(s->cwd) < 0)
-		(void)!chdir("/"); /* the same tree, remounted: only a vanished cwd fails */
+	(void)cwd_restore(s); /* only a root that cannot chdir("/") fails: nothing to undo */
 	return 0;
 }
 
@@ -400,9 +444,8 @@ leave_box(struct session *s)
 	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		if (s->saved[i] >= 0 && setns(s->saved[i], (int)nsbox_ns_table[i].flag) < 0 && r == 0)
 			r = -errno;
-	if (chdir(s->cwd) < 0 && chdir("/") < 0 && r == 0)
-		r = -errno;
-	return r;
+	int c = cwd_restore(s);
+	return r < 0 ? r : c;
 }
 
 /* Ends the box without waiting for it (its members may be our own children): CLOSE queued for

@@ -450,10 +450,11 @@ _nsbox_start_logsink() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The per-script temp dir (root-owned, 0755: configs in it must pass the product's ownership
-# checks, and test users must be able to read authorized keys in it)
+# The per-script temp dir (root-owned, 0755: configs and helpers in it must pass the product's
+# trust checks, which refuse any group- or other-writable directory on the path, /tmp too; and
+# test users must be able to read authorized keys in it)
 
-NSBOX_T=$(mktemp -d /tmp/nsbox-t.XXXXXX) || { echo "not ok 1 - mktemp"; echo "1..1"; exit 1; }
+NSBOX_T=$(mktemp -d /var/lib/nsbox-t.XXXXXX) || { echo "not ok 1 - mktemp"; echo "1..1"; exit 1; }
 chmod 0755 "$NSBOX_T"
 export NSBOX_T
 

@@ -18,7 +18,8 @@
 static int
 fail(struct trust_err *e, const char *path, size_t n, const char *what, int r)
 {
-	snprintf(e->path, sizeof(e->path), "%.*s", (int)n, n ? path : "/");
+	if (snprintf(e->path, sizeof(e->path), "%.*s", (int)n, n ? path : "/") < 0)
+		e->path[0] = 0;
 	e->what = what;
 	return r;
 }
@@ -27,7 +28,9 @@ fail(struct trust_err *e, const char *path, size_t n, const char *what, int r)
 static int
 fail_at(struct trust_err *e, const char *done, const char *comp, size_t cl, int r)
 {
-	snprintf(e->path, sizeof(e->path), "%s/%.*s", done, (int)cl, comp);
+	/* a path too long for the message is cut: the error is the errno, not the text */
+	if (snprintf(e->path, sizeof(e->path), "%s/%.*s", done, (int)cl, comp) < 0)
+		e->path[0] = 0;
 	e->what = NULL;
 	return r;
 }

@@ -27,6 +27,8 @@ U=nsbt-nss
 nsbox_add_group $G
 nsbox_add_user $U
 usermod -g $G $U || nsbox_die "usermod -g $G $U"
+# the user's private group is no longer its primary one: userdel at exit would leave it
+groupdel $U || nsbox_die "groupdel $U"
 GID=$(getent group $G | cut -d: -f3)
 
 CONF=$(nsbox_conf nsbox.conf "[defaults]
@@ -72,6 +74,8 @@ run='echo ${NSBOX_ID:-unboxed}'
 # 1. no outage: the lab user is boxed
 out=$("$NSBOX_PAMRUN" nsbox-test-nss $U -- sh -c "$run" 2>&1)
 like "$out" '^[0-9a-f]{8}$' "no outage: the lab user is boxed"
+out=$(in_view none "$NSBOX_PAMRUN" -n nsbox-test-nss $U -- sh -c 'echo "$(id -u) ok"' 2>&1)
+like "$out" '^[0-9]+ ok$' "the views run the session runner (the lab user is known)"
 nsbox_check_clean "no outage"
 
 # 2. the directory is down (TRYAGAIN with EAGAIN, then UNAVAIL with ENOENT): refused

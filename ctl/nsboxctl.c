@@ -62,9 +62,10 @@ check_bridge(const char *bridge, const char *where, void *arg)
 /* USER's passwd entry and group names, as the helper would see them (an NSS source that fails
  * is an error, as it is for a login): 0, or -errno after one line on stderr. */
 static int
-lookup_login(const char *user, struct passwd *pw, char **pwbuf, char ***names, size_t *n)
+lookup_login(const struct nsbox_conf *conf, const char *user, struct passwd *pw, char **pwbuf,
+	     char ***names, size_t *n)
 {
-	gid_t bad = 0;
+	char bad[300];
 	int r = user_lookup(user, pw, pwbuf);
 
 	if (r == -ENOENT)
@@ -73,13 +74,13 @@ lookup_login(const char *user, struct passwd *pw, char **pwbuf, char ***names, s
 		fprintf(stderr, "nsboxctl: cannot look up user '%s': %s\n", user, strerror(-r));
 	if (r < 0)
 		return r;
-	r = user_groups(pw, names, n, &bad);
+	r = login_groups(conf, pw, names, n, bad, sizeof(bad));
 	if (r == -E2BIG)
 		fprintf(stderr, "nsboxctl: cannot list groups of '%s': more than %d groups\n", user,
 			NSBOX_MAX_GROUPS);
 	else if (r < 0)
-		fprintf(stderr, "nsboxctl: cannot look up group %u of '%s': %s\n", (unsigned)bad,
-			user, strerror(-r));
+		fprintf(stderr, "nsboxctl: cannot look up group %s of '%s': %s\n", bad, user,
+			strerror(-r));
 	return r;
 }
 
@@ -94,7 +95,7 @@ check_login(const struct nsbox_conf *conf, const char *user, const char *service
 	size_t n = 0;
 	int r;
 
-	if (lookup_login(user, &pw, &pwbuf, &names, &n) < 0)
+	if (lookup_login(conf, user, &pw, &pwbuf, &names, &n) < 0)
 		return 1;
 	struct nsbox_login who = { .user = user, .service = service,
 				   .groups = (const char *const *)names, .n_groups = n };
@@ -778,7 +779,7 @@ cmd_explain(int argc, char **argv)
 	_cleanup_free_ char *pwbuf = NULL;
 	char **names = NULL;
 	size_t n = 0;
-	if (lookup_login(user, &pw, &pwbuf, &names, &n) < 0) {
+	if (lookup_login(conf, user, &pw, &pwbuf, &names, &n) < 0) {
 		nsbox_conf_free(conf);
 		return EXIT_FAIL;
 	}

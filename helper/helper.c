@@ -125,7 +125,7 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 	_cleanup_free_ char *pwbuf = NULL;
 	char **groups = NULL;
 	size_t ngroups = 0;
-	gid_t bad = 0;
+	char bad[300];
 	int r;
 
 	r = nsbox_conf_load(s->req.conf, 0, &conf, &cerr);
@@ -149,15 +149,16 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 	/* getgrouplist asks every NSS source (dlopen of each module, remote directories): only
 	 * for a config that can use the answer. A source that fails denies: the group it would
 	 * have named could be the one that boxes this user. */
-	r = nsbox_conf_uses_groups(conf) ? user_groups(&pw, &groups, &ngroups, &bad) : 0;
+	r = nsbox_conf_uses_groups(conf)
+		    ? login_groups(conf, &pw, &groups, &ngroups, bad, sizeof(bad)) : 0;
 	if (r < 0) {
 		nsbox_conf_free(conf);
 		if (r == -E2BIG)
 			why_set(why, "cannot list groups of '%s': more than %d groups", s->req.user,
 				NSBOX_MAX_GROUPS);
 		else
-			why_set(why, "cannot look up group %u of '%s': %s", (unsigned)bad,
-				s->req.user, strerror(-r));
+			why_set(why, "cannot look up group %s of '%s': %s", bad, s->req.user,
+				strerror(-r));
 		return r;
 	}
 	struct nsbox_login who = { .user = s->req.user, .service = s->req.service,

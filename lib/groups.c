@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "groups.h"
 #include "nsbox/cleanup.h"
 
@@ -84,6 +87,104 @@ user_groups(const struct passwd *pw, char ***names, size_t *n, gid_t *bad)
 	*names = v;
 	*n = k;
 	return 0;
+}
+
+static bool
+has_name(char **v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+static bool
+is_member(const struct group *g, const struct passwd *pw)
+{
+	if (g->gr_gid == pw->pw_gid)
+		return true;
+	for (char **m = g->gr_mem; m && *m; m++)
+		if (!strcmp(*m, pw->pw_name))
+			return true;
+	return false;
+}
+
+int
+user_groups_named(const struct passwd *pw, const char *const *want, size_t n_want,
+		  char ***names, size_t *n, const char **bad)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < n_want; i++) {
+		struct group g, *res = NULL;
+		char **v;
+		int r;
+
+		if (has_name(*names, *n, want[i]))
+			continue;
+		r = NSS_RETRY(&buf, len, getgrnam_r(want[i], &g, buf, len, &res));
+		if (r != 0) {
+			if (bad)
+				*bad = want[i];
+			return -r;
+		}
+		if (!res || !is_member(&g, pw))
+			continue;
+		v = realloc(*names, (*n + 2) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*names = v;
+		v[*n] = strdup(want[i]);
+		if (!v[*n])
+			return -ENOMEM;
+		v[++*n] = NULL;
+	}
+	return 0;
+}
+
+#define MAX_NAMED 64 /* plain group names looked up one by one; more are left to getgrouplist */
+
+struct named {
+	const char *v[MAX_NAMED];
+	size_t n;
+};
+
+static void
+add_named(const char *name, void *arg)
+{
+	struct named *w = arg;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i], name))
+			return;
+	if (w->n < MAX_NAMED)
+		w->v[w->n++] = name;
+}
+
+int
+login_groups(const struct nsbox_conf *c, const struct passwd *pw, char ***names, size_t *n,
+	     char *bad, size_t bad_n)
+{
+	struct named w = { .n = 0 };
+	const char *bad_name = NULL;
+	gid_t bad_gid = 0;
+	int r;
+
+	r = user_groups(pw, names, n, &bad_gid);
+	if (r < 0) {
+		snprintf(bad, bad_n, "%u", (unsigned)bad_gid);
+		return r;
+	}
+	nsbox_conf_group_names(c, add_named, &w);
+	r = user_groups_named(pw, w.v, w.n, names, n, &bad_name);
+	if (r < 0) {
+		snprintf(bad, bad_n, "'%s'", bad_name ? bad_name : "?");
+		groups_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+	}
+	return r;
 }
 
 void

@@ -17,6 +17,19 @@ int user_lookup(const char *name, struct passwd *pw, char **buf);
  * source knows is left out (it has no name a group= rule could match); a gid whose lookup
  * fails is an error, and *BAD (when not NULL) gets that gid. */
 int user_groups(const struct passwd *pw, char ***names, size_t *n, gid_t *bad);
+/* Adds each group of WANT (N_WANT names) that PW's user is in (its primary group, or a member)
+ * and *NAMES does not hold yet. A lookup that fails is an error, and *BAD (when not NULL) gets
+ * that name: the check getgrouplist cannot make, since it lists fewer groups when a source
+ * fails. A name no source knows is skipped. */
+int user_groups_named(const struct passwd *pw, const char *const *want, size_t n_want,
+		      char ***names, size_t *n, const char **bad);
 void groups_free(char **v, size_t n);
+
+struct nsbox_conf;
+/* The groups of PW's user as config C can match them: user_groups, then user_groups_named
+ * for C's plain group names. On a failed lookup BAD (N bytes) names the group ("1003" or
+ * "'lab'"). 0 or -errno. */
+int login_groups(const struct nsbox_conf *c, const struct passwd *pw, char ***names, size_t *n,
+		 char *bad, size_t bad_n);
 
 #endif

@@ -3,8 +3,11 @@
 # "[match group=nsbt-lab] exempt = no", a lab user whose lab group lives only in a directory that
 # is down (a test NSS module that fails every group lookup, seen only in a mount namespace of
 # its own: nsswitch.conf, /etc/group without the lab group, and the module in the libc directory
-# are bound there and vanish with it) must be refused with one log line, never let in unboxed.
-# A gid that no source names at all is not an error: it matches no group= rule.
+# are bound there and vanish with it) must be refused with one log line, never let in unboxed:
+# both a user whose primary group is the lab group (getgrgid of its gid fails) and one who is a
+# supplementary member (getgrouplist just lists fewer groups when a source fails, so the helper
+# looks up the config's plain group names one by one). A gid or a group name that no source
+# knows at all is not an error: it matches no group= rule.
 . "$(dirname "$0")/lib.sh"
 nsbox_require_root
 nsbox_enter_private_ns "$@"
@@ -29,6 +32,8 @@ nsbox_add_user $U
 usermod -g $G $U || nsbox_die "usermod -g $G $U"
 # the user's private group is no longer its primary one: userdel at exit would leave it
 groupdel $U || nsbox_die "groupdel $U"
+U2=nsbt-nss2 # a supplementary member of the lab group
+nsbox_add_user $U2 $G
 GID=$(getent group $G | cut -d: -f3)
 
 CONF=$(nsbox_conf nsbox.conf "[defaults]
@@ -74,6 +79,8 @@ run='echo ${NSBOX_ID:-unboxed}'
 # 1. no outage: the lab user is boxed
 out=$("$NSBOX_PAMRUN" nsbox-test-nss $U -- sh -c "$run" 2>&1)
 like "$out" '^[0-9a-f]{8}$' "no outage: the lab user is boxed"
+out=$("$NSBOX_PAMRUN" nsbox-test-nss $U2 -- sh -c "$run" 2>&1)
+like "$out" '^[0-9a-f]{8}$' "no outage: the supplementary lab member is boxed"
 out=$(in_view none "$NSBOX_PAMRUN" -n nsbox-test-nss $U -- sh -c 'echo "$(id -u) ok"' 2>&1)
 like "$out" '^[0-9]+ ok$' "the views run the session runner (the lab user is known)"
 nsbox_check_clean "no outage"
@@ -94,10 +101,21 @@ for src in nsbtfail:'Resource temporarily unavailable' nsbtdown:'No such file or
 	rc=$?
 	isnt "$rc" 0 "$name: nsboxctl check --user fails too"
 	like "$out" "nsboxctl: cannot look up group $GID of '$U': $err" "$name: nsboxctl says why"
+	m=$(nsbox_log_mark)
+	out=$(in_view "$name" "$NSBOX_PAMRUN" nsbox-test-nss $U2 -- sh -c "$run" 2>&1)
+	rc=$?
+	is "$rc" 126 "$name: the supplementary member's login is refused (rc 126)"
+	unlike "$out" 'unboxed' "$name: the supplementary member did not get in unboxed"
+	lines=$(nsbox_log_since "$m" | grep pam_nsbox)
+	is "$(printf '%s\n' "$lines" | grep -c .)" 1 "$name: one log line for the member"
+	like "$lines" "no box for user '$U2': cannot look up group '$G' of '$U2': $err; session denied" \
+		"$name: the line names the group looked up by name"
 	nsbox_check_clean "$name"
 done
 
 # 3. no source names the lab gid (no outage, just a number): it matches no group= rule
 out=$(in_view none "$NSBOX_PAMRUN" nsbox-test-nss $U -- sh -c "$run" 2>&1)
 is "$out" unboxed "a gid no source names matches no group= rule: the user is exempt"
+out=$(in_view none "$NSBOX_PAMRUN" nsbox-test-nss $U2 -- sh -c "$run" 2>&1)
+is "$out" unboxed "a group name no source knows matches nobody: the member is exempt"
 nsbox_check_clean "unnamed gid"

@@ -20,20 +20,22 @@ BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -Il
           -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
 
 B = build
-CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/addr.c
+CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/addr.c lib/trust.c
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
              helper/dhcp_lease.c helper/resolv.c helper/share.c lib/lease.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
-MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c
+MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 # the fuzz targets as plain programs that replay their seed corpus and regression inputs
 FUZZ_NAMES = conf dhcp lease proto
 FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
-             $(B)/tests/pam_nsbt_leak.so $(B)/tests/fuse-hang
+             $(B)/tests/pam_nsbt_leak.so $(B)/tests/fuse-hang \
+             $(B)/tests/nss/libnss_nsbtfail.so.2 $(B)/tests/nss/libnss_nsbtdown.so.2 \
+             $(B)/tests/libswapcwd.so
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -106,6 +108,20 @@ $(B)/tests/pam_nsbt_leak.so: tests/valgrind/pam_nsbt_leak.c
 $(B)/tests/fuse-hang: tests/fuse-hang.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+# The symlink swap of t41-cwd.t, made deterministic (LD_PRELOAD into the session runner)
+$(B)/tests/libswapcwd.so: tests/swapcwd.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -shared -o $@ $< -ldl
+
+# A failing NSS source for t16-nss.t, in two flavours (TRYAGAIN/EAGAIN, UNAVAIL/ENOENT)
+$(B)/tests/nss/libnss_nsbtfail.so.2: tests/nss/nsbtfail.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -shared -DNSBT_NAME=nsbtfail -o $@ $<
+
+$(B)/tests/nss/libnss_nsbtdown.so.2: tests/nss/nsbtfail.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -shared -DNSBT_NAME=nsbtdown -DNSBT_DOWN -o $@ $<
 
 $(B)/tests/nsbox-probe: tests/escape/probe.c
 	@mkdir -p $(dir $@)

@@ -134,6 +134,11 @@ void nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
  * WHO's groups, so only then need the caller ask NSS for them (a lookup that may be slow, and
  * whose failure refuses the login). */
 bool nsbox_conf_uses_groups(const struct nsbox_conf *c);
+/* Calls FN for each group= pattern that is a plain name (no glob character), once per section
+ * that has it. getgrouplist cannot say that a source failed (it just lists fewer groups): the
+ * caller looks these names up one by one, where a failing source is an error it can see. */
+void nsbox_conf_group_names(const struct nsbox_conf *c, void (*fn)(const char *name, void *arg),
+			    void *arg);
 
 /* Resolves the settings for WHO. Never fails on a loaded config: every combination was checked at
  * load time. */

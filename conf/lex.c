@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "nsbox/cleanup.h"
+#include "trust.h"
 
 /* ---- small helpers ---- */
 
@@ -387,6 +388,7 @@ open_parent(struct parser *p, const char *path, int *dfd, const char **base)
 {
 	_cleanup_free_ char *dir = NULL;
 	const char *slash = strrchr(path, '/');
+	struct trust_err te;
 
 	if (slash) {
 		dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
@@ -399,9 +401,15 @@ open_parent(struct parser *p, const char *path, int *dfd, const char **base)
 		return conf_fail(p->err, path, 0, -ENOMEM, "out of memory");
 	if (!**base)
 		return conf_fail(p->err, path, 0, -EINVAL, "not a regular file");
-	*dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*dfd < 0)
+	/* every directory from "/" down, not only the parent: whoever can write any of them can
+	 * swap the ones below */
+	*dfd = trust_open_dir(dir, p->uid, &te);
+	if (*dfd == -EPERM && te.what)
+		return conf_fail(p->err, path, 0, -EPERM, "directory '%s' is %s", te.path, te.what);
+	if (*dfd < 0) {
+		errno = -*dfd;
 		return errno_fail(p, path, "cannot open");
+	}
 	return 0;
 }
 

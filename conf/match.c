@@ -219,6 +219,19 @@ nsbox_conf_uses_groups(const struct nsbox_conf *c)
 }
 
 void
+nsbox_conf_group_names(const struct nsbox_conf *c, void (*fn)(const char *name, void *arg),
+		       void *arg)
+{
+	for (size_t i = 0; c && i < c->n; i++) {
+		const char *list = c->sec[i].is_match ? c->sec[i].crit[C_GROUP] : NULL;
+
+		for (const char *g = list; g && *g; g += strlen(g) + 1)
+			if (!strpbrk(g, "*?[\\"))
+				fn(g, arg);
+	}
+}
+
+void
 nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
 		   struct nsbox_settings *out)
 {

@@ -60,25 +60,44 @@ check_bridge(const char *bridge, const char *where, void *arg)
 	(*(int *)arg)++;
 }
 
+/* USER's passwd entry and group names, as the helper would see them (an NSS source that fails
+ * is an error, as it is for a login): 0, or -errno after one line on stderr. */
+static int
+lookup_login(const struct nsbox_conf *conf, const char *user, struct passwd *pw, char **pwbuf,
+	     char ***names, size_t *n)
+{
+	char bad[300];
+	int r = user_lookup(user, pw, pwbuf);
+
+	if (r == -ENOENT)
+		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
+	else if (r < 0)
+		fprintf(stderr, "nsboxctl: cannot look up user '%s': %s\n", user, strerror(-r));
+	if (r < 0)
+		return r;
+	r = login_groups(conf, pw, names, n, bad, sizeof(bad));
+	if (r == -E2BIG)
+		fprintf(stderr, "nsboxctl: cannot list groups of '%s': more than %d groups\n", user,
+			NSBOX_MAX_GROUPS);
+	else if (r < 0)
+		fprintf(stderr, "nsboxctl: cannot look up group %s of '%s': %s\n", bad, user,
+			strerror(-r));
+	return r;
+}
+
 /* What USER logging in through SERVICE would get: printed as a config, then (unless BROKEN: the
  * config already failed) its host name tried. 0, or 1 on an error. */
 static int
 check_login(const struct nsbox_conf *conf, const char *user, const char *service, bool broken)
 {
-	struct passwd *pw = getpwnam(user);
+	struct passwd pw;
+	_cleanup_free_ char *pwbuf = NULL;
 	char **names = NULL;
 	size_t n = 0;
 	int r;
 
-	if (!pw) {
-		fprintf(stderr, "nsboxctl: unknown user '%s'\n", user);
+	if (lookup_login(conf, user, &pw, &pwbuf, &names, &n) < 0)
 		return 1;
-	}
-	r = user_groups(pw, &names, &n);
-	if (r < 0) {
-		fprintf(stderr, "nsboxctl: cannot list groups of '%s': %s\n", user, strerror(-r));
-		return 1;
-	}
 	struct nsbox_login who = { .user = user, .service = service,
 				   .groups = (const char *const *)names, .n_groups = n };
 	struct nsbox_settings s;
@@ -791,12 +810,11 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "nsboxctl: %s\n", m);
 		return EXIT_FAIL;
 	}
-	struct passwd *pw = getpwnam(user);
+	struct passwd pw;
+	_cleanup_free_ char *pwbuf = NULL;
 	char **names = NULL;
 	size_t n = 0;
-	if (!pw || (r = user_groups(pw, &names, &n)) < 0) {
-		fprintf(stderr, pw ? "nsboxctl: cannot list groups of '%s'\n"
-				   : "nsboxctl: unknown user '%s'\n", user);
+	if (lookup_login(conf, user, &pw, &pwbuf, &names, &n) < 0) {
 		nsbox_conf_free(conf);
 		return EXIT_FAIL;
 	}

@@ -144,9 +144,11 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 {
 	struct nsbox_conf *conf = NULL;
 	struct nsbox_conf_err cerr = { 0 };
-	struct passwd *pw;
+	struct passwd pw;
+	_cleanup_free_ char *pwbuf = NULL;
 	char **groups = NULL;
 	size_t ngroups = 0;
+	char bad[300];
 	int r;
 
 	r = nsbox_conf_load(s->req.conf, 0, &conf, &cerr);
@@ -156,22 +158,30 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 		why_set(why, "bad config: %s", m);
 		return r;
 	}
-	errno = 0;
-	pw = getpwnam(s->req.user);
-	if (!pw) {
-		r = errno ? -errno : -ENOENT;
-		nsbox_conf_free(conf);
-		why_set(why, "unknown user '%s'", s->req.user);
-		return r;
-	}
-	s->uid = pw->pw_uid;
-	s->gid = pw->pw_gid;
-	/* getgrouplist asks every NSS source (dlopen of each module, remote directories): only
-	 * for a config that can use the answer */
-	r = nsbox_conf_uses_groups(conf) ? user_groups(pw, &groups, &ngroups) : 0;
+	r = user_lookup(s->req.user, &pw, &pwbuf);
 	if (r < 0) {
 		nsbox_conf_free(conf);
-		why_set(why, "cannot list groups of '%s': %s", s->req.user, strerror(-r));
+		if (r == -ENOENT)
+			why_set(why, "unknown user '%s'", s->req.user);
+		else
+			why_set(why, "cannot look up user '%s': %s", s->req.user, strerror(-r));
+		return r;
+	}
+	s->uid = pw.pw_uid;
+	s->gid = pw.pw_gid;
+	/* getgrouplist asks every NSS source (dlopen of each module, remote directories): only
+	 * for a config that can use the answer. A source that fails denies: the group it would
+	 * have named could be the one that boxes this user. */
+	r = nsbox_conf_uses_groups(conf)
+		    ? login_groups(conf, &pw, &groups, &ngroups, bad, sizeof(bad)) : 0;
+	if (r < 0) {
+		nsbox_conf_free(conf);
+		if (r == -E2BIG)
+			why_set(why, "cannot list groups of '%s': more than %d groups", s->req.user,
+				NSBOX_MAX_GROUPS);
+		else
+			why_set(why, "cannot look up group %s of '%s': %s", bad, s->req.user,
+				strerror(-r));
 		return r;
 	}
 	struct nsbox_login who = { .user = s->req.user, .service = s->req.service,

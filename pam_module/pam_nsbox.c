@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include "nsbox/ns.h"
 #include "nsbox/proto.h"
 #include "policy.h"
+#include "trust.h"
 
 #ifndef NSBOX_HELPER_PATH
 #define NSBOX_HELPER_PATH "/usr/libexec/nsbox/nsbox-helper"
@@ -57,6 +59,8 @@ struct session {
 	};
 	struct nsbox_guard guard; /* armed while boxed: children get the policy, not the fds */
 	char cwd[PATH_MAX];
+	dev_t cwd_dev; /* and what CWD was: a path is only checked against this identity */
+	ino_t cwd_ino;
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
 	bool shared; /* share = user: other sessions live in the box; its supervisor ends it */
@@ -124,23 +128,44 @@ pidfd_open_self(void)
 	return (int)syscall(SYS_pidfd_open, getpid(), 0);
 }
 
-/* The helper runs as root with our privileges: only a root-owned binary nobody else can write. */
+/* The helper runs as root with our privileges: only a root-owned binary that nobody else can
+ * write, below directories that nobody else can write either (or they could swap it), and never
+ * a symlink. The O_PATH fd checked here is the one exec_helper runs (execveat), so the file
+ * checked is the file run. -EPERM with WHY filled when it is not trusted. */
 static int
-open_helper(const char *path)
+open_helper(const char *path, char *why, size_t n)
 {
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	_cleanup_free_ char *dir = strndup(path, (size_t)(strrchr(path, '/') - path));
+	const char *base = strrchr(path, '/') + 1;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct trust_err te;
 	struct stat st;
 
+	if (!dir)
+		return -ENOMEM;
+	dfd = trust_open_dir(dir[0] ? dir : "/", 0, &te);
+	if (dfd == -EPERM && te.what) {
+		snprintf(why, n, "helper's directory '%s' is %s", te.path, te.what);
+		return -EPERM;
+	}
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(why, n, "helper is a symlink");
+		return -EPERM;
+	}
 	if (!S_ISREG(st.st_mode))
 		return -EACCES;
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_mode & (S_ISUID | S_ISGID))) { /* never setuid: refuse one someone made so */
+		snprintf(why, n, "helper is not root-owned, or is writable or setuid");
 		return -EPERM;
-	if (st.st_mode & (S_ISUID | S_ISGID))
-		return -EPERM; /* never setuid: refuse a helper someone made so */
+	}
 	return steal_fd(fd);
 }
 
@@ -179,18 +204,19 @@ exec_helper(int sock, int exefd)
 	_exit(127);
 }
 
-/* Starts the helper and sends it the request; returns our end of the socket or -errno. */
+/* Starts the helper and sends it the request; returns our end of the socket or -errno (WHY may
+ * point into WHYBUF, N bytes). */
 static int
-spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why)
+spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why,
+	     char *whybuf, size_t n)
 {
 	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
 	int sv[2], r;
 	pid_t pid;
 
-	exefd = open_helper(o->helper);
+	exefd = open_helper(o->helper, whybuf, n);
 	if (exefd < 0) {
-		*why = exefd == -EPERM ? "helper is not root-owned, or is writable or setuid"
-				       : "cannot open helper";
+		*why = exefd == -EPERM ? whybuf : "cannot open helper";
 		return exefd;
 	}
 	self = pidfd_open_self();
@@ -334,6 +360,49 @@ chrooted(void)
 		mine.stx_mnt_id != nsroot.stx_mnt_id);
 }
 
+/* Remembers the working directory before the namespaces change: its path, to find it again in
+ * the new mount tree, and its identity, to know it is the same directory when found. */
+static void
+cwd_save(struct session *s)
+{
+	struct stat st;
+
+	s->cwd_ino = 0;
+	if (!getcwd(s->cwd, sizeof(s->cwd)) || s->cwd[0] != '/' || stat(".", &st) < 0) {
+		strcpy(s->cwd, "/");
+		return;
+	}
+	s->cwd_dev = st.st_dev;
+	s->cwd_ino = st.st_ino;
+}
+
+/* Back into the directory cwd_save saw, found by its path in the namespaces just joined; "/"
+ * when the path no longer leads there. We are root and the path is the user's (su runs in the
+ * invoker's directory): a component swapped for a symlink since cwd_save would otherwise land
+ * the session behind another user's 0700 home. So the path is resolved without following any
+ * symlink (getcwd's path has none, so one found now was planted), and what it leads to must
+ * be the same directory (device and inode) before we go in. 0 or -errno (no "/" either). */
+static int
+cwd_restore(const struct session *s)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (s->cwd_ino) {
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, s->cwd, &how, sizeof(how));
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == s->cwd_dev &&
+		    st.st_ino == s->cwd_ino && fchdir(fd) == 0)
+			return 0;
+		/* no openat2 (before 5.6): follow the path, then judge where it led by identity */
+		if (fd < 0 && errno == ENOSYS && chdir(s->cwd) == 0 && stat(".", &st) == 0 &&
+		    st.st_dev == s->cwd_dev && st.st_ino == s->cwd_ino)
+			return 0;
+	}
+	return chdir("/") < 0 ? -errno : 0;
+}
+
 /* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
  * failure nothing has changed. */
 static int
@@ -353,8 +422,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 			     : "application is chrooted (joining the box would end its chroot)";
 		return r < 0 ? r : 1;
 	}
-	if (!getcwd(s->cwd, sizeof(s->cwd)))
-		strcpy(s->cwd, "/");
+	cwd_save(s);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		char path[64];
 		if (!(ns & nsbox_ns_table[i].flag))
@@ -371,8 +439,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 		*why = "setns into the box";
 		return -errno;
 	}
-	if (chdir(s->cwd) < 0)
-		(void)!chdir("/"); /* the same tree, remounted: only a vanished cwd fails */
+	(void)cwd_restore(s); /* only a root that cannot chdir("/") fails: nothing to undo */
 	return 0;
 }
 
@@ -385,9 +452,8 @@ leave_box(struct session *s)
 	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		if (s->saved[i] >= 0 && setns(s->saved[i], (int)nsbox_ns_table[i].flag) < 0 && r == 0)
 			r = -errno;
-	if (chdir(s->cwd) < 0 && chdir("/") < 0 && r == 0)
-		r = -errno;
-	return r;
+	int c = cwd_restore(s);
+	return r < 0 ? r : c;
 }
 
 /* Ends the session without waiting for the box (its members may be our own children): CLOSE
@@ -518,6 +584,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct session *s;
 	const void *old = NULL;
 	const char *user = NULL, *why = NULL;
+	char whybuf[PATH_MAX + 64];
 	int r, fd = -1, on_error;
 
 	(void)flags;
@@ -540,7 +607,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!s)
 		return fail(pamh, user, on_error, "out of memory", 0);
 
-	s->sock = spawn_helper(&o, &req, &why);
+	s->sock = spawn_helper(&o, &req, &why, whybuf, sizeof(whybuf));
 	if (s->sock < 0) {
 		r = s->sock;
 		s->sock = -1;

@@ -283,6 +283,10 @@ _nsbox_cleanup() {
 			[ -e "$NSBOX_T" ] && _nsbox_clean_err+=("cannot remove $NSBOX_T")
 		fi
 	fi
+	if [ -n "${NSBOX_HOSTTMP:-}" ] && [ -d "$NSBOX_HOSTTMP" ] && [ "${NSBOX_KEEP:-}" != 1 ]; then
+		rm -rf --one-file-system -- "$NSBOX_HOSTTMP" 2>/dev/null
+		[ -e "$NSBOX_HOSTTMP" ] && _nsbox_clean_err+=("cannot remove $NSBOX_HOSTTMP")
+	fi
 
 	if [ ${#_nsbox_clean_err[@]} -gt 0 ]; then
 		fail "harness cleanup left something behind" "${_nsbox_clean_err[@]}"
@@ -369,7 +373,7 @@ nsbox_enter_private_ns() {
 			skip_all "cannot create network and mount namespaces (unshare --net --mount)"
 		# nothing was set up yet in this process: the exec loses nothing
 		trap - EXIT INT TERM HUP
-		rm -rf -- "$NSBOX_T"
+		rm -rf -- "$NSBOX_T" "$NSBOX_HOSTTMP"
 		# NSBOX_OUTER_PID: a process still in the namespaces we came from (prove, usually)
 		exec unshare --net --mount --propagation private -- \
 			env NSBOX_TEST_NS=1 NSBOX_OUTER_PID="$PPID" \
@@ -450,12 +454,18 @@ _nsbox_start_logsink() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The per-script temp dir (root-owned, 0755: configs in it must pass the product's ownership
-# checks, and test users must be able to read authorized keys in it)
+# The per-script temp dir (root-owned, 0755: configs and helpers in it must pass the product's
+# trust checks, which refuse any group- or other-writable directory on the path, /tmp too; and
+# test users must be able to read authorized keys in it)
 
-NSBOX_T=$(mktemp -d /tmp/nsbox-t.XXXXXX) || { echo "not ok 1 - mktemp"; echo "1..1"; exit 1; }
+NSBOX_T=$(mktemp -d /var/lib/nsbox-t.XXXXXX) || { echo "not ok 1 - mktemp"; echo "1..1"; exit 1; }
 chmod 0755 "$NSBOX_T"
 export NSBOX_T
+# and one under the host's /tmp, for what a box must or must not see there (nothing the product
+# must trust goes in it)
+NSBOX_HOSTTMP=$(mktemp -d /tmp/nsbox-h.XXXXXX) || { echo "not ok 1 - mktemp"; echo "1..1"; exit 1; }
+chmod 0755 "$NSBOX_HOSTTMP"
+export NSBOX_HOSTTMP
 
 # nsbox_conf NAME CONTENT : writes $NSBOX_T/NAME (root, 0644) and prints its path
 nsbox_conf() {

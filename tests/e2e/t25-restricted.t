@@ -15,9 +15,9 @@ nsbox_add_user $U
 UID_U=$(id -u $U)
 
 # Host-side things the box must not see or change: a file under the host's /tmp (in this
-# test's own temp dir, removed with it), and a stand-in system bus socket on a tmpfs over
+# test's own dir there, removed with it), and a stand-in system bus socket on a tmpfs over
 # /run/dbus that exists only in this test's mount namespace.
-HOSTTMP=$NSBOX_T/host-file
+HOSTTMP=$NSBOX_HOSTTMP/host-file
 echo host-secret >"$HOSTTMP"
 chmod 0755 "$NSBOX_T"
 chmod 0644 "$HOSTTMP"

@@ -139,10 +139,10 @@ else
 	nsbox_track_pid $!
 fi
 # a host unix socket for ssh -L (in the host's /tmp) and a host /tmp file
-socat UNIX-LISTEN:"$NSBOX_T/fwd.sock",fork,mode=0777 SYSTEM:'echo HOST-FWD' </dev/null >/dev/null 2>&1 &
+socat UNIX-LISTEN:"$NSBOX_HOSTTMP/fwd.sock",fork,mode=0777 SYSTEM:'echo HOST-FWD' </dev/null >/dev/null 2>&1 &
 nsbox_track_pid $!
-echo nsbt-host-tmp >"$NSBOX_T/hostfile" && chmod 0644 "$NSBOX_T/hostfile"
-for s in /run/user/$UIDN/bus /run/user/$UIDN/systemd/private /run/dbus/system_bus_socket "$NSBOX_T/fwd.sock"; do
+echo nsbt-host-tmp >"$NSBOX_HOSTTMP/hostfile" && chmod 0644 "$NSBOX_HOSTTMP/hostfile"
+for s in /run/user/$UIDN/bus /run/user/$UIDN/systemd/private /run/dbus/system_bus_socket "$NSBOX_HOSTTMP/fwd.sock"; do
 	nsbox_wait "[ -S '$s' ]" 5 || nsbox_die "harness: listener $s did not come up"
 done
 
@@ -230,7 +230,7 @@ user bus /run/user/UID/bus|ok|$P connect /run/user/$(id -u)/bus
 systemd /run/user/UID/systemd/private|ok|$P connect /run/user/$(id -u)/systemd/private
 /run/dbus/system_bus_socket|ok|$P connect /run/dbus/system_bus_socket
 read hidden /run/dbus|ok|$P read /run/dbus
-host /tmp file|ok|$P read $NSBOX_T/hostfile
+host /tmp file|ok|$P read $H/hostfile
 sudo|ok|out=$(sudo -n $P status 2>&1); case "$out" in *"uid=0 euid=0"*) echo "PROBE sudo: ok ($(echo $out | head -c 200))";; *) echo "PROBE sudo: blocked ($(echo $out | head -c 200))";; esac
 suid kill box init (sig 0)|ok|$S kill 1
 suid ptrace box init|ok|$S ptrace 1
@@ -245,7 +245,7 @@ EOF
 # namespace the setns probes can find; it can only be made where unshare works)
 cat >$D/batch.sh <<'EOF'
 #!/bin/bash
-export P=$1 S=$2 NSBOX_T=$3 OTHER_REC=$4 M=$HOME/mnt
+export P=$1 S=$2 NSBOX_T=$3 OTHER_REC=$4 H=$5 M=$HOME/mnt
 mkdir -p "$M"
 hold() {
 	unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
@@ -287,7 +287,7 @@ verdict() {
 run_batch() { # PROFILE
 	local prof=$1 f=$NSBOX_T/batch-$1.out rc name expect cmd b v want
 	nsbox_service $SVC "conf=$(eval echo \$CONF_$prof)"
-	NSBOX_SSH_TIMEOUT=300 nsbox_ssh $U -- "bash $D/batch.sh $P $S $NSBOX_T $OTHER_REC" >"$f" 2>&1
+	NSBOX_SSH_TIMEOUT=300 nsbox_ssh $U -- "bash $D/batch.sh $P $S $NSBOX_T $OTHER_REC $NSBOX_HOSTTMP" >"$f" 2>&1
 	rc=$?
 	if ! grep -q '^BEGIN status' "$f"; then
 		t $prof 1 "the boxed login runs the probes" "ssh status $rc" "$(head -c 600 "$f")"
@@ -353,7 +353,7 @@ fwd_probe() { # PROFILE
 	local prof=$1 port=17100 got="" pid i v
 	while _nsbox_port_listening $port; do port=$((port + 1)); done
 	: >"$NSBOX_T/fwd-$prof.out"
-	nsbox_ssh $U -L 127.0.0.1:$port:"$NSBOX_T/fwd.sock" -- 'echo UP; sleep 41' >"$NSBOX_T/fwd-$prof.out" 2>&1 &
+	nsbox_ssh $U -L 127.0.0.1:$port:"$NSBOX_HOSTTMP/fwd.sock" -- 'echo UP; sleep 41' >"$NSBOX_T/fwd-$prof.out" 2>&1 &
 	pid=$!
 	if nsbox_wait "grep -qx UP '$NSBOX_T/fwd-$prof.out' || ! kill -0 $pid 2>/dev/null" 15 &&
 		grep -qx UP "$NSBOX_T/fwd-$prof.out"; then

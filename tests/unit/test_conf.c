@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1041,7 +1042,7 @@ test_print(void)
 
 /* ---- loading from files ---- */
 
-static char tmpdir[64];
+static char tmpdir[PATH_MAX];
 
 static char *
 tpath(const char *name)
@@ -1103,10 +1104,18 @@ test_load(void)
 	uid_t me = geteuid();
 	struct nsbox_conf *c = NULL;
 	struct nsbox_settings s;
-	char msg[1024], buf[512];
+	char msg[1024], buf[PATH_MAX + 256];
 	_cleanup_free_ char *p = NULL, *sub = NULL, *inc = NULL, *big = NULL;
 
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nsbox-test-XXXXXX");
+	/* Next to this binary, not in /tmp: every directory on a config's path must be writable by
+	 * nobody else, and /tmp is everyone's. */
+	ssize_t el = readlink("/proc/self/exe", tmpdir, sizeof(tmpdir) - 32);
+	if (el <= 0 || !memchr(tmpdir, '/', (size_t)el)) {
+		ok(0, "readlink /proc/self/exe");
+		return;
+	}
+	tmpdir[el] = 0;
+	strcpy(strrchr(tmpdir, '/'), "/conf-test-XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return;
@@ -1162,15 +1171,65 @@ test_load(void)
 	mkdir(sub, 0755);
 	chmod(sub, 0777);
 	write_file("open/x.conf", "[defaults]\n", 0644);
-	load_bad("open/x.conf", me, -EPERM, "open/x.conf: directory writable by group or others",
-		 "writable parent directory");
+	snprintf(buf, sizeof(buf), "open/x.conf: directory '%s/open' is writable by group or others",
+		 tmpdir);
+	load_bad("open/x.conf", me, -EPERM, buf, "writable parent directory");
 	chmod(sub, 0775);
-	load_bad("open/x.conf", me, -EPERM, "open/x.conf: directory writable by group or others",
-		 "group-writable parent directory");
+	load_bad("open/x.conf", me, -EPERM, buf, "group-writable parent directory");
 	chmod(sub, 0755);
 	ok(load("open/x.conf", me, &c, msg, sizeof(msg)) == 0, "parent fixed: loads (%s)", msg);
 	nsbox_conf_free(c);
 	c = NULL;
+
+	/* every directory on the path, not only the parent (issue 9, finding 11) */
+	{
+		_cleanup_free_ char *a = tpath("anc"), *ab = tpath("anc/b"), *lk = tpath("lk"),
+				    *lk2 = tpath("lk2");
+
+		mkdir(a, 0755);
+		mkdir(ab, 0755);
+		write_file("anc/b/x.conf", "[defaults]\n", 0644);
+		ok(load("anc/b/x.conf", me, &c, msg, sizeof(msg)) == 0, "ancestor: loads (%s)", msg);
+		nsbox_conf_free(c);
+		c = NULL;
+		chmod(a, 0775);
+		snprintf(buf, sizeof(buf),
+			 "anc/b/x.conf: directory '%s/anc' is writable by group or others", tmpdir);
+		load_bad("anc/b/x.conf", me, -EPERM, buf, "group-writable grandparent");
+		chmod(a, 0757);
+		load_bad("anc/b/x.conf", me, -EPERM, buf, "other-writable grandparent");
+		chmod(a, 0755);
+		if (me == 0 && chown(a, 1, 1) == 0) {
+			snprintf(buf, sizeof(buf),
+				 "anc/b/x.conf: directory '%s/anc' is not owned by root", tmpdir);
+			load_bad("anc/b/x.conf", 0, -EPERM, buf, "grandparent owned by another user");
+			if (chown(a, 0, 0) < 0)
+				abort();
+		}
+		/* a symlinked directory is followed, and its target checked the same way */
+		if (symlink("anc/b", lk) == 0) {
+			ok(load("lk/x.conf", me, &c, msg, sizeof(msg)) == 0,
+			   "symlinked directory to a trusted one: loads (%s)", msg);
+			nsbox_conf_free(c);
+			c = NULL;
+			chmod(a, 0775);
+			snprintf(buf, sizeof(buf),
+				 "lk/x.conf: directory '%s/anc' is writable by group or others",
+				 tmpdir);
+			load_bad("lk/x.conf", me, -EPERM, buf, "symlink into a writable directory");
+			chmod(a, 0755);
+		}
+		if (symlink(a, lk2) == 0) {
+			ok(load("lk2/b/x.conf", me, &c, msg, sizeof(msg)) == 0,
+			   "absolute symlink on the way: loads (%s)", msg);
+			nsbox_conf_free(c);
+			c = NULL;
+		}
+		ok(load("anc/b/../b/./x.conf", me, &c, msg, sizeof(msg)) == 0,
+		   "'..' and '.' on the way: loads (%s)", msg);
+		nsbox_conf_free(c);
+		c = NULL;
+	}
 
 	/* too large */
 	big = malloc(NSBOX_CONF_MAX_FILE + 2);
@@ -1289,7 +1348,7 @@ test_load(void)
 		 "cross check inside an included file");
 
 	{
-		char cmd[128];
+		char cmd[PATH_MAX + 16];
 
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 		ok(system(cmd) == 0, "cleanup");

@@ -1,0 +1,152 @@
+/* The path trust walk for the module (root, inside the PAM application) and the config reader
+ * (nsbox-helper and nsboxctl, root): a file is only as safe as every directory above it, since
+ * whoever can write one of them can swap what lies below. One openat(O_NOFOLLOW) per component
+ * from "/", each checked by fstat on the fd that the next step goes on from, so what is checked
+ * is what is used. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nsbox/cleanup.h"
+#include "trust.h"
+
+#define TRUST_MAX_LINKS 40 /* as the kernel's own limit */
+
+static int
+fail(struct trust_err *e, const char *path, size_t n, const char *what, int r)
+{
+	if (snprintf(e->path, sizeof(e->path), "%.*s", (int)n, n ? path : "/") < 0)
+		e->path[0] = 0;
+	e->what = what;
+	return r;
+}
+
+/* The same for component COMP (CL bytes) below DONE. */
+static int
+fail_at(struct trust_err *e, const char *done, const char *comp, size_t cl, int r)
+{
+	/* a path too long for the message is cut: the error is the errno, not the text */
+	if (snprintf(e->path, sizeof(e->path), "%s/%.*s", done, (int)cl, comp) < 0)
+		e->path[0] = 0;
+	e->what = NULL;
+	return r;
+}
+
+/* 0 when the directory FD (reached as PATH, N bytes) is one root can trust, else -errno. */
+static int
+check_dir(int fd, uid_t uid, struct trust_err *e, const char *path, size_t n)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return fail(e, path, n, NULL, -errno);
+	if (!S_ISDIR(st.st_mode))
+		return fail(e, path, n, NULL, -ENOTDIR);
+	if (st.st_uid != 0 && st.st_uid != uid)
+		return fail(e, path, n, uid ? "not owned by root or by the trusted uid"
+					    : "not owned by root", -EPERM);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return fail(e, path, n, "writable by group or others", -EPERM);
+	return 0;
+}
+
+int
+trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
+{
+	char todo[2 * PATH_MAX + 2], done[PATH_MAX], cwd[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	size_t dl = 0; /* DONE holds the directories reached so far, "" for "/" */
+	unsigned links = 0;
+	const char *rest;
+	int r;
+
+	e->path[0] = 0;
+	e->what = NULL;
+	if (dir[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return fail(e, dir, strlen(dir), NULL, -errno);
+		r = snprintf(todo, sizeof(todo), "%s/%s", cwd, dir);
+	} else {
+		r = snprintf(todo, sizeof(todo), "%s", dir);
+	}
+	if (r < 0 || (size_t)r >= sizeof(todo))
+		return fail(e, dir, strlen(dir), NULL, -ENAMETOOLONG);
+	rest = todo;
+	for (;;) {
+		char comp[NAME_MAX + 1], link[PATH_MAX], next[sizeof(todo)];
+		struct stat st;
+		size_t cl;
+		int nfd;
+
+		if (fd < 0) { /* at the start, and after an absolute symlink */
+			fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				return fail(e, "/", 1, NULL, -errno);
+			dl = 0;
+			done[0] = 0;
+			r = check_dir(fd, uid, e, done, dl);
+			if (r < 0)
+				return r;
+		}
+		while (*rest == '/')
+			rest++;
+		if (!*rest)
+			return steal_fd(fd);
+		cl = strcspn(rest, "/");
+		if (cl > NAME_MAX)
+			return fail_at(e, done, rest, cl, -ENAMETOOLONG);
+		memcpy(comp, rest, cl);
+		comp[cl] = 0;
+		rest += cl;
+		if (!strcmp(comp, "."))
+			continue;
+		nfd = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return fail_at(e, done, comp, cl, -errno);
+		if (fstat(nfd, &st) < 0) {
+			r = -errno;
+			close(nfd);
+			return fail_at(e, done, comp, cl, r);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			/* planted by whoever may write FD's directory: root or UID, checked above */
+			ssize_t ll = readlinkat(nfd, "", link, sizeof(link) - 1);
+			r = -errno;
+			close(nfd);
+			if (ll < 0)
+				return fail_at(e, done, comp, cl, r);
+			if (++links > TRUST_MAX_LINKS)
+				return fail_at(e, done, comp, cl, -ELOOP);
+			link[ll] = 0;
+			r = snprintf(next, sizeof(next), "%s/%s", link, rest);
+			if (r < 0 || (size_t)r >= sizeof(next))
+				return fail_at(e, done, comp, cl, -ENAMETOOLONG);
+			memcpy(todo, next, (size_t)r + 1);
+			rest = todo;
+			if (link[0] == '/') {
+				nsbox_closep(&fd);
+				fd = -1;
+			}
+			continue;
+		}
+		nsbox_closep(&fd);
+		fd = nfd;
+		if (!strcmp(comp, "..")) {
+			char *s = strrchr(done, '/');
+			dl = s ? (size_t)(s - done) : 0;
+			done[dl] = 0;
+		} else {
+			if (dl + 1 + cl >= sizeof(done))
+				return fail(e, done, dl, NULL, -ENAMETOOLONG);
+			done[dl++] = '/';
+			memcpy(done + dl, comp, cl + 1);
+			dl += cl;
+		}
+		r = check_dir(fd, uid, e, done, dl);
+		if (r < 0)
+			return r;
+	}
+}

@@ -343,6 +343,21 @@ gc_after_reply(void)
 }
 
 /* Waits for the end of the session and says why it ended. */
+/* The host replaced /etc/resolv.conf (or what it leads to) and with it maybe the box's bind. */
+static void
+resolv_rebind(struct session *s)
+{
+	struct nsbox_why why = { { 0 } };
+	int r = resolv_watch_handle(&s->box, &why);
+
+	if (r > 0)
+		syslog(LOG_NOTICE, "box=%s /etc/resolv.conf was replaced on the host; bound the "
+				   "box's again", s->box.id);
+	else if (r < 0)
+		syslog(LOG_WARNING, "box=%s /etc/resolv.conf was replaced on the host and the box's "
+				    "could not be bound again: %s", s->box.id, why.msg);
+}
+
 static const char *
 supervise(struct session *s, int sock, int appfd)
 {
@@ -357,13 +372,14 @@ supervise(struct session *s, int sock, int appfd)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = appfd, .events = POLLIN },
 			{ .fd = s->box.init_pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
+			{ .fd = resolv_watch_fd(), .events = POLLIN },
 		};
-		if (poll(p, 4, -1) < 0) {
+		if (poll(p, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return "poll failed";
@@ -386,6 +402,8 @@ supervise(struct session *s, int sock, int appfd)
 			return "box init exited";
 		if (p[3].revents)
 			return "stopped by signal";
+		if (p[4].revents)
+			resolv_rebind(s);
 	}
 }
 

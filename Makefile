@@ -72,6 +72,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h $(wildcard l
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
 
+$(B)/tests/test_dhcp_lease: helper/dhcp_lease.c helper/dhcp.h
+
 $(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c -lpthread

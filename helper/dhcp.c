@@ -128,8 +128,15 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (access(out, F_OK) == 0 && dhcp_lease_read(out, l) == 0)
-			return 0;
+		if (access(out, F_OK) == 0) {
+			r = dhcp_lease_read(out, l);
+			if (r == 0)
+				return 0;
+			if (r == -EBADMSG) {
+				why_set(why, "DHCP lease on '%s' refused: %s", n->bridge, l->bad);
+				return r;
+			}
+		}
 		if (waitpid(n->dhcp_pid, NULL, WNOHANG) == n->dhcp_pid) {
 			n->dhcp_pid = 0;
 			why_set(why, "DHCP client '%s' exited without a lease", s->dhcp_client);

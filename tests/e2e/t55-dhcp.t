@@ -43,7 +43,7 @@ dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root --group=
 	--dhcp-option=option:router,10.99.0.1 --dhcp-leasefile="$NSBOX_T/bad.leases" \
 	--pid-file="$NSBOX_T/dnsmasq-bad.pid" --log-facility=- >"$NSBOX_T/dnsmasq-bad.log" 2>&1 &
 nsbox_track_pid $!
-nsbox_wait "ss -Hlun 'sport = :67' | grep -q ." 5
+nsbox_wait '[ "$(ss -Hlun "sport = :67" | wc -l)" -ge 2 ]' 5
 
 for u in nsbt-dh nsbt-dhdead nsbt-dhbad; do nsbox_add_user $u; done
 CONF=$(nsbox_conf nsbox.conf "[defaults]

@@ -95,7 +95,7 @@ nsbox_track_pid $HELD
 nsbox_wait '[ -n "$(nsbox_records)" ] && [ -n "$(pgrep -f "dhclient.* /run/nsbox/boxes/")" ]' 15
 BOX=$(nsbox_records | head -1)
 C=$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | head -1)
-nsbox_wait "grep -q '^init=' /run/nsbox/boxes/$BOX/record" 5
+nsbox_wait "grep -q '^init=[1-9]' /run/nsbox/boxes/$BOX/record" 15
 INIT=$(sed -n 's/^init=//p' "/run/nsbox/boxes/$BOX/record")
 st() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$C/status"; }
 note "client $C: $(grep -E '^(Cap|NoNewPrivs)' /proc/$C/status | tr '\n\t' '  ')"

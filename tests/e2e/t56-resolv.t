@@ -46,7 +46,7 @@ hold() {
 	nsbox_track_pid $HELD
 	nsbox_wait '[ -n "$(nsbox_records)" ]' 10
 	BOX=$(nsbox_records | head -1)
-	nsbox_wait "[ -n \"\$(rec $BOX init)\" ]" 5
+	nsbox_wait "grep -q '^init=[1-9]' /run/nsbox/boxes/$BOX/record" 10
 	INIT=$(rec "$BOX" init)
 }
 release() {

@@ -83,6 +83,8 @@ $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CONF_OBJ) $(wildcar
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -DFUZZ_NAME='"$*"' -fPIE -pie -o $@ $< tests/fuzz/replay.c $(CONF_OBJ) -lcap
 
+$(B)/tests/test_dhcp_lease: helper/dhcp_lease.c helper/dhcp.h
+
 $(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c -lpthread

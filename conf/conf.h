@@ -175,6 +175,8 @@ int nsbox_template_expand(const char *tmpl, const struct nsbox_tmpl_vars *v, cha
 
 /* RFC 1123: dot-separated labels of 1-63 [A-Za-z0-9-], no hyphen at either end, total <= 64. */
 bool nsbox_hostname_valid(const char *name);
+/* A DNS domain name (RFC 1123 labels), at most 253 bytes: a search domain. */
+bool nsbox_domain_valid(const char *name);
 /* Kernel dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
 bool nsbox_ifname_valid(const char *name);
 

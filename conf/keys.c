@@ -80,6 +80,12 @@ nsbox_hostname_valid(const char *name)
 }
 
 bool
+nsbox_domain_valid(const char *name)
+{
+	return name && name_valid(name, 253);
+}
+
+bool
 nsbox_ifname_valid(const char *name)
 {
 	size_t len;

@@ -1,14 +1,18 @@
-/* The DHCP client of a bridged box, run by nsbox-helper's supervisor (root, host namespaces): a
- * trusted external client (dhclient or busybox udhcpc) started in the box's network namespace,
- * waited for within dhcp_timeout, and told to release at the end of the session. */
+/* The DHCP client of a bridged box, run by nsbox-helper's supervisor (root): a trusted external
+ * client (dhclient or busybox udhcpc) started confined (network capabilities only, its own
+ * read-only mount namespace, no_new_privs) in the box's network namespace, waited for within
+ * dhcp_timeout, and told to release at the end of the session. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -59,6 +63,53 @@ dhcp_script_path(char *out, size_t n)
 	return trusted_exe(out);
 }
 
+/* What the client keeps of root (dhclient, checked: a packet socket and UDP port 68; it
+ * configures nothing itself, the helper does with the lease). */
+static const int client_caps[] = { CAP_NET_RAW, CAP_NET_BIND_SERVICE };
+
+/* In the client's child, as root, before exec: the client parses packets from a shared bridge, so
+ * what it can do if one of them takes it over is cut to what it needs. Its own mount namespace,
+ * a copy of the host's in which every mount is read-only (and nosuid) but the box's directory,
+ * where its pid file, lease database and the script's output live: it writes nothing else, and
+ * nobody's mounts reach its view (the box's namespace would let the box's admin config decide
+ * what a root process reads). Only the capabilities above, in every set and the bounding set,
+ * so the script it runs has no more; no_new_privs. It stays in the host's pid namespace: the
+ * release (dhclient -r) signals the pid in the pid file. */
+static int
+confine_client(const char *boxdir)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY,
+				 .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	uint64_t keep = 0;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(boxdir, boxdir, NULL, MS_BIND, NULL) < 0 ||
+	    mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0 ||
+	    mount_setattr(AT_FDCWD, boxdir, 0, &rw, sizeof(rw)) < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(client_caps) / sizeof(client_caps[0]); i++)
+		keep |= 1ull << client_caps[i];
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		return -errno;
+	for (int c = 0; c < 64; c++) {
+		if (keep & (1ull << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break; /* past the kernel's last capability */
+			return -errno;
+		}
+	}
+	d[0].effective = d[0].permitted = (uint32_t)keep;
+	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &h, d) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 /* What a child that could not exec says on its status pipe. */
 struct spawn_err {
 	int err;
@@ -73,9 +124,13 @@ spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[], in
 	     char *step, size_t steplen)
 {
 	struct spawn_err e = { 0 };
+	char boxdir[128];
 	int p[2];
 	sigset_t none;
 
+	snprintf(step, steplen, "box directory");
+	if (box_path(n->id, NULL, boxdir, sizeof(boxdir)) < 0)
+		return -ENAMETOOLONG;
 	snprintf(step, steplen, "pipe");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -96,6 +151,8 @@ spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[], in
 			e = (struct spawn_err){ -errno, "sigprocmask" };
 		else if (setns(n->netns, CLONE_NEWNET) < 0)
 			e = (struct spawn_err){ -errno, "joining the box's network" };
+		else if ((e.err = confine_client(boxdir)) < 0)
+			snprintf(e.step, sizeof(e.step), "confining the client");
 		else if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || dup2(null, 0) < 0 ||
 			 dup2(null, 1) < 0 || dup2(null, 2) < 0)
 			e = (struct spawn_err){ -errno, "/dev/null" };
@@ -174,8 +231,15 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (access(out, F_OK) == 0 && dhcp_lease_read(out, l) == 0)
-			return 0;
+		if (access(out, F_OK) == 0) {
+			r = dhcp_lease_read(out, l);
+			if (r == 0)
+				return 0;
+			if (r == -EBADMSG) {
+				why_set(why, "DHCP lease on '%s' refused: %s", n->bridge, l->bad);
+				return r;
+			}
+		}
 		if (child_wait(&n->dhcp_pidfd, 0, NULL) == 0) {
 			n->dhcp_pid = 0;
 			why_set(why, "DHCP client '%s' exited without a lease", s->dhcp_client);

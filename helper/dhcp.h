@@ -12,13 +12,16 @@ struct dhcp_lease {
 	unsigned ndns;
 	char search[NSBOX_MAX_SEARCH][254];
 	unsigned nsearch;
+	char bad[160]; /* why the lease was refused, for the log line */
 };
 
 
-/* Parses the script's key=value TEXT (ip, mask, routers, dns, search) into L: 0, or -EBADMSG when
- * it holds no usable IPv4 address and prefix. Values that do not parse are dropped. */
+/* Parses the script's key=value TEXT (NUL-terminated: ip, mask, routers, dns, search) into L:
+ * 0, or -EBADMSG with L->bad saying why. Every value must be valid (a unicast IPv4 address, a
+ * contiguous netmask, a router inside the subnet, unicast DNS servers, search names of at most
+ * 253 bytes); values beyond NSBOX_MAX_DNS and NSBOX_MAX_SEARCH are dropped. Pure: no I/O. */
 int dhcp_lease_parse(const char *text, struct dhcp_lease *l);
-/* The same for the file at PATH (no symlink followed). */
+/* The same for the regular file at PATH (no symlink followed): -errno when it cannot be read. */
 int dhcp_lease_read(const char *path, struct dhcp_lease *l);
 
 #endif

@@ -455,6 +455,27 @@ gc_after_reply(void)
 		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));
 }
 
+/* The host replaced /etc/resolv.conf (or what it leads to) and with it maybe the box's bind. */
+static void
+resolv_rebind(struct session *s)
+{
+	struct nsbox_why why = { { 0 } };
+	int r = resolv_watch_handle(&s->box, &why);
+
+	if (r > 0)
+		syslog(LOG_NOTICE, "box=%s /etc/resolv.conf was replaced on the host; bound the "
+				   "box's again", s->box.id);
+	else if (r < 0)
+		syslog(LOG_WARNING, "box=%s /etc/resolv.conf was replaced on the host and the box's "
+				    "could not be bound again: %s", s->box.id, why.msg);
+}
+
+static void
+resolv_rebind_cb(void *arg)
+{
+	resolv_rebind(arg);
+}
+
 /* SIGTERM, SIGINT, SIGHUP (nsboxctl stop, an admin's kill) as a readable fd, set up before the
  * module is answered: a supervisor that could not hear them could not be stopped, so that
  * fails the login. */
@@ -483,13 +504,14 @@ static const char *
 supervise(struct session *s, int sock, int appfd, int sfd)
 {
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = appfd, .events = POLLIN },
 			{ .fd = s->box.init_pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
+			{ .fd = resolv_watch_fd(), .events = POLLIN },
 		};
-		if (poll(p, 4, -1) < 0) {
+		if (poll(p, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return "poll failed";
@@ -512,6 +534,8 @@ supervise(struct session *s, int sock, int appfd, int sfd)
 			return "box init exited";
 		if (p[3].revents)
 			return "stopped by signal";
+		if (p[4].revents)
+			resolv_rebind(s);
 	}
 }
 
@@ -522,7 +546,8 @@ share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd,
 	struct share_owner o = { .uid = s->uid, .digest = s->digest,
 				 .max_sessions = s->set.max_sessions, .listen = s->join_listen,
 				 .init_pidfd = s->box.init_pidfd, .init = s->box.init, .rep = *rep,
-				 .rec = &s->rec };
+				 .rec = &s->rec, .watch_fd = resolv_watch_fd(),
+				 .on_watch = resolv_rebind_cb, .watch_arg = s };
 	const char *reason;
 
 	snprintf(o.id, sizeof(o.id), "%s", s->box.id);

@@ -68,7 +68,7 @@ int child_stop(int *pidfd, int sig, int timeout_ms);
  * pidfd); the child reports an errno and the step that failed, which land in WHY ---- */
 struct inside_result {
 	int err;
-	char step[96];
+	char step[256];
 };
 typedef int (*inside_fn)(void *arg, struct inside_result *res);
 int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why);
@@ -110,5 +110,10 @@ void dhcp_stop(const struct nsbox_settings *s, struct box_net *n);
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
 		 char search[][254], unsigned nsearch, struct nsbox_why *why);
+/* The supervisor polls this fd (-1: nothing to watch) for the host replacing /etc/resolv.conf
+ * and then calls resolv_watch_handle: 1 when it bound the box's file again, 0 when nothing of the
+ * box's had gone, -errno. */
+int resolv_watch_fd(void);
+int resolv_watch_handle(const struct box *b, struct nsbox_why *why);
 
 #endif

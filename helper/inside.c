@@ -162,5 +162,5 @@ run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsb
 		why_set(why, "%s: %s", res.step, strerror(-res.err));
 		return res.err;
 	}
-	return 0;
+	return res.err; /* 0, or what FN reports beyond success */
 }

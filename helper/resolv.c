@@ -1,16 +1,33 @@
 /* A box's own resolv.conf, written by nsbox-helper's supervisor (root) into the box's directory
- * and bound read-only over the box's /etc/resolv.conf through a one-entry mount plan run by a
- * short child in the box's mount namespace; the host's file is never written. */
+ * and bound read-only in the box's mount namespace by a short child that joined it; the host's
+ * file is never written. The supervisor then watches the host's side and binds again when the
+ * host's resolver manager replaces the file by rename (which detaches a bind on it). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "helper.h"
 #include "mount.h"
 #include "nsbox/cleanup.h"
+
+#define RESOLV_PATH "/etc/resolv.conf"
+#define RESOLV_MAX_LINKS 40 /* the kernel's own limit for one lookup */
+#define RESOLV_NO_SYMLINKS_FLAGS (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/* The watch of one box (a supervisor serves one box). */
+static struct {
+	int ifd; /* inotify, -1 until resolv_apply bound something */
+	char file[128], dir[128]; /* the box's resolv.conf and its directory for a bound directory */
+} watch = { .ifd = -1 };
 
 static int
 write_resolv(const char *path, const struct nsbox_ip *dns, unsigned ndns,
@@ -36,36 +53,261 @@ write_resolv(const char *path, const struct nsbox_ip *dns, unsigned ndns,
 	return file_flush(f);
 }
 
-static int
-bind_resolv(void *arg, struct inside_result *res)
+/* What RESOLV_PATH leads to in the caller's mount namespace, found without the kernel following
+ * any symlink: FINAL is the symlink-free path of the last component (which may be missing), and
+ * each directory in which a symlink was read is handed to the watch. */
+struct walk {
+	char final[PATH_MAX];
+	unsigned links;
+	char bad[PATH_MAX]; /* the untrusted component, on -EPERM */
+};
+
+/* A directory only root can change: anything else lets its writer swap what follows. */
+static bool
+dir_trusted(int fd)
 {
-	return mnt_plan_run(arg, res->step, sizeof(res->step));
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static int
+open_dir(const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLV_NO_SYMLINKS_FLAGS };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, *path ? path : "/", &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int
+walk_resolv(struct walk *w, int ifd)
+{
+	char todo[PATH_MAX], done[PATH_MAX] = "", link[PATH_MAX];
+	_cleanup_close_ int dfd = open_dir("");
+	char *p = todo;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(todo, sizeof(todo), "%s", RESOLV_PATH);
+	if (dfd < 0)
+		return dfd;
+	if (!dir_trusted(dfd)) {
+		snprintf(w->bad, sizeof(w->bad), "/");
+		return -EPERM;
+	}
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return -EISDIR;
+		char *c = p, *rest = strchrnul(p, '/');
+		bool last = true;
+		for (const char *q = rest; *q; q++)
+			if (*q != '/')
+				last = false;
+		if (*rest)
+			*rest++ = 0;
+		p = rest;
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			char *s = strrchr(done, '/');
+			if (s)
+				*s = 0;
+			nsbox_closep(&dfd);
+			dfd = open_dir(done);
+			if (dfd < 0)
+				return dfd;
+			if (last)
+				return -EISDIR;
+			continue;
+		}
+		if (strlen(done) + 1 + strlen(c) >= sizeof(done))
+			return -ENAMETOOLONG;
+		struct stat st;
+		if (fstatat(dfd, c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT || !last)
+				return -errno;
+			snprintf(w->final, sizeof(w->final), "%s/%s", done, c);
+			return 0; /* a dangling link: the box still gets its own file there */
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t l;
+			if (++w->links > RESOLV_MAX_LINKS)
+				return -ELOOP;
+			if (st.st_uid != 0) {
+				snprintf(w->bad, sizeof(w->bad), "%s/%s", done, c);
+				return -EPERM;
+			}
+			l = readlinkat(dfd, c, link, sizeof(link) - 1);
+			if (l <= 0)
+				return l < 0 ? -errno : -ENOENT;
+			link[l] = 0;
+			if (ifd >= 0)
+				inotify_add_watch(ifd, *done ? done : "/",
+						  IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+							  IN_ONLYDIR | IN_DONT_FOLLOW);
+			if ((size_t)snprintf(todo + sizeof(todo) / 2, sizeof(todo) / 2, "%s/%s", link,
+					     rest) >= sizeof(todo) / 2)
+				return -ENAMETOOLONG;
+			memmove(todo, todo + sizeof(todo) / 2, strlen(todo + sizeof(todo) / 2) + 1);
+			p = todo;
+			if (link[0] == '/') {
+				done[0] = 0;
+				nsbox_closep(&dfd);
+				dfd = open_dir("");
+				if (dfd < 0)
+					return dfd;
+			}
+			continue;
+		}
+		if (last) {
+			snprintf(w->final, sizeof(w->final), "%s/%s", done, c);
+			return 0;
+		}
+		struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLV_NO_SYMLINKS_FLAGS };
+		int nfd = (int)syscall(SYS_openat2, dfd, c, &how, sizeof(how));
+		if (nfd < 0)
+			return -errno;
+		nsbox_closep(&dfd);
+		dfd = nfd;
+		strcat(done, "/");
+		strcat(done, c);
+		if (!dir_trusted(dfd)) {
+			snprintf(w->bad, sizeof(w->bad), "%s", done);
+			return -EPERM;
+		}
+	}
+}
+
+static bool
+same_inode(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* In the box's mount namespace (a child of the supervisor): finds what /etc/resolv.conf leads
+ * to and makes it the box's file, unless it already is. A target reached through a symlink lives
+ * in a directory the host's manager keeps and renames files inside (/run/systemd/resolve): the
+ * box's own directory goes over that directory, so no rename on the host reaches the box. A
+ * plain file in /etc (which cannot be covered) gets the file bound over it, and the supervisor's
+ * watch binds it again after a rename. Returns 1 when it bound something, 0 when all was in
+ * place. */
+static int
+ensure_resolv(void *arg, struct inside_result *res)
+{
+	int ifd = *(const int *)arg;
+	struct mnt_plan plan = { .n = 0 };
+	struct walk w;
+	char dir[PATH_MAX], name[NAME_MAX + 1], src[PATH_MAX];
+	int r = walk_resolv(&w, ifd);
+
+	if (r == -EPERM && w.bad[0]) {
+		snprintf(res->step, sizeof(res->step),
+			 "not following " RESOLV_PATH " through '%.160s' (not root-owned, or "
+			 "writable by group or others)",
+			 w.bad);
+		return r;
+	}
+	if (r < 0) {
+		snprintf(res->step, sizeof(res->step), "resolving " RESOLV_PATH);
+		return r;
+	}
+	char *slash = strrchr(w.final, '/');
+	snprintf(name, sizeof(name), "%s", slash + 1);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - w.final), w.final);
+	bool by_dir = w.links > 0 && dir[0] && strcmp(dir, "/etc") != 0;
+
+	if (ifd >= 0 && !by_dir)
+		inotify_add_watch(ifd, dir[0] ? dir : "/",
+				  IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR |
+					  IN_DONT_FOLLOW);
+	if (by_dir) {
+		if (same_inode(dir, watch.dir))
+			return 0;
+		if ((size_t)snprintf(src, sizeof(src), "%s/%s", watch.dir, name) >= sizeof(src))
+			return -ENAMETOOLONG;
+		if (mkdir(watch.dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		/* one inode under every name the host's symlink ever pointed at */
+		if (link(watch.file, src) < 0 && errno != EEXIST) {
+			snprintf(res->step, sizeof(res->step), "linking the box's resolv.conf");
+			return -errno;
+		}
+		r = mnt_plan_add(&plan, MNT_BIND, dir, 0,
+				 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					 MOUNT_ATTR_NOEXEC,
+				 watch.dir, NULL, "mounting the box's resolv.conf directory");
+	} else {
+		if (same_inode(w.final, watch.file))
+			return 0;
+		r = mnt_plan_add(&plan, MNT_BIND, w.final, 0,
+				 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					 MOUNT_ATTR_NOEXEC,
+				 watch.file, NULL, "mounting the box's resolv.conf");
+	}
+	if (r < 0) {
+		snprintf(res->step, sizeof(res->step), "planning the resolv.conf mount");
+		return r;
+	}
+	r = mnt_plan_run(&plan, res->step, sizeof(res->step));
+	return r < 0 ? r : 1;
 }
 
 int
 resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
 	     char search[][254], unsigned nsearch, struct nsbox_why *why)
 {
-	struct mnt_plan plan = { .n = 0 };
-	char path[128];
 	int r;
 
 	if (!ndns && !nsearch)
 		return 0; /* nothing to say: the box keeps the host's resolver settings */
-	r = box_path(b->id, BOX_RESOLV, path, sizeof(path));
+	r = box_path(b->id, BOX_RESOLV, watch.file, sizeof(watch.file));
 	if (r == 0)
-		r = write_resolv(path, dns, ndns, search, nsearch);
+		r = box_path(b->id, BOX_RESOLV_DIR, watch.dir, sizeof(watch.dir));
+	if (r == 0)
+		r = write_resolv(watch.file, dns, ndns, search, nsearch);
 	if (r < 0) {
-		why_set(why, "writing %s: %s", path, strerror(-r));
+		why_set(why, "writing %s: %s", watch.file, strerror(-r));
 		return r;
 	}
-	/* Over /etc/resolv.conf even through a symlink (systemd-resolved's): /etc is root's. */
-	r = mnt_plan_add(&plan, MNT_BIND, "/etc/resolv.conf", MNT_F_FOLLOW,
-			 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			 path, NULL, "mounting the box's resolv.conf");
-	if (r < 0) {
-		why_set(why, "planning the resolv.conf mount: %s", strerror(-r));
+	/* The watch exists before the first lookup: no replacement slips in between. */
+	if (watch.ifd < 0) {
+		watch.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (watch.ifd < 0) {
+			r = -errno;
+			why_set(why, "watching " RESOLV_PATH ": %s", strerror(-r));
+			return r;
+		}
+	}
+	r = run_inside(b, CLONE_NEWNS, ensure_resolv, &watch.ifd, why);
+	return r < 0 ? r : 0;
+}
+
+int
+resolv_watch_fd(void)
+{
+	return watch.ifd;
+}
+
+int
+resolv_watch_handle(const struct box *b, struct nsbox_why *why)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	/* Drained whole: one look at the box for a burst of events. */
+	while (read(watch.ifd, buf, sizeof(buf)) > 0)
+		;
+	if (errno != EAGAIN && errno != EINTR) {
+		int r = -errno;
+		why_set(why, "reading the " RESOLV_PATH " watch: %s", strerror(-r));
 		return r;
 	}
-	return run_inside(b, CLONE_NEWNS, bind_resolv, &plan, why);
+	return run_inside(b, CLONE_NEWNS, ensure_resolv, &watch.ifd, why);
 }

@@ -640,7 +640,7 @@ share_supervise(struct share_owner *o, int sock, int appfd, int sfd,
 	publish(o);
 
 	while (!reason) {
-		size_t np = 3 + 2 * o->n;
+		size_t np = 4 + 2 * o->n;
 		struct pollfd *q = realloc(p, np * sizeof(*p));
 		if (!q) {
 			reason = "out of memory";
@@ -650,9 +650,10 @@ share_supervise(struct share_owner *o, int sock, int appfd, int sfd,
 		p[0] = (struct pollfd){ .fd = o->listen, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = o->init_pidfd, .events = POLLIN };
 		p[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		p[3] = (struct pollfd){ .fd = o->watch_fd, .events = POLLIN };
 		for (size_t i = 0; i < o->n; i++) {
-			p[3 + 2 * i] = (struct pollfd){ .fd = o->m[i].sock, .events = POLLIN };
-			p[4 + 2 * i] = (struct pollfd){ .fd = o->m[i].appfd, .events = POLLIN };
+			p[4 + 2 * i] = (struct pollfd){ .fd = o->m[i].sock, .events = POLLIN };
+			p[5 + 2 * i] = (struct pollfd){ .fd = o->m[i].appfd, .events = POLLIN };
 		}
 		if (poll(p, np, -1) < 0) {
 			if (errno == EINTR)
@@ -668,13 +669,15 @@ share_supervise(struct share_owner *o, int sock, int appfd, int sfd,
 			reason = "stopped by signal";
 			break;
 		}
+		if (p[3].revents && o->on_watch)
+			o->on_watch(o->watch_arg);
 		/* Leaves first, from the last so the indexes of p stay right; a join in the same
 		 * round is taken only while a member is left: the box ends when its last session
 		 * does, and a login racing that ending builds a box of its own. */
 		size_t before = o->n;
 		for (size_t i = before; i-- > 0;) {
-			const char *why = member_event(&o->m[i], p[3 + 2 * i].revents,
-						       p[4 + 2 * i].revents);
+			const char *why = member_event(&o->m[i], p[4 + 2 * i].revents,
+						       p[5 + 2 * i].revents);
 			if (why)
 				member_remove(o, i, why);
 		}

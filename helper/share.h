@@ -58,6 +58,10 @@ struct share_owner {
 	struct box_record *rec;  /* the box's record, rewritten at each join and leave */
 	struct share_member *m;
 	size_t n, cap;
+	/* the supervisor's own watches (resolv.conf replaced on the host): fd and handler */
+	int watch_fd;
+	void (*on_watch)(void *arg);
+	void *watch_arg;
 };
 /* The box's join socket, NSBOX_BOXES_DIR/ID/BOX_JOIN, listening; made before the record. */
 int share_listen(const char *id);

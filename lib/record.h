@@ -14,6 +14,7 @@
 /* What a box's directory holds; every path below it is made by box_path from one of these. */
 #define BOX_RECORD          "record"          /* key=value lines, see record.c */
 #define BOX_RESOLV          "resolv.conf"     /* bind-mounted over the box's /etc/resolv.conf */
+#define BOX_RESOLV_DIR      "resolv.d"        /* over the directory a resolv.conf symlink leads to */
 #define BOX_DHCP_LEASE      "dhcp.lease"      /* the DHCP script's output */
 #define BOX_DHCP_PID        "dhcp.pid"        /* the DHCP client's pid file */
 #define BOX_DHCLIENT_LEASES "dhclient.leases" /* dhclient's own lease database */

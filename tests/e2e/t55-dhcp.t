@@ -1,7 +1,9 @@
 #!/bin/bash
 # address = dhcp: a real DHCP server (dnsmasq) on a test bridge inside this test's network
 # namespace; the box gets address, route and DNS from it and releases the lease at logout;
-# no server → the login is refused after dhcp_timeout.
+# no server → the login is refused after dhcp_timeout; a server sending a bad lease (a router
+# outside the subnet) → refused at once with the reason. The client runs confined: network
+# capabilities only, no_new_privs, the box's network namespace, its own read-only mount namespace.
 . "$(dirname "$0")/lib.sh"
 nsbox_require_root
 nsbox_enter_private_ns "$@"
@@ -18,26 +20,44 @@ ip link set $BR up
 ip link add nsbt-deadbr type bridge
 ip link set nsbt-deadbr up
 
+# a search domain of 110 bytes: leases used to cut them at 64
+LONGDOM=$(printf 'a%.0s' $(seq 60)).$(printf 'b%.0s' $(seq 40)).dhcp.test
 LEASES=$NSBOX_T/dnsmasq.leases
 : >"$LEASES"
 dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root --group=root \
 	--interface=$BR --bind-interfaces --except-interface=lo \
 	--dhcp-range=10.78.0.50,10.78.0.60,255.255.255.0,1h \
 	--dhcp-option=option:router,10.78.0.1 --dhcp-option=option:dns-server,10.78.0.53 \
-	--dhcp-option=option:domain-search,dhcp.test \
+	--dhcp-option=option:domain-search,dhcp.test,$LONGDOM \
 	--dhcp-leasefile="$LEASES" --pid-file="$NSBOX_T/dnsmasq.pid" --log-facility=- \
 	>"$NSBOX_T/dnsmasq.log" 2>&1 &
 DNSMASQ=$!
 nsbox_track_pid $DNSMASQ
-sleep 0.3
+# a server whose lease names a router outside the subnet it hands out
+ip link add nsbt-dhbad type bridge
+ip addr add 10.78.1.1/24 dev nsbt-dhbad
+ip link set nsbt-dhbad up
+dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root --group=root \
+	--interface=nsbt-dhbad --bind-interfaces --except-interface=lo \
+	--dhcp-range=10.78.1.50,10.78.1.60,255.255.255.0,1h \
+	--dhcp-option=option:router,10.99.0.1 --dhcp-leasefile="$NSBOX_T/bad.leases" \
+	--pid-file="$NSBOX_T/dnsmasq-bad.pid" --log-facility=- >"$NSBOX_T/dnsmasq-bad.log" 2>&1 &
+nsbox_track_pid $!
+nsbox_wait '[ "$(ss -Hlun "sport = :67" | wc -l)" -ge 2 ]' 5
 
-for u in nsbt-dh nsbt-dhdead; do nsbox_add_user $u; done
+for u in nsbt-dh nsbt-dhdead nsbt-dhbad; do nsbox_add_user $u; done
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u
 
 [match user=nsbt-dh]
 network = bridge
 bridge  = $BR
+address = dhcp
+dhcp_timeout = 10
+
+[match user=nsbt-dhbad]
+network = bridge
+bridge  = nsbt-dhbad
 address = dhcp
 dhcp_timeout = 10
 
@@ -60,13 +80,55 @@ ok $? "DHCP box: login works" "$out"
 field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 like "$(field ADDR)" "^10\.78\.0\.(5[0-9]|60)/24$" "DHCP box: address from the server"
 like "$(field ROUTE)" "^default via 10.78.0.1 dev eth0" "DHCP box: default route from the lease"
-is "$(field RESOLV)" "nameserver 10.78.0.53 search dhcp.test" "DHCP box: DNS from the lease"
+is "$(field RESOLV)" "nameserver 10.78.0.53 search dhcp.test $LONGDOM" "DHCP box: DNS from the lease, a 110-byte search domain whole"
 is "$(field ENV)/24" "$(field ADDR)" "DHCP box: NSBOX_IPV4 matches"
 is "$(field LEASED)" 1 "DHCP server had one lease during the session"
 nsbox_check_clean "DHCP box"
 nsbox_wait "[ \$(grep -c . '$LEASES') -eq 0 ]" 5
 is "$(grep -c . "$LEASES")" 0 "DHCP lease released at logout"
 is "$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | wc -l)" 0 "no DHCP client of a box left running"
+
+# ---- the running client, confined ----
+"$NSBOX_PAMRUN" $SVC nsbt-dh -- sleep 600 </dev/null >/dev/null 2>&1 &
+HELD=$!
+nsbox_track_pid $HELD
+nsbox_wait '[ -n "$(nsbox_records)" ] && [ -n "$(pgrep -f "dhclient.* /run/nsbox/boxes/")" ]' 15
+BOX=$(nsbox_records | head -1)
+C=$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | head -1)
+nsbox_wait "grep -q '^init=[1-9]' /run/nsbox/boxes/$BOX/record" 15
+INIT=$(sed -n 's/^init=//p' "/run/nsbox/boxes/$BOX/record")
+st() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$C/status"; }
+note "client $C: $(grep -E '^(Cap|NoNewPrivs)' /proc/$C/status | tr '\n\t' '  ')"
+# CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13) only
+is "$(st CapEff)" 0000000000002400 "client: effective capabilities are net_bind_service and net_raw only"
+is "$(st CapPrm)" 0000000000002400 "client: permitted the same"
+is "$(st CapBnd)" 0000000000002400 "client: bounding set the same (its script gets no more)"
+is "$(st CapInh)/$(st CapAmb)" 0000000000000000/0000000000000000 "client: no inheritable or ambient capabilities"
+is "$(st NoNewPrivs)" 1 "client: no_new_privs"
+is "$(readlink /proc/$C/ns/net)" "$(readlink /proc/$INIT/ns/net)" "client: in the box's network namespace"
+isnt "$(readlink /proc/$C/ns/mnt)" "$(readlink /proc/self/ns/mnt)" "client: not in the host's mount namespace"
+isnt "$(readlink /proc/$C/ns/mnt)" "$(readlink /proc/$INIT/ns/mnt)" "client: not in the box's mount namespace (its own)"
+# the probe: a root process may write $NSBOX_T in the host's view, not in the client's
+probe=$NSBOX_T/client-probe
+touch "$probe" && rm -f "$probe"
+ok $? "probe: root writes $probe in the host's mount namespace"
+nsenter --mount=/proc/$C/ns/mnt touch "$probe" 2>/dev/null
+isnt $? 0 "probe: root cannot write it in the client's mount namespace (read-only)"
+nsenter --mount=/proc/$C/ns/mnt touch "/run/nsbox/boxes/$BOX/probe" 2>/dev/null
+ok $? "probe: the box's directory stays writable there (pid file, leases, the script's output)"
+"$NSBOX_CTL" stop --wait "$BOX" >/dev/null 2>&1
+wait $HELD 2>/dev/null
+nsbox_check_clean "held DHCP box"
+
+# ---- a bad lease: refused at once, with the reason ----
+m=$(nsbox_log_mark)
+rm -f "$NSBOX_T/ran"
+"$NSBOX_PAMRUN" $SVC nsbt-dhbad -- touch "$NSBOX_T/ran" 2>/dev/null
+isnt $? 0 "off-subnet router: login refused"
+ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "off-subnet router: command did not run"
+like "$(nsbox_log_since "$m")" "no box for user 'nsbt-dhbad': DHCP lease on 'nsbt-dhbad' refused: router 10\.99\.0\.1 is not another address inside 10\.78\.1\.0/24; session denied" "off-subnet router: the log says why, in one line"
+nsbox_check_clean "off-subnet router"
+is "$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | wc -l)" 0 "no DHCP client left after the bad lease"
 
 m=$(nsbox_log_mark)
 rm -f "$NSBOX_T/ran"

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the DHCP lease parser of helper/dhcp_lease.c (the key=value text that
  * nsbox-dhcp-script hands over from an untrusted DHCP server); runs unprivileged, touches no file.
  * Checked after a successful parse: an IPv4 address, a prefix 1..32, counts within their arrays,
- * every search domain a valid, NUL-terminated host name.
+ * every search domain a valid, NUL-terminated domain name; after a refusal, a reason.
  * Built and run by `make fuzz`; replayed over its corpus by `make check`.
  */
 #include "../../helper/dhcp_lease.c"
@@ -28,11 +28,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (unsigned i = 0; i < l.nsearch; i++)
 			if (!memchr(l.search[i], 0, sizeof(l.search[i])) ||
-			    !nsbox_hostname_valid(l.search[i]))
+			    !nsbox_domain_valid(l.search[i]))
 				abort();
-		if (l.gw.family && l.gw.family != AF_INET && l.gw.family != AF_INET6)
+		if (l.gw.family && l.gw.family != AF_INET)
 			abort();
-	}
+	} else if (!l.bad[0] || !memchr(l.bad, 0, sizeof(l.bad)))
+		abort();
 	free(text);
 	return 0;
 }

@@ -102,7 +102,7 @@ ln -s $NSBOX_T/plant/resolv.conf /etc/resolv.conf
 m=$(nsbox_log_mark)
 "$NSBOX_PAMRUN" $SVC $U -- true >/dev/null 2>&1
 isnt $? 0 "user-writable symlink chain: the login is refused"
-like "$(nsbox_log_since "$m")" "no box for user '$U': not following /etc/resolv.conf through '/tmp' \\(not root-owned, or writable by group or others\\): Operation not permitted; session denied" \
+like "$(nsbox_log_since "$m")" "no box for user '$U': not following /etc/resolv.conf through '$(re "$NSBOX_T/plant")' \\(not root-owned, or writable by group or others\\): Operation not permitted; session denied" \
 	"user-writable symlink chain: the log says why"
 nsbox_check_clean "user-writable symlink chain"
 

@@ -618,6 +618,29 @@ legacy_merge(int dirfd, const char *name, int family, struct lease_db *db)
 	return 0;
 }
 
+/* An old helper releasing a lease after its file was merged creates the legacy lock again (and
+ * writes nothing): such a lock without its file goes, once nobody holds it. True for any
+ * legacy lock name without its file (handled or left for next time). */
+static bool
+stale_legacy_lock(int dirfd, const char *n, int family)
+{
+	char base[NAME_MAX + 1];
+	size_t len = strlen(n);
+	struct stat st;
+
+	if (n[0] != '.' || len < 7 || strcmp(n + len - 5, ".lock") != 0)
+		return false;
+	snprintf(base, sizeof(base), "%.*s", (int)(len - 6), n + 1);
+	if (!legacy_name(base, family) || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return false;
+	int fd = lease_lock(dirfd, base, false);
+	if (fd >= 0) {
+		unlinkat(dirfd, n, 0);
+		close(fd);
+	}
+	return true;
+}
+
 /* Moves every legacy file of FAMILY into DB (read under NAME's lock, which the caller holds):
  * under the legacy file's own lock too (an old helper may still be writing it), merge, write DB
  * as NAME, only then remove the legacy file, its temporary and its lock. A leftover of a killed
@@ -647,6 +670,8 @@ migrate_legacy(int dirfd, const char *name, int family, struct lease_db *db)
 				r = -errno;
 			break;
 		}
+		if (stale_legacy_lock(dirfd, de->d_name, family))
+			continue;
 		if (!legacy_name(de->d_name, family))
 			continue;
 		/* no lock file: no old helper has it open, nothing to wait for */

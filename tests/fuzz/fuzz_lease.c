@@ -6,7 +6,7 @@
  *
  * Not built by default:
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Iinclude -Iconf -Ilib -o build/fuzz_lease tests/fuzz/fuzz_lease.c conf/[a-z]*.c
+ *         -Iinclude -Iconf -Ilib -o build/fuzz_lease tests/fuzz/fuzz_lease.c conf/[a-z]*.c -lcap
  *   ./build/fuzz_lease -max_len=4096 -max_total_time=300 CORPUS_DIR
  */
 #include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */

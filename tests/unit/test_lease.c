@@ -341,6 +341,15 @@ test_legacy(void)
 	is_str(got, "10.2.0.10", "the legacy .14 is not handed out (.10 was released)");
 	is_int(acq(&wide, "l0000010", "z", 12010, false), 0, "next");
 	is_str(got, "10.2.0.15", "next skips .13, .14");
+	snprintf(path, sizeof(path), "%s/.v4-10.2.0.0-24-10.2.0.30-10.2.0.30.lock", cur);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "the legacy lock went with its file");
+
+	/* an old helper's release recreates its lock (and no file): the lock goes next time */
+	write_file(path, "", 0);
+	is_int(lease_release(cur, &wide, "l0000010"), 0, "release");
+	ok(stat(path, &st) < 0 && errno == ENOENT, "a legacy lock without its file is removed");
+	snprintf(path, sizeof(path), "%s/.v4.lock", cur);
+	ok(stat(path, &st) == 0, "the database's own lock stays");
 }
 
 static void

@@ -97,6 +97,10 @@ tests: all $(UNIT_TESTS) $(TEST_BINS)
 check: tests
 	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
+# make soak: the long forms (tests/soak/*.t), root, under the e2e lock like make check.
+soak: tests
+	prove -v $(sort $(wildcard tests/soak/*.t))
+
 check-unit: $(UNIT_TESTS)
 	prove $(UNIT_TESTS)
 
@@ -157,7 +161,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-unit check-san demo bench lint install uninstall clean
+.PHONY: all tests check soak check-unit check-san demo bench lint install uninstall clean
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
 # results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.

@@ -687,8 +687,9 @@ migrate_legacy(int dirfd, const char *name, int family, struct lease_db *db)
 			qsort(db->v, db->n, sizeof(*db->v), cmp_addr);
 		if (r < 0)
 			break;
-		snprintf(tmp, sizeof(tmp), ".%s.tmp", de->d_name);
-		snprintf(lock, sizeof(lock), ".%s.lock", de->d_name);
+		if (snprintf(tmp, sizeof(tmp), ".%s.tmp", de->d_name) >= (int)sizeof(tmp) ||
+		    snprintf(lock, sizeof(lock), ".%s.lock", de->d_name) >= (int)sizeof(lock))
+			continue; /* cannot be: legacy_name bounds the length */
 		if (unlinkat(dirfd, de->d_name, 0) < 0 && errno != ENOENT) {
 			r = -errno;
 			break;

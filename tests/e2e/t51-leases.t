@@ -62,7 +62,7 @@ nsbox_check_clean "widened pool"
 is "$(held_leases)" 0 "widened pool: both leases released"
 
 # ---- upgrade: a per-pool file of an earlier version, held by a live owner, is honoured ----
-sleep 1000 </dev/null >/dev/null 2>&1 &
+sleep 1000 </dev/null >/dev/null 2>&1 9>&- &
 OWNER=$!
 nsbox_track_pid $OWNER
 START=$(awk '{sub(/^.*\) /, ""); print $20}' /proc/$OWNER/stat)
@@ -119,7 +119,7 @@ is "$(printf '%s\n' "$out" | grep -vc ' locked$')" 0 "probe: on a relaxed copy t
 # and a lock the user holds there would block a helper: that is what the modes prevent
 runuser -u nsbt-lk -- python3 -c 'import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); print("held", flush=True); time.sleep(30)' \
-	"$COPY/leases/.v4.lock" >"$NSBOX_T/lk" 2>&1 &
+	"$COPY/leases/.v4.lock" >"$NSBOX_T/lk" 2>&1 9>&- &
 LK=$!
 nsbox_track_pid $LK
 nsbox_wait '[ -s "$NSBOX_T/lk" ]' 5

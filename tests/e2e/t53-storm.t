@@ -52,7 +52,7 @@ sample() {
 		sleep 0.05
 	done >"$NSBOX_T/samples"
 }
-sample &
+sample 9>&- &
 SAMPLER=$!
 nsbox_track_pid $SAMPLER
 

@@ -134,6 +134,10 @@ tests: all $(UNIT_TESTS) $(FUZZ_REPLAY) $(TEST_BINS)
 check: tests
 	prove -v $(UNIT_TESTS) $(FUZZ_REPLAY) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
+# make soak: the long forms (tests/soak/*.t), root, under the e2e lock like make check.
+soak: tests
+	prove -v $(sort $(wildcard tests/soak/*.t))
+
 check-unit: $(UNIT_TESTS) $(FUZZ_REPLAY)
 	prove $(UNIT_TESTS) $(FUZZ_REPLAY)
 
@@ -209,7 +213,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-unit check-san fuzz demo bench lint install uninstall clean
+.PHONY: all tests check soak check-unit check-san fuzz demo bench lint install uninstall clean
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
 # results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.

@@ -1,6 +1,13 @@
-/* Address leases for bridged boxes: one text file per pool in NSBOX_LEASE_DIR, guarded by a lock
- * file next to it. Runs inside nsbox-helper as root (and in the unit tests and the fuzzer as any
- * user). Pure file work: no netlink, no logging; every function returns 0 or -errno.
+/* Address leases for bridged boxes: one database per address family for the whole host ("v4" and
+ * "v6" in NSBOX_LEASE_DIR), each guarded by one lock file next to it. Runs inside nsbox-helper as
+ * root (and in the unit tests and the fuzzer as any user). Pure file work: no netlink, no
+ * logging; every function returns 0 or -errno.
+ *
+ * Keyed by address, not by pool: every pool and static address of a family, on every bridge,
+ * shares one database, so widening, narrowing or moving a pool while boxes are live can never
+ * hand out an address a live box holds (issue 9, finding 2). One host-wide database is stricter
+ * than needed for two bridges on separate L2 segments, and that is the point: nothing about a
+ * bridge or a pool can make two boxes share an address.
  *
  * File format, one line per address, at most LEASE_MAX_LINE bytes, newline-terminated:
  *
@@ -10,12 +17,19 @@
  * "-", PID and START are 0, USER is who held ADDR last (for sticky addresses). Line order is
  * recency: the last line is the most recently changed entry.
  *
- * The file is never trusted: a line that does not parse, an address outside the pool, a second
+ * The file is never trusted: a line that does not parse, an address of the other family, a second
  * entry for an address, a line over LEASE_MAX_LINE bytes, a last line without newline and
- * everything past LEASE_MAX_FILE bytes are dropped and counted as corrupt. Addresses are 128-bit
+ * everything past LEASE_MAX_FILE bytes are dropped and counted as corrupt. Entries outside the
+ * pool being leased from are kept untouched (they belong to other pools). Addresses are 128-bit
  * integers for both families, so no operation ever walks the pool: everything is O(n log n) in
- * the number of entries. */
+ * the number of entries.
+ *
+ * Before this layout there was one file per pool, "v4-NET-PREFIX-LO-HI" with its lock
+ * ".v4-NET-PREFIX-LO-HI.lock". A host upgraded while boxes are live still has them: every open of
+ * the family's database merges such files into it, under both locks, and removes them (see
+ * migrate_legacy). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,28 +54,20 @@
 
 typedef nsbox_u128 u128; /* conf/addr.h: both families as one integer */
 
-/* The addresses one lease file hands out: lo..hi inclusive, inside net/prefix. */
+/* The addresses one pool (or static address) hands out: lo..hi inclusive, inside net/prefix. */
 struct lease_pool {
 	int family;
 	unsigned prefix;
 	u128 net, lo, hi;
 };
 
-struct lease_entry {
-	u128 addr;
-	unsigned long seq; /* recency: line number when read, higher when changed */
-	bool held;
-	struct lease_owner o;
-};
+static bool
+in_pool(const struct lease_pool *p, u128 a)
+{
+	return a >= p->lo && a <= p->hi;
+}
 
-struct lease_db {
-	struct lease_entry *v;
-	size_t n, cap;
-	unsigned long next_seq;
-	unsigned corrupt;
-};
-
-static void
+void
 lease_db_free(struct lease_db *db)
 {
 	free(db->v);
@@ -134,30 +140,11 @@ pool_from_spec(const struct nsbox_addrspec *spec, struct lease_pool *p)
 	return 0;
 }
 
-/* "v4-NET-PREFIX-LO-HI", ':' written as '_': one path component of [0-9a-f._-v]. */
-static int
-pool_name(const struct lease_pool *p, char *out, size_t n)
+/* The database of FAMILY: "v4" or "v6" (its lock: ".v4.lock"). */
+static const char *
+db_name(int family)
 {
-	char net[INET6_ADDRSTRLEN], lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
-	int len, r;
-
-	if ((r = addr_format(p->family, p->net, net, sizeof(net))) < 0 ||
-	    (r = addr_format(p->family, p->lo, lo, sizeof(lo))) < 0 ||
-	    (r = addr_format(p->family, p->hi, hi, sizeof(hi))) < 0)
-		return r;
-	len = snprintf(out, n, "v%c-%s-%u-%s-%s", p->family == AF_INET ? '4' : '6', net, p->prefix,
-		       lo, hi);
-	if (len < 0)
-		return -EINVAL;
-	if ((size_t)len >= n || (size_t)len > NAME_MAX - 6 /* ".NAME.lock" */)
-		return -ENAMETOOLONG;
-	for (char *c = out + 3; *c; c++) {
-		if (*c == ':')
-			*c = '_';
-		else if (!strchr("0123456789abcdef.-", *c))
-			return -EINVAL;
-	}
-	return 0;
+	return family == AF_INET ? "v4" : family == AF_INET6 ? "v6" : NULL;
 }
 
 int
@@ -168,7 +155,9 @@ lease_file_name(const struct nsbox_addrspec *spec, char *out, size_t n)
 
 	if (r < 0)
 		return r;
-	return pool_name(&p, out, n);
+	if (snprintf(out, n, "%s", db_name(p.family)) >= (int)n)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /* ---- owners ---- */
@@ -230,10 +219,10 @@ parse_ull(const char *s, unsigned long long max, unsigned long long *out)
 	return 0;
 }
 
-/* One line of LEN bytes (no newline, not NUL-terminated) into E. Fields are separated by exactly
- * one space. Returns 0 or -EINVAL; E->seq is left to the caller. */
+/* One line of LEN bytes (no newline, not NUL-terminated) of FAMILY's database into E. Fields are
+ * separated by exactly one space. Returns 0 or -EINVAL; E->seq is left to the caller. */
 static int
-lease_parse_line(const char *line, size_t len, const struct lease_pool *p, struct lease_entry *e)
+lease_parse_line(const char *line, size_t len, int family, struct lease_entry *e)
 {
 	char buf[LEASE_MAX_LINE + 1], *f[6], *s = buf;
 	unsigned long long pid, start;
@@ -258,7 +247,7 @@ lease_parse_line(const char *line, size_t len, const struct lease_pool *p, struc
 		return -EINVAL;
 
 	memset(e, 0, sizeof(*e));
-	if (addr_parse(p->family, f[0], &e->addr) < 0 || e->addr < p->lo || e->addr > p->hi)
+	if (addr_parse(family, f[0], &e->addr) < 0)
 		return -EINVAL;
 	if (strcmp(f[1], "held") == 0)
 		e->held = true;
@@ -333,10 +322,11 @@ db_dedup(struct lease_db *db)
 	db->n = j;
 }
 
-/* Parses the LEN bytes of BUF into DB (sorted by address, unique). Only -ENOMEM fails. */
-static int
-db_parse(const char *buf, size_t len, const struct lease_pool *p, struct lease_db *db)
+int
+lease_db_parse(struct lease_db *db, int family, const char *buf, size_t len)
 {
+	if (!db_name(family))
+		return -EAFNOSUPPORT;
 	size_t pos = 0;
 
 	while (pos < len) {
@@ -348,7 +338,7 @@ db_parse(const char *buf, size_t len, const struct lease_pool *p, struct lease_d
 			break;
 		}
 		size_t l = (size_t)(nl - (buf + pos));
-		if (lease_parse_line(buf + pos, l, p, &e) < 0) {
+		if (lease_parse_line(buf + pos, l, family, &e) < 0) {
 			db->corrupt++;
 		} else {
 			e.seq = db->next_seq++;
@@ -362,7 +352,7 @@ db_parse(const char *buf, size_t len, const struct lease_pool *p, struct lease_d
 }
 
 static int
-db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db *db)
+db_read(int dirfd, const char *name, int family, struct lease_db *db)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -383,16 +373,16 @@ db_read(int dirfd, const char *name, const struct lease_pool *p, struct lease_db
 		len = nl ? (size_t)(nl - buf) + 1 : 0;
 		db->corrupt++;
 	}
-	return db_parse(buf, len, p, db);
+	return lease_db_parse(db, family, buf, len);
 }
 
 /* ---- writing ---- */
 
 static int
-format_line(const struct lease_pool *p, const struct lease_entry *e, char *buf, size_t n)
+format_line(int family, const struct lease_entry *e, char *buf, size_t n)
 {
 	char a[INET6_ADDRSTRLEN];
-	int r = addr_format(p->family, e->addr, a, sizeof(a));
+	int r = addr_format(family, e->addr, a, sizeof(a));
 
 	if (r < 0)
 		return r;
@@ -411,7 +401,7 @@ format_line(const struct lease_pool *p, const struct lease_entry *e, char *buf, 
  * Reorders DB. Returns the length; -EADDRNOTAVAIL when the held entries alone do not fit (no
  * address can be recorded: the pool is as good as exhausted). */
 static ssize_t
-db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
+db_serialize(int family, struct lease_db *db, char **out)
 {
 	char line[LEASE_MAX_LINE + 2];
 	size_t size = 0, nfree = 0, len = 0;
@@ -427,7 +417,7 @@ db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
 	for (size_t i = 0; i < db->n; i++) {
 		if (!db->v[i].held)
 			continue;
-		r = format_line(p, &db->v[i], line, sizeof(line));
+		r = format_line(family, &db->v[i], line, sizeof(line));
 		if (r < 0)
 			return r;
 		size += (size_t)r;
@@ -438,7 +428,7 @@ db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
 	for (size_t i = db->n; i-- > 0;) {
 		if (db->v[i].held || nfree >= LEASE_MAX_FREE)
 			continue;
-		r = format_line(p, &db->v[i], line, sizeof(line));
+		r = format_line(family, &db->v[i], line, sizeof(line));
 		if (r < 0)
 			return r;
 		if (size + (size_t)r > LEASE_MAX_FILE)
@@ -453,7 +443,7 @@ db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
 	for (size_t i = 0; i < db->n; i++) {
 		if (!keep[i])
 			continue;
-		r = format_line(p, &db->v[i], buf + len, size + 1 - len);
+		r = format_line(family, &db->v[i], buf + len, size + 1 - len);
 		if (r < 0)
 			return r;
 		len += (size_t)r;
@@ -463,7 +453,7 @@ db_serialize(const struct lease_pool *p, struct lease_db *db, char **out)
 }
 
 static int
-db_write(int dirfd, const char *name, const struct lease_pool *p, struct lease_db *db)
+db_write(int dirfd, const char *name, int family, struct lease_db *db)
 {
 	_cleanup_free_ char *buf = NULL;
 	char tmp[NAME_MAX + 1];
@@ -471,7 +461,7 @@ db_write(int dirfd, const char *name, const struct lease_pool *p, struct lease_d
 	size_t off = 0;
 	int r = 0;
 
-	len = db_serialize(p, db, &buf);
+	len = db_serialize(family, db, &buf);
 	if (len < 0)
 		return (int)len;
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
@@ -551,18 +541,22 @@ ms_since(const struct timespec *t0)
 	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Locks NAME's pool; the lock goes with the returned fd. */
+/* Locks database NAME: ".NAME.lock", created with CREATE (else -ENOENT when missing). The lock
+ * goes with the returned fd. */
 static int
-lease_lock(int dirfd, const char *name)
+lease_lock(int dirfd, const char *name, bool create)
 {
 	char path[NAME_MAX + 1];
 	struct timespec t0;
 	struct stat st;
 	unsigned seed;
 
-	snprintf(path, sizeof(path), ".%s.lock", name);
-	_cleanup_close_ int fd = openat(
-		dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+	if (snprintf(path, sizeof(path), ".%s.lock", name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = openat(dirfd, path,
+					O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_NONBLOCK |
+						O_NOCTTY | O_CLOEXEC,
+					0600);
 	if (fd < 0)
 		return errno == ELOOP ? -EPERM : -errno;
 	if (fstat(fd, &st) < 0)
@@ -588,25 +582,149 @@ lease_lock(int dirfd, const char *name)
 	}
 }
 
-/* Opens DIR, locks and reads SPEC's pool. Returns the lock fd (>= 0). */
+/* ---- the per-pool files of earlier versions ---- */
+
+/* "v4-NET-PREFIX-LO-HI" (v6: ':' as '_') of FAMILY: what earlier versions named a pool's file. */
+static bool
+legacy_name(const char *n, int family)
+{
+	const char *want = family == AF_INET ? "v4-" : "v6-";
+
+	return strncmp(n, want, 3) == 0 && n[3] &&
+	       strspn(n + 3, "0123456789abcdef._-") == strlen(n + 3) &&
+	       strlen(n) <= NAME_MAX - 6 /* ".NAME.lock" */;
+}
+
+/* Merges the entries of legacy file NAME into DB. A duplicate is not damage here: the same
+ * address in two files (a pool widened under the old layout) keeps the held entry, else the
+ * one already in DB; only lines that do not parse count as corrupt. */
+static int
+legacy_merge(int dirfd, const char *name, int family, struct lease_db *db)
+{
+	_cleanup_(lease_db_free) struct lease_db old = { 0 };
+	unsigned corrupt = db->corrupt;
+	int r = db_read(dirfd, name, family, &old);
+
+	if (r < 0)
+		return r;
+	qsort(old.v, old.n, sizeof(*old.v), cmp_seq);
+	for (size_t i = 0; i < old.n; i++) {
+		struct lease_entry e = old.v[i];
+		e.seq = db->next_seq++;
+		if ((r = db_push(db, &e)) < 0)
+			return r;
+	}
+	db_dedup(db);
+	db->corrupt = corrupt + old.corrupt;
+	return 0;
+}
+
+/* An old helper releasing a lease after its file was merged creates the legacy lock again (and
+ * writes nothing): such a lock without its file goes, once nobody holds it. True for any
+ * legacy lock name without its file (handled or left for next time). */
+static bool
+stale_legacy_lock(int dirfd, const char *n, int family)
+{
+	char base[NAME_MAX + 1];
+	size_t len = strlen(n);
+	struct stat st;
+
+	if (n[0] != '.' || len < 7 || strcmp(n + len - 5, ".lock") != 0)
+		return false;
+	snprintf(base, sizeof(base), "%.*s", (int)(len - 6), n + 1);
+	if (!legacy_name(base, family) || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return false;
+	int fd = lease_lock(dirfd, base, false);
+	if (fd >= 0) {
+		unlinkat(dirfd, n, 0);
+		close(fd);
+	}
+	return true;
+}
+
+/* Moves every legacy file of FAMILY into DB (read under NAME's lock, which the caller holds):
+ * under the legacy file's own lock too (an old helper may still be writing it), merge, write DB
+ * as NAME, only then remove the legacy file, its temporary and its lock. A leftover of a killed
+ * migration is merged again next time, which changes nothing. */
+static int
+migrate_legacy(int dirfd, const char *name, int family, struct lease_db *db)
+{
+	int r = 0;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		char tmp[NAME_MAX + 1], lock[NAME_MAX + 1];
+		struct dirent *de;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				r = -errno;
+			break;
+		}
+		if (stale_legacy_lock(dirfd, de->d_name, family))
+			continue;
+		if (!legacy_name(de->d_name, family))
+			continue;
+		/* no lock file: no old helper has it open, nothing to wait for */
+		_cleanup_close_ int lfd = lease_lock(dirfd, de->d_name, false);
+		if (lfd < 0 && lfd != -ENOENT) {
+			r = lfd;
+			break;
+		}
+		r = legacy_merge(dirfd, de->d_name, family, db);
+		if (r == 0)
+			r = db_write(dirfd, name, family, db);
+		if (db->n) /* db_write left it in recency order */
+			qsort(db->v, db->n, sizeof(*db->v), cmp_addr);
+		if (r < 0)
+			break;
+		if (snprintf(tmp, sizeof(tmp), ".%s.tmp", de->d_name) >= (int)sizeof(tmp) ||
+		    snprintf(lock, sizeof(lock), ".%s.lock", de->d_name) >= (int)sizeof(lock))
+			continue; /* cannot be: legacy_name bounds the length */
+		if (unlinkat(dirfd, de->d_name, 0) < 0 && errno != ENOENT) {
+			r = -errno;
+			break;
+		}
+		unlinkat(dirfd, tmp, 0);
+		unlinkat(dirfd, lock, 0);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Opens DIR, locks and reads the database of SPEC's family (legacy files merged in). Returns
+ * the lock fd (>= 0); *NAME is the database's name. */
 static int
 lease_open(const char *dir, const struct nsbox_addrspec *spec, struct lease_pool *p, int *dirfd,
-	   char *name, size_t namelen, struct lease_db *db)
+	   const char **name, struct lease_db *db)
 {
 	int r = pool_from_spec(spec, p);
 
 	if (r < 0)
 		return r;
-	r = pool_name(p, name, namelen);
-	if (r < 0)
-		return r;
+	*name = db_name(p->family);
+	if (!*name)
+		return -EAFNOSUPPORT;
 	_cleanup_close_ int dfd = lease_dir_open(dir);
 	if (dfd < 0)
 		return dfd;
-	_cleanup_close_ int lfd = lease_lock(dfd, name);
+	_cleanup_close_ int lfd = lease_lock(dfd, *name, true);
 	if (lfd < 0)
 		return lfd;
-	r = db_read(dfd, name, p, db);
+	r = db_read(dfd, *name, p->family, db);
+	if (r < 0)
+		return r;
+	r = migrate_legacy(dfd, *name, p->family, db);
 	if (r < 0)
 		return r;
 	*dirfd = steal_fd(dfd);
@@ -658,7 +776,7 @@ pick(const struct lease_pool *p, const struct lease_db *db, const struct lease_o
 
 	/* Asked again by the same supervisor: the same answer. */
 	for (size_t i = 0; i < db->n; i++) {
-		if (db->v[i].held && same_owner(&db->v[i].o, owner)) {
+		if (db->v[i].held && in_pool(p, db->v[i].addr) && same_owner(&db->v[i].o, owner)) {
 			*addr = db->v[i].addr;
 			*idx = i;
 			return 0;
@@ -679,7 +797,7 @@ pick(const struct lease_pool *p, const struct lease_db *db, const struct lease_o
 	if (sticky) {
 		for (size_t i = 0; i < db->n; i++) {
 			const struct lease_entry *e = &db->v[i];
-			if (!e->held && strcmp(e->o.user, owner->user) == 0 &&
+			if (!e->held && in_pool(p, e->addr) && strcmp(e->o.user, owner->user) == 0 &&
 			    (best == NO_ENTRY || e->seq > db->v[best].seq))
 				best = i;
 		}
@@ -789,7 +907,7 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	_cleanup_(lease_db_free) struct lease_db db = { 0 };
 	_cleanup_close_ int dfd = -1;
 	struct lease_result dummy;
-	char name[NAME_MAX + 1];
+	const char *name;
 	struct exclusion x;
 	struct lease_pool p;
 	bool dirty;
@@ -804,7 +922,7 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 		return -EINVAL;
 	if (!alive)
 		alive = lease_owner_alive;
-	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, name, sizeof(name), &db);
+	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, &name, &db);
 	if (lfd < 0)
 		return lfd;
 	out->corrupt = db.corrupt;
@@ -826,7 +944,7 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 		dirty = true;
 	}
 	if (dirty) {
-		w = db_write(dfd, name, &p, &db);
+		w = db_write(dfd, name, p.family, &db);
 		if (r == 0)
 			r = w;
 	}
@@ -841,13 +959,13 @@ lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id
 {
 	_cleanup_(lease_db_free) struct lease_db db = { 0 };
 	_cleanup_close_ int dfd = -1;
-	char name[NAME_MAX + 1];
+	const char *name;
 	struct lease_pool p;
 	bool dirty;
 
 	if (!id || !token_ok(id, LEASE_ID_MAX, false) || strcmp(id, "-") == 0)
 		return -EINVAL;
-	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, name, sizeof(name), &db);
+	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, &name, &db);
 	if (lfd < 0)
 		return lfd;
 	dirty = db.corrupt > 0;
@@ -859,7 +977,7 @@ lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id
 		e->seq = db.next_seq++;
 		dirty = true;
 	}
-	return dirty ? db_write(dfd, name, &p, &db) : 0;
+	return dirty ? db_write(dfd, name, p.family, &db) : 0;
 }
 
 int
@@ -867,17 +985,17 @@ lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn a
 {
 	_cleanup_(lease_db_free) struct lease_db db = { 0 };
 	_cleanup_close_ int dfd = -1;
-	char name[NAME_MAX + 1];
+	const char *name;
 	struct lease_pool p;
 	int n = 0;
 
 	if (!alive)
 		alive = lease_owner_alive;
-	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, name, sizeof(name), &db);
+	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, &name, &db);
 	if (lfd < 0)
 		return lfd;
 	for (size_t i = 0; i < db.n && n < INT_MAX; i++)
-		if (db.v[i].held && alive(&db.v[i].o) != 0)
+		if (db.v[i].held && in_pool(&p, db.v[i].addr) && alive(&db.v[i].o) != 0)
 			n++;
 	return n;
 }

@@ -1,5 +1,6 @@
-/* Address leases for boxes: one lease file per pool under /run/nsbox/leases, guarded by a lock
- * file; used by nsbox-helper (root). Pure file work: no netlink, no logging. */
+/* Address leases for boxes: one database per address family for the whole host under
+ * /run/nsbox/leases ("v4", "v6"), each guarded by one lock file; used by nsbox-helper (root).
+ * Pure file work: no netlink, no logging. */
 #ifndef NSBOX_LEASE_H
 #define NSBOX_LEASE_H
 
@@ -48,13 +49,38 @@ int lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 			    const struct lease_owner *owner, bool sticky, lease_alive_fn alive,
 			    const struct nsbox_ip *exclude, struct lease_result *out);
 
-/* Releases what box ID holds in SPEC's lease file. Missing lease: 0. */
+/* Releases what box ID holds in the database of SPEC's family (whatever pool it came from).
+ * Missing lease: 0. */
 int lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id);
 
-/* Counts live leases in SPEC's file (for tests and nsboxctl). */
+/* Counts live leases of addresses in SPEC's range (for tests and nsboxctl). */
 int lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive);
 
-/* File name (no directory) of SPEC's lease file, e.g. "v4-10.20.0.0-16-10.20.0.10-10.20.0.99". */
+/* File name (no directory) of the database SPEC leases from: "v4" or "v6". */
 int lease_file_name(const struct nsbox_addrspec *spec, char *out, size_t n);
+
+/* ---- the parser, for the fuzzer and the unit tests ---- */
+
+struct lease_entry {
+	nsbox_u128 addr;
+	unsigned long seq; /* recency: line number when read, higher when changed */
+	bool held;
+	struct lease_owner o;
+};
+
+/* One family's database: entries sorted by address, one per address. */
+struct lease_db {
+	struct lease_entry *v;
+	size_t n, cap;
+	unsigned long next_seq;
+	unsigned corrupt; /* lines dropped */
+};
+
+/* Parses LEN bytes of lease-file text (untrusted, need not be NUL-terminated) of FAMILY
+ * (AF_INET, AF_INET6) into DB, appending to what DB holds; DB ends sorted and unique. Bad lines
+ * are dropped and counted in DB->corrupt. Pure: no file, no global state. Returns 0; -ENOMEM;
+ * -EAFNOSUPPORT for another family. Free DB with lease_db_free. */
+int lease_db_parse(struct lease_db *db, int family, const char *buf, size_t len);
+void lease_db_free(struct lease_db *db);
 
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for the address lease allocator (lib/lease.c): allocation order, release, static
  * conflicts, reclaim of dead owners, exhaustion, ranges, sticky, IPv6, untrusted files, lock
- * timeout and 50 concurrent acquirers. Runs as any user in a mkdtemp directory under /tmp; a few
+ * timeout, 50 concurrent acquirers, pools widened or overlapping while live (one database per
+ * family) and the merge of the per-pool files of earlier versions. Runs as any user in a mkdtemp directory under /tmp; a few
  * ownership checks run only as root. Output: TAP. */
 
 /* The Makefile links every tests/unit/test_*.c with conf.o only, so the allocator is compiled
@@ -196,24 +197,17 @@ test_file_name(void)
 
 	s = spec(NSBOX_ADDR_POOL, "10.20.0.0", 16, "10.20.0.10", "10.20.0.99");
 	is_int(lease_file_name(&s, name, sizeof(name)), 0, "name of a v4 range");
-	is_str(name, "v4-10.20.0.0-16-10.20.0.10-10.20.0.99", "v4 range name");
-	s = spec(NSBOX_ADDR_POOL, "10.0.0.0", 24, NULL, NULL);
-	lease_file_name(&s, name, sizeof(name));
-	is_str(name, "v4-10.0.0.0-24-10.0.0.1-10.0.0.254", "v4 pool name: the implicit range");
-	s = spec(NSBOX_ADDR_POOL, "10.0.0.77", 24, NULL, NULL);
-	lease_file_name(&s, name, sizeof(name));
-	is_str(name, "v4-10.0.0.0-24-10.0.0.1-10.0.0.254", "host bits of a pool are masked");
+	is_str(name, "v4", "every v4 pool leases from the one v4 database");
 	s = spec(NSBOX_ADDR_STATIC, "10.0.0.5", 24, NULL, NULL);
 	lease_file_name(&s, name, sizeof(name));
-	is_str(name, "v4-10.0.0.0-24-10.0.0.5-10.0.0.5", "static name");
+	is_str(name, "v4", "static v4: the same database");
 	s = spec(NSBOX_ADDR_POOL, "fd00::", 64, NULL, NULL);
 	lease_file_name(&s, name, sizeof(name));
-	is_str(name, "v6-fd00__-64-fd00__1-fd00__ffff_ffff_ffff_ffff", "v6 name, ':' as '_'");
-	ok(!strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."), "a single path component");
+	is_str(name, "v6", "v6 pool: the v6 database");
 	s = spec(NSBOX_ADDR_POOL, "::ffff:10.0.0.0", 120, NULL, NULL);
-	is_int(lease_file_name(&s, name, sizeof(name)), 0, "v4-mapped v6 pool");
-	ok(strspn(name + 3, "0123456789abcdef._-") == strlen(name + 3), "only [0-9a-f._-]: %s", name);
-	is_int(lease_file_name(&s, name, 10), -ENAMETOOLONG, "short buffer: -ENAMETOOLONG");
+	lease_file_name(&s, name, sizeof(name));
+	is_str(name, "v6", "v4-mapped v6 pool: v6");
+	is_int(lease_file_name(&s, name, 2), -ENAMETOOLONG, "short buffer: -ENAMETOOLONG");
 
 	s = spec(NSBOX_ADDR_NONE, "10.0.0.0", 24, NULL, NULL);
 	is_int(lease_file_name(&s, name, sizeof(name)), -EINVAL, "mode none: -EINVAL");
@@ -227,6 +221,135 @@ test_file_name(void)
 	is_int(lease_file_name(&s, name, sizeof(name)), -EINVAL, "reversed range: -EINVAL");
 	s = spec(NSBOX_ADDR_POOL, "10.0.0.0", 24, "fd00::1", "fd00::5");
 	is_int(lease_file_name(&s, name, sizeof(name)), -EINVAL, "range of the other family: -EINVAL");
+}
+
+/* Issue 9, finding 2: a pool widened (or moved, or overlapping another) while boxes are live
+ * never hands out an address a live box holds. Under the old per-pool files the widened pool
+ * started an empty database and gave .10 a second time. */
+static void
+test_widen(void)
+{
+	struct nsbox_addrspec narrow = spec(NSBOX_ADDR_POOL, "10.3.0.0", 24, "10.3.0.10", "10.3.0.11");
+	struct nsbox_addrspec wide = spec(NSBOX_ADDR_POOL, "10.3.0.0", 24, "10.3.0.10", "10.3.0.20");
+	struct nsbox_addrspec other = spec(NSBOX_ADDR_POOL, "10.3.0.0", 16, "10.3.0.5", "10.3.0.12");
+	struct nsbox_addrspec stat = spec(NSBOX_ADDR_STATIC, "10.3.0.13", 24, NULL, NULL);
+	bool twice = false;
+	char seen[8][INET6_ADDRSTRLEN];
+
+	usedir("widen");
+	is_int(acq(&narrow, "w0000001", "alice", 11001, false), 0, "narrow pool: first box");
+	is_str(got, "10.3.0.10", "first box has .10");
+	snprintf(seen[0], sizeof(seen[0]), "%s", got);
+	is_int(acq(&wide, "w0000002", "bob", 11002, false), 0, "widened pool: second box");
+	is_str(got, "10.3.0.11", "widened pool: not the live box's .10");
+	snprintf(seen[1], sizeof(seen[1]), "%s", got);
+	is_int(lease_count(cur, &wide, fake_alive), 2, "the widened pool sees both leases");
+	is_int(acq(&narrow, "w0000003", "carol", 11003, false), -EADDRNOTAVAIL,
+	       "narrowed back: both addresses held, exhausted");
+	/* an overlapping pool of another subnet (another bridge) and a static address inside the
+	 * wide pool: still one database */
+	is_int(acq(&other, "w0000004", "dave", 11004, false), 0, "overlapping pool");
+	is_str(got, "10.3.0.5", "overlapping pool: below the held ones");
+	snprintf(seen[2], sizeof(seen[2]), "%s", got);
+	is_int(acq(&stat, "w0000005", "erin", 11005, false), 0, "static address inside the pool");
+	snprintf(seen[3], sizeof(seen[3]), "%s", got);
+	for (int i = 0; i < 4; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "w000001%d", i & 7);
+		if (acq(i % 2 ? &other : &wide, id, "crowd", 11010 + i, false) != 0)
+			snprintf(got, sizeof(got), "none%d", i);
+		snprintf(seen[4 + i], sizeof(seen[4 + i]), "%s", got);
+	}
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < i; j++)
+			twice |= strcmp(seen[i], seen[j]) == 0;
+	ok(!twice, "8 boxes over 3 overlapping definitions: 8 distinct addresses (%s .. %s)",
+	   seen[0], seen[7]);
+	ok(strcmp(seen[4], "10.3.0.13") && strcmp(seen[6], "10.3.0.13"),
+	   "the static .13 is skipped by the pool");
+	is_int(lease_release(cur, &narrow, "w0000002"), 0, "release through the other definition");
+	is_int(lease_count(cur, &wide, fake_alive), 4, "released whatever pool it came from");
+}
+
+/* A host upgraded with live boxes still has the per-pool files of the old layout: their leases
+ * are merged under the new lock, the old files go, and a held address is not handed out. */
+static void
+test_legacy(void)
+{
+	struct nsbox_addrspec wide = spec(NSBOX_ADDR_POOL, "10.2.0.0", 24, "10.2.0.10", "10.2.0.20");
+	const char *old_a = "10.2.0.10 held l0000001 12001 1 alice\n10.2.0.12 free - 0 0 bob\n";
+	const char *old_b = "10.2.0.11 held l0000002 12002 1 carol\ngarbage\n";
+	const char *old6 = "fd02::10 held l0000006 12006 1 v6\n";
+	char path[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	usedir("legacy");
+	fd = lease_dir_open(cur);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/v4-10.2.0.0-24-10.2.0.10-10.2.0.11", cur);
+	write_file(path, old_a, strlen(old_a));
+	snprintf(path, sizeof(path), "%s/.v4-10.2.0.0-24-10.2.0.10-10.2.0.11.lock", cur);
+	write_file(path, "", 0);
+	snprintf(path, sizeof(path), "%s/v4-10.2.0.0-16-10.2.0.11-10.2.0.11", cur);
+	write_file(path, old_b, strlen(old_b));
+	snprintf(path, sizeof(path), "%s/v6-fd02__-64-fd02__1-fd02__ffff", cur);
+	write_file(path, old6, strlen(old6));
+
+	is_int(acq(&wide, "l0000003", "dave", 12003, true), 0, "acquire over legacy files (sticky)");
+	is_str(got, "10.2.0.13", "legacy held .10 and .11 skipped, bob's .12 (free) left to sticky");
+	is_int(res.corrupt, 1, "legacy garbage line counted, the merge itself is not damage");
+	snprintf(path, sizeof(path), "%s/v4-10.2.0.0-24-10.2.0.10-10.2.0.11", cur);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "legacy file removed");
+	snprintf(path, sizeof(path), "%s/.v4-10.2.0.0-24-10.2.0.10-10.2.0.11.lock", cur);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "legacy lock removed");
+	snprintf(path, sizeof(path), "%s/v4-10.2.0.0-16-10.2.0.11-10.2.0.11", cur);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "second legacy file removed");
+	snprintf(path, sizeof(path), "%s/v6-fd02__-64-fd02__1-fd02__ffff", cur);
+	ok(stat(path, &st) == 0, "the v6 legacy file waits for the v6 database");
+	is_int(lease_count(cur, &wide, fake_alive), 3, "3 live leases after the merge");
+	snprintf(path, sizeof(path), "%s/v4", cur);
+	text = read_all(path, &len);
+	ok(text && strstr(text, "10.2.0.10 held l0000001 12001 1 alice\n") &&
+		   strstr(text, "10.2.0.11 held l0000002 12002 1 carol\n") &&
+		   strstr(text, "10.2.0.12 free - 0 0 bob\n"),
+	   "the v4 database holds the legacy entries");
+	is_int(acq(&wide, "l0000004", "bob", 12004, true), 0, "bob again, sticky");
+	is_str(got, "10.2.0.12", "sticky memory survived the merge");
+	is_int(lease_release(cur, &wide, "l0000001"), 0, "a legacy lease releases from the database");
+	is_int(lease_count(cur, &wide, fake_alive), 3, "released");
+
+	struct nsbox_addrspec s6 = spec(NSBOX_ADDR_POOL, "fd02::", 64, "fd02::10", "fd02::20");
+	is_int(acq(&s6, "l0000007", "w", 12007, false), 0, "v6 acquire over the v6 legacy file");
+	is_str(got, "fd02::11", "v6 legacy lease kept");
+	snprintf(path, sizeof(path), "%s/v6-fd02__-64-fd02__1-fd02__ffff", cur);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "v6 legacy file removed");
+
+	/* a legacy file whose lock an old helper holds: the login waits, then fails, never
+	 * leases around it */
+	snprintf(path, sizeof(path), "%s/v4-10.2.0.0-24-10.2.0.30-10.2.0.30", cur);
+	write_file(path, "10.2.0.14 held l0000008 12008 1 x\n", 34);
+	snprintf(path, sizeof(path), "%s/.v4-10.2.0.0-24-10.2.0.30-10.2.0.30.lock", cur);
+	write_file(path, "", 0);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ok(fd >= 0 && flock(fd, LOCK_EX) == 0, "an old helper holds a legacy lock");
+	is_int(acq(&wide, "l0000009", "y", 12009, false), -ETIMEDOUT, "legacy lock held: -ETIMEDOUT");
+	close(fd);
+	is_int(acq(&wide, "l0000009", "y", 12009, false), 0, "legacy lock free: acquire");
+	is_str(got, "10.2.0.10", "the legacy .14 is not handed out (.10 was released)");
+	is_int(acq(&wide, "l0000010", "z", 12010, false), 0, "next");
+	is_str(got, "10.2.0.15", "next skips .13, .14");
+	snprintf(path, sizeof(path), "%s/.v4-10.2.0.0-24-10.2.0.30-10.2.0.30.lock", cur);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "the legacy lock went with its file");
+
+	/* an old helper's release recreates its lock (and no file): the lock goes next time */
+	write_file(path, "", 0);
+	is_int(lease_release(cur, &wide, "l0000010"), 0, "release");
+	ok(stat(path, &st) < 0 && errno == ENOENT, "a legacy lock without its file is removed");
+	snprintf(path, sizeof(path), "%s/.v4.lock", cur);
+	ok(stat(path, &st) == 0, "the database's own lock stays");
 }
 
 static void
@@ -438,6 +561,7 @@ test_ipv6(void)
 	is_str(got, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "top range: the last address");
 	is_int(acq(&s, "a6000007", "u7", 6007, false), -EADDRNOTAVAIL, "top range exhausted: -EADDRNOTAVAIL");
 
+	usedir("v6-static");
 	s = spec(NSBOX_ADDR_STATIC, "fd00::42", 64, NULL, NULL);
 	is_int(acq(&s, "a6000008", "u8", 6008, false), 0, "v6 static");
 	is_str(got, "fd00::42", "v6 static address");
@@ -465,8 +589,8 @@ test_corrupt(void)
 	ADD("10.9.0.1 held aaaa 100 700 alice\n");         /* valid */
 	ADD("garbage\n");                                 /* 1 */
 	ADD("10.9.0.1 held bbbb 101 707 bob\n");           /* 2: duplicate held */
-	ADD("10.9.1.1 held cccc 102 714 carol\n");         /* 3: outside the pool */
-	ADD("10.9.0.0 held dddd 103 1 dave\n");            /* 4: the network address */
+	ADD("10.9.1.1 held cccc 102 714 carol\n");         /* valid: another pool's */
+	ADD("10.9.0.0 held dddd 103 1 dave\n");            /* valid: another pool's */
 	ADD("10.9.0.2 held  eeee 104 1 eve\n");            /* 5: empty field */
 	ADD("10.9.0.3 held ffff 0 1 fay\n");               /* 6: pid 0 */
 	ADD("10.9.0.4 held gggg 105 1 user name\n");       /* 7: seven fields */
@@ -485,16 +609,18 @@ test_corrupt(void)
 #undef ADD
 	prefill(&s, buf, len);
 	is_int(acq(&s, "bad00001", "zed", 9001, false), 0, "acquire from a corrupt file");
-	is_int(res.corrupt, 15, "15 bad lines counted");
+	is_int(res.corrupt, 13, "13 bad lines counted");
 	is_str(got, "10.9.0.2", "lowest address not held by a valid line");
 	path_of(&s, path, sizeof(path));
 	text = read_all(path, &len);
 	is_str(text,
 	       "10.9.0.1 held aaaa 100 700 alice\n"
+	       "10.9.1.1 held cccc 102 714 carol\n"
+	       "10.9.0.0 held dddd 103 1 dave\n"
 	       "10.9.0.5 free - 0 0 hank\n"
 	       "10.9.0.8 held jjjj 107 1 ivan\n"
 	       "10.9.0.2 held bad00001 9001 63007 zed\n",
-	       "the rewritten file holds only the valid lines, in recency order");
+	       "the rewritten file holds only the valid lines (other pools' too), in recency order");
 	for (int i = 0; i < 6; i++) {
 		char id[16];
 		snprintf(id, sizeof(id), "bad1%04d", i);
@@ -504,7 +630,7 @@ test_corrupt(void)
 	}
 	is_str(got, "10.9.0.9", "the free .5 was reused, the held .8 skipped");
 	ok(!dup, "held addresses of valid lines are never handed out again");
-	is_int(lease_count(cur, &s, fake_alive), 9, "2 valid + 7 new leases");
+	is_int(lease_count(cur, &s, fake_alive), 9, "2 valid in the pool + 7 new leases");
 	is_int(acq(&s, "bad00002", "zed", 9200, false), 0, "next acquire");
 	is_int(res.corrupt, 0, "nothing corrupt any more");
 
@@ -565,7 +691,7 @@ test_parse_line(void)
 	struct nsbox_addrspec s = spec(NSBOX_ADDR_POOL, "10.0.0.0", 24, NULL, NULL);
 	struct lease_pool p;
 	struct lease_entry e;
-#define L(str) lease_parse_line(str, strlen(str), &p, &e)
+#define L(str) lease_parse_line(str, strlen(str), p.family, &e)
 
 	pool_from_spec(&s, &p);
 	is_int(L("10.0.0.7 held 0123abcd 42 99 alice"), 0, "parse a held line");
@@ -579,7 +705,8 @@ test_parse_line(void)
 	is_int(L("10.0.0.7 held id 2147483648 99 a"), -EINVAL, "pid over INT_MAX");
 	is_int(L("10.0.0.7 held id 1 18446744073709551616 a"), -EINVAL, "start overflow");
 	is_int(L("10.0.0.7 held id 1 18446744073709551615 a"), 0, "start max");
-	is_int(L("10.0.0.255 held id 1 1 a"), -EINVAL, "broadcast is outside the pool");
+	is_int(L("10.0.0.255 held id 1 1 a"), 0, "any address of the family (another pool's)");
+	is_int(L("fd00::1 held id 1 1 a"), -EINVAL, "the other family");
 	is_int(L("10.0.0.7 held id 1 1 a "), -EINVAL, "trailing space");
 	is_int(L("10.0.0.7\theld id 1 1 a"), -EINVAL, "tab");
 	is_int(L("10.0.0.7 held id 1 1 a\x7f"), -EINVAL, "DEL in user");
@@ -600,7 +727,7 @@ test_dir_safety(void)
 	ok(stat(cur, &st) == 0 && (st.st_mode & 0777) == 0700, "dir is 0700");
 	path_of(&s, path, sizeof(path));
 	ok(stat(path, &st) == 0 && (st.st_mode & 077) == 0, "lease file is private");
-	snprintf(path, sizeof(path), "%s/.v4-10.7.0.0-24-10.7.0.1-10.7.0.254.lock", cur);
+	snprintf(path, sizeof(path), "%s/.v4.lock", cur);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "lock file is 0600");
 
 	snprintf(target, sizeof(target), "%s/real", base);
@@ -638,7 +765,7 @@ test_dir_safety(void)
 	ok(symlink("/etc/passwd", path) == 0, "symlink planted");
 	is_int(acq(&s, "dd000004", "dave", 7004, false), -EPERM, "symlinked lease file: -EPERM");
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/.v4-10.7.0.0-24-10.7.0.1-10.7.0.254.lock", cur);
+	snprintf(path, sizeof(path), "%s/.v4.lock", cur);
 	unlink(path);
 	ok(symlink("/etc/passwd", path) == 0, "symlink planted");
 	is_int(acq(&s, "dd000004", "dave", 7004, false), -EPERM, "symlinked lock file: -EPERM");
@@ -857,6 +984,8 @@ main(void)
 		return 1;
 	}
 	test_file_name();
+	test_widen();
+	test_legacy();
 	test_parse_line();
 	test_sequential_release();
 	test_static();

@@ -5,6 +5,7 @@
  * is what is used. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,7 +36,9 @@ fail_at(struct trust_err *e, const char *done, const char *comp, size_t cl, int 
 	return r;
 }
 
-/* 0 when the directory FD (reached as PATH, N bytes) is one root can trust, else -errno. */
+/* 0 when the directory FD (reached as PATH, N bytes) is one root can trust, 1 when it is a
+ * root-owned sticky directory that others may write (/tmp): there nobody but root may rename or
+ * remove a root-owned entry, so the walk goes on only through entries root owns; else -errno. */
 static int
 check_dir(int fd, uid_t uid, struct trust_err *e, const char *path, size_t n)
 {
@@ -48,6 +51,8 @@ check_dir(int fd, uid_t uid, struct trust_err *e, const char *path, size_t n)
 	if (st.st_uid != 0 && st.st_uid != uid)
 		return fail(e, path, n, uid ? "not owned by root or by the trusted uid"
 					    : "not owned by root", -EPERM);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_ISVTX) && st.st_uid == 0)
+		return 1;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return fail(e, path, n, "writable by group or others", -EPERM);
 	return 0;
@@ -60,6 +65,7 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 	_cleanup_close_ int fd = -1;
 	size_t dl = 0; /* DONE holds the directories reached so far, "" for "/" */
 	unsigned links = 0;
+	bool sticky = false; /* FD is a sticky directory: its next entry must be root's */
 	const char *rest;
 	int r;
 
@@ -90,6 +96,7 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 			r = check_dir(fd, uid, e, done, dl);
 			if (r < 0)
 				return r;
+			sticky = r == 1;
 		}
 		while (*rest == '/')
 			rest++;
@@ -110,6 +117,12 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 			r = -errno;
 			close(nfd);
 			return fail_at(e, done, comp, cl, r);
+		}
+		if (sticky && strcmp(comp, "..") && st.st_uid != 0 && st.st_uid != uid) {
+			close(nfd);
+			fail_at(e, done, comp, cl, -EPERM);
+			e->what = "not owned by root, in a directory others may write";
+			return -EPERM;
 		}
 		if (S_ISLNK(st.st_mode)) {
 			/* planted by whoever may write FD's directory: root or UID, checked above */
@@ -148,5 +161,6 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 		r = check_dir(fd, uid, e, done, dl);
 		if (r < 0)
 			return r;
+		sticky = r == 1;
 	}
 }

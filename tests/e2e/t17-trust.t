@@ -55,6 +55,28 @@ deny "config below a directory owned by $O" nsbox-test-trustc \
 chown root "$NSBOX_T/c"
 works "config, modes fixed again" nsbox-test-trustc
 
+# A root-owned sticky directory (like /tmp, where a checkout may live) is passed towards an entry
+# root owns, which nobody else may rename or remove there; an entry another user owns is refused.
+chmod 1777 "$NSBOX_T/c/a"
+works "config below a root-owned sticky 1777 grandparent, root's entries" nsbox-test-trustc
+chown $O "$NSBOX_T/c/a/b"
+deny "config below a sticky directory, through an entry owned by $O" nsbox-test-trustc \
+	"bad config: $(re "$CONF"): directory '$(re "$NSBOX_T/c/a/b")' is not owned by root, in a directory others may write; session denied"
+chown root "$NSBOX_T/c/a/b"
+mv "$NSBOX_T/c/a/b" "$NSBOX_T/c/a/real"
+ln -s real "$NSBOX_T/c/a/b"
+chown -h $O "$NSBOX_T/c/a/b"
+deny "config through a symlink owned by $O in a sticky directory" nsbox-test-trustc \
+	"bad config: $(re "$CONF"): directory '$(re "$NSBOX_T/c/a/b")' is not owned by root, in a directory others may write"
+rm "$NSBOX_T/c/a/b"
+mv "$NSBOX_T/c/a/real" "$NSBOX_T/c/a/b"
+chown $O "$NSBOX_T/c/a"
+deny "config below a sticky directory $O owns" nsbox-test-trustc \
+	"bad config: $(re "$CONF"): directory '$(re "$NSBOX_T/c/a")' is not owned by root; session denied"
+chown root "$NSBOX_T/c/a"
+chmod 0755 "$NSBOX_T/c/a"
+works "config, modes fixed once more" nsbox-test-trustc
+
 # an included file is checked the same way
 mkdir -p -m 0755 "$NSBOX_T/inc/d"
 printf '[match user=nobody]\nhostname = x\n' >"$NSBOX_T/inc/d/x.conf"

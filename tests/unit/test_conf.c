@@ -1107,8 +1107,8 @@ test_load(void)
 	char msg[1024], buf[PATH_MAX + 256];
 	_cleanup_free_ char *p = NULL, *sub = NULL, *inc = NULL, *big = NULL;
 
-	/* Next to this binary, not in /tmp: every directory on a config's path must be writable by
-	 * nobody else, and /tmp is everyone's. */
+	/* Next to this binary: every directory on a config's path must be root's and writable by
+	 * nobody else (a sticky one only towards root's entries), which a private /tmp dir may not be. */
 	ssize_t el = readlink("/proc/self/exe", tmpdir, sizeof(tmpdir) - 32);
 	if (el <= 0 || !memchr(tmpdir, '/', (size_t)el)) {
 		ok(0, "readlink /proc/self/exe");

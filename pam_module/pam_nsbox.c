@@ -41,6 +41,7 @@ struct opts {
 	const char *helper;
 	bool debug;
 	int on_error; /* -1 unset, 0 deny, 1 allow */
+	int timeout_ms; /* for the helper's reply */
 };
 
 
@@ -89,10 +90,29 @@ session_cleanup(pam_handle_t *pamh, void *data, int status)
 	free(s);
 }
 
+/* timeout=SECONDS: 1 to 3600, decimal digits only; into milliseconds. */
+static int
+parse_secs(const char *v, int *ms)
+{
+	long n = 0;
+
+	if (!*v)
+		return -EINVAL;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9' || (n = n * 10 + (*v - '0')) > 3600)
+			return -EINVAL;
+	}
+	if (n < 1)
+		return -EINVAL;
+	*ms = (int)n * 1000;
+	return 0;
+}
+
 static int
 parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 {
-	*o = (struct opts){ .conf = NSBOX_CONF_PATH, .helper = NSBOX_HELPER_PATH, .on_error = -1 };
+	*o = (struct opts){ .conf = NSBOX_CONF_PATH, .helper = NSBOX_HELPER_PATH, .on_error = -1,
+			    .timeout_ms = HELPER_TIMEOUT_MS };
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "conf=", 5) == 0 && a[5] == '/')
@@ -105,6 +125,8 @@ parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 			o->on_error = 0;
 		else if (strcmp(a, "on_error=allow") == 0)
 			o->on_error = 1;
+		else if (strncmp(a, "timeout=", 8) == 0 && parse_secs(a + 8, &o->timeout_ms) == 0)
+			;
 		else {
 			pam_syslog(pamh, LOG_ERR, "bad module argument '%s'", a);
 			return -EINVAL;
@@ -231,13 +253,13 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, const char *
 }
 
 static int
-wait_reply(int sock, struct nsbox_reply *rep, int *fd, const char **why)
+wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const char **why)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 	int r;
 
 	do
-		r = poll(&p, 1, HELPER_TIMEOUT_MS);
+		r = poll(&p, 1, timeout_ms);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		*why = "poll";
@@ -535,7 +557,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		s->sock = -1;
 		goto out_fail;
 	}
-	r = wait_reply(s->sock, &rep, &fd, &why);
+	r = wait_reply(s->sock, o.timeout_ms, &rep, &fd, &why);
 	if (r < 0)
 		goto out_fail;
 	if (o.on_error < 0)

@@ -102,6 +102,10 @@ tests: all $(UNIT_TESTS) $(TEST_BINS)
 check: tests
 	prove -v $(UNIT_TESTS) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
+# make soak (root, under the e2e lock): the long forms, tests/soak/*.t; each prints its figures.
+soak: tests
+	prove -v tests/soak/
+
 check-unit: $(UNIT_TESTS)
 	prove $(UNIT_TESTS)
 
@@ -162,7 +166,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-unit check-san demo bench lint install uninstall clean
+.PHONY: all tests check soak check-unit check-san demo bench lint install uninstall clean
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
 # results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.

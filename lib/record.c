@@ -298,7 +298,19 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 		bool building = !strncmp(e->d_name, NEW_PREFIX, strlen(NEW_PREFIX));
 		const char *id = building ? e->d_name + strlen(NEW_PREFIX) : e->d_name;
 		struct box_record r = { .supervisor.pid = 0 };
-		if (!box_id_valid(id) || record_read_at(bfd, e->d_name, &r) < 0)
+		if (!box_id_valid(id))
+			continue;
+		int rr = record_read_at(bfd, e->d_name, &r);
+		/* A box directory is renamed into place with its record in it and loses the record
+		 * only in box_remove: one without it is a removal cut short (its supervisor died
+		 * mid-teardown), which nobody else would ever finish. */
+		if (rr == -ENOENT && !building) {
+			box_netns_remove(id);
+			if (dir_remove_tree(bfd, e->d_name) == 0)
+				n++;
+			continue;
+		}
+		if (rr < 0)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
 		if (box_alive(&r) == 0) {

@@ -118,12 +118,20 @@ fw_leftovers() {
 }
 
 # fw_clean_within SECONDS : polls until nothing is left, at most SECONDS; prints what is left
-# then. Status 0 when clean.
+# then. Status 0 when clean. Once no helper, strace or user process is left, nothing of the
+# product is there to remove anything: what stays unchanged for a quarter second stays.
 fw_clean_within() {
-	local t=$1 i left
+	local t=$1 i left prev="" same=0
 	for ((i = 0; i <= t * 20; i++)); do
 		left=$(fw_leftovers)
 		[ -z "$left" ] && return 0
+		if [[ $left != *process* ]] && [ "$left" = "$prev" ]; then
+			same=$((same + 1))
+			[ $same -ge 5 ] && break
+		else
+			same=0
+		fi
+		prev=$left
 		sleep 0.05
 	done
 	printf '%s\n' "$left"
@@ -150,6 +158,9 @@ fw_login() {
 	if [ $rc = 0 ] && [ "$FW_OUT" = "$FW_HOST_PIDNS" ]; then echo unboxed
 	elif [ $rc = 0 ]; then echo ran
 	elif [ $rc = 126 ]; then echo denied
+	# the box ended between the reply and the session's fork (the supervisor died or gave
+	# up right after answering): pam-run's fork into the dead pid namespace fails
+	elif [ $rc = 125 ] && [[ $FW_OUT == *"fork"* ]]; then echo ended
 	else echo "other:$rc"; fi
 }
 
@@ -164,11 +175,13 @@ fw_one() {
 	outcome=$(fw_login "$svc" "$user")
 	FW_RUNS=$((FW_RUNS + 1))
 	case $outcome in
-	denied) FW_DENIED=$((FW_DENIED + 1)) ;;
+	denied | ended) FW_DENIED=$((FW_DENIED + 1)) ;;
 	ran) FW_RAN=$((FW_RAN + 1)) ;;
 	*) FW_BAD+=("$svc $sc#$n $kind: login outcome $outcome: $FW_OUT") ;;
 	esac
-	left=$(fw_clean_within 2) && { [ "$outcome" = denied ] || [ "$outcome" = ran ]; } && return 0
+	local good=1
+	[[ $outcome =~ ^(denied|ended|ran)$ ]] && good=0
+	left=$(fw_clean_within 2) && return $good
 	[ -z "$left" ] && return 1
 	# What a dead supervisor (killed, or failed in the removal itself) could not remove: its
 	# record and the named netns that keeps the box's network alive are the gc's (nsboxctl
@@ -177,7 +190,7 @@ fw_one() {
 	if fw_clean_within 2 >/dev/null || fw_reclaim "$svc" "$user"; then
 		FW_GC=$((FW_GC + 1))
 		FW_GCLIST+=("$svc $sc#$n $kind ($outcome): left to the gc: $(echo $left)")
-		return 0
+		return $good
 	fi
 	FW_BAD+=("$svc $sc#$n $kind ($outcome): left within 2 s: $(echo $left); after the gc: $(fw_leftovers | tr '\n' ' ')")
 	fw_force_clean

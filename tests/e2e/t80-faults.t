@@ -49,8 +49,8 @@ session required $NSBOX_MODULE helper=$FW_HELPER conf=$CONF"
 fw_plain
 is "$(fw_login $SVC $U)" ran "untraced loopback login through the wrapper runs boxed"
 is "$(fw_login $SVC $UB)" ran "untraced bridged login through the wrapper runs boxed"
-ok "$(fw_clean_within 2 >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
 fw_baseline
+ok "$(fw_clean_within 2 >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
 
 inject_all() { # USER LABEL
 	local user=$1 label=$2 plan sc n kind total t0 prev="" bad0

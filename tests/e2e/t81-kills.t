@@ -37,8 +37,9 @@ fw_setup
 # warm-up: /run/netns becomes a mount point at the first named netns; then the baseline
 nsbox_ssh $U -- true && nsbox_ssh $UB -- true
 ok $? "warm-up logins work"
-ok "$(fw_clean_within 5 >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
+nsbox_wait '[ -z "$(nsbox_records)" ]' 5
 fw_baseline
+ok "$(fw_clean_within 5 >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
 
 # record_field ID KEY : a value from the box's record
 record_field() { sed -n "s/^$2=//p" "/run/nsbox/boxes/$1/record" 2>/dev/null; }

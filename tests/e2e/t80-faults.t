@@ -18,7 +18,7 @@ nsbox_private_state
 
 # FW_STEP: for syscalls made many times (openat, read, fstat...), every FW_STEP-th occurrence
 # (with the first and the last); the step syscalls in FW_EVERY always get every occurrence.
-FW_STEP=${FW_STEP:-5}
+FW_STEP=${FW_STEP:-8}
 FW_EVERY=${FW_EVERY:-'clone3|mount|umount2|mount_setattr|open_tree|move_mount|fsopen|fsconfig|fsmount|mkdir|mkdirat|write|flock|renameat2|renameat|rename|linkat|unlinkat|unlink|socket|bind|sendto|sendmsg|recvmsg|recvfrom|sethostname|setns|pidfd_open|pidfd_send_signal|kill|wait4|waitid|pipe2|signalfd4|capset|setresuid|setresgid|setgroups|connect'}
 
 BR=nsbt-fbr0
@@ -116,8 +116,8 @@ fw_report() { # LABEL SYSCALL KIND BAD-INDEX-BEFORE
 }
 
 # FW_ONLY=loopback|bridged runs one half
-[ "${FW_ONLY:-bridged}" = bridged ] || inject_all $U loopback
-[ "${FW_ONLY:-loopback}" = loopback ] || inject_all $UB bridged
+[ "${FW_ONLY:-}" = bridged ] || inject_all $U loopback
+[ "${FW_ONLY:-}" = loopback ] || inject_all $UB bridged
 [ ${#FW_GCLIST[@]} -eq 0 ] || note "left to the gc, and collected by it:" "${FW_GCLIST[@]}"
 fw_plain
 note "fault injection total: $FW_RUNS injections, $FW_DENIED refused, $FW_RAN ran boxed, $FW_GC left to the gc, ${#FW_BAD[@]} broke a rule"

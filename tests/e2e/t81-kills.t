@@ -54,8 +54,8 @@ held_session() {
 	ID=$(nsbox_records | head -1)
 	INIT=$(record_field "$ID" init | cut -d' ' -f1)
 	SUP=$(record_field "$ID" supervisor | cut -d' ' -f1)
-	nsbox_wait "pgrep -f '^sshd(-session)?: $u \\[priv\\]' >/dev/null" 5
-	MON=$(pgrep -f "^sshd(-session)?: $u \[priv\]" | head -1)
+	nsbox_wait "pgrep -f ': $u \\[priv\\]' >/dev/null" 5
+	MON=$(pgrep -f ": $u \[priv\]" | head -1)
 	nsbox_wait "pgrep -x sleep -u $u >/dev/null" 5
 	SLEEPER=$(pgrep -x sleep -u "$u" | head -1)
 	[ -n "$ID" ] && [ -n "$INIT" ] && [ -n "$SUP" ] && [ -n "$MON" ] && [ -n "$SLEEPER" ]
@@ -71,7 +71,7 @@ after_kill() {
 	if [ -n "$left" ] && [ "${2:-}" = gc ]; then
 		note "$what: left for the gc: $(echo $left)"
 		fw_gc
-		left=$(fw_clean_within 2)
+		left=$(fw_clean_within 2) || { fw_reclaim $SVC "$3" && left=""; }
 	fi
 	# a kill of sshd's monitor orphans its user child to the host's PID 1, and the box init
 	# lives until that child is reaped: on a host whose PID 1 reaps late (this VM's reaps
@@ -106,7 +106,7 @@ for u in $U $UB; do
 	kill -9 "$SUP"
 	nsbox_wait "! nsbox_alive $INIT" 2
 	ok $? "$kind: kill -9 of the supervisor: the box init follows it within 2 s"
-	after_kill "$kind: kill -9 of the supervisor" gc
+	after_kill "$kind: kill -9 of the supervisor" gc $u
 
 	# ---- kill -9 of the box init ----
 	held_session $u

@@ -145,12 +145,13 @@ FW_HOST_PIDNS=$(readlink /proc/self/ns/pid)
 FW_RUNS=0        # logins run under an injection
 FW_DENIED=0      # ... refused
 FW_RAN=0         # ... that ran the command boxed (the fault was after the reply, or tolerated)
+FW_ENDED=0       # ... whose box ended under the session (supervisor or init died after the reply)
 FW_GC=0          # ... that left something only the next gc (nsboxctl list) collects
 FW_BAD=()        # one line per injection that broke a rule
 FW_GCLIST=()     # one line per injection whose leftovers only the gc collected
 
 # fw_login SERVICE USER : one login under the current wrapper args; prints the outcome word
-# (ran | denied | unboxed | other:RC) and leaves the command's output in $FW_OUT
+# (ran | denied | ended | unboxed | other:RC) and leaves the command's output in $FW_OUT
 fw_login() {
 	local rc
 	FW_OUT=$(timeout -k 5 60 "$NSBOX_PAMRUN" "$1" "$2" -- readlink /proc/self/ns/pid 2>&1)
@@ -161,6 +162,9 @@ fw_login() {
 	# the box ended between the reply and the session's fork (the supervisor died or gave
 	# up right after answering): pam-run's fork into the dead pid namespace fails
 	elif [ $rc = 125 ] && [[ $FW_OUT == *"fork"* ]]; then echo ended
+	# the box ended under the running command (its supervisor or init died): the pid
+	# namespace's end SIGKILLs the command; an unboxed command would have lived
+	elif [ $rc = 137 ] && [ -z "$FW_OUT" ]; then echo ended
 	else echo "other:$rc"; fi
 }
 
@@ -175,7 +179,8 @@ fw_one() {
 	outcome=$(fw_login "$svc" "$user")
 	FW_RUNS=$((FW_RUNS + 1))
 	case $outcome in
-	denied | ended) FW_DENIED=$((FW_DENIED + 1)) ;;
+	denied) FW_DENIED=$((FW_DENIED + 1)) ;;
+	ended) FW_ENDED=$((FW_ENDED + 1)) ;;
 	ran) FW_RAN=$((FW_RAN + 1)) ;;
 	*) FW_BAD+=("$svc $sc#$n $kind: login outcome $outcome: $FW_OUT") ;;
 	esac

@@ -82,7 +82,7 @@ fw_procs() {
 		strace) grep -qF -- "$NSBOX_HELPER" "/proc/$pid/cmdline" 2>/dev/null || continue ;;
 		*) [[ $users == *" $user "* ]] || continue ;;
 		esac
-		echo "$pid:$user:$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+		echo "$pid:$user:$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
 	done < <(ps -eo pid=,stat=,comm=,user:32= 2>/dev/null)
 }
 

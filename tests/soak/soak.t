@@ -125,7 +125,10 @@ ok $([ "$(run_used)" -le "$base_run" ]; echo $?) \
 	"/run usage (/run/nsbox, /run/netns) back to baseline (${base_run} kB -> $(run_used) kB)"
 note "df /run (the machine's, shared with everything else): ${base_df} kB used -> $(run_df) kB"
 
-# the long-lived session ends cleanly too
+# the long-lived session ends cleanly too: its command ends (sshd keeps a session without a
+# pty open as long as its command runs, whatever the client does), then the client
+for p in $(nsbox_user_procs $UL); do kill "$p" 2>/dev/null; done
+nsbox_wait "! kill -0 $LP 2>/dev/null" 10
 kill "$LP" 2>/dev/null
 wait "$LP" 2>/dev/null
 FW_USERS="$U $UB $UL"

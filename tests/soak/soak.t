@@ -55,6 +55,7 @@ nsbox_ssh $U -- true && nsbox_ssh $UB -- true
 ok $? "warm-up logins work"
 nsbox_wait '[ -z "$(nsbox_records)" ]' 5
 FW_BASE_MOUNTS=$(fw_mounts)
+warm_mounts=$FW_BASE_MOUNTS
 ok "$(fw_clean_within 5 >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
 
 # the long-lived session whose supervisor's RSS is watched (it runs gc after its reply and
@@ -132,6 +133,7 @@ nsbox_wait "! kill -0 $LP 2>/dev/null" 10
 kill "$LP" 2>/dev/null
 wait "$LP" 2>/dev/null
 FW_USERS="$U $UB $UL"
+FW_BASE_MOUNTS=$warm_mounts # from before the long-lived session's named netns
 left=$(fw_clean_within 10)
 ok "$([ -z "$left" ]; echo $?)" "after the long-lived session: nothing left" "$left"
 

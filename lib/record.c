@@ -322,6 +322,15 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 		if (!box_id_valid(id))
 			continue;
 		int q = record_read_at(bfd, e->d_name, &r);
+		/* A box directory is renamed into place with its record in it and loses the record
+		 * only in box_remove: one without it is a removal cut short (its supervisor died
+		 * mid-teardown), which nobody else would ever finish. */
+		if (q == -ENOENT && !building) {
+			box_netns_remove(id);
+			if (dir_remove_tree(bfd, e->d_name) == 0)
+				n++;
+			continue;
+		}
 		if (q == -ENOENT && building && building_abandoned(bfd, e->d_name)) {
 			if (dir_remove_tree(bfd, e->d_name) == 0)
 				n++;

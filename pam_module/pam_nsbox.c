@@ -43,6 +43,7 @@ struct opts {
 	const char *helper;
 	bool debug;
 	int on_error; /* -1 unset, 0 deny, 1 allow */
+	int timeout_ms; /* for the helper's reply */
 };
 
 
@@ -94,10 +95,29 @@ session_cleanup(pam_handle_t *pamh, void *data, int status)
 	free(s);
 }
 
+/* timeout=SECONDS: 1 to 3600, decimal digits only; into milliseconds. */
+static int
+parse_secs(const char *v, int *ms)
+{
+	long n = 0;
+
+	if (!*v)
+		return -EINVAL;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9' || (n = n * 10 + (*v - '0')) > 3600)
+			return -EINVAL;
+	}
+	if (n < 1)
+		return -EINVAL;
+	*ms = (int)n * 1000;
+	return 0;
+}
+
 static int
 parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 {
-	*o = (struct opts){ .conf = NSBOX_CONF_PATH, .helper = NSBOX_HELPER_PATH, .on_error = -1 };
+	*o = (struct opts){ .conf = NSBOX_CONF_PATH, .helper = NSBOX_HELPER_PATH, .on_error = -1,
+			    .timeout_ms = NSBOX_REPLY_TIMEOUT_MS };
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "conf=", 5) == 0 && a[5] == '/')
@@ -110,6 +130,8 @@ parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 			o->on_error = 0;
 		else if (strcmp(a, "on_error=allow") == 0)
 			o->on_error = 1;
+		else if (strncmp(a, "timeout=", 8) == 0 && parse_secs(a + 8, &o->timeout_ms) == 0)
+			;
 		else {
 			pam_syslog(pamh, LOG_ERR, "bad module argument '%s'", a);
 			return -EINVAL;
@@ -258,18 +280,18 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, const char *
 }
 
 static int
-wait_reply(int sock, struct nsbox_reply *rep, int *fd, const char **why)
+wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const char **why)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 	struct timespec t0, now;
-	long left = NSBOX_REPLY_TIMEOUT_MS;
+	long left = timeout_ms;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* a signal (the application's SIGCHLD) restarts the wait with the time left, not anew */
 	while ((r = poll(&p, 1, (int)left)) < 0 && errno == EINTR) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = NSBOX_REPLY_TIMEOUT_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
+		left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000 +
 						 (now.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left < 0)
 			left = 0;
@@ -613,7 +635,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		s->sock = -1;
 		goto out_fail;
 	}
-	r = wait_reply(s->sock, &rep, &fd, &why);
+	r = wait_reply(s->sock, o.timeout_ms, &rep, &fd, &why);
 	if (r < 0)
 		goto out_fail;
 	if (o.on_error < 0)

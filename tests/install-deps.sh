@@ -12,7 +12,7 @@ pkgs=(
 	iproute2 util-linux procps psmisc passwd login
 	socat iputils-ping dnsmasq-base isc-dhcp-client
 	mandoc perl
-	sudo cron at tmux bsdutils python3
+	sudo cron at tmux bsdutils python3 strace
 	clang libclang-rt-dev valgrind
 )
 [ "${1:-}" = --deb ] && pkgs+=(dpkg-dev debhelper fakeroot lintian)

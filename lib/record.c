@@ -353,10 +353,17 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 	return n;
 }
 
+static int netns_sweep(int bfd);
+
 int
 box_gc(void)
 {
-	return box_scan(NULL, NULL);
+	int n = box_scan(NULL, NULL);
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+
+	if (n >= 0 && bfd >= 0)
+		n += netns_sweep(bfd);
+	return n;
 }
 
 /* NSBOX_NETNS_DIR as `ip netns add` leaves it: a directory that is a shared mount point of its
@@ -423,6 +430,35 @@ box_netns_remove(const char *id)
 	return 0;
 }
 
+/* Names under NSBOX_NETNS_DIR whose box directory is gone: a teardown whose unlink of the name
+ * failed, or that was cut short after it. Safe against live boxes: a name is made only while its
+ * box directory (or its .new- predecessor) exists, and removed before it. Returns how many. */
+static int
+netns_sweep(int bfd)
+{
+	_cleanup_closedir_ DIR *d = opendir(NSBOX_NETNS_DIR);
+	const size_t pl = strlen(NSBOX_NETNS_PREFIX);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char building[NAME_MAX + 1];
+		const char *id = e->d_name + pl;
+
+		if (strncmp(e->d_name, NSBOX_NETNS_PREFIX, pl) || !box_id_valid(id))
+			continue;
+		snprintf(building, sizeof(building), NEW_PREFIX "%s", id);
+		if (faccessat(bfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    faccessat(bfd, building, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+			continue;
+		if (box_netns_remove(id) == 0)
+			n++;
+	}
+	return n;
+}
+
 /* Not a valid id, so box_scan never takes it for a box. Its mtime is when the last gc started,
  * its atime when that one ended. */
 #define GC_STAMP ".gc"
@@ -457,6 +493,8 @@ box_gc_maybe(unsigned duty)
 	if (took > 0 && began <= ts_ns(now) && ts_ns(now) - began < took * (long long)duty)
 		return 0;
 	n = box_scan(NULL, NULL);
+	if (n >= 0)
+		n += netns_sweep(bfd);
 	if (clock_gettime(CLOCK_REALTIME, &t[0]) < 0)
 		return -errno;
 	t[1] = now;

@@ -87,12 +87,6 @@ FW_KNOWN=(
 	# owner, so it removes it only once it is 60 s old, later than this test looks
 	'kill .*record \.new-[0-9a-f]{8}; after the gc: record \.new-'
 )
-	'kill .*record \.new-[0-9a-f]{8}; after the gc: record \.new-'
-	# box_netns_remove (lib/record.c): when unlink of /run/netns/nsbox-ID fails after the
-	# umount, the empty name stays and nothing ever removes it (the gc only removes names of
-	# records it collects, and the supervisor removed the record)
-	'unlink#[0-9]+ error .*netns nsbox-[0-9a-f]{8}; after the gc: netns nsbox-'
-)
 
 fw_known() { local k; for k in "${FW_KNOWN[@]}"; do [[ $1 =~ $k ]] && return 0; done; return 1; }
 

@@ -299,6 +299,8 @@ building_abandoned(int bfd, const char *name)
 	return now.tv_sec - st.st_mtim.tv_sec > BUILD_ABANDONED_S;
 }
 
+static int netns_sweep(int bfd);
+
 int
 box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 {
@@ -350,20 +352,13 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			fn(&r, arg);
 		}
 	}
-	return n;
+	return n + netns_sweep(bfd);
 }
-
-static int netns_sweep(int bfd);
 
 int
 box_gc(void)
 {
-	int n = box_scan(NULL, NULL);
-	_cleanup_close_ int bfd = boxes_dir_open(false);
-
-	if (n >= 0 && bfd >= 0)
-		n += netns_sweep(bfd);
-	return n;
+	return box_scan(NULL, NULL);
 }
 
 /* NSBOX_NETNS_DIR as `ip netns add` leaves it: a directory that is a shared mount point of its
@@ -493,8 +488,6 @@ box_gc_maybe(unsigned duty)
 	if (took > 0 && began <= ts_ns(now) && ts_ns(now) - began < took * (long long)duty)
 		return 0;
 	n = box_scan(NULL, NULL);
-	if (n >= 0)
-		n += netns_sweep(bfd);
 	if (clock_gettime(CLOCK_REALTIME, &t[0]) < 0)
 		return -errno;
 	t[1] = now;

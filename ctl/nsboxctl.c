@@ -190,30 +190,6 @@ js(const char *in, char *out, size_t n)
 
 /* ---- which records name a real box ---- */
 
-/* /proc/PID/comm without its newline, and PID's parent; -errno when unreadable. */
-static int
-proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
-{
-	char path[64], buf[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	comm[0] = 0;
-	*ppid = 0;
-	while (fgets(buf, sizeof(buf), f)) {
-		if (!strncmp(buf, "Name:\t", 6)) {
-			buf[strcspn(buf, "\n")] = 0;
-			snprintf(comm, n, "%.*s", (int)(n - 1), buf + 6);
-		} else if (!strncmp(buf, "PPid:\t", 6))
-			*ppid = atoi(buf + 6);
-	}
-	fclose(f);
-	return 0;
-}
-
 /* 1 when R names a live box: its supervisor and init run with the recorded start times, the
  * init is nsbox-init and a child of that supervisor, which is nsbox-helper; 0 when not; -errno
  * when that cannot be told. */

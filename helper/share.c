@@ -191,29 +191,6 @@ same_exe(pid_t pid)
 	       a.st_ino == b.st_ino;
 }
 
-/* PID's name and parent from /proc/PID/status; -errno when unreadable. */
-static int
-comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
-{
-	char path[64], buf[512];
-	_cleanup_fclose_ FILE *f = NULL;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	comm[0] = 0;
-	*ppid = 0;
-	while (fgets(buf, sizeof(buf), f)) {
-		if (!strncmp(buf, "Name:\t", 6)) {
-			buf[strcspn(buf, "\n")] = 0;
-			snprintf(comm, n, "%.*s", (int)(n - 1), buf + 6);
-		} else if (!strncmp(buf, "PPid:\t", 6))
-			*ppid = atoi(buf + 6);
-	}
-	return 0;
-}
-
 /* 1 when R names a live box of ours: its supervisor runs our executable with the recorded start
  * time and its init is that supervisor's nsbox-init child with its recorded start time. 0 when
  * the box is gone or ending; -EPERM when a live process the record names is not what it claims
@@ -232,7 +209,7 @@ record_verified(const struct box_record *r)
 		return -EPERM;
 	if (proc_alive(&r->init) != 1)
 		return 0;
-	if (comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 || strcmp(comm, "nsbox-init") ||
+	if (proc_comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 || strcmp(comm, "nsbox-init") ||
 	    ppid != r->supervisor.pid)
 		return -EPERM;
 	/* alive now with the recorded start time: the process we judged above was this one */

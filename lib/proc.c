@@ -105,3 +105,26 @@ proc_on_host(void)
 	comm[n] = 0;
 	return strcmp(comm, "nsbox-init\n") != 0;
 }
+
+int
+proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
+{
+	char path[64], buf[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	comm[0] = 0;
+	*ppid = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "Name:\t", 6)) {
+			buf[strcspn(buf, "\n")] = 0;
+			snprintf(comm, n, "%.*s", (int)(n - 1), buf + 6);
+		} else if (!strncmp(buf, "PPid:\t", 6))
+			*ppid = atoi(buf + 6);
+	}
+	fclose(f);
+	return 0;
+}

@@ -23,6 +23,8 @@ int proc_alive(const struct nsbox_proc *p);
  * find itself there), and PID 1 of its pid namespace is not a box init (a helper that su or sudo
  * started inside a box). 0 when not; -errno when that cannot be told. */
 int proc_on_host(void);
+/* PID's name (from /proc/PID/status) and its parent; -errno when unreadable. */
+int proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid);
 /* The start time and state letter from the text of a /proc/PID/stat file; 0 or -EIO. */
 int proc_stat_parse(const char *buf, unsigned long long *start, char *state);
 

@@ -27,6 +27,10 @@ nsbox_helper_pids() {
 	done
 }
 
+# How long a test waits for what should happen at once (a process dying, a teardown): a bound
+# against a hang, not a claim about speed, so it is generous for a loaded 2-core CI machine.
+NSBOX_SETTLE=${NSBOX_SETTLE:-10}
+
 # Waits up to ${2:-5} s for "$1" (a shell condition) to hold.
 nsbox_wait() {
 	local cond=$1 t=${2:-5} i=0

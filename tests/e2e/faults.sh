@@ -117,6 +117,10 @@ fw_leftovers() {
 	return 0
 }
 
+# How long a verdict waits for the teardown to finish: a bound against a hang, not a speed claim
+# (a loaded 2-core CI machine can take seconds to run an strace-slowed teardown).
+FW_SETTLE=${FW_SETTLE:-10}
+
 # fw_clean_within SECONDS : polls until nothing is left, at most SECONDS; prints what is left
 # then. Status 0 when clean. Once no helper, strace or user process is left, nothing of the
 # product is there to remove anything: what stays unchanged for a quarter second stays.
@@ -186,18 +190,18 @@ fw_one() {
 	esac
 	local good=1
 	[[ $outcome =~ ^(denied|ended|ran)$ ]] && good=0
-	left=$(fw_clean_within 2) && return $good
+	left=$(fw_clean_within $FW_SETTLE) && return $good
 	[ -z "$left" ] && return 1
 	# What a dead supervisor (killed, or failed in the removal itself) could not remove: its
 	# record and the named netns that keeps the box's network alive are the gc's (nsboxctl
 	# list here, the next login in production); a dead holder's lease is the next lease's.
 	fw_gc
-	if fw_clean_within 2 >/dev/null || fw_reclaim "$svc" "$user"; then
+	if fw_clean_within $FW_SETTLE >/dev/null || fw_reclaim "$svc" "$user"; then
 		FW_GC=$((FW_GC + 1))
 		FW_GCLIST+=("$svc $sc#$n $kind ($outcome): left to the gc: $(echo $left)")
 		return $good
 	fi
-	FW_BAD+=("$svc $sc#$n $kind ($outcome): left within 2 s: $(echo $left); after the gc: $(fw_leftovers | tr '\n' ' ')")
+	FW_BAD+=("$svc $sc#$n $kind ($outcome): left: $(echo $left); after the gc: $(fw_leftovers | tr '\n' ' ')")
 	fw_force_clean
 	return 1
 }
@@ -208,7 +212,7 @@ fw_reclaim() {
 	[ -z "$(fw_leftovers | grep -v '^lease held by dead ')" ] || return 1
 	fw_plain
 	[ "$(fw_login "$1" "$2")" = ran ] || return 1
-	fw_clean_within 2 >/dev/null
+	fw_clean_within $FW_SETTLE >/dev/null
 }
 
 # leftover of a broken injection, so the next one starts clean: everything this run made

@@ -134,7 +134,7 @@ start_held() {
 	nsbox_wait "pgrep -x sleep -u $U >/dev/null" 5
 	SLEEPER=$(pgrep -x sleep -u $U | head -1)
 }
-# The user's processes must be dead within a second. The init itself finishes only once every
+# The user's processes die at once (waited for up to $NSBOX_SETTLE s). The init itself finishes only once every
 # process of the box is reaped, and orphans whose parent was outside the box (the runner's child)
 # are reaped by the host's PID 1, which on some machines takes seconds: wait longer for it.
 users_gone() { ! nsbox_alive "$SLEEPER" && [ -z "$(nsbox_user_procs $U)" ]; }
@@ -143,15 +143,15 @@ box_gone() { users_gone && ! nsbox_alive "$INIT"; }
 start_held
 ok $([ -n "$SLEEPER" ] && [ -n "$INIT" ]; echo $?) "held session started (init $INIT, sleeper $SLEEPER)"
 kill -9 "$INIT"
-nsbox_wait box_gone 1
-ok $? "kill -9 of the box init ends the box within a second"
+nsbox_wait box_gone $NSBOX_SETTLE
+ok $? "kill -9 of the box init ends the box"
 wait $SESS 2>/dev/null
 nsbox_check_clean "init killed"
 
 start_held
 kill -9 "$SUP"
-nsbox_wait users_gone 1
-ok $? "kill -9 of the supervisor kills the user's processes within a second"
+nsbox_wait users_gone $NSBOX_SETTLE
+ok $? "kill -9 of the supervisor kills the user's processes"
 nsbox_wait box_gone 10
 ok $? "and the box init is gone"
 wait $SESS 2>/dev/null
@@ -161,8 +161,8 @@ nsbox_check_clean "supervisor killed (record collected by the next login)"
 
 start_held
 kill -9 "$SESS"
-nsbox_wait users_gone 1
-ok $? "kill -9 of the application kills the user's processes within a second"
+nsbox_wait users_gone $NSBOX_SETTLE
+ok $? "kill -9 of the application kills the user's processes"
 nsbox_wait box_gone 10
 ok $? "and the box init is gone"
 wait $SESS 2>/dev/null

@@ -110,8 +110,8 @@ nsbox_wait "pgrep -x sleep -u $U >/dev/null" 5
 sleeper=$(pgrep -x sleep -u $U | head -1)
 ok $([ -n "$mon" ] && [ -n "$sleeper" ]; echo $?) "held ssh session (monitor $mon, user's sleep $sleeper)"
 kill -9 "$mon"
-nsbox_wait "! nsbox_alive $sleeper && [ -z \"\$(nsbox_user_procs $U)\" ]" 1
-ok $? "kill -9 of the sshd monitor kills the user's processes in the box within a second"
+nsbox_wait "! nsbox_alive $sleeper && [ -z \"\$(nsbox_user_procs $U)\" ]" $NSBOX_SETTLE
+ok $? "kill -9 of the sshd monitor kills the user's processes in the box"
 # the init finishes once the host's PID 1 has reaped the orphaned sshd user child
 nsbox_wait "! nsbox_alive $INIT" 10
 ok $? "and the box init is gone"

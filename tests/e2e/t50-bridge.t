@@ -152,8 +152,9 @@ pa=$!
 nsbox_wait '[ -s "$NSBOX_T/a" ]' 10
 A=$(head -1 "$NSBOX_T/a")
 like "$A" "^10\.77\.0\.1[0-9][0-9]$" "pool box A got a pool address ($A)"
-sleep 0.3
-out=$(nsbox_ssh nsbt-pool2 -- "echo IP \$NSBOX_IPV4; echo PEER \$(socat -T2 - TCP:$A:7100 </dev/null 2>&1); echo LAB \$(socat -T2 - TCP:10.77.0.2:7000 </dev/null 2>&1)")
+# A's listener may not be up yet when B starts: B retries until it answers (a refused connect
+# does not use up A's one-shot socat), bounded
+out=$(nsbox_ssh nsbt-pool2 -- "echo IP \$NSBOX_IPV4; for i in \$(seq 100); do r=\$(socat -T2 - TCP:$A:7100 </dev/null 2>/dev/null) && [ -n \"\$r\" ] && break; sleep 0.05; done; echo PEER \$r; echo LAB \$(socat -T2 - TCP:10.77.0.2:7000 </dev/null 2>&1)")
 field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 B=$(field IP)
 like "$B" "^10\.77\.0\.1[0-9][0-9]$" "pool box B got a pool address ($B)"
@@ -179,9 +180,12 @@ nsbox_check_clean "50 parallel logins"
 is "$(held_leases)" 0 "50 parallel logins: all leases released"
 
 # ---- a pool of 2 refuses the third login ----
-"$NSBOX_PAMRUN" $SVC nsbt-small -- sleep 3 &
+# the two held until the third was judged (a release file, not a sleep that may run out first)
+rm -f "$NSBOX_T/rel-small"
+hold="while [ ! -e '$NSBOX_T/rel-small' ]; do sleep 0.05; done"
+"$NSBOX_PAMRUN" $SVC nsbt-small -- sh -c "$hold" &
 s1=$!
-"$NSBOX_PAMRUN" $SVC nsbt-small -- sleep 3 &
+"$NSBOX_PAMRUN" $SVC nsbt-small -- sh -c "$hold" &
 s2=$!
 nsbox_wait '[ "$(nsbox_records | wc -l)" -eq 2 ]' 5
 m=$(nsbox_log_mark)
@@ -191,6 +195,7 @@ isnt $? 0 "third login on a pool of 2 is refused"
 ok $([ ! -e "$NSBOX_T/ran3" ]; echo $?) "and its command did not run"
 like "$(nsbox_log_since "$m")" "no box for user 'nsbt-small': address pool 10.77.0.0/24 .*is exhausted; session denied" "the log says the pool is exhausted"
 is "$(host_veths | wc -l)" 2 "the refused login left no veth"
+touch "$NSBOX_T/rel-small"
 wait $s1 $s2
 nsbox_check_clean "exhausted pool"
 

@@ -3,7 +3,7 @@
 # occurrence in tests/soak/faults.t): the real helper runs under `strace --inject`
 # (tests/e2e/faults.sh), once per injected fault: an error (EIO; ENOMEM for clone3) or a SIGKILL
 # at the Nth call of each syscall the helper and the box init make. After each, the login is
-# refused or ran boxed (never unboxed), and within 2 s nothing is left: no helper, init or user
+# refused or ran boxed (never unboxed), and once it settles nothing is left: no helper, init or user
 # process, no mount, veth, named netns, record or held lease. A supervisor killed outright
 # leaves its record to the gc (nsboxctl list here, the next login in production) and a dead
 # holder's lease to the next lease: that is checked too. Then the kill -9 and SIGSTOP cases of
@@ -50,13 +50,13 @@ fw_plain
 is "$(fw_login $SVC $U)" ran "untraced loopback login through the wrapper runs boxed"
 is "$(fw_login $SVC $UB)" ran "untraced bridged login through the wrapper runs boxed"
 fw_baseline
-ok "$(fw_clean_within 2 >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
+ok "$(fw_clean_within $FW_SETTLE >/dev/null; echo $?)" "warm-up leaves nothing" "$(fw_leftovers)"
 
 inject_all() { # USER LABEL
 	local user=$1 label=$2 plan sc n kind total t0 prev="" bad0
 	fw_record
 	is "$(fw_login $SVC "$user")" ran "$label: recorded run under strace works"
-	ok "$(fw_clean_within 2 >/dev/null; echo $?)" "$label: recorded run leaves nothing" "$(fw_leftovers)"
+	ok "$(fw_clean_within $FW_SETTLE >/dev/null; echo $?)" "$label: recorded run leaves nothing" "$(fw_leftovers)"
 	plan=$(fw_plan "$FW_EVERY" "$FW_STEP")
 	total=$(echo "$plan" | wc -l)
 	note "$label: $(fw_enumerate | awk '{c[$1] += $3} END {for (r in c) printf "%s %d calls; ", r, c[r]}')$total injection points x 2 kinds"

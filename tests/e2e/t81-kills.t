@@ -61,28 +61,28 @@ held_session() {
 	[ -n "$ID" ] && [ -n "$INIT" ] && [ -n "$SUP" ] && [ -n "$MON" ] && [ -n "$SLEEPER" ]
 }
 
-# after_kill WHAT : the user's processes die within 2 s; everything else is gone within 2 s,
+# after_kill WHAT : the user's processes die; everything else is gone (bound $FW_SETTLE s),
 # or (a supervisor killed outright cannot clean up) once the gc ran
 after_kill() {
 	local what=$1 left
-	nsbox_wait "! nsbox_alive $SLEEPER" 2
-	ok $? "$what: the user's process in the box is dead within 2 s"
-	left=$(fw_clean_within 2)
+	nsbox_wait "! nsbox_alive $SLEEPER" $FW_SETTLE
+	ok $? "$what: the user's process in the box is dead"
+	left=$(fw_clean_within $FW_SETTLE)
 	if [ -n "$left" ] && [ "${2:-}" = gc ]; then
 		note "$what: left for the gc: $(echo $left)"
 		fw_gc
-		left=$(fw_clean_within 2) || { fw_reclaim $SVC "$3" && left=""; }
+		left=$(fw_clean_within $FW_SETTLE) || { fw_reclaim $SVC "$3" && left=""; }
 	fi
 	# a kill of sshd's monitor orphans its user child to the host's PID 1, and the box init
 	# lives until that child is reaped: on a host whose PID 1 reaps late (this VM's reaps
-	# seconds late) the init may outlive 2 s; everything else must not
+	# seconds late) the init may outlive that bound; everything else must not
 	if [ -n "$left" ] && [ "${2:-}" = reaper ]; then
 		local rest
 		rest=$(echo "$left" | grep -v "^process $INIT:")
 		if [ -z "$rest" ]; then
-			note "$what: only the box init $INIT is left after 2 s (waiting for the host's reaper)"
+			note "$what: only the box init $INIT is left after $FW_SETTLE s (waiting for the host's reaper)"
 			nsbox_wait "! nsbox_alive $INIT" 30
-			left=$(fw_clean_within 2)
+			left=$(fw_clean_within $FW_SETTLE)
 		fi
 	fi
 	ok "$([ -z "$left" ]; echo $?)" "$what: nothing left (process, mount, veth, netns, record, lease)" "$left"
@@ -104,8 +104,8 @@ for u in $U $UB; do
 	held_session $u
 	ok $? "$kind: held ssh session (supervisor $SUP)"
 	kill -9 "$SUP"
-	nsbox_wait "! nsbox_alive $INIT" 2
-	ok $? "$kind: kill -9 of the supervisor: the box init follows it within 2 s"
+	nsbox_wait "! nsbox_alive $INIT" $FW_SETTLE
+	ok $? "$kind: kill -9 of the supervisor: the box init follows it"
 	after_kill "$kind: kill -9 of the supervisor" gc $u
 
 	# ---- kill -9 of the box init ----
@@ -142,13 +142,13 @@ for u in $U $UB; do
 	t1=$(date +%s%N)
 	is $rc 126 "$kind SIGSTOP: the login is refused"
 	ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "$kind SIGSTOP: the command did not run"
-	ok $([ $(((t1 - t0) / 1000000)) -lt 2900 ]; echo $?) \
-		"$kind SIGSTOP: refused by the timeout (1 s), not after the helper ($(((t1 - t0) / 1000000)) ms)"
+	# the stopped helper cannot answer: the log line says the timeout refused it (the time is a
+	# figure, not an assertion)
 	like "$(nsbox_log_since "$m" | grep pam_nsbox)" "no box for user '$u': helper timed out" \
-		"$kind SIGSTOP: the module logs the timeout"
+		"$kind SIGSTOP: refused by the module's timeout (after $(((t1 - t0) / 1000000)) ms; timeout=1)"
 	kill -CONT "$sup"
 	# the delay still runs out (3 s from the clone3), then the build, the failed reply, undo
-	left=$(fw_clean_within 6)
+	left=$(fw_clean_within $((FW_SETTLE + 3)))
 	ok "$([ -z "$left" ]; echo $?)" "$kind SIGSTOP: once continued, nothing is left" "$left" \
 		"$(nsbox_log_since "$m")"
 	[ -z "$left" ] || fw_force_clean

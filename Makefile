@@ -35,7 +35,7 @@ FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
              $(B)/tests/pam_nsbt_leak.so $(B)/tests/fuse-hang \
              $(B)/tests/nss/libnss_nsbtfail.so.2 $(B)/tests/nss/libnss_nsbtdown.so.2 \
-             $(B)/tests/libswapcwd.so $(B)/tests/fault-wrap
+             $(B)/tests/libswapcwd.so $(B)/tests/fault-wrap $(B)/tests/seccomp-fail
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -129,6 +129,11 @@ $(B)/tests/nss/libnss_nsbtdown.so.2: tests/nss/nsbtfail.c
 $(B)/tests/fault-wrap: tests/fault-wrap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+# t82-errors.t: fails one call by its first argument (where strace's per-process count cannot)
+$(B)/tests/seccomp-fail: tests/seccomp-fail.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $< -lseccomp
 
 $(B)/tests/nsbox-probe: tests/escape/probe.c
 	@mkdir -p $(dir $@)

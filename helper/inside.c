@@ -68,9 +68,13 @@ fd_wait(int fd, int timeout_ms)
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
-	/* a signal (SIGCHLD) does not restart the wait with the whole timeout */
+	/* a signal (SIGCHLD) does not restart the wait with the whole timeout, and once the
+	 * deadline passed it is over even if signals keep interrupting it */
 	while ((r = poll(&p, 1, timeout_ms < 0 ? -1 : (int)ms_left(&end))) < 0 && errno == EINTR)
-		;
+		if (timeout_ms >= 0 && ms_left(&end) == 0) {
+			r = 0;
+			break;
+		}
 	if (r < 0)
 		return -errno;
 	return r == 0 ? -ETIMEDOUT : 0;

@@ -288,13 +288,16 @@ wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const cha
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* a signal (the application's SIGCHLD) restarts the wait with the time left, not anew */
+	/* a signal (the application's SIGCHLD) restarts the wait with the time left, not anew;
+	 * once none is left the wait is over, even if signals keep interrupting it */
 	while ((r = poll(&p, 1, (int)left)) < 0 && errno == EINTR) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000 +
 						 (now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left < 0)
-			left = 0;
+		if (left <= 0) {
+			r = 0;
+			break;
+		}
 	}
 	if (r < 0) {
 		*why = "poll";

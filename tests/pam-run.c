@@ -15,6 +15,8 @@
  *
  * -n: no PAM at all (a "host" baseline run of CMD as USER through the same fork and drop).
  * -T: start an idle second thread first (a multi-threaded application).
+ * SIGWINCH has a handler that does nothing (no SA_RESTART), like an application's SIGCHLD
+ * handler: a test can interrupt the module's waits with a stream of them.
  *
  * File descriptors >= 3 are deliberately NOT closed before exec: the tests check that the
  * module and helper leak none into the session. pam-run itself opens nothing without O_CLOEXEC.
@@ -106,6 +108,12 @@ static void
 on_signal(int sig)
 {
 	caught_signal = sig;
+}
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
 }
 
 static void
@@ -304,6 +312,7 @@ main(int argc, char **argv)
 			return EXIT_PAM;
 		}
 		cred_set = 1;
+		set_signal(SIGWINCH, on_winch);
 		r = pam_open_session(pamh, 0);
 		if (r != PAM_SUCCESS) {
 			warnx_("open_session: %s", pam_strerror(pamh, r));

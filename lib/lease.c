@@ -327,7 +327,18 @@ lease_db_parse(struct lease_db *db, int family, const char *buf, size_t len)
 {
 	if (!db_name(family))
 		return -EAFNOSUPPORT;
-	size_t pos = 0;
+	size_t pos = 0, lines = 0;
+
+	/* room for every line at once: growing by doubling copies thousands of entries */
+	for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	if (lines && db->n + lines > db->cap) {
+		struct lease_entry *v = reallocarray(db->v, db->n + lines, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		db->v = v;
+		db->cap = db->n + lines;
+	}
 
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);

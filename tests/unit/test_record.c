@@ -1,7 +1,7 @@
 /* Unit tests for box directories (lib/record.c): reserve, write and read back every field, scan
  * and gc (a dead supervisor's box and a half-built one go, a live one stays, one whose liveness
  * cannot be told stays), removal that does not follow a symlink. Needs root: runs in a child in
- * its own mount namespace with a private tmpfs on /run/nsbox. Output: TAP. */
+ * its own mount namespace with private tmpfs on /run/nsbox and /run/netns. Output: TAP. */
 
 #include "../../lib/file.c"
 #include "../../lib/proc.c"
@@ -300,7 +300,12 @@ main(void)
 		int r = 1;
 		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 &&
 		    (mkdir("/run/nsbox", 0700) == 0 || errno == EEXIST) &&
-		    mount("nsbox-test", "/run/nsbox", "tmpfs", 0, "mode=0700") == 0)
+		    mount("nsbox-test", "/run/nsbox", "tmpfs", 0, "mode=0700") == 0 &&
+		    /* box_scan sweeps netns names without a box directory: the host's (other
+		     * runs' live boxes, which this test's boxes directory does not know) are
+		     * unlinked through any mount namespace, so this one gets its own */
+		    (mkdir("/run/netns", 0755) == 0 || errno == EEXIST) &&
+		    mount("nsbox-test-netns", "/run/netns", "tmpfs", 0, "mode=0755") == 0)
 			r = tests();
 		else
 			printf("not ok 1 - private /run/nsbox: %s\n1..1\n", strerror(errno));

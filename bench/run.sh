@@ -59,6 +59,18 @@ bench_box lo "$LO"
 bench_box nonet "$NONET"
 bench_box br "$BR"
 
+# BENCH_BASELINE=DIR: another build's module and helper (DIR/pam_nsbox.so, DIR/nsbox-helper, e.g.
+# the build of the commit before a change): its rows run next to these in parts 1, 4 and 4b
+bench_base() { bench_pam "base-$1" "$PERMIT
+session  required $BENCH_BASELINE/pam_nsbox.so helper=$BENCH_BASELINE/nsbox-helper conf=$2"; }
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	[ -f "$BENCH_BASELINE/pam_nsbox.so" ] && [ -x "$BENCH_BASELINE/nsbox-helper" ] ||
+		nsbox_die "BENCH_BASELINE=$BENCH_BASELINE: no pam_nsbox.so and nsbox-helper there"
+	bench_base lo "$LO"
+	bench_base nonet "$NONET"
+	bench_base br "$BR"
+fi
+
 load() { awk '{printf "%s %s %s", $1, $2, $3}' /proc/loadavg; }
 others() { # e2e or unit runs of other worktrees happening now: the figures are noisier then
 	pgrep -c -f 'prove|tests/e2e/t[0-9]' 2>/dev/null || true
@@ -87,15 +99,8 @@ rows=(
 	"cmd|unshare -n: 5 ns|unshare -p -f -m -i -u -n --mount-proc true|unshare -n: 5 ns|exec true"
 	"cmd|unshare: 4 ns, no -n|unshare -p -f -m -i -u --mount-proc true|unshare: 4 ns, no -n|exec true"
 )
-# BENCH_BASELINE=DIR: the same box rows through another build's module and helper (DIR/pam_nsbox.so,
-# DIR/nsbox-helper, e.g. the build of the commit before a change), interleaved with these rows
+# BENCH_BASELINE: the same box rows through the other build, interleaved with these rows
 if [ -n "${BENCH_BASELINE:-}" ]; then
-	[ -f "$BENCH_BASELINE/pam_nsbox.so" ] && [ -x "$BENCH_BASELINE/nsbox-helper" ] ||
-		nsbox_die "BENCH_BASELINE=$BENCH_BASELINE: no pam_nsbox.so and nsbox-helper there"
-	for v in lo:"$LO" nonet:"$NONET" br:"$BR"; do
-		bench_pam "base-${v%%:*}" "$PERMIT
-session  required $BENCH_BASELINE/pam_nsbox.so helper=$BENCH_BASELINE/nsbox-helper conf=${v#*:}"
-	done
 	rows+=(
 		"pam|baseline build: loopback only|nsbox-bench-base-lo|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 		"pam|baseline build: no net, 4 ns|nsbox-bench-base-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
@@ -200,6 +205,11 @@ done
 [[ " ${cps[*]} " == *" $SCALE_MAX "* ]] || cps+=("$SCALE_MAX")
 echo "-- reference: the same holder processes with pam_permit only (no box):"
 "$PB" scale nsbox-bench-permit "$SCALE_MAX" "$RES/scale-permit" "${cps[@]}" | tee "$RES/scale-permit.txt"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	echo "-- boxes of the baseline build ($BENCH_BASELINE), run just before this build's:"
+	"$PB" scale nsbox-bench-base-lo "$SCALE_MAX" "$RES/scale-base-lo" "${cps[@]}" |
+		tee "$RES/scale-base-lo.txt" || nsbox_die "baseline scale run failed"
+fi
 echo "-- boxes:"
 "$PB" scale nsbox-bench-lo "$SCALE_MAX" "$RES/scale-lo" "${cps[@]}" | tee "$RES/scale-lo.txt" ||
 	nsbox_die "scale run failed"
@@ -234,6 +244,13 @@ for c in 1 10 100 500 1000 2000 3000 4000 6000 8000; do
 done
 [[ " ${cps[*]} " == *" $SCALE_MAX "* ]] || cps+=("$SCALE_MAX")
 echo "-- bridge = ${brs[*]}"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	bench_base brs "$BRS"
+	echo "-- boxes of the baseline build ($BENCH_BASELINE), run just before this build's:"
+	"$PB" scale nsbox-bench-base-brs "$SCALE_MAX" "$RES/scale-base-br" "${cps[@]}" |
+		tee "$RES/scale-base-br.txt" || nsbox_die "baseline bridged scale run failed"
+	echo "-- boxes:"
+fi
 "$PB" scale nsbox-bench-brs "$SCALE_MAX" "$RES/scale-br" "${cps[@]}" | tee "$RES/scale-br.txt" ||
 	nsbox_die "bridged scale run failed"
 fi

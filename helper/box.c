@@ -50,6 +50,12 @@ plan_fresh(struct mnt_plan *p, const struct nsbox_settings *s)
 	if (r == 0 && (ns & CLONE_NEWNET))
 		r = mnt_plan_add(p, MNT_SYSFS, "/sys", MNT_F_FRESH, safe | MOUNT_ATTR_RDONLY, NULL,
 				 "ro", NULL);
+	/* The host's netns names (lib/record.c) are mounts: the box would keep a copy of each and
+	 * receive every later one (/ is a slave), O(live boxes) mounts per box (issue 12). */
+	if (r == 0)
+		r = mnt_plan_add(p, MNT_TMPFS, NSBOX_NETNS_DIR, MNT_F_FRESH | MNT_F_OPTIONAL,
+				 safe | MOUNT_ATTR_RDONLY, NULL, "mode=0755,size=4k,nr_inodes=1",
+				 "detaching the host's " NSBOX_NETNS_DIR);
 	snprintf(shm, sizeof(shm), "mode=1777,size=%llu", s->shm_size);
 	if (r == 0)
 		r = mnt_plan_add(p, MNT_TMPFS, "/dev/shm", MNT_F_OPTIONAL,

@@ -327,7 +327,18 @@ lease_db_parse(struct lease_db *db, int family, const char *buf, size_t len)
 {
 	if (!db_name(family))
 		return -EAFNOSUPPORT;
-	size_t pos = 0;
+	size_t pos = 0, lines = 0;
+
+	/* room for every line at once: growing by doubling copies thousands of entries */
+	for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	if (lines && db->n + lines > db->cap) {
+		struct lease_entry *v = reallocarray(db->v, db->n + lines, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		db->v = v;
+		db->cap = db->n + lines;
+	}
 
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -829,19 +840,60 @@ entry_free(struct lease_entry *e)
 	e->o.proc = (struct nsbox_proc){ 0 };
 }
 
-/* Frees the addresses of owners known to be dead. Returns how many. */
+/* Frees E's address when its owner is known dead: only a known death frees it, an owner we
+ * cannot judge keeps it. Returns 1 when freed. */
+static unsigned
+reclaim_one(struct lease_entry *e, lease_alive_fn alive)
+{
+	if (!e->held || alive(&e->o) != 0)
+		return 0;
+	entry_free(e);
+	return 1;
+}
+
+/* Frees the addresses of every owner known to be dead: what an acquire does when the pool has
+ * nothing free, O(held) liveness checks. Returns how many. */
 static unsigned
 reclaim_dead(struct lease_db *db, lease_alive_fn alive)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < db->n; i++) {
-		struct lease_entry *e = &db->v[i];
-		/* Only a known death frees the address: an owner we cannot judge keeps it. */
-		if (!e->held || alive(&e->o) != 0)
-			continue;
-		entry_free(e);
-		n++;
+	for (size_t i = 0; i < db->n; i++)
+		n += reclaim_one(&db->v[i], alive);
+	return n;
+}
+
+/* Liveness checks an acquire makes while the pool has a free address (issue 12): judging every
+ * holder in /proc made each lease cost O(live boxes). With at most this many holders all are
+ * judged (so a dead holder's address is free again at the next lease, as before); with more,
+ * this many picked at random, so the dead are still found over the following leases, and all of
+ * them as soon as the pool has nothing free (reclaim_dead). */
+#define LEASE_RECLAIM_CHECKS 8
+
+static unsigned
+reclaim_some(struct lease_db *db, lease_alive_fn alive)
+{
+	size_t held = 0;
+	unsigned n = 0, seed;
+	struct timespec t;
+
+	for (size_t i = 0; i < db->n; i++)
+		held += db->v[i].held;
+	if (held <= LEASE_RECLAIM_CHECKS)
+		return reclaim_dead(db, alive);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	seed = (unsigned)getpid() ^ (unsigned)t.tv_nsec;
+	/* the k-th held entry, k random: a few repeats are harmless (a freed one is not held) */
+	for (unsigned c = 0; c < LEASE_RECLAIM_CHECKS; c++) {
+		size_t k = (size_t)rand_r(&seed) % held;
+		for (size_t i = 0; i < db->n; i++) {
+			if (!db->v[i].held)
+				continue;
+			if (k-- == 0) {
+				n += reclaim_one(&db->v[i], alive);
+				break;
+			}
+		}
 	}
 	return n;
 }
@@ -899,6 +951,22 @@ exclude_release(struct lease_db *db, const struct exclusion *x, size_t *idx)
 		(*idx)--;
 }
 
+/* pick, with EXCLUDE (a pool's gateway) taken as held. */
+static int
+pick_excluding(struct lease_db *db, const struct lease_pool *p, const struct nsbox_addrspec *spec,
+	       const struct lease_owner *owner, bool sticky, const struct nsbox_ip *exclude,
+	       u128 *addr, size_t *idx)
+{
+	struct exclusion x;
+	int r = exclude_hold(db, p, spec->mode == NSBOX_ADDR_POOL ? exclude : NULL, &x);
+
+	if (r < 0)
+		return r;
+	r = pick(p, db, owner, spec->mode == NSBOX_ADDR_STATIC, sticky, addr, idx);
+	exclude_release(db, &x, idx);
+	return r;
+}
+
 int
 lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 			const struct lease_owner *owner, bool sticky, lease_alive_fn alive,
@@ -908,7 +976,6 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	_cleanup_close_ int dfd = -1;
 	struct lease_result dummy;
 	const char *name;
-	struct exclusion x;
 	struct lease_pool p;
 	bool dirty;
 	size_t idx = NO_ENTRY;
@@ -926,14 +993,19 @@ lease_acquire_excluding(const char *dir, const struct nsbox_addrspec *spec,
 	if (lfd < 0)
 		return lfd;
 	out->corrupt = db.corrupt;
-	out->reclaimed = reclaim_dead(&db, alive);
+	out->reclaimed = reclaim_some(&db, alive);
 	dirty = out->reclaimed || out->corrupt;
 
-	r = exclude_hold(&db, &p, spec->mode == NSBOX_ADDR_POOL ? exclude : NULL, &x);
-	if (r < 0)
-		return r;
-	r = pick(&p, &db, owner, spec->mode == NSBOX_ADDR_STATIC, sticky, &addr, &idx);
-	exclude_release(&db, &x, &idx);
+	r = pick_excluding(&db, &p, spec, owner, sticky, exclude, &addr, &idx);
+	/* Nothing free: only now is every holder judged, so exhaustion is exact. */
+	if (r == -EADDRNOTAVAIL || r == -EADDRINUSE) {
+		unsigned n = reclaim_dead(&db, alive);
+		if (n) {
+			out->reclaimed += n;
+			dirty = true;
+			r = pick_excluding(&db, &p, spec, owner, sticky, exclude, &addr, &idx);
+		}
+	}
 	if (r == 0 && (idx == NO_ENTRY || !db.v[idx].held)) {
 		struct lease_entry e = { .addr = addr, .held = true, .o = *owner };
 		e.seq = db.next_seq++;

@@ -36,7 +36,9 @@ struct lease_result {
 
 /* Leases one address of SPEC (mode POOL: any free address in the range; mode STATIC: exactly
  * that address) in DIR (created 0700 if missing, must be root-owned and not group/other
- * writable when running as root). Leases whose owner is dead are reclaimed first. With STICKY,
+ * writable when running as root). Leases whose owner is known dead are reclaimed: a few holders
+ * judged per call (all of them when there are at most 8), and every holder when nothing is free,
+ * so exhaustion is exact and the cost per call does not grow with the holders. With STICKY,
  * the free address that OWNER->user held last is preferred. Returns 0; -EADDRINUSE for a static
  * address held by a live owner; -EADDRNOTAVAIL when the pool is exhausted; -ETIMEDOUT when the
  * lock cannot be had within NSBOX_LEASE_LOCK_TIMEOUT_MS; other -errno as the file system gave it

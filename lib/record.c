@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,15 +175,66 @@ record_write_at(int dfd, const struct box_record *r)
 	return e;
 }
 
-/* A box directory is built under this prefix and renamed into place with its record in it, so
- * that every directory named by an id has a record that says who owns it. */
+/* A box directory is built as ".new-ID-PID-START", PID and START its supervisor's identity, and
+ * renamed into place with its record in it, so that every directory named by an id has a record
+ * that says who owns it, and one still being built names its owner from the moment it exists: a
+ * builder killed before the rename leaves a directory the next gc can judge at once. Earlier
+ * versions named it ".new-ID" (no owner): such a one is judged by its age (BUILD_ABANDONED_S). */
 #define NEW_PREFIX ".new-"
 
+static int
+building_name(char *out, size_t n, const char *id, const struct nsbox_proc *owner)
+{
+	int len = snprintf(out, n, NEW_PREFIX "%s-%d-%llu", id, (int)owner->pid, owner->start);
+
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+/* NAME as a directory being built: 1 for ".new-ID-PID-START" (*OWNER filled), 0 for an earlier
+ * version's ".new-ID", -1 for anything else. ID gets the id. */
+static int
+building_parse(const char *name, char id[NSBOX_ID_LEN + 1], struct nsbox_proc *owner)
+{
+	const char *p = name + strlen(NEW_PREFIX);
+	unsigned long long pid, start;
+	char *end;
+
+	if (strncmp(name, NEW_PREFIX, strlen(NEW_PREFIX)) || strlen(p) < NSBOX_ID_LEN)
+		return -1;
+	memcpy(id, p, NSBOX_ID_LEN);
+	id[NSBOX_ID_LEN] = 0;
+	if (!box_id_valid(id))
+		return -1;
+	p += NSBOX_ID_LEN;
+	if (!*p)
+		return 0;
+	if (*p != '-' || p[1] < '1' || p[1] > '9')
+		return -1;
+	errno = 0;
+	pid = strtoull(p + 1, &end, 10);
+	if (errno || *end != '-' || pid > INT_MAX || end[1] < '0' || end[1] > '9')
+		return -1;
+	p = end + 1;
+	start = strtoull(p, &end, 10);
+	if (errno || *end)
+		return -1;
+	*owner = (struct nsbox_proc){ .pid = (pid_t)pid, .start = start };
+	return 1;
+}
+
+/* The supervisor holds an flock on its box directory from before the directory has its record
+ * until it exits (the lock goes with the directory's inode through the rename), so a gc that
+ * finds the lock held knows the box is owned without reading its record or /proc. Nobody else
+ * takes it exclusively: scanners only probe it (LOCK_SH | LOCK_NB, released at once). The fd is
+ * left open on purpose, close-on-exec; the box init's fd cleanup (helper/box.c) drops its copy. */
 int
 box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
 {
 	_cleanup_close_ int bfd = boxes_dir_open(true);
-	char tmp[sizeof(NEW_PREFIX) + NSBOX_ID_LEN];
+	char tmp[NAME_MAX + 1];
+	/* only the supervisor itself can hold the lock that says it lives (the unit tests reserve
+	 * for processes that are not themselves) */
+	const bool lock = supervisor->pid == getpid();
 
 	if (bfd < 0)
 		return bfd;
@@ -193,7 +245,9 @@ box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 			return -EIO;
 		snprintf(id, NSBOX_ID_LEN + 1, "%08" PRIx32, v);
-		snprintf(tmp, sizeof(tmp), NEW_PREFIX "%s", id);
+		e = building_name(tmp, sizeof(tmp), id, supervisor);
+		if (e < 0)
+			return e;
 		snprintf(r.id, sizeof(r.id), "%s", id);
 		if (mkdirat(bfd, tmp, 0700) < 0) {
 			if (errno == EEXIST)
@@ -202,12 +256,20 @@ box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
 		}
 		_cleanup_close_ int dfd =
 			openat(bfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		e = dfd < 0 ? -errno : record_write_at(dfd, &r);
+		e = dfd < 0 ? -errno : 0;
+		/* blocking: a scanner's probe holds it shared for a moment only */
+		if (e == 0 && lock && flock(dfd, LOCK_EX) < 0)
+			e = -errno;
+		if (e == 0)
+			e = record_write_at(dfd, &r);
 		/* NOREPLACE: the id is ours only if nobody has it */
 		if (e == 0 && renameat2(bfd, tmp, bfd, id, RENAME_NOREPLACE) < 0)
 			e = -errno;
-		if (e == 0)
+		if (e == 0) {
+			if (lock)
+				(void)steal_fd(dfd); /* held until we exit */
 			return 0;
+		}
 		dir_remove_tree(bfd, tmp);
 		if (e != -EEXIST)
 			return e;
@@ -299,7 +361,45 @@ building_abandoned(int bfd, const char *name)
 	return now.tv_sec - st.st_mtim.tv_sec > BUILD_ABANDONED_S;
 }
 
+/* The supervisor's lock on directory NAME (see box_reserve): 1 held by someone (its supervisor
+ * lives, or a child of a dead one still has the fd for a moment: judged at a later scan), 0 held
+ * by nobody, -errno when that cannot be told. */
+static int
+dir_locked(int bfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return 0; /* released with the close */
+	return errno == EWOULDBLOCK ? 1 : -errno;
+}
+
 static int netns_sweep(int bfd);
+
+/* A directory being built, NAME. Removed when its owner is known dead: named in its
+ * name (and the lock not held), or for an earlier version's ".new-ID" by the record it may hold,
+ * else by its age. Returns 1 when removed. No netns name is made before the rename, so there
+ * is none to remove. */
+static int
+scan_building(int bfd, const char *name, int fmt, const struct nsbox_proc *owner)
+{
+	struct box_record r = { .supervisor.pid = 0 };
+	int q;
+
+	if (fmt == 1) {
+		/* unlocked is not enough: between mkdirat and flock a live builder holds none */
+		q = dir_locked(bfd, name);
+		if (q == 0 && proc_alive(owner) == 0)
+			return dir_remove_tree(bfd, name) == 0;
+	} else {
+		q = record_read_at(bfd, name, &r);
+		if ((q == -ENOENT && building_abandoned(bfd, name)) || (q == 0 && box_alive(&r) == 0))
+			return dir_remove_tree(bfd, name) == 0;
+	}
+	return 0;
+}
 
 int
 box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
@@ -317,37 +417,43 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 		return n;
 	}
 	while ((e = readdir(d))) {
-		/* a directory still being built counts for gc only */
-		bool building = !strncmp(e->d_name, NEW_PREFIX, strlen(NEW_PREFIX));
-		const char *id = building ? e->d_name + strlen(NEW_PREFIX) : e->d_name;
 		struct box_record r = { .supervisor.pid = 0 };
+		struct nsbox_proc owner;
+		char bid[NSBOX_ID_LEN + 1];
+		int fmt = building_parse(e->d_name, bid, &owner);
+
+		/* a directory still being built counts for gc only */
+		if (fmt >= 0) {
+			n += scan_building(bfd, e->d_name, fmt, &owner);
+			continue;
+		}
+		const char *id = e->d_name;
 		if (!box_id_valid(id))
 			continue;
-		int q = record_read_at(bfd, e->d_name, &r);
+		/* Its supervisor holds the lock: owned, nothing to read (a gc's cost per live box is
+		 * an open and a failed flock, not a record and a /proc file). */
+		int locked = dir_locked(bfd, id);
+		if (locked == 1 && !fn)
+			continue;
+		int q = record_read_at(bfd, id, &r);
 		/* A box directory is renamed into place with its record in it and loses the record
 		 * only in box_remove: one without it is a removal cut short (its supervisor died
 		 * mid-teardown), which nobody else would ever finish. */
-		if (q == -ENOENT && !building) {
+		if (q == -ENOENT && locked != 1) {
 			box_netns_remove(id);
-			if (dir_remove_tree(bfd, e->d_name) == 0)
-				n++;
-			continue;
-		}
-		if (q == -ENOENT && building && building_abandoned(bfd, e->d_name)) {
-			if (dir_remove_tree(bfd, e->d_name) == 0)
+			if (dir_remove_tree(bfd, id) == 0)
 				n++;
 			continue;
 		}
 		if (q < 0)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
-		if (box_alive(&r) == 0) {
+		if (locked != 1 && box_alive(&r) == 0) {
 			/* a supervisor killed outright left its namespace's name behind */
-			if (!building)
-				box_netns_remove(id);
-			if (dir_remove_tree(bfd, e->d_name) == 0)
+			box_netns_remove(id);
+			if (dir_remove_tree(bfd, id) == 0)
 				n++;
-		} else if (fn && !building) {
+		} else if (fn) {
 			memcpy(r.id, id, NSBOX_ID_LEN + 1); /* box_id_valid: exactly that long */
 			fn(&r, arg);
 		}
@@ -427,7 +533,8 @@ box_netns_remove(const char *id)
 
 /* Names under NSBOX_NETNS_DIR whose box directory is gone: a teardown whose unlink of the name
  * failed, or that was cut short after it. Safe against live boxes: a name is made only while its
- * box directory (or its .new- predecessor) exists, and removed before it. Returns how many. */
+ * box directory exists (after box_reserve's rename), and removed before it; an earlier
+ * version's ".new-ID" is respected too. Returns how many. */
 static int
 netns_sweep(int bfd)
 {

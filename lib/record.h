@@ -53,7 +53,10 @@ bool box_id_valid(const char *id);
 /* NSBOX_BOXES_DIR/ID, or NSBOX_BOXES_DIR/ID/NAME when NAME is not NULL. */
 int box_path(const char *id, const char *name, char *out, size_t n);
 /* Reserves a fresh random id by creating its directory exclusively, with a record naming only
- * SUPERVISOR, so that a helper dying right after leaves something gc can judge. */
+ * SUPERVISOR, so that a helper dying right after leaves something gc can judge: the directory
+ * is built as ".new-ID-PID-START" (SUPERVISOR's identity) and renamed to ID. When SUPERVISOR is
+ * the calling process, it keeps an flock on the directory until it exits (an fd left open,
+ * close-on-exec): a scan that finds it held skips the record and /proc. */
 int box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor);
 /* Replaces the box's record as a whole (a reader sees the old one or the new one). */
 int box_record_write(const struct box_record *r);
@@ -65,7 +68,8 @@ int box_remove(const char *id);
 /* proc_alive of the record's supervisor: 1, 0, or -errno when it cannot be told. */
 int box_alive(const struct box_record *r);
 /* Removes boxes whose supervisor is known dead and calls FN (if any) for every other one. Returns
- * how many it removed. */
+ * how many it removed. A box whose directory lock is held is owned (no record or /proc read
+ * without FN); an unlocked one is judged by /proc as before, so the lock only ever keeps. */
 int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
 int box_gc(void);
 /* box_gc, unless another one is running or the last one started less than DUTY times its own

@@ -41,6 +41,8 @@ echo SYSV \$(ipcs -m | grep -c '^0x')
 echo ID \$NSBOX_ID
 echo FDS \$(for n in \$(seq 0 300); do [ -e /proc/self/fd/\$n ] && printf '%s ' \$n; done)
 echo LO \$(cat /sys/class/net/lo/operstate)
+echo NETNS \$(ls -A /run/netns 2>/dev/null | tr '\n' ' ')
+echo NETNSMNT \$(grep -c ' /run/netns/' /proc/self/mountinfo)
 ")
 rc=$?
 ok $rc "boxed command runs" "$out"
@@ -68,6 +70,10 @@ is "$(field MQ)" "mqueue" "/dev/mqueue is the box's own mqueue"
 is "$(field SYSV)" "0" "host SysV shared memory is invisible"
 like "$(field ID)" "^[0-9a-f]{8}$" "NSBOX_ID is set"
 is "$(field FDS)" "0 1 2" "no fd of the module or helper reaches the user's process"
+# the host's netns names (its own included) are mounts the box would otherwise hold a copy of,
+# and receive every later one: O(live boxes) mounts per box (issue 12), and every box's id
+is "$(field NETNS)" "" "/run/netns in the box is empty: no host netns name, not even its own"
+is "$(field NETNSMNT)" "0" "and no netns name is mounted in the box's mount namespace"
 is "$(hostname)" "$(uname -n)" "host hostname unchanged"
 ipcrm --all=shm >/dev/null 2>&1
 nsbox_check_clean "after the session"

@@ -82,10 +82,8 @@ inject_all() { # USER LABEL
 # issue 9): each is a TODO line, so it shows in every run without failing it. A pattern is
 # matched against the FW_BAD line. Empty the list to see them fail.
 FW_KNOWN=(
-	# box_reserve (lib/record.c): a supervisor killed between mkdirat(.new-ID) and the rename
-	# of its .record.tmp leaves a .new-ID directory without a record; the gc cannot judge its
-	# owner, so it removes it only once it is 60 s old, later than this test looks
-	'kill .*record \.new-[0-9a-f]{8}; after the gc: record \.new-'
+	# none left: the .new-ID one (a supervisor killed between mkdirat and the rename in
+	# box_reserve) is gone since a directory being built names its owner (.new-ID-PID-START)
 )
 
 fw_known() { local k; for k in "${FW_KNOWN[@]}"; do [[ $1 =~ $k ]] && return 0; done; return 1; }

@@ -79,6 +79,22 @@ unknown_alive(const struct lease_owner *o)
 	return -EIO;
 }
 
+static unsigned alive_calls;
+
+static int
+counting_alive(const struct lease_owner *o)
+{
+	alive_calls++;
+	return fake_alive(o);
+}
+
+/* The first 8 owners asked about (an acquire's sample) cannot be told; the rest as fake_alive. */
+static int
+sample_unknown_alive(const struct lease_owner *o)
+{
+	return ++alive_calls <= 8 ? -EIO : fake_alive(o);
+}
+
 static int
 none_alive(const struct lease_owner *o)
 {
@@ -958,10 +974,30 @@ test_reboot(void)
 	for (int i = 1; i <= 100; i++)
 		kill_owner(40000 + i);
 	is_int(lease_count(cur, &s, fake_alive), 0, "100%% stale: no live lease");
-	is_int(acq(&s, "r0000999", "first", 49999, false), 0, "first login after reboot");
-	is_int(res.reclaimed, 100, "all 100 stale leases reclaimed at once");
-	is_str(got, "10.4.0.1", "lowest address");
+	/* issue 12: while the pool has free addresses, an acquire judges a bounded number of
+	 * holders, not all of them */
+	alive_calls = 0;
+	is_int(lease_acquire(cur, &s, &(struct lease_owner){ .id = "r0000998", .user = "first",
+							      .proc = { 49998, 1 } },
+			     false, counting_alive, &res), 0, "first login after reboot");
+	ok(alive_calls <= 8, "a pool with free addresses: at most 8 holders judged (%u)", alive_calls);
+	ok(res.reclaimed >= 1 && res.reclaimed <= 8, "and the dead among them reclaimed (%u)",
+	   res.reclaimed);
 	is_int(lease_count(cur, &s, fake_alive), 1, "1 live lease");
+	/* A pool with nothing free once the sampled holders are judged (here: they cannot be
+	 * told, so they keep their addresses): every holder is judged, the dead all reclaimed. */
+	usedir("reboot-full");
+	struct nsbox_addrspec full = spec(NSBOX_ADDR_POOL, "10.4.0.0", 24, "10.4.0.1", "10.4.0.100");
+	prefill(&full, buf, len);
+	alive_calls = 0;
+	is_int(lease_acquire(cur, &full, &(struct lease_owner){ .id = "r0000999", .user = "first",
+								 .proc = { 49999, 1 } },
+			     false, sample_unknown_alive, &res), 0, "first login after reboot, full pool");
+	is_int(res.reclaimed, 100, "all 100 stale leases reclaimed at once");
+	res.ip.family = AF_INET;
+	inet_ntop(AF_INET, &res.ip.v4, got, sizeof(got));
+	is_str(got, "10.4.0.1", "lowest address");
+	is_int(lease_count(cur, &full, fake_alive), 1, "1 live lease");
 	n_dead = 0;
 
 	/* Real liveness: pids that cannot exist are dead. */

@@ -1,14 +1,19 @@
 /* Unit tests for box directories (lib/record.c): reserve, write and read back every field, scan
  * and gc (a dead supervisor's box and a half-built one go, a live one stays, one whose liveness
  * cannot be told stays), removal that does not follow a symlink. Needs root: runs in a child in
- * its own mount namespace with a private tmpfs on /run/nsbox. Output: TAP. */
+ * its own mount namespace with private tmpfs on /run/nsbox and /run/netns. Output: TAP. */
 
 #include "../../lib/file.c"
 #include "../../lib/proc.c"
 #include "../../lib/record.c"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -37,6 +42,64 @@ put(const char *p, const char *text)
 
 	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
 		abort();
+}
+
+
+/* 1 when someone holds directory P's lock (what a scan probes), 0 when nobody does */
+static int
+locked(const char *p)
+{
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = flock(fd, LOCK_SH | LOCK_NB) == 0 ? 0 : errno == EWOULDBLOCK ? 1 : -errno;
+	close(fd);
+	return r;
+}
+
+static int
+count_building(void)
+{
+	DIR *d = opendir(NSBOX_BOXES_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += !strncmp(e->d_name, ".new-", 5);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A builder killed inside box_reserve at its first call of syscall NR (a seccomp filter kills it
+ * there, as SIGKILL would): what it leaves. Returns the child's exit status from waitpid. */
+static int
+killed_builder(long nr)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+	int st = 0;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct nsbox_proc me;
+		char id[NSBOX_ID_LEN + 1];
+		if (proc_id(getpid(), &me) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(2);
+		box_reserve(id, &me);
+		_exit(3); /* not killed: the filter missed the call */
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
 }
 
 static int
@@ -148,6 +211,59 @@ tests(void)
 		rmdir(NSBOX_BOXES_DIR "/.new-0dead0ac");
 	}
 
+	/* The supervisor's lock: held on its own box (a scan's probe fails), none on a box
+	 * reserved for another process. */
+	{
+		char id3[NSBOX_ID_LEN + 1], id4[NSBOX_ID_LEN + 1], b[80];
+		is_int(box_reserve(id3, &self), 0, "a box reserved by its own supervisor");
+		box_path(id3, NULL, p, sizeof(p));
+		is_int(locked(p), 1, "its directory is locked (by the fd box_reserve keeps)");
+		is_int(box_reserve(id4, &dead), 0, "a box reserved for another process");
+		box_path(id4, NULL, q, sizeof(q));
+		is_int(locked(q), 0, "is not locked");
+		is_int(box_gc(), 1, "gc: the locked one stays, the dead one goes");
+		ok(exists(p) && !exists(q), "so it is");
+		box_remove(id3);
+
+		/* the names of directories being built */
+		struct nsbox_proc o = { 0 };
+		is_int(building_name(b, sizeof(b), "0abc0123", &(struct nsbox_proc){ 4242, 99 }), 0,
+		       "a building name");
+		is_str(b, ".new-0abc0123-4242-99", "names its owner");
+		ok(building_parse(b, id3, &o) == 1 && !strcmp(id3, "0abc0123") && o.pid == 4242 &&
+			   o.start == 99,
+		   "and parses back");
+		is_int(building_parse(".new-0abc0123", id3, &o), 0, "an earlier version's name: 0");
+		is_int(building_parse(".new-0abc0123-0-1", id3, &o), -1, "pid 0: not a building name");
+		is_int(building_parse(".new-0abc0123-12-", id3, &o), -1, "no start: not one");
+		is_int(building_parse(".new-0abc0123-12-3x", id3, &o), -1, "junk: not one");
+		is_int(building_parse(".new-0ABC0123-12-3", id3, &o), -1, "upper case id: not one");
+
+		/* a fresh one naming a live owner stays, even unlocked and without a record (that is
+		 * a builder between mkdirat and flock); one naming a dead owner goes at once */
+		snprintf(b, sizeof(b), NSBOX_BOXES_DIR "/.new-0a11fe01-%d-%llu", (int)self.pid,
+			 self.start);
+		ok(mkdir(b, 0700) == 0, "a fresh building directory naming a live owner");
+		is_int(box_gc(), 0, "gc keeps it");
+		ok(exists(b), "it is there");
+		rmdir(b);
+	}
+
+	/* issue 9: a builder killed between mkdirat and the rename left a ".new-ID" that the gc could
+	 * not judge for BUILD_ABANDONED_S; its name says whose it is now, so the next gc removes it */
+	{
+		int st = killed_builder(__NR_renameat);
+		ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "a builder killed at the record's rename");
+		is_int(count_building(), 1, "left its building directory (no record in it yet)");
+		is_int(box_gc(), 1, "the next gc removes it at once, young as it is");
+		is_int(count_building(), 0, "nothing being built is left");
+		st = killed_builder(__NR_renameat2);
+		ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "a builder killed at the directory's rename");
+		is_int(count_building(), 1, "left its building directory (its record in it)");
+		is_int(box_gc(), 1, "the next gc removes it");
+		is_int(count_building(), 0, "nothing being built is left");
+	}
+
 	/* A full file system: the write's own error, not EIO, and no partial record left. */
 	ok(mount("nsbox-full", "/run/nsbox", "tmpfs", 0, "size=16k,mode=0700") == 0,
 	   "a 16 KiB tmpfs over /run/nsbox");
@@ -166,7 +282,8 @@ tests(void)
 	box_path(id, "." BOX_RECORD ".tmp", p, sizeof(p));
 	ok(!exists(p), "and the partial .record.tmp is removed");
 	is_int(box_reserve(id2, &self), -ENOSPC, "reserving a box on a full /run: -ENOSPC");
-	ok(umount("/run/nsbox") == 0, "the small tmpfs unmounted");
+	/* detached: the lock fd of the box reserved there (box_reserve keeps it) keeps it busy */
+	ok(umount2("/run/nsbox", MNT_DETACH) == 0, "the small tmpfs unmounted");
 	return tap_done();
 }
 
@@ -183,7 +300,12 @@ main(void)
 		int r = 1;
 		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 &&
 		    (mkdir("/run/nsbox", 0700) == 0 || errno == EEXIST) &&
-		    mount("nsbox-test", "/run/nsbox", "tmpfs", 0, "mode=0700") == 0)
+		    mount("nsbox-test", "/run/nsbox", "tmpfs", 0, "mode=0700") == 0 &&
+		    /* box_scan sweeps netns names without a box directory: the host's (other
+		     * runs' live boxes, which this test's boxes directory does not know) are
+		     * unlinked through any mount namespace, so this one gets its own */
+		    (mkdir("/run/netns", 0755) == 0 || errno == EEXIST) &&
+		    mount("nsbox-test-netns", "/run/netns", "tmpfs", 0, "mode=0755") == 0)
 			r = tests();
 		else
 			printf("not ok 1 - private /run/nsbox: %s\n1..1\n", strerror(errno));

@@ -3,6 +3,7 @@
  * until its lifeline to the supervisor breaks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -10,7 +11,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -155,7 +155,8 @@ static int
 init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 	   struct init_status *st)
 {
-	cap_t none;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[2] = { { 0 } };
 	int r = 0;
 
 	/* Before the plan, which may make /proc/sys read-only; the file answers for our (the box's)
@@ -174,12 +175,10 @@ init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 		return r;
 	/* The init needs no privilege to reap: keep none, so nothing in the box can borrow it. */
 	snprintf(st->step, sizeof(st->step), "dropping capabilities");
-	none = cap_init();
-	r = none && cap_set_proc(none) == 0 ? 0 : -errno;
-	cap_free(none);
-	if (r == 0)
-		st->step[0] = 0;
-	return r;
+	if (syscall(SYS_capset, &h, none) < 0)
+		return -errno;
+	st->step[0] = 0;
+	return 0;
 }
 
 /* The init's own setup before it builds anything: its fds, its death with the supervisor, its

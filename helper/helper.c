@@ -58,9 +58,10 @@ _Static_assert(WORST_BEFORE_REPLY_MS + 10000 < NSBOX_REPLY_TIMEOUT_MS,
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
 
 /* Under su the helper starts with the invoking user's real uid, environment limits and signal
- * state: take none of it. */
+ * state: take none of it. *SELF: this process, read here once for the signal state and kept for
+ * its records (pid 0 when that read failed). */
 static int
-sanitize(void)
+sanitize(struct nsbox_proc *self)
 {
 	static const struct {
 		int res;
@@ -75,6 +76,7 @@ sanitize(void)
 		{ RLIMIT_CORE, 0, 0 },
 	};
 	struct sigaction sa = { .sa_handler = SIG_DFL };
+	unsigned long long ignored = ~0ull;
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	sigset_t all;
@@ -91,8 +93,17 @@ sanitize(void)
 		struct rlimit rl = { lim[i].cur, lim[i].max };
 		setrlimit(lim[i].res, &rl);
 	}
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	/* exec left every caught signal at SIG_DFL; only an ignored one (the kernel's sigignore
+	 * mask) is inherited, and would reach the box init and what we exec. pam_nsbox.so resets
+	 * them all before its exec; this covers a helper started some other way. A failed read
+	 * resets every signal. */
+	if (proc_self(self, &ignored) < 0) {
+		*self = (struct nsbox_proc){ 0 };
+		ignored = ~0ull;
+	}
+	for (int sig = 1; sig < NSIG && ignored; sig++, ignored >>= 1)
+		if (ignored & 1)
+			sigaction(sig, &sa, NULL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	umask(022);
@@ -346,7 +357,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	if (r != 0)
 		return r;
 
-	r = proc_id(getpid(), &s->self);
+	r = s->self.pid > 0 ? 0 : proc_id(getpid(), &s->self);
 	if (r < 0) {
 		why_set(why, "reading the helper's own start time: %s", strerror(-r));
 		return r;
@@ -574,7 +585,7 @@ session_main(void)
 	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = -1;
 	s.user_lock = s.join_listen = -1;
-	r = sanitize();
+	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
 		syslog(LOG_ERR, "cannot take root credentials (or close inherited fds): %s",

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -232,6 +233,9 @@ init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns
 	if (write(ready, &st, sizeof(st)) != sizeof(st) || st.err < 0)
 		_exit(1);
 	close(ready);
+	/* a copy of the supervisor's heap, which the init never uses: the pages it shares with
+	 * the supervisor are freed once both have let go of them (helper.c trims its own) */
+	malloc_trim(0);
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = lifeline, .events = POLLIN },
@@ -277,8 +281,8 @@ wait_ready(int ready, struct nsbox_why *why)
 }
 
 int
-box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
-	   gid_t gid, struct nsbox_why *why)
+box_start(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
+	  gid_t gid, struct nsbox_why *why)
 {
 	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1;
 	struct mnt_plan plan = { .n = 0 };
@@ -287,7 +291,7 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, 
 	pid_t pid;
 
 	b->init = (struct nsbox_proc){ 0 };
-	b->init_pidfd = b->lifeline = -1;
+	b->init_pidfd = b->lifeline = b->ready = -1;
 
 	int r = box_mount_plan(&plan, s, uid, gid);
 	if (r < 0) {
@@ -326,19 +330,37 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, 
 	b->init.pid = pid;
 	b->init_pidfd = pidfd;
 	b->lifeline = steal_fd(life_w);
-	nsbox_closep(&ready_w);
-	ready_w = -1;
+	b->ready = steal_fd(ready_r);
 	/* Our unreaped child: its pid is ours until box_reap, so this names it for good. */
 	r = proc_id(pid, &b->init);
 	if (r < 0) {
 		why_set(why, "reading the box init's start time: %s", strerror(-r));
 		box_kill(b);
-		return r;
 	}
-	r = wait_ready(ready_r, why);
+	return r;
+}
+
+int
+box_wait_ready(struct box *b, struct nsbox_why *why)
+{
+	int r = wait_ready(b->ready, why);
+
+	nsbox_closep(&b->ready);
+	b->ready = -1;
 	if (r < 0)
 		box_kill(b);
 	return r;
+}
+
+void
+box_early_failure(struct box *b, struct nsbox_why *why)
+{
+	struct pollfd p = { .fd = b->ready, .events = POLLIN };
+
+	/* Whatever failed beside the init may have failed because of it (a namespace that is gone
+	 * with it): its own report, if it has one, names the cause. */
+	if (b->ready >= 0 && poll(&p, 1, 0) == 1)
+		box_wait_ready(b, why);
 }
 
 void
@@ -359,7 +381,8 @@ box_reap(struct box *b, int timeout_ms)
 	int r = b->init_pidfd >= 0 ? child_wait(&b->init_pidfd, timeout_ms, NULL) : 0;
 
 	nsbox_closep(&b->init_pidfd);
-	b->init_pidfd = -1;
+	nsbox_closep(&b->ready);
+	b->init_pidfd = b->ready = -1;
 	b->init = (struct nsbox_proc){ 0 };
 	return r;
 }

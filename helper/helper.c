@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -341,6 +342,43 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 	return r;
 }
 
+/* The steps of open_box that need only the box's namespaces, done while the init builds the
+ * box: the veth and the pool or static leases, the network namespace's name, the join socket,
+ * and the record (without DHCP: its address comes later). */
+static int
+open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
+{
+	int r;
+
+	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
+	if (s->net.corrupt)
+		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
+		       s->box.id, s->net.corrupt);
+	if (r < 0)
+		return r;
+	if (s->net.ip4.family)
+		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
+	if (s->net.ip6.family)
+		nsbox_ip_format(&s->net.ip6, rep->ipv6, sizeof(rep->ipv6));
+	if (s->set.namespaces & CLONE_NEWNET) {
+		r = box_netns_add(s->box.id, s->box.init.pid);
+		if (r < 0) {
+			why_set(why, "cannot name the network namespace " NSBOX_NETNS_DIR
+				"/" NSBOX_NETNS_PREFIX "%s: %s", s->box.id, strerror(-r));
+			return r;
+		}
+	}
+	if (s->set.share == NSBOX_SHARE_USER) {
+		r = share_listen(s->box.id);
+		if (r < 0) {
+			why_set(why, "cannot make the box's join socket: %s", strerror(-r));
+			return r;
+		}
+		s->join_listen = r;
+	}
+	return write_record(s, rep, appfd, why);
+}
+
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
 static int
 open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
@@ -372,35 +410,27 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;
-	r = box_create(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
+	r = box_start(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
 	if (r < 0)
 		return r;
-	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
-	if (s->net.corrupt)
-		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
-		       s->box.id, s->net.corrupt);
+	/* While the init mounts: what needs only its namespaces and our own state. */
+	struct nsbox_why beside = { { 0 } };
+	r = open_beside_init(s, rep, appfd, &beside);
+	if (r < 0) {
+		box_early_failure(&s->box, why);
+		why_set(why, "%s", beside.msg);
+		return r;
+	}
+	r = box_wait_ready(&s->box, why);
 	if (r < 0)
 		return r;
+	/* DHCP and resolv.conf: in the box's network and mount namespaces as the init built them */
+	r = net_finish(&s->box, &s->set, &s->net, why);
+	if (r < 0 || !s->net.active || s->set.address.mode != NSBOX_ADDR_DHCP)
+		return r < 0 ? r : NSBOX_REPLY_BOXED;
+	/* the record again, with the address the DHCP server gave */
 	if (s->net.ip4.family)
 		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
-	if (s->net.ip6.family)
-		nsbox_ip_format(&s->net.ip6, rep->ipv6, sizeof(rep->ipv6));
-	if (s->set.namespaces & CLONE_NEWNET) {
-		r = box_netns_add(s->box.id, s->box.init.pid);
-		if (r < 0) {
-			why_set(why, "cannot name the network namespace " NSBOX_NETNS_DIR
-				"/" NSBOX_NETNS_PREFIX "%s: %s", s->box.id, strerror(-r));
-			return r;
-		}
-	}
-	if (s->set.share == NSBOX_SHARE_USER) {
-		r = share_listen(s->box.id);
-		if (r < 0) {
-			why_set(why, "cannot make the box's join socket: %s", strerror(-r));
-			return r;
-		}
-		s->join_listen = r;
-	}
 	r = write_record(s, rep, appfd, why);
 	return r < 0 ? r : NSBOX_REPLY_BOXED;
 }
@@ -583,7 +613,7 @@ session_main(void)
 	int appfd = -1, sfd = -1, r, status;
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
-	s.box.init_pidfd = s.box.lifeline = -1;
+	s.box.init_pidfd = s.box.lifeline = s.box.ready = -1;
 	s.user_lock = s.join_listen = -1;
 	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
@@ -674,6 +704,9 @@ session_main(void)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gc_after_reply();
+	/* what setup allocated (the config, NSS, the gc's scan) is freed by now; a supervisor lives
+	 * as long as the session, one per box: give the pages back */
+	malloc_trim(0);
 	const char *reason = s.set.share == NSBOX_SHARE_USER
 				     ? share_run(&s, &rep, sock, appfd, sfd)
 				     : supervise(&s, sock, appfd, sfd);

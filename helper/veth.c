@@ -301,10 +301,17 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	if (r < 0)
 		return r;
 	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };
-	r = run_inside(b, CLONE_NEWNET, cfg_link, &c, why);
-	if (r < 0)
-		return r;
+	return run_inside(b, CLONE_NEWNET, cfg_link, &c, why);
+}
 
+int
+net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
+	   struct nsbox_why *why)
+{
+	int r;
+
+	if (!n->active)
+		return 0;
 	const struct nsbox_ip *dns = s->dns;
 	unsigned ndns = s->n_dns, nsearch = s->n_search;
 	char(*search)[254] = (char(*)[254])(uintptr_t)s->search;

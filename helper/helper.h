@@ -29,6 +29,7 @@ struct box {
 	int init_pidfd;
 	int lifeline;    /* write end; the init exits when it reads EOF */
 	int ready;       /* read end of the init's one report, until box_wait_ready */
+	int go;          /* bridged: the box interface's settings to the init (box_send_net) */
 };
 
 /* Clones the box init into new namespaces; it builds the box (mounts, hostname, lo up) while the
@@ -40,6 +41,10 @@ int box_start(struct box *b, const struct nsbox_settings *s, const char *hostnam
 /* Waits (BOX_READY_TIMEOUT_MS at most) for the init's report: 0 once the box is built; else
  * -errno with the init's failing step in WHY, and the init killed. */
 int box_wait_ready(struct box *b, struct nsbox_why *why);
+/* Bridged: the veth exists; the init configures the box's end from N (net_cfg_in_box) before it
+ * reports ready, and fails with its step when that fails. */
+struct box_net;
+int box_send_net(struct box *b, const struct box_net *n);
 /* After a step beside the init failed: when the init has reported (or died) by now, its report
  * goes into WHY first, as the likelier cause. Does not wait. */
 void box_early_failure(struct box *b, struct nsbox_why *why);
@@ -97,8 +102,13 @@ struct box_net {
 /* Builds the veth, static or pooled addresses and routes of a bridged box (nothing for
  * network = none): needs only the box's network namespace, so it runs while the init builds the
  * rest. On failure the caller still calls net_release_early and net_teardown. */
-int net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
+int net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why);
+/* In the box init (its network namespace, before it drops its capabilities): the box's end up
+ * (IPv6 off unless configured), the addresses and default routes of N. 0, or -errno with the
+ * step into STEP. */
+int net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char *step,
+		   size_t steplen);
 /* Then, once the init has built the box: DHCP and resolv.conf (a bind in the box's mount
  * namespace, which must be a slave of the host's first). Same failure contract. */
 int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,

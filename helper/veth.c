@@ -276,7 +276,18 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 }
 
 int
-net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
+net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char *step, size_t steplen)
+{
+	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };
+	struct inside_result res = { 0 };
+	int r = cfg_link(&c, &res);
+
+	snprintf(step, steplen, "%s", res.step);
+	return r;
+}
+
+int
+net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
 {
 	unsigned char mac[6];
@@ -300,8 +311,10 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	r = make_veth(b, s, mac, &bs, n, why);
 	if (r < 0)
 		return r;
-	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };
-	return run_inside(b, CLONE_NEWNET, cfg_link, &c, why);
+	r = box_send_net(b, n);
+	if (r < 0)
+		why_set(why, "handing the box interface to the box init: %s", strerror(-r));
+	return r;
 }
 
 int

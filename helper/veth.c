@@ -248,15 +248,12 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 		return r;
 	}
 	n->veth_made = true;
-	r = nl_link_v6_off(n->host_if);
-	if (r < 0) {
-		why_set(why, "turning IPv6 off on '%s': %s", n->host_if, strerror(-r));
-		return r;
-	}
 	for (unsigned k = 0; k < bs->n; k++) {
 		unsigned i = bs->order[k];
 
-		r = nl_link_master_up(n->host_if, bs->index[k]);
+		/* IPv6 off on the host end (no DAD, router solicitations or MLD flooding the
+		 * bridge) with the attach: the box's end is down until the init configures it */
+		r = nl_link_master_up_v6_off(n->host_if, bs->index[k]);
 		if (r == 0) {
 			snprintf(n->bridge, sizeof(n->bridge), "%s", s->bridge[i]);
 			return 0;

@@ -7,7 +7,6 @@
 #include <net/if.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/capability.h>
 
 #include "internal.h"
 #include "nsbox/cleanup.h"
@@ -588,6 +587,32 @@ format_addrspec(const struct key_def *k, const struct nsbox_settings *s, char *o
 
 /* ---- hardening ---- */
 
+/* The kernel's capability names (linux/capability.h, the order of their numbers), as libcap
+ * spells them without "cap_": a table here keeps libcap and its constructor out of the helper's
+ * exec, which parses this on every login. A capability newer than the table is named by its
+ * number when printed and cannot be named in the config. */
+static const char *const cap_names[] = {
+	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid",
+	"setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast",
+	"net_admin", "net_raw", "ipc_lock", "ipc_owner", "sys_module", "sys_rawio",
+	"sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
+	"sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write",
+	"audit_control", "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+
+/* NAME's number ("cap_" prefix optional, any case), or -1. */
+static int
+cap_number(const char *name)
+{
+	if (!strncasecmp(name, "cap_", 4))
+		name += 4;
+	for (size_t c = 0; c < ARRAY_SIZE(cap_names); c++)
+		if (!strcasecmp(name, cap_names[c]))
+			return (int)c;
+	return -1;
+}
+
 /* caps: "keep ALL", "drop ALL", "drop NAME...", "keep NAME..." with libcap's names, the
  * "cap_" prefix optional. */
 static int
@@ -606,12 +631,9 @@ parse_caps(const struct kv *v, struct nsbox_settings *s)
 	if (v->n > KV_MAX_TOK - 1)
 		return too_many(v, KV_MAX_TOK - 2);
 	for (size_t i = 1; i < v->n; i++) {
-		char name[40];
-		cap_value_t c;
+		int c = cap_number(v->tok[i]);
 
-		snprintf(name, sizeof(name), "%s%s", strncasecmp(v->tok[i], "cap_", 4) ? "cap_" : "",
-			 v->tok[i]);
-		if (cap_from_name(name, &c) < 0 || c < 0 || c > 63)
+		if (c < 0)
 			return bad_value(v, v->tok[i]);
 		set |= 1ull << c;
 	}
@@ -634,10 +656,10 @@ format_caps(const struct key_def *k, const struct nsbox_settings *s, char *out, 
 	append_word(out, n, &o, keep ? "keep" : "drop");
 	for (unsigned b = 0; b < 64; b++)
 		if (!!(c & (1ull << b)) == keep) {
-			char *name = cap_to_name((cap_value_t)b);
+			char num[4];
 
-			append_word(out, n, &o, name ? name + 4 : "?"); /* without "cap_" */
-			cap_free(name);
+			snprintf(num, sizeof(num), "%u", b);
+			append_word(out, n, &o, b < ARRAY_SIZE(cap_names) ? cap_names[b] : num);
 		}
 	return 0;
 }

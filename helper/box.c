@@ -1,19 +1,22 @@
 /* The box init: cloned by nsbox-helper (root) into the new namespaces, builds the box from its
- * mount plan, sets hostname and loopback, then drops every capability and only reaps orphans
- * until its lifeline to the supervisor breaks. */
+ * mount plan, sets hostname and loopback (and a bridged box's interface, once the supervisor has
+ * made the veth), then drops every capability and only reaps orphans until its lifeline to the
+ * supervisor breaks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -157,11 +160,37 @@ ping_group_range_write(void)
 	return w == (ssize_t)len ? 0 : -EIO;
 }
 
+/* What the init is given at its clone (its copy of the supervisor's memory). */
+struct init_args {
+	const struct mnt_plan *plan;
+	const struct nsbox_settings *s;
+	const char *hostname;
+	int ready, lifeline, go; /* go: -1 unless bridged (box_send_net) */
+};
+
+/* A bridged box's interface, configured from the init once the supervisor has made the veth
+ * (box_send_net): one child fewer than configuring it from outside, and it overlaps the mounts. */
 static int
-init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
-	   struct init_status *st)
+init_net(const struct init_args *a, struct init_status *st)
 {
-	cap_t none;
+	struct box_net n;
+	ssize_t got;
+
+	snprintf(st->step, sizeof(st->step), "waiting for the box interface");
+	/* every signal is blocked here: no EINTR; EOF: the supervisor gave up, and kills us */
+	got = read(a->go, &n, sizeof(n));
+	if (got != (ssize_t)sizeof(n))
+		return got < 0 ? -errno : -EPIPE;
+	return net_cfg_in_box(a->s, &n, st->step, sizeof(st->step));
+}
+
+static int
+init_build(const struct init_args *a, struct init_status *st)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[2] = { { 0 } };
+	const unsigned long ns = a->s->namespaces;
+	const char *hostname = a->hostname;
 	int r = 0;
 
 	/* Before the plan, which may make /proc/sys read-only; the file answers for our (the box's)
@@ -169,7 +198,7 @@ init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 	snprintf(st->step, sizeof(st->step), "setting net.ipv4.ping_group_range");
 	if ((ns & CLONE_NEWNET) && (r = ping_group_range_write()) < 0)
 		return r;
-	r = mnt_plan_run(plan, st->step, sizeof(st->step));
+	r = mnt_plan_run(a->plan, st->step, sizeof(st->step));
 	if (r < 0)
 		return r;
 	snprintf(st->step, sizeof(st->step), "setting the hostname");
@@ -178,14 +207,14 @@ init_build(const struct mnt_plan *plan, unsigned long ns, const char *hostname,
 	snprintf(st->step, sizeof(st->step), "bringing up lo");
 	if ((ns & CLONE_NEWNET) && (r = nl_link_up("lo")) < 0)
 		return r;
+	if (a->go >= 0 && (r = init_net(a, st)) < 0)
+		return r;
 	/* The init needs no privilege to reap: keep none, so nothing in the box can borrow it. */
 	snprintf(st->step, sizeof(st->step), "dropping capabilities");
-	none = cap_init();
-	r = none && cap_set_proc(none) == 0 ? 0 : -errno;
-	cap_free(none);
-	if (r == 0)
-		st->step[0] = 0;
-	return r;
+	if (syscall(SYS_capset, &h, none) < 0)
+		return -errno;
+	st->step[0] = 0;
+	return 0;
 }
 
 /* The init's own setup before it builds anything: its fds, its death with the supervisor, its
@@ -196,9 +225,9 @@ init_setup(int *sfd, struct init_status *st)
 	struct sigaction sa = { .sa_handler = noop_handler, .sa_flags = SA_NOCLDSTOP };
 	sigset_t all, chld;
 
-	/* Only the two pipes stay: not the application's pidfd, not the module's socket. */
+	/* Only the pipes (3 to 5) stay: not the application's pidfd, not the module's socket. */
 	snprintf(st->step, sizeof(st->step), "closing inherited fds");
-	if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+	if (syscall(SYS_close_range, 6, ~0U, 0) < 0)
 		return -errno;
 	/* the lifeline covers a supervisor that died before this */
 	snprintf(st->step, sizeof(st->step), "PR_SET_PDEATHSIG");
@@ -219,26 +248,36 @@ init_setup(int *sfd, struct init_status *st)
 }
 
 __attribute__((noreturn)) static void
-init_main(int ready, int lifeline, const struct mnt_plan *plan, unsigned long ns,
-	  const char *hostname)
+init_main(struct init_args *a)
 {
 	struct init_status st = { 0 };
-	int sfd = -1;
+	int sfd = -1, ready, lifeline, go = -1;
 
-	ready = fcntl(ready, F_DUPFD_CLOEXEC, 10);
-	lifeline = fcntl(lifeline, F_DUPFD_CLOEXEC, 10);
-	if (ready < 0 || lifeline < 0 || dup3(ready, 3, O_CLOEXEC) < 0 ||
-	    dup3(lifeline, 4, O_CLOEXEC) < 0)
+	/* at 3, 4 (and 5), above everything else first so that no dup clobbers another */
+	ready = fcntl(a->ready, F_DUPFD_CLOEXEC, 10);
+	lifeline = fcntl(a->lifeline, F_DUPFD_CLOEXEC, 10);
+	if (a->go >= 0 && (go = fcntl(a->go, F_DUPFD_CLOEXEC, 10)) < 0)
 		_exit(1);
-	ready = 3;
-	lifeline = 4;
+	if (ready < 0 || lifeline < 0 || dup3(ready, 3, O_CLOEXEC) < 0 ||
+	    dup3(lifeline, 4, O_CLOEXEC) < 0 || (go >= 0 && dup3(go, 5, O_CLOEXEC) < 0))
+		_exit(1);
+	a->ready = ready = 3;
+	a->lifeline = lifeline = 4;
+	a->go = go >= 0 ? 5 : -1;
+	if (go < 0)
+		close(5);
 
 	st.err = init_setup(&sfd, &st);
 	if (st.err == 0)
-		st.err = init_build(plan, ns, hostname, &st);
+		st.err = init_build(a, &st);
 	if (write(ready, &st, sizeof(st)) != sizeof(st) || st.err < 0)
 		_exit(1);
 	close(ready);
+	if (a->go >= 0)
+		close(a->go);
+	/* a copy of the supervisor's heap, which the init never uses: the pages it shares with
+	 * the supervisor are freed once both have let go of them (helper.c trims its own) */
+	malloc_trim(0);
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = lifeline, .events = POLLIN },
@@ -284,17 +323,18 @@ wait_ready(int ready, struct nsbox_why *why)
 }
 
 int
-box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
-	   gid_t gid, struct nsbox_why *why)
+box_start(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
+	  gid_t gid, struct nsbox_why *why)
 {
-	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1;
+	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1, go_r = -1,
+			    go_w = -1;
 	struct mnt_plan plan = { .n = 0 };
 	int pfd[2], pidfd = -1;
 	struct clone_args ca = { 0 };
 	pid_t pid;
 
 	b->init = (struct nsbox_proc){ 0 };
-	b->init_pidfd = b->lifeline = -1;
+	b->init_pidfd = b->lifeline = b->ready = b->go = -1;
 
 	int r = box_mount_plan(&plan, s, uid, gid);
 	if (r < 0) {
@@ -310,7 +350,12 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, 
 			life_w = pfd[1];
 		}
 	}
-	if (life_w < 0) {
+	if (life_w >= 0 && s->network == NSBOX_NET_BRIDGE &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pfd) == 0) {
+		go_r = pfd[0];
+		go_w = pfd[1];
+	}
+	if (life_w < 0 || (s->network == NSBOX_NET_BRIDGE && go_w < 0)) {
 		r = -errno;
 		why_set(why, "pipe: %s", strerror(-r));
 		return r;
@@ -327,25 +372,63 @@ box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, 
 		why_set(why, "creating the box namespaces: %s", strerror(-r));
 		return r;
 	}
-	if (pid == 0)
-		init_main(ready_w, life_r, &plan, s->namespaces, hostname);
+	if (pid == 0) {
+		struct init_args a = { .plan = &plan, .s = s, .hostname = hostname,
+				       .ready = ready_w, .lifeline = life_r, .go = go_r };
+		init_main(&a);
+	}
 
 	b->init.pid = pid;
 	b->init_pidfd = pidfd;
 	b->lifeline = steal_fd(life_w);
-	nsbox_closep(&ready_w);
-	ready_w = -1;
+	b->ready = steal_fd(ready_r);
+	b->go = steal_fd(go_w);
 	/* Our unreaped child: its pid is ours until box_reap, so this names it for good. */
 	r = proc_id(pid, &b->init);
 	if (r < 0) {
 		why_set(why, "reading the box init's start time: %s", strerror(-r));
 		box_kill(b);
-		return r;
 	}
-	r = wait_ready(ready_r, why);
+	return r;
+}
+
+int
+box_wait_ready(struct box *b, struct nsbox_why *why)
+{
+	int r = wait_ready(b->ready, why);
+
+	nsbox_closep(&b->ready);
+	b->ready = -1;
 	if (r < 0)
 		box_kill(b);
 	return r;
+}
+
+int
+box_send_net(struct box *b, const struct box_net *n)
+{
+	ssize_t w;
+	int r;
+
+	if (b->go < 0)
+		return -EBADF;
+	/* an init that died is EPIPE here, not a SIGPIPE for us */
+	w = send(b->go, n, sizeof(*n), MSG_NOSIGNAL);
+	r = w == (ssize_t)sizeof(*n) ? 0 : w < 0 ? -errno : -EIO;
+	nsbox_closep(&b->go);
+	b->go = -1;
+	return r;
+}
+
+void
+box_early_failure(struct box *b, struct nsbox_why *why)
+{
+	struct pollfd p = { .fd = b->ready, .events = POLLIN };
+
+	/* Whatever failed beside the init may have failed because of it (a namespace that is gone
+	 * with it): its own report, if it has one, names the cause. */
+	if (b->ready >= 0 && poll(&p, 1, 0) == 1)
+		box_wait_ready(b, why);
 }
 
 void
@@ -354,7 +437,8 @@ box_kill(struct box *b)
 	if (b->init_pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, b->init_pidfd, SIGKILL, NULL, 0);
 	nsbox_closep(&b->lifeline);
-	b->lifeline = -1;
+	nsbox_closep(&b->go);
+	b->lifeline = b->go = -1;
 }
 
 int
@@ -366,7 +450,8 @@ box_reap(struct box *b, int timeout_ms)
 	int r = b->init_pidfd >= 0 ? child_wait(&b->init_pidfd, timeout_ms, NULL) : 0;
 
 	nsbox_closep(&b->init_pidfd);
-	b->init_pidfd = -1;
+	nsbox_closep(&b->ready);
+	b->init_pidfd = b->ready = -1;
 	b->init = (struct nsbox_proc){ 0 };
 	return r;
 }

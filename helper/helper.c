@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -58,9 +59,10 @@ _Static_assert(WORST_BEFORE_REPLY_MS + 10000 < NSBOX_REPLY_TIMEOUT_MS,
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
 
 /* Under su the helper starts with the invoking user's real uid, environment limits and signal
- * state: take none of it. */
+ * state: take none of it. *SELF: this process, read here once for the signal state and kept for
+ * its records (pid 0 when that read failed). */
 static int
-sanitize(void)
+sanitize(struct nsbox_proc *self)
 {
 	static const struct {
 		int res;
@@ -75,6 +77,7 @@ sanitize(void)
 		{ RLIMIT_CORE, 0, 0 },
 	};
 	struct sigaction sa = { .sa_handler = SIG_DFL };
+	unsigned long long ignored = ~0ull;
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	sigset_t all;
@@ -91,8 +94,17 @@ sanitize(void)
 		struct rlimit rl = { lim[i].cur, lim[i].max };
 		setrlimit(lim[i].res, &rl);
 	}
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	/* exec left every caught signal at SIG_DFL; only an ignored one (the kernel's sigignore
+	 * mask) is inherited, and would reach the box init and what we exec. pam_nsbox.so resets
+	 * them all before its exec; this covers a helper started some other way. A failed read
+	 * resets every signal. */
+	if (proc_self(self, &ignored) < 0) {
+		*self = (struct nsbox_proc){ 0 };
+		ignored = ~0ull;
+	}
+	for (int sig = 1; sig < NSIG && ignored; sig++, ignored >>= 1)
+		if (ignored & 1)
+			sigaction(sig, &sa, NULL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	umask(022);
@@ -330,40 +342,14 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 	return r;
 }
 
-/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+/* The steps of open_box that need only the box's namespaces, done while the init builds the
+ * box: the veth and the pool or static leases, the network namespace's name, the join socket,
+ * and the record (without DHCP: its address comes later). */
 static int
-open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
+open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
 {
 	int r;
 
-	r = resolve_settings(s, why);
-	if (r < 0)
-		return r;
-	rep->on_error = s->set.on_error;
-	if (s->set.exempt)
-		return NSBOX_REPLY_EXEMPT;
-	r = share_begin(s, appfd, why);
-	if (r != 0)
-		return r;
-
-	r = proc_id(getpid(), &s->self);
-	if (r < 0) {
-		why_set(why, "reading the helper's own start time: %s", strerror(-r));
-		return r;
-	}
-	r = box_reserve(s->box.id, &s->self);
-	if (r < 0) {
-		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
-			strerror(-r));
-		return r;
-	}
-	s->reserved = true;
-	r = expand_hostname(s, why);
-	if (r < 0)
-		return r;
-	r = box_create(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
-	if (r < 0)
-		return r;
 	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
 	if (s->net.corrupt)
 		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
@@ -390,6 +376,61 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		}
 		s->join_listen = r;
 	}
+	return write_record(s, rep, appfd, why);
+}
+
+/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+static int
+open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
+{
+	int r;
+
+	r = resolve_settings(s, why);
+	if (r < 0)
+		return r;
+	rep->on_error = s->set.on_error;
+	if (s->set.exempt)
+		return NSBOX_REPLY_EXEMPT;
+	r = share_begin(s, appfd, why);
+	if (r != 0)
+		return r;
+
+	r = s->self.pid > 0 ? 0 : proc_id(getpid(), &s->self);
+	if (r < 0) {
+		why_set(why, "reading the helper's own start time: %s", strerror(-r));
+		return r;
+	}
+	r = box_reserve(s->box.id, &s->self);
+	if (r < 0) {
+		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
+			strerror(-r));
+		return r;
+	}
+	s->reserved = true;
+	r = expand_hostname(s, why);
+	if (r < 0)
+		return r;
+	r = box_start(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
+	if (r < 0)
+		return r;
+	/* While the init mounts: what needs only its namespaces and our own state. */
+	struct nsbox_why beside = { { 0 } };
+	r = open_beside_init(s, rep, appfd, &beside);
+	if (r < 0) {
+		box_early_failure(&s->box, why);
+		why_set(why, "%s", beside.msg);
+		return r;
+	}
+	r = box_wait_ready(&s->box, why);
+	if (r < 0)
+		return r;
+	/* DHCP and resolv.conf: in the box's network and mount namespaces as the init built them */
+	r = net_finish(&s->box, &s->set, &s->net, why);
+	if (r < 0 || !s->net.active || s->set.address.mode != NSBOX_ADDR_DHCP)
+		return r < 0 ? r : NSBOX_REPLY_BOXED;
+	/* the record again, with the address the DHCP server gave */
+	if (s->net.ip4.family)
+		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
 	r = write_record(s, rep, appfd, why);
 	return r < 0 ? r : NSBOX_REPLY_BOXED;
 }
@@ -572,9 +613,9 @@ session_main(void)
 	int appfd = -1, sfd = -1, r, status;
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
-	s.box.init_pidfd = s.box.lifeline = -1;
+	s.box.init_pidfd = s.box.lifeline = s.box.ready = -1;
 	s.user_lock = s.join_listen = -1;
-	r = sanitize();
+	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
 		syslog(LOG_ERR, "cannot take root credentials (or close inherited fds): %s",
@@ -663,6 +704,9 @@ session_main(void)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gc_after_reply();
+	/* what setup allocated (the config, NSS, the gc's scan) is freed by now; a supervisor lives
+	 * as long as the session, one per box: give the pages back */
+	malloc_trim(0);
 	const char *reason = s.set.share == NSBOX_SHARE_USER
 				     ? share_run(&s, &rep, sock, appfd, sfd)
 				     : supervise(&s, sock, appfd, sfd);

@@ -28,13 +28,26 @@ struct box {
 	struct nsbox_proc init; /* in the host's pid namespace */
 	int init_pidfd;
 	int lifeline;    /* write end; the init exits when it reads EOF */
+	int ready;       /* read end of the init's one report, until box_wait_ready */
+	int go;          /* bridged: the box interface's settings to the init (box_send_net) */
 };
 
-/* Clones the box init into new namespaces and waits until it has built the box (mounts,
- * hostname, lo up). HOSTNAME "" keeps the host's. On failure the init, if any, is killed and
- * left for box_reap. */
-int box_create(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
-	       gid_t gid, struct nsbox_why *why);
+/* Clones the box init into new namespaces; it builds the box (mounts, hostname, lo up) while the
+ * caller goes on with what needs only the namespaces (the veth, leases, records), then
+ * box_wait_ready. HOSTNAME "" keeps the host's. On failure the init, if any, is killed and left
+ * for box_reap. */
+int box_start(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
+	      gid_t gid, struct nsbox_why *why);
+/* Waits (BOX_READY_TIMEOUT_MS at most) for the init's report: 0 once the box is built; else
+ * -errno with the init's failing step in WHY, and the init killed. */
+int box_wait_ready(struct box *b, struct nsbox_why *why);
+/* Bridged: the veth exists; the init configures the box's end from N (net_cfg_in_box) before it
+ * reports ready, and fails with its step when that fails. */
+struct box_net;
+int box_send_net(struct box *b, const struct box_net *n);
+/* After a step beside the init failed: when the init has reported (or died) by now, its report
+ * goes into WHY first, as the likelier cause. Does not wait. */
+void box_early_failure(struct box *b, struct nsbox_why *why);
 /* Kills the init, and with it every process of the box; does not wait. Idempotent. */
 void box_kill(struct box *b);
 /* Waits at most TIMEOUT_MS for the killed init to end and reaps it: 0, or -ETIMEDOUT when it
@@ -86,10 +99,20 @@ struct box_net {
 	int dhcp_pidfd;
 	char id[NSBOX_ID_LEN + 1];   /* its files live in the box's directory */
 };
-/* Builds the veth, addresses, routes, DNS of a bridged box (nothing for network = none). On
- * failure the caller still calls net_release_early and net_teardown. */
-int net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
+/* Builds the veth, static or pooled addresses and routes of a bridged box (nothing for
+ * network = none): needs only the box's network namespace, so it runs while the init builds the
+ * rest. On failure the caller still calls net_release_early and net_teardown. */
+int net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why);
+/* In the box init (its network namespace, before it drops its capabilities): the box's end up
+ * (IPv6 off unless configured), the addresses and default routes of N. 0, or -errno with the
+ * step into STEP. */
+int net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char *step,
+		   size_t steplen);
+/* Then, once the init has built the box: DHCP and resolv.conf (a bind in the box's mount
+ * namespace, which must be a slave of the host's first). Same failure contract. */
+int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
+	       struct nsbox_why *why);
 /* While the box's network still lives: release the DHCP lease. */
 void net_release_early(const struct nsbox_settings *s, struct box_net *n);
 /* Once the init is killed (it need not have ended): the host veth, the leases. Goes on after a

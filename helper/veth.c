@@ -248,15 +248,12 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 		return r;
 	}
 	n->veth_made = true;
-	r = nl_link_v6_off(n->host_if);
-	if (r < 0) {
-		why_set(why, "turning IPv6 off on '%s': %s", n->host_if, strerror(-r));
-		return r;
-	}
 	for (unsigned k = 0; k < bs->n; k++) {
 		unsigned i = bs->order[k];
 
-		r = nl_link_master_up(n->host_if, bs->index[k]);
+		/* IPv6 off on the host end (no DAD, router solicitations or MLD flooding the
+		 * bridge) with the attach: the box's end is down until the init configures it */
+		r = nl_link_master_up_v6_off(n->host_if, bs->index[k]);
 		if (r == 0) {
 			snprintf(n->bridge, sizeof(n->bridge), "%s", s->bridge[i]);
 			return 0;
@@ -276,7 +273,18 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 }
 
 int
-net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
+net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char *step, size_t steplen)
+{
+	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };
+	struct inside_result res = { 0 };
+	int r = cfg_link(&c, &res);
+
+	snprintf(step, steplen, "%s", res.step);
+	return r;
+}
+
+int
+net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
 {
 	unsigned char mac[6];
@@ -300,11 +308,20 @@ net_setup(const struct box *b, const struct nsbox_settings *s, const char *user,
 	r = make_veth(b, s, mac, &bs, n, why);
 	if (r < 0)
 		return r;
-	struct inside_cfg c = { .s = s, .n = n, .link = true, .v4 = true, .v6 = true };
-	r = run_inside(b, CLONE_NEWNET, cfg_link, &c, why);
+	r = box_send_net(b, n);
 	if (r < 0)
-		return r;
+		why_set(why, "handing the box interface to the box init: %s", strerror(-r));
+	return r;
+}
 
+int
+net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
+	   struct nsbox_why *why)
+{
+	int r;
+
+	if (!n->active)
+		return 0;
 	const struct nsbox_ip *dns = s->dns;
 	unsigned ndns = s->n_dns, nsearch = s->n_search;
 	char(*search)[254] = (char(*)[254])(uintptr_t)s->search;

@@ -37,23 +37,59 @@ proc_stat_parse(const char *buf, unsigned long long *start, char *state)
 	return 0;
 }
 
+/* The text of PATH (a /proc/PID/stat), into BUF of N bytes. */
 static int
-proc_read_stat(pid_t pid, unsigned long long *start, char *state)
+proc_stat_text(const char *path, char *buf, size_t n)
 {
-	char path[64], buf[4096];
 	size_t len = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	int r = read_full(fd, buf, sizeof(buf) - 1, &len);
+	int r = read_full(fd, buf, n - 1, &len);
 	if (r < 0)
 		return r; /* -ESRCH when it was reaped after the open */
 	if (len == 0)
 		return -ESRCH;
 	buf[len] = '\0';
-	return proc_stat_parse(buf, start, state);
+	return 0;
+}
+
+static int
+proc_read_stat(pid_t pid, unsigned long long *start, char *state)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int r = proc_stat_text(path, buf, sizeof(buf));
+	return r < 0 ? r : proc_stat_parse(buf, start, state);
+}
+
+int
+proc_self(struct nsbox_proc *out, unsigned long long *sigignore)
+{
+	char buf[4096], state;
+	const char *p;
+	int r = proc_stat_text("/proc/self/stat", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	r = proc_stat_parse(buf, &out->start, &state);
+	if (r < 0)
+		return r;
+	out->pid = getpid();
+	/* field 33 (sigignore), counted after the last ')' as proc_stat_parse counts */
+	p = strrchr(buf, ')');
+	for (int field = 3; field <= 33; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EIO;
+		p++;
+	}
+	char *end;
+	errno = 0;
+	*sigignore = strtoull(p, &end, 10);
+	return errno || end == p ? -EIO : 0;
 }
 
 int

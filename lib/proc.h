@@ -14,6 +14,9 @@ struct nsbox_proc {
 /* PID's identity into *OUT. 0; -ESRCH when PID is gone; other -errno when /proc/PID/stat cannot
  * be read or parsed. */
 int proc_id(pid_t pid, struct nsbox_proc *out);
+/* The caller's identity, and the signals it ignores (bit N-1 for signal N), from one read of
+ * /proc/self/stat; 0 or -errno. */
+int proc_self(struct nsbox_proc *out, unsigned long long *sigignore);
 /* 1 while P's process runs (same pid, same start time, not a zombie); 0 when it is gone, a
  * zombie, its pid was reused, or P names no process (pid <= 0). -errno when that cannot be told:
  * a caller must then treat P as alive, never remove what P owns. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -62,6 +63,8 @@ struct session {
 	char cwd[PATH_MAX];
 	dev_t cwd_dev; /* and what CWD was: a path is only checked against this identity */
 	ino_t cwd_ino;
+	struct statx root; /* "/" of our mount namespace, from the spawn's root probe */
+	int root_err;      /* or why the probe failed */
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
 	bool shared; /* share = user: other sessions live in the box; its supervisor ends it */
@@ -191,50 +194,138 @@ open_helper(const char *path, char *why, size_t n)
 	return steal_fd(fd);
 }
 
-/* Child side of spawn_helper: async-signal-safe calls only (we may be in a threaded app). */
-__attribute__((noreturn)) static void
-exec_helper(int sock, int exefd)
+/* What the spawn's two children share with the application (CLONE_VM): each writes here before
+ * it exits or execs, while the thread that spawned them is suspended (CLONE_VFORK). */
+struct spawn {
+	int sock, exefd;   /* what the helper gets as fds 3 and 4 */
+	char *final_stack; /* the top of the helper's stack, below the middle child's */
+	int err;           /* -errno of the first step that failed in either child, or 0 */
+	int root_err;      /* the probe of the mount namespace's root: -errno or 0 */
+	struct statx root; /* "/" as a process that joins our own mount namespace sees it */
+};
+
+#define SPAWN_STACK (32 * 1024) /* per child; each uses well under 4 KiB */
+
+/* The helper, child of the middle child: async-signal-safe, no libc state (it runs on the
+ * application's memory and TLS), raw syscalls only. Ends in execveat of the fd open_helper
+ * checked, or in _exit with SP->err set. */
+static int
+spawn_final(void *arg)
 {
 	static char arg0[] = "nsbox-helper", arg1[] = "--session";
 	char *const argv[] = { arg0, arg1, NULL };
 	static char *const envp[] = { NULL };
 	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t all;
-	int null;
-
-	/* Double fork: the helper must not be the application's child (login waits for every child;
-	 * sshd reaps whatever it finds). */
-	pid_t pid = fork();
-	if (pid != 0)
-		_exit(pid < 0 ? 1 : 0);
+	struct spawn *sp = arg;
+	const uint64_t none = 0;
+	long sock, exefd, null;
 
 	/* Lift both above the target numbers first, so neither dup clobbers the other. */
-	sock = fcntl(sock, F_DUPFD_CLOEXEC, 10);
-	exefd = fcntl(exefd, F_DUPFD_CLOEXEC, 10);
-	if (sock < 0 || exefd < 0 || dup2(sock, NSBOX_HELPER_FD) < 0 || dup3(exefd, 4, O_CLOEXEC) < 0)
-		_exit(127);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-		_exit(127);
+	sock = syscall(SYS_fcntl, sp->sock, F_DUPFD_CLOEXEC, 10);
+	exefd = syscall(SYS_fcntl, sp->exefd, F_DUPFD_CLOEXEC, 10);
+	if (sock < 0 || exefd < 0 || syscall(SYS_dup3, sock, NSBOX_HELPER_FD, 0) < 0 ||
+	    syscall(SYS_dup3, exefd, 4, O_CLOEXEC) < 0)
+		goto fail;
+	null = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		goto fail;
+	for (int fd = 0; fd <= 2; fd++) /* a closed stdin makes NULL one of them: keep it open */
+		if (null == fd ? syscall(SYS_fcntl, fd, F_SETFD, 0) < 0
+			       : syscall(SYS_dup3, null, fd, 0) < 0)
+			goto fail;
 	if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
-		_exit(127);
+		goto fail;
+	/* A child of sshd inherits ignored signals (exec keeps SIG_IGN); a caught one would run
+	 * the application's handler here. Until the mask is lifted below none is delivered. */
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 	syscall(SYS_execveat, 4, "", argv, envp, AT_EMPTY_PATH);
+fail:
+	sp->err = -errno;
 	_exit(127);
 }
 
-/* Starts the helper and sends it the request; returns our end of the socket or -errno (WHY may
- * point into WHYBUF, N bytes). */
+/* The middle child: starts the helper, so that the helper's parent is this short process and not
+ * the application (login waits for every child; sshd reaps whatever it finds), then probes the
+ * root of our mount namespace for join_box (setns(CLONE_NEWNS) would end a chroot: see
+ * root_probe_chrooted). Async-signal-safe only, like spawn_final. */
 static int
-spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why,
-	     char *whybuf, size_t n)
+spawn_middle(void *arg)
+{
+	struct spawn *sp = arg;
+	long fd;
+
+	/* CLONE_VFORK: the helper is past its exec (or gone) when clone returns, and this stack,
+	 * which its start used, is free again */
+	if (clone(spawn_final, sp->final_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, sp) < 0) {
+		sp->err = -errno;
+		return 1;
+	}
+	if (sp->err < 0)
+		return 1;
+	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	sp->root_err = fd < 0 || syscall(SYS_setns, fd, CLONE_NEWNS) < 0 ||
+			       syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID,
+				       &sp->root) < 0
+			       ? -errno
+			       : 0;
+	return 0;
+}
+
+/* Double fork without copying the application's memory: both children share it (CLONE_VM) and
+ * run on a stack of their own while the calling thread waits (CLONE_VFORK) until the helper has
+ * exec'd and the middle child has exited. They run no atfork handler and no signal handler of
+ * the application (all signals stay blocked until the helper has reset every action), share no
+ * fd table, cwd or signal actions with it, and the middle child's exit signal is 0: the
+ * application gets no SIGCHLD and its waitpid(-1) never sees it (only __WCLONE does). Other
+ * threads of a threaded application run on meanwhile; the children touch only SP, their own
+ * stack and the calling thread's errno. 0 or -errno (SP->err: the helper did not start). */
+static int
+spawn_start(struct spawn *sp)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE), len = page + 2 * SPAWN_STACK;
+	const uint64_t all = ~(uint64_t)0;
+	uint64_t old;
+	char *stk;
+	pid_t pid;
+	int r = 0;
+
+	/* [guard page][the helper's stack][the middle child's stack] */
+	stk = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stk == MAP_FAILED)
+		return -errno;
+	if (mprotect(stk, page, PROT_NONE) < 0) {
+		r = -errno;
+		goto out;
+	}
+	sp->final_stack = stk + page + SPAWN_STACK;
+	/* the raw call, so that glibc's own signals (cancellation, setxid) are blocked too */
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	pid = clone(spawn_middle, stk + len, CLONE_VM | CLONE_VFORK, sp);
+	if (pid < 0)
+		r = -errno;
+	else
+		while (waitpid(pid, NULL, __WCLONE) < 0 && errno == EINTR)
+			;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+out:
+	munmap(stk, len);
+	return r;
+}
+
+/* Starts the helper with the request already queued on its socket; returns our end of the socket
+ * or -errno (WHY may point into WHYBUF, N bytes). S gets the root probe for join_box. */
+static int
+spawn_helper(const struct opts *o, const struct nsbox_request *req, struct session *s,
+	     const char **why, char *whybuf, size_t n)
 {
 	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
+	struct spawn sp = { .root_err = -EIO };
 	int sv[2], r;
-	pid_t pid;
 
 	exefd = open_helper(o->helper, whybuf, n);
 	if (exefd < 0) {
@@ -252,30 +343,25 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, const char *
 	}
 	mine = sv[0];
 	theirs = sv[1];
-
-	/* Another session of this process may be boxed: the helper is not one of its children. */
-	nsbox_guard_pause(true);
-	pid = fork();
-	nsbox_guard_pause(false);
-	if (pid < 0) {
-		*why = "fork";
-		return -errno;
-	}
-	if (pid == 0)
-		exec_helper(theirs, exefd);
-	/* The app may reap it first from a SIGCHLD handler (sshd does): ECHILD is fine, the socket
-	 * tells us how the helper fared. */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	nsbox_closep(&theirs);
-	theirs = -1;
-
+	/* Queued before the helper exists: its first read finds the request waiting. */
 	r = nsbox_send(mine, req, sizeof(*req), self);
 	if (r < 0) {
-		/* it died before reading, as it might before replying: one message for both */
-		*why = "helper exited without a reply";
-		return r == -EPIPE || r == -ECONNRESET ? -ECONNRESET : r;
+		*why = "socketpair";
+		return r;
 	}
+	sp.sock = theirs;
+	sp.exefd = exefd;
+	r = spawn_start(&sp);
+	if (r < 0) {
+		*why = "cannot start helper";
+		return r;
+	}
+	if (sp.err < 0) {
+		*why = "cannot run helper";
+		return sp.err;
+	}
+	s->root = sp.root;
+	s->root_err = sp.root_err;
 	return steal_fd(mine);
 }
 
@@ -339,47 +425,23 @@ threads_of_self(void)
 /* 1 when this process's root is not its mount namespace's root (a chroot), 0 when it is, or
  * -errno. setns() into a mount namespace resets the root to that namespace's root, so joining a
  * box would take a chrooted application out of its chroot. The namespace's root is what such a
- * setns() gives: a short child joins our own mount namespace and reports its "/" (device, inode
- * and, since a bind mount of "/" has the same inode, mount ID) to compare with ours. */
+ * setns() gives: the spawn's middle child joined our own mount namespace and kept its "/"
+ * (device, inode and, since a bind mount of "/" has the same inode, mount ID) to compare with
+ * ours. */
 static int
-chrooted(void)
+chrooted(const struct session *s)
 {
-	const unsigned mask = STATX_INO | STATX_MNT_ID;
-	struct statx mine, nsroot;
-	int pfd[2];
-	ssize_t n;
-	pid_t pid;
+	const struct statx *nsroot = &s->root;
+	struct statx mine;
 
-	if (statx(AT_FDCWD, "/", 0, mask, &mine) < 0 || pipe2(pfd, O_CLOEXEC) < 0)
+	if (s->root_err < 0)
+		return s->root_err;
+	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &mine) < 0)
 		return -errno;
-	nsbox_guard_pause(true); /* our own probe, not a session process of another box */
-	pid = fork();
-	nsbox_guard_pause(false);
-	if (pid < 0) {
-		int r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return r;
-	}
-	if (pid == 0) { /* async-signal-safe calls only */
-		int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && setns(fd, CLONE_NEWNS) == 0 &&
-		    statx(AT_FDCWD, "/", 0, mask, &nsroot) == 0)
-			(void)!write(pfd[1], &nsroot, sizeof(nsroot));
-		_exit(0);
-	}
-	close(pfd[1]);
-	n = read(pfd[0], &nsroot, sizeof(nsroot));
-	close(pfd[0]);
-	/* the app may reap it first from a SIGCHLD handler: the pipe holds the answer */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(nsroot))
-		return -EIO;
-	return mine.stx_dev_major != nsroot.stx_dev_major ||
-	       mine.stx_dev_minor != nsroot.stx_dev_minor || mine.stx_ino != nsroot.stx_ino ||
-	       ((mine.stx_mask & nsroot.stx_mask & STATX_MNT_ID) &&
-		mine.stx_mnt_id != nsroot.stx_mnt_id);
+	return mine.stx_dev_major != nsroot->stx_dev_major ||
+	       mine.stx_dev_minor != nsroot->stx_dev_minor || mine.stx_ino != nsroot->stx_ino ||
+	       ((mine.stx_mask & nsroot->stx_mask & STATX_MNT_ID) &&
+		mine.stx_mnt_id != nsroot->stx_mnt_id);
 }
 
 /* Remembers the working directory before the namespaces change: its path, to find it again in
@@ -438,7 +500,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 		*why = r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded";
 		return r < 0 ? r : 1;
 	}
-	r = chrooted();
+	r = chrooted(s);
 	if (r != 0) {
 		*why = r < 0 ? "cannot compare the root with the mount namespace's"
 			     : "application is chrooted (joining the box would end its chroot)";
@@ -544,6 +606,7 @@ session_new(void)
 	if (!s)
 		return NULL;
 	s->owner = getpid();
+	s->root_err = -EIO; /* until a spawn's probe says otherwise */
 	s->sock = s->initfd = -1;
 	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		s->saved[i] = -1;
@@ -629,7 +692,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!s)
 		return fail(pamh, user, on_error, "out of memory", 0);
 
-	s->sock = spawn_helper(&o, &req, &why, whybuf, sizeof(whybuf));
+	s->sock = spawn_helper(&o, &req, s, &why, whybuf, sizeof(whybuf));
 	if (s->sock < 0) {
 		r = s->sock;
 		s->sock = -1;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -318,10 +319,11 @@ out:
 }
 
 /* Starts the helper with the request already queued on its socket; returns our end of the socket
- * or -errno (WHY may point into WHYBUF, N bytes). S gets the root probe for join_box. */
+ * or -errno (WHY may point into WHYBUF, N bytes). S gets the root probe for join_box, SELFP our
+ * pidfd (the one the supervisor watches; join_box asks it for our namespaces). */
 static int
 spawn_helper(const struct opts *o, const struct nsbox_request *req, struct session *s,
-	     const char **why, char *whybuf, size_t n)
+	     int *selfp, const char **why, char *whybuf, size_t n)
 {
 	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
 	struct spawn sp = { .root_err = -EIO };
@@ -362,6 +364,7 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 	}
 	s->root = sp.root;
 	s->root_err = sp.root_err;
+	*selfp = steal_fd(self);
 	return steal_fd(mine);
 }
 
@@ -405,11 +408,17 @@ wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const cha
 static int
 threads_of_self(void)
 {
-	/* one read: the file is generated whole per read, and Threads: is in its first 1 KiB */
-	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
 	char buf[4096];
+	struct stat st;
 	ssize_t n;
 
+	/* /proc/PID/task counts 2 + the process's threads as its links (proc_task_getattr): one
+	 * stat instead of the kernel generating all of /proc/self/status */
+	if (stat("/proc/self/task", &st) == 0 && st.st_nlink >= 3 && st.st_nlink < INT_MAX)
+		return (int)(st.st_nlink - 2);
+	/* one read: the file is generated whole per read, and Threads: is in its first 1 KiB */
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -420,6 +429,42 @@ threads_of_self(void)
 		if (strncmp(l, "Threads:", 8) == 0)
 			return atoi(l + 8);
 	return -EIO;
+}
+
+/* PIDFD_GET_<NS>_NAMESPACE (Linux 6.11, pidfs; not in older uapi headers): the ioctl number of
+ * the pidfd request for the namespace FLAG, or 0. */
+static unsigned long
+pidfd_ns_ioctl(unsigned long flag)
+{
+	switch (flag) {
+	case CLONE_NEWIPC: return _IO(0xFF, 2);
+	case CLONE_NEWNS:  return _IO(0xFF, 3);
+	case CLONE_NEWNET: return _IO(0xFF, 4);
+	case CLONE_NEWPID: return _IO(0xFF, 5); /* the process's own, as /proc/self/ns/pid */
+	case CLONE_NEWUTS: return _IO(0xFF, 10);
+	}
+	return 0;
+}
+
+/* An fd of our own namespace I (nsbox_ns_table), O_CLOEXEC: asked of SELF, our pidfd, where the
+ * kernel can (no path walk through /proc), else opened in /proc/self/ns. -errno. */
+static int
+own_ns_fd(int self, size_t i, bool *no_ioctl)
+{
+	char path[64];
+	int fd;
+
+	if (!*no_ioctl) {
+		fd = ioctl(self, pidfd_ns_ioctl(nsbox_ns_table[i].flag), 0);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOTTY && errno != EINVAL && errno != EOPNOTSUPP)
+			return -errno;
+		*no_ioctl = true; /* before 6.11: a pidfd has no ioctls */
+	}
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 /* 1 when this process's root is not its mount namespace's root (a chroot), 0 when it is, or
@@ -490,8 +535,9 @@ cwd_restore(const struct session *s)
 /* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
  * failure nothing has changed. */
 static int
-join_box(struct session *s, unsigned long ns, const char **why)
+join_box(struct session *s, unsigned long ns, int self, const char **why)
 {
+	bool no_ioctl = self < 0;
 	int r = threads_of_self();
 
 	if (r != 1) {
@@ -508,15 +554,14 @@ join_box(struct session *s, unsigned long ns, const char **why)
 	}
 	cwd_save(s);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
-		char path[64];
 		if (!(ns & nsbox_ns_table[i].flag))
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
-		s->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (s->saved[i] < 0) {
+		r = own_ns_fd(self, i, &no_ioctl);
+		if (r < 0) {
 			*why = "cannot save own namespaces";
-			return -errno;
+			return r;
 		}
+		s->saved[i] = r;
 	}
 	/* One call: the kernel joins all or none. */
 	if (setns(s->initfd, (int)ns) < 0) {
@@ -670,6 +715,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const void *old = NULL;
 	const char *user = NULL, *why = NULL;
 	char whybuf[PATH_MAX + 64];
+	_cleanup_close_ int self = -1;
 	int r, fd = -1, on_error;
 
 	(void)flags;
@@ -692,7 +738,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!s)
 		return fail(pamh, user, on_error, "out of memory", 0);
 
-	s->sock = spawn_helper(&o, &req, s, &why, whybuf, sizeof(whybuf));
+	s->sock = spawn_helper(&o, &req, s, &self, &why, whybuf, sizeof(whybuf));
 	if (s->sock < 0) {
 		r = s->sock;
 		s->sock = -1;
@@ -720,7 +766,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = -ENOSYS;
 		goto out_fail;
 	}
-	r = join_box(s, rep.namespaces, &why);
+	r = join_box(s, rep.namespaces, self, &why);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
 		goto out_fail; /* closing the socket below makes the supervisor end the box */

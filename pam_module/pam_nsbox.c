@@ -199,6 +199,7 @@ open_helper(const char *path, char *why, size_t n)
  * it exits or execs, while the thread that spawned them is suspended (CLONE_VFORK). */
 struct spawn {
 	int sock, exefd;   /* what the helper gets as fds 3 and 4 */
+	int self;          /* the application's pidfd */
 	char *final_stack; /* the top of the helper's stack, below the middle child's */
 	int err;           /* -errno of the first step that failed in either child, or 0 */
 	int root_err;      /* the probe of the mount namespace's root: -errno or 0 */
@@ -255,7 +256,6 @@ static int
 spawn_middle(void *arg)
 {
 	struct spawn *sp = arg;
-	long fd;
 
 	/* CLONE_VFORK: the helper is past its exec (or gone) when clone returns, and this stack,
 	 * which its start used, is free again */
@@ -265,8 +265,8 @@ spawn_middle(void *arg)
 	}
 	if (sp->err < 0)
 		return 1;
-	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	sp->root_err = fd < 0 || syscall(SYS_setns, fd, CLONE_NEWNS) < 0 ||
+	/* the application's pidfd: its mount namespace, which is ours */
+	sp->root_err = syscall(SYS_setns, sp->self, CLONE_NEWNS) < 0 ||
 			       syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID,
 				       &sp->root) < 0
 			       ? -errno
@@ -353,6 +353,7 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 	}
 	sp.sock = theirs;
 	sp.exefd = exefd;
+	sp.self = self;
 	r = spawn_start(&sp);
 	if (r < 0) {
 		*why = "cannot start helper";

@@ -200,6 +200,7 @@ open_helper(const char *path, char *why, size_t n)
 struct spawn {
 	int sock, exefd;   /* what the helper gets as fds 3 and 4 */
 	int self;          /* the application's pidfd */
+	bool as_root;      /* the application's effective uid is 0 */
 	char *final_stack; /* the top of the helper's stack, below the middle child's */
 	int err;           /* -errno of the first step that failed in either child, or 0 */
 	int root_err;      /* the probe of the mount namespace's root: -errno or 0 */
@@ -257,6 +258,14 @@ spawn_middle(void *arg)
 {
 	struct spawn *sp = arg;
 
+	/* Under su our real uid is the invoking user's, who may signal a process with it. Killed
+	 * while the helper still ran on the shared memory, this child would release the
+	 * application early, which would unmap the stack the helper was running on (and might
+	 * map something else there). Root before the helper exists: then only root can. */
+	if (sp->as_root && syscall(SYS_setresuid, 0, 0, 0) < 0) {
+		sp->err = -errno;
+		return 1;
+	}
 	/* CLONE_VFORK: the helper is past its exec (or gone) when clone returns, and this stack,
 	 * which its start used, is free again */
 	if (clone(spawn_final, sp->final_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, sp) < 0) {
@@ -354,6 +363,7 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 	sp.sock = theirs;
 	sp.exefd = exefd;
 	sp.self = self;
+	sp.as_root = geteuid() == 0;
 	r = spawn_start(&sp);
 	if (r < 0) {
 		*why = "cannot start helper";

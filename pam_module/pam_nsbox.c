@@ -209,9 +209,10 @@ struct spawn {
 
 #define SPAWN_STACK (32 * 1024) /* per child; each uses well under 4 KiB */
 
-/* The helper, child of the middle child: async-signal-safe, no libc state (it runs on the
- * application's memory and TLS), raw syscalls only. Ends in execveat of the fd open_helper
- * checked, or in _exit with SP->err set. */
+/* The helper, child of the middle child, until its exec: async-signal-safe and no libc state (it
+ * runs on the application's memory and the calling thread's TLS): raw syscalls, and glibc's
+ * sigaction and _exit, which are no more. Ends in execveat of the fd open_helper checked, or in
+ * _exit with SP->err set. */
 static int
 spawn_final(void *arg)
 {
@@ -252,7 +253,7 @@ fail:
 /* The middle child: starts the helper, so that the helper's parent is this short process and not
  * the application (login waits for every child; sshd reaps whatever it finds), then probes the
  * root of our mount namespace for join_box (setns(CLONE_NEWNS) would end a chroot: see
- * root_probe_chrooted). Async-signal-safe only, like spawn_final. */
+ * chrooted). Async-signal-safe only, like spawn_final. */
 static int
 spawn_middle(void *arg)
 {
@@ -357,7 +358,7 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 	/* Queued before the helper exists: its first read finds the request waiting. */
 	r = nsbox_send(mine, req, sizeof(*req), self);
 	if (r < 0) {
-		*why = "socketpair";
+		*why = "cannot send the request";
 		return r;
 	}
 	sp.sock = theirs;

@@ -195,16 +195,21 @@ open_helper(const char *path, char *why, size_t n)
 	return steal_fd(fd);
 }
 
-/* What the spawn's two children share with the application (CLONE_VM): each writes here before
- * it exits or execs, while the thread that spawned them is suspended (CLONE_VFORK). */
-struct spawn {
-	int sock, exefd;   /* what the helper gets as fds 3 and 4 */
-	int self;          /* the application's pidfd */
-	bool as_root;      /* the application's effective uid is 0 */
-	char *final_stack; /* the top of the helper's stack, below the middle child's */
+/* What the middle child reports, through a pipe (see spawn_start). */
+struct spawn_out {
 	int err;           /* -errno of the first step that failed in either child, or 0 */
 	int root_err;      /* the probe of the mount namespace's root: -errno or 0 */
 	struct statx root; /* "/" as a process that joins our own mount namespace sees it */
+};
+
+/* What the spawn's two children share with the application (CLONE_VM). */
+struct spawn {
+	int sock, exefd;   /* what the helper gets as fds 3 and 4 */
+	int self;          /* the application's pidfd */
+	int report;        /* the pipe's write end, for OUT */
+	bool as_root;      /* the application's effective uid is 0 */
+	char *final_stack; /* the top of the helper's stack, below the middle child's */
+	struct spawn_out out;
 };
 
 #define SPAWN_STACK (32 * 1024) /* per child; each uses well under 4 KiB */
@@ -246,7 +251,7 @@ spawn_final(void *arg)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 	syscall(SYS_execveat, 4, "", argv, envp, AT_EMPTY_PATH);
 fail:
-	sp->err = -errno;
+	sp->out.err = -errno;
 	_exit(127);
 }
 
@@ -263,24 +268,21 @@ spawn_middle(void *arg)
 	 * while the helper still ran on the shared memory, this child would release the
 	 * application early, which would unmap the stack the helper was running on (and might
 	 * map something else there). Root before the helper exists: then only root can. */
-	if (sp->as_root && syscall(SYS_setresuid, 0, 0, 0) < 0) {
-		sp->err = -errno;
-		return 1;
-	}
+	sp->out.root_err = -EIO;
+	if (sp->as_root && syscall(SYS_setresuid, 0, 0, 0) < 0)
+		sp->out.err = -errno;
 	/* CLONE_VFORK: the helper is past its exec (or gone) when clone returns, and this stack,
 	 * which its start used, is free again */
-	if (clone(spawn_final, sp->final_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, sp) < 0) {
-		sp->err = -errno;
-		return 1;
-	}
-	if (sp->err < 0)
-		return 1;
+	else if (clone(spawn_final, sp->final_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, sp) < 0)
+		sp->out.err = -errno;
 	/* the application's pidfd: its mount namespace, which is ours */
-	sp->root_err = syscall(SYS_setns, sp->self, CLONE_NEWNS) < 0 ||
-			       syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID,
-				       &sp->root) < 0
-			       ? -errno
-			       : 0;
+	else if (sp->out.err == 0)
+		sp->out.root_err = syscall(SYS_setns, sp->self, CLONE_NEWNS) < 0 ||
+					   syscall(SYS_statx, AT_FDCWD, "/", 0,
+						   STATX_INO | STATX_MNT_ID, &sp->out.root) < 0
+				   ? -errno
+				   : 0;
+	(void)!syscall(SYS_write, sp->report, &sp->out, sizeof(sp->out));
 	return 0;
 }
 
@@ -291,17 +293,26 @@ spawn_middle(void *arg)
  * fd table, cwd or signal actions with it, and the middle child's exit signal is 0: the
  * application gets no SIGCHLD and its waitpid(-1) never sees it (only __WCLONE does). Other
  * threads of a threaded application run on meanwhile; the children touch only SP, their own
- * stack and the calling thread's errno. 0 or -errno (SP->err: the helper did not start). */
+ * stack and the calling thread's errno. What they found comes back through a pipe, not the
+ * shared memory: valgrind runs CLONE_VM|CLONE_VFORK as a plain fork. 0 or -errno (OUT->err: the
+ * helper did not start). */
 static int
-spawn_start(struct spawn *sp)
+spawn_start(struct spawn *sp, struct spawn_out *out)
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE), len = page + 2 * SPAWN_STACK;
 	const uint64_t all = ~(uint64_t)0;
+	_cleanup_close_ int rd = -1, wr = -1;
 	uint64_t old;
 	char *stk;
 	pid_t pid;
-	int r = 0;
+	int r = 0, pfd[2];
+	ssize_t n;
 
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	rd = pfd[0];
+	wr = pfd[1];
+	sp->report = wr;
 	/* [guard page][the helper's stack][the middle child's stack] */
 	stk = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stk == MAP_FAILED)
@@ -323,6 +334,11 @@ spawn_start(struct spawn *sp)
 		while (waitpid(pid, NULL, __WCLONE) < 0 && errno == EINTR)
 			;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	nsbox_closep(&wr);
+	wr = -1;
+	/* EOF (a middle child that died first) counts as a helper that did not start */
+	if (r == 0 && (n = read(rd, out, sizeof(*out))) != (ssize_t)sizeof(*out))
+		r = n < 0 ? -errno : -ECHILD;
 out:
 	munmap(stk, len);
 	return r;
@@ -336,7 +352,8 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 	     int *selfp, const char **why, char *whybuf, size_t n)
 {
 	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
-	struct spawn sp = { .root_err = -EIO };
+	struct spawn sp = { .out.err = 0 };
+	struct spawn_out out;
 	int sv[2], r;
 
 	exefd = open_helper(o->helper, whybuf, n);
@@ -365,17 +382,17 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 	sp.exefd = exefd;
 	sp.self = self;
 	sp.as_root = geteuid() == 0;
-	r = spawn_start(&sp);
+	r = spawn_start(&sp, &out);
 	if (r < 0) {
 		*why = "cannot start helper";
 		return r;
 	}
-	if (sp.err < 0) {
+	if (out.err < 0) {
 		*why = "cannot run helper";
-		return sp.err;
+		return out.err;
 	}
-	s->root = sp.root;
-	s->root_err = sp.root_err;
+	s->root = out.root;
+	s->root_err = out.root_err;
 	*selfp = steal_fd(self);
 	return steal_fd(mine);
 }

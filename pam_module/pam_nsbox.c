@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -62,6 +64,8 @@ struct session {
 	char cwd[PATH_MAX];
 	dev_t cwd_dev; /* and what CWD was: a path is only checked against this identity */
 	ino_t cwd_ino;
+	struct statx root; /* "/" of our mount namespace, from the spawn's root probe */
+	int root_err;      /* or why the probe failed */
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
 	bool shared; /* share = user: other sessions live in the box; its supervisor ends it */
@@ -191,50 +195,166 @@ open_helper(const char *path, char *why, size_t n)
 	return steal_fd(fd);
 }
 
-/* Child side of spawn_helper: async-signal-safe calls only (we may be in a threaded app). */
-__attribute__((noreturn)) static void
-exec_helper(int sock, int exefd)
+/* What the middle child reports, through a pipe (see spawn_start). */
+struct spawn_out {
+	int err;           /* -errno of the first step that failed in either child, or 0 */
+	int root_err;      /* the probe of the mount namespace's root: -errno or 0 */
+	struct statx root; /* "/" as a process that joins our own mount namespace sees it */
+};
+
+/* What the spawn's two children share with the application (CLONE_VM). */
+struct spawn {
+	int sock, exefd;   /* what the helper gets as fds 3 and 4 */
+	int self;          /* the application's pidfd */
+	int report;        /* the pipe's write end, for OUT */
+	bool as_root;      /* the application's effective uid is 0 */
+	char *final_stack; /* the top of the helper's stack, below the middle child's */
+	struct spawn_out out;
+};
+
+#define SPAWN_STACK (32 * 1024) /* per child; each uses well under 4 KiB */
+
+/* The helper, child of the middle child, until its exec: async-signal-safe and no libc state (it
+ * runs on the application's memory and the calling thread's TLS): raw syscalls, and glibc's
+ * sigaction and _exit, which are no more. Ends in execveat of the fd open_helper checked, or in
+ * _exit with SP->err set. */
+static int
+spawn_final(void *arg)
 {
 	static char arg0[] = "nsbox-helper", arg1[] = "--session";
 	char *const argv[] = { arg0, arg1, NULL };
 	static char *const envp[] = { NULL };
 	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t all;
-	int null;
-
-	/* Double fork: the helper must not be the application's child (login waits for every child;
-	 * sshd reaps whatever it finds). */
-	pid_t pid = fork();
-	if (pid != 0)
-		_exit(pid < 0 ? 1 : 0);
+	struct spawn *sp = arg;
+	const uint64_t none = 0;
+	long sock, exefd, null;
 
 	/* Lift both above the target numbers first, so neither dup clobbers the other. */
-	sock = fcntl(sock, F_DUPFD_CLOEXEC, 10);
-	exefd = fcntl(exefd, F_DUPFD_CLOEXEC, 10);
-	if (sock < 0 || exefd < 0 || dup2(sock, NSBOX_HELPER_FD) < 0 || dup3(exefd, 4, O_CLOEXEC) < 0)
-		_exit(127);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-		_exit(127);
+	sock = syscall(SYS_fcntl, sp->sock, F_DUPFD_CLOEXEC, 10);
+	exefd = syscall(SYS_fcntl, sp->exefd, F_DUPFD_CLOEXEC, 10);
+	if (sock < 0 || exefd < 0 || syscall(SYS_dup3, sock, NSBOX_HELPER_FD, 0) < 0 ||
+	    syscall(SYS_dup3, exefd, 4, O_CLOEXEC) < 0)
+		goto fail;
+	null = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		goto fail;
+	for (int fd = 0; fd <= 2; fd++) /* a closed stdin makes NULL one of them: keep it open */
+		if (null == fd ? syscall(SYS_fcntl, fd, F_SETFD, 0) < 0
+			       : syscall(SYS_dup3, null, fd, 0) < 0)
+			goto fail;
 	if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
-		_exit(127);
+		goto fail;
+	/* A child of sshd inherits ignored signals (exec keeps SIG_IGN); a caught one would run
+	 * the application's handler here. Until the mask is lifted below none is delivered. */
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 	syscall(SYS_execveat, 4, "", argv, envp, AT_EMPTY_PATH);
+fail:
+	sp->out.err = -errno;
 	_exit(127);
 }
 
-/* Starts the helper and sends it the request; returns our end of the socket or -errno (WHY may
- * point into WHYBUF, N bytes). */
+/* The middle child: starts the helper, so that the helper's parent is this short process and not
+ * the application (login waits for every child; sshd reaps whatever it finds), then probes the
+ * root of our mount namespace for join_box (setns(CLONE_NEWNS) would end a chroot: see
+ * chrooted). Async-signal-safe only, like spawn_final. */
 static int
-spawn_helper(const struct opts *o, const struct nsbox_request *req, const char **why,
-	     char *whybuf, size_t n)
+spawn_middle(void *arg)
+{
+	struct spawn *sp = arg;
+
+	/* Under su our real uid is the invoking user's, who may signal a process with it. Killed
+	 * while the helper still ran on the shared memory, this child would release the
+	 * application early, which would unmap the stack the helper was running on (and might
+	 * map something else there). Root before the helper exists: then only root can. */
+	sp->out.root_err = -EIO;
+	if (sp->as_root && syscall(SYS_setresuid, 0, 0, 0) < 0)
+		sp->out.err = -errno;
+	/* CLONE_VFORK: the helper is past its exec (or gone) when clone returns, and this stack,
+	 * which its start used, is free again */
+	else if (clone(spawn_final, sp->final_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, sp) < 0)
+		sp->out.err = -errno;
+	/* the application's pidfd: its mount namespace, which is ours */
+	else if (sp->out.err == 0)
+		sp->out.root_err = syscall(SYS_setns, sp->self, CLONE_NEWNS) < 0 ||
+					   syscall(SYS_statx, AT_FDCWD, "/", 0,
+						   STATX_INO | STATX_MNT_ID, &sp->out.root) < 0
+				   ? -errno
+				   : 0;
+	(void)!syscall(SYS_write, sp->report, &sp->out, sizeof(sp->out));
+	return 0;
+}
+
+/* Double fork without copying the application's memory: both children share it (CLONE_VM) and
+ * run on a stack of their own while the calling thread waits (CLONE_VFORK) until the helper has
+ * exec'd and the middle child has exited. They run no atfork handler and no signal handler of
+ * the application (all signals stay blocked until the helper has reset every action), share no
+ * fd table, cwd or signal actions with it, and the middle child's exit signal is 0: the
+ * application gets no SIGCHLD and its waitpid(-1) never sees it (only __WCLONE does). Other
+ * threads of a threaded application run on meanwhile; the children touch only SP, their own
+ * stack and the calling thread's errno. What they found comes back through a pipe, not the
+ * shared memory: valgrind runs CLONE_VM|CLONE_VFORK as a plain fork. 0 or -errno (OUT->err: the
+ * helper did not start). */
+static int
+spawn_start(struct spawn *sp, struct spawn_out *out)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE), len = page + 2 * SPAWN_STACK;
+	const uint64_t all = ~(uint64_t)0;
+	_cleanup_close_ int rd = -1, wr = -1;
+	uint64_t old;
+	char *stk;
+	pid_t pid;
+	int r = 0, pfd[2];
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	rd = pfd[0];
+	wr = pfd[1];
+	sp->report = wr;
+	/* [guard page][the helper's stack][the middle child's stack] */
+	stk = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stk == MAP_FAILED)
+		return -errno;
+	if (mprotect(stk, page, PROT_NONE) < 0) {
+		r = -errno;
+		goto out;
+	}
+	sp->final_stack = stk + page + SPAWN_STACK;
+	/* the raw call, so that glibc's own signals (cancellation, setxid) are blocked too */
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	pid = clone(spawn_middle, stk + len, CLONE_VM | CLONE_VFORK, sp);
+	if (pid < 0)
+		r = -errno;
+	else
+		while (waitpid(pid, NULL, __WCLONE) < 0 && errno == EINTR)
+			;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	nsbox_closep(&wr);
+	wr = -1;
+	/* EOF (a middle child that died first) counts as a helper that did not start */
+	if (r == 0 && (n = read(rd, out, sizeof(*out))) != (ssize_t)sizeof(*out))
+		r = n < 0 ? -errno : -ECHILD;
+out:
+	munmap(stk, len);
+	return r;
+}
+
+/* Starts the helper with the request already queued on its socket; returns our end of the socket
+ * or -errno (WHY may point into WHYBUF, N bytes). S gets the root probe for join_box, SELFP our
+ * pidfd (the one the supervisor watches; join_box asks it for our namespaces). */
+static int
+spawn_helper(const struct opts *o, const struct nsbox_request *req, struct session *s,
+	     int *selfp, const char **why, char *whybuf, size_t n)
 {
 	_cleanup_close_ int exefd = -1, self = -1, mine = -1, theirs = -1;
+	struct spawn sp = { .out.err = 0 };
+	struct spawn_out out;
 	int sv[2], r;
-	pid_t pid;
 
 	exefd = open_helper(o->helper, whybuf, n);
 	if (exefd < 0) {
@@ -252,30 +372,28 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, const char *
 	}
 	mine = sv[0];
 	theirs = sv[1];
-
-	/* Another session of this process may be boxed: the helper is not one of its children. */
-	nsbox_guard_pause(true);
-	pid = fork();
-	nsbox_guard_pause(false);
-	if (pid < 0) {
-		*why = "fork";
-		return -errno;
-	}
-	if (pid == 0)
-		exec_helper(theirs, exefd);
-	/* The app may reap it first from a SIGCHLD handler (sshd does): ECHILD is fine, the socket
-	 * tells us how the helper fared. */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	nsbox_closep(&theirs);
-	theirs = -1;
-
+	/* Queued before the helper exists: its first read finds the request waiting. */
 	r = nsbox_send(mine, req, sizeof(*req), self);
 	if (r < 0) {
-		/* it died before reading, as it might before replying: one message for both */
-		*why = "helper exited without a reply";
-		return r == -EPIPE || r == -ECONNRESET ? -ECONNRESET : r;
+		*why = "cannot send the request";
+		return r;
 	}
+	sp.sock = theirs;
+	sp.exefd = exefd;
+	sp.self = self;
+	sp.as_root = geteuid() == 0;
+	r = spawn_start(&sp, &out);
+	if (r < 0) {
+		*why = "cannot start helper";
+		return r;
+	}
+	if (out.err < 0) {
+		*why = "cannot run helper";
+		return out.err;
+	}
+	s->root = out.root;
+	s->root_err = out.root_err;
+	*selfp = steal_fd(self);
 	return steal_fd(mine);
 }
 
@@ -322,11 +440,17 @@ wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const cha
 static int
 threads_of_self(void)
 {
-	/* one read: the file is generated whole per read, and Threads: is in its first 1 KiB */
-	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
 	char buf[4096];
+	struct stat st;
 	ssize_t n;
 
+	/* /proc/PID/task counts 2 + the process's threads as its links (proc_task_getattr): one
+	 * stat instead of the kernel generating all of /proc/self/status */
+	if (stat("/proc/self/task", &st) == 0 && st.st_nlink >= 3 && st.st_nlink < INT_MAX)
+		return (int)(st.st_nlink - 2);
+	/* one read: the file is generated whole per read, and Threads: is in its first 1 KiB */
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -339,50 +463,62 @@ threads_of_self(void)
 	return -EIO;
 }
 
+/* PIDFD_GET_<NS>_NAMESPACE (Linux 6.11, pidfs; not in older uapi headers): the ioctl number of
+ * the pidfd request for the namespace FLAG, or 0. */
+static unsigned long
+pidfd_ns_ioctl(unsigned long flag)
+{
+	switch (flag) {
+	case CLONE_NEWIPC: return _IO(0xFF, 2);
+	case CLONE_NEWNS:  return _IO(0xFF, 3);
+	case CLONE_NEWNET: return _IO(0xFF, 4);
+	case CLONE_NEWPID: return _IO(0xFF, 5); /* the process's own, as /proc/self/ns/pid */
+	case CLONE_NEWUTS: return _IO(0xFF, 10);
+	}
+	return 0;
+}
+
+/* An fd of our own namespace I (nsbox_ns_table), O_CLOEXEC: asked of SELF, our pidfd, where the
+ * kernel can (no path walk through /proc), else opened in /proc/self/ns. -errno. */
+static int
+own_ns_fd(int self, size_t i, bool *no_ioctl)
+{
+	char path[64];
+	int fd;
+
+	if (!*no_ioctl) {
+		fd = ioctl(self, pidfd_ns_ioctl(nsbox_ns_table[i].flag), 0);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOTTY && errno != EINVAL && errno != EOPNOTSUPP)
+			return -errno;
+		*no_ioctl = true; /* before 6.11: a pidfd has no ioctls */
+	}
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* 1 when this process's root is not its mount namespace's root (a chroot), 0 when it is, or
  * -errno. setns() into a mount namespace resets the root to that namespace's root, so joining a
  * box would take a chrooted application out of its chroot. The namespace's root is what such a
- * setns() gives: a short child joins our own mount namespace and reports its "/" (device, inode
- * and, since a bind mount of "/" has the same inode, mount ID) to compare with ours. */
+ * setns() gives: the spawn's middle child joined our own mount namespace and kept its "/"
+ * (device, inode and, since a bind mount of "/" has the same inode, mount ID) to compare with
+ * ours. */
 static int
-chrooted(void)
+chrooted(const struct session *s)
 {
-	const unsigned mask = STATX_INO | STATX_MNT_ID;
-	struct statx mine, nsroot;
-	int pfd[2];
-	ssize_t n;
-	pid_t pid;
+	const struct statx *nsroot = &s->root;
+	struct statx mine;
 
-	if (statx(AT_FDCWD, "/", 0, mask, &mine) < 0 || pipe2(pfd, O_CLOEXEC) < 0)
+	if (s->root_err < 0)
+		return s->root_err;
+	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &mine) < 0)
 		return -errno;
-	nsbox_guard_pause(true); /* our own probe, not a session process of another box */
-	pid = fork();
-	nsbox_guard_pause(false);
-	if (pid < 0) {
-		int r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return r;
-	}
-	if (pid == 0) { /* async-signal-safe calls only */
-		int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && setns(fd, CLONE_NEWNS) == 0 &&
-		    statx(AT_FDCWD, "/", 0, mask, &nsroot) == 0)
-			(void)!write(pfd[1], &nsroot, sizeof(nsroot));
-		_exit(0);
-	}
-	close(pfd[1]);
-	n = read(pfd[0], &nsroot, sizeof(nsroot));
-	close(pfd[0]);
-	/* the app may reap it first from a SIGCHLD handler: the pipe holds the answer */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(nsroot))
-		return -EIO;
-	return mine.stx_dev_major != nsroot.stx_dev_major ||
-	       mine.stx_dev_minor != nsroot.stx_dev_minor || mine.stx_ino != nsroot.stx_ino ||
-	       ((mine.stx_mask & nsroot.stx_mask & STATX_MNT_ID) &&
-		mine.stx_mnt_id != nsroot.stx_mnt_id);
+	return mine.stx_dev_major != nsroot->stx_dev_major ||
+	       mine.stx_dev_minor != nsroot->stx_dev_minor || mine.stx_ino != nsroot->stx_ino ||
+	       ((mine.stx_mask & nsroot->stx_mask & STATX_MNT_ID) &&
+		mine.stx_mnt_id != nsroot->stx_mnt_id);
 }
 
 /* Remembers the working directory before the namespaces change: its path, to find it again in
@@ -431,8 +567,9 @@ cwd_restore(const struct session *s)
 /* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
  * failure nothing has changed. */
 static int
-join_box(struct session *s, unsigned long ns, const char **why)
+join_box(struct session *s, unsigned long ns, int self, const char **why)
 {
+	bool no_ioctl = self < 0;
 	int r = threads_of_self();
 
 	if (r != 1) {
@@ -441,7 +578,7 @@ join_box(struct session *s, unsigned long ns, const char **why)
 		*why = r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded";
 		return r < 0 ? r : 1;
 	}
-	r = chrooted();
+	r = chrooted(s);
 	if (r != 0) {
 		*why = r < 0 ? "cannot compare the root with the mount namespace's"
 			     : "application is chrooted (joining the box would end its chroot)";
@@ -449,15 +586,14 @@ join_box(struct session *s, unsigned long ns, const char **why)
 	}
 	cwd_save(s);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
-		char path[64];
 		if (!(ns & nsbox_ns_table[i].flag))
 			continue;
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
-		s->saved[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (s->saved[i] < 0) {
+		r = own_ns_fd(self, i, &no_ioctl);
+		if (r < 0) {
 			*why = "cannot save own namespaces";
-			return -errno;
+			return r;
 		}
+		s->saved[i] = r;
 	}
 	/* One call: the kernel joins all or none. */
 	if (setns(s->initfd, (int)ns) < 0) {
@@ -547,6 +683,7 @@ session_new(void)
 	if (!s)
 		return NULL;
 	s->owner = getpid();
+	s->root_err = -EIO; /* until a spawn's probe says otherwise */
 	s->sock = s->initfd = -1;
 	for (size_t i = 0; i < NSBOX_N_NS; i++)
 		s->saved[i] = -1;
@@ -610,6 +747,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const void *old = NULL;
 	const char *user = NULL, *why = NULL;
 	char whybuf[PATH_MAX + 64];
+	_cleanup_close_ int self = -1;
 	int r, fd = -1, on_error;
 
 	(void)flags;
@@ -632,7 +770,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (!s)
 		return fail(pamh, user, on_error, "out of memory", 0);
 
-	s->sock = spawn_helper(&o, &req, &why, whybuf, sizeof(whybuf));
+	s->sock = spawn_helper(&o, &req, s, &self, &why, whybuf, sizeof(whybuf));
 	if (s->sock < 0) {
 		r = s->sock;
 		s->sock = -1;
@@ -660,7 +798,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = -ENOSYS;
 		goto out_fail;
 	}
-	r = join_box(s, rep.namespaces, &why);
+	r = join_box(s, rep.namespaces, self, &why);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
 		goto out_fail; /* closing the socket below makes the supervisor end the box */

@@ -167,8 +167,10 @@ fw_login() {
 	# up right after answering): pam-run's fork into the dead pid namespace fails
 	elif [ $rc = 125 ] && [[ $FW_OUT == *"fork"* ]]; then echo ended
 	# the box ended under the running command (its supervisor or init died): the pid
-	# namespace's end SIGKILLs the command; an unboxed command would have lived
-	elif [ $rc = 137 ] && [ -z "$FW_OUT" ]; then echo ended
+	# namespace's end SIGKILLs the command, before or after it printed the box's pid namespace
+	# (never the host's); an unboxed command would have lived
+	elif [ $rc = 137 ] && { [ -z "$FW_OUT" ] ||
+		[[ $FW_OUT =~ ^pid:\[[0-9]+\]$ && $FW_OUT != "$FW_HOST_PIDNS" ]]; }; then echo ended
 	else echo "other:$rc"; fi
 }
 

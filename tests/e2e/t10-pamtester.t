@@ -66,10 +66,16 @@ nsbox_pam_service nsbox-test-gwhelper "account required pam_permit.so
 session required $NSBOX_MODULE helper=$NSBOX_T/helper-gw conf=$CONF"
 deny "group-writable helper" nsbox-test-gwhelper $U "helper is not root-owned, or is writable or setuid"
 
-printf '#!/bin/sh\nexit 3\n' >"$NSBOX_T/helper-crash" && chmod 0755 "$NSBOX_T/helper-crash"
+cp /bin/false "$NSBOX_T/helper-crash" && chmod 0755 "$NSBOX_T/helper-crash"
 nsbox_pam_service nsbox-test-crashhelper "account required pam_permit.so
 session required $NSBOX_MODULE helper=$NSBOX_T/helper-crash conf=$CONF"
 deny "helper that dies" nsbox-test-crashhelper $U "helper exited without a reply"
+
+# the helper is exec'd from its checked fd, close-on-exec: a script's interpreter could not open it
+printf '#!/bin/sh\nexit 3\n' >"$NSBOX_T/helper-script" && chmod 0755 "$NSBOX_T/helper-script"
+nsbox_pam_service nsbox-test-scripthelper "account required pam_permit.so
+session required $NSBOX_MODULE helper=$NSBOX_T/helper-script conf=$CONF"
+deny "helper that cannot be exec'd" nsbox-test-scripthelper $U "no box for user 'nsbt-pt': cannot run helper: No such file or directory; session denied"
 
 nsbox_service nsbox-test-noconf "conf=$NSBOX_T/missing.conf"
 deny "missing config" nsbox-test-noconf $U "bad config: $NSBOX_T/missing.conf: cannot open: No such file or directory"

@@ -37,11 +37,14 @@ rec() { sed -n "s/^$2=//p" "/run/nsbox/boxes/$1/record"; }
 # hold: a session of user $1 that prints a probe of its box and then sleeps; sets HELD, BOX
 hold() {
 	local out=$NSBOX_T/probe-$1 i
+	# emptied here, not only by the background job's redirection: that one may come after the
+	# wait below has already found the PROBE line of this user's previous session
+	: >"$out"
 	nsbox_ssh "$1" -tt -- 'echo "PROBE $NSBOX_ID $(hostname) $(readlink /proc/self/ns/net) $(readlink /proc/self/ns/pid) $(tty)"; exec sleep 600' \
 		</dev/null >"$out" 2>&1 &
 	HELD=$!
 	nsbox_track_pid $HELD
-	nsbox_wait "grep -q '^PROBE' '$out'" 15
+	nsbox_wait "grep -q '^PROBE' '$out'" 15 || note "hold $1: no PROBE line yet: $(cat "$out")"
 	BOX=$(sed -n 's/^PROBE \([0-9a-f]*\) .*/\1/p' "$out" | head -1)
 	PROBE=$(grep '^PROBE' "$out" | tr -d '\r')
 }

@@ -256,18 +256,45 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	}
 }
 
-/* Sends the release and stops the client, within DHCP_STOP_MAX_MS, while the box's network
- * lives. Every signal goes through a pidfd. */
-void
-dhcp_stop(const struct nsbox_settings *s, struct box_net *n)
+/* dhclient writes its lease database only after its script ran, so a session that ends at once
+ * can stop it before it wrote the lease, and the release (which reads the database) has nothing
+ * to send. Waits, at most DHCP_DB_WAIT_MS, for a complete last lease block (dhclient writes one
+ * with a single flush); 0, or -ETIMEDOUT. */
+static int
+lease_db_wait(const struct box_net *n)
 {
+	char path[300];
+
+	box_path(n->id, BOX_DHCLIENT_LEASES, path, sizeof(path));
+	for (int waited = 0;; waited += 20) {
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		char tail[2];
+		off_t end = fd >= 0 ? lseek(fd, -2, SEEK_END) : -1;
+		if (end >= 0 && read(fd, tail, 2) == 2 && tail[0] == '}' && tail[1] == '\n')
+			return 0;
+		if (waited >= DHCP_DB_WAIT_MS)
+			return -ETIMEDOUT;
+		poll(NULL, 0, 20);
+	}
+}
+
+/* Sends the release and stops the client, within DHCP_STOP_MAX_MS, while the box's network
+ * lives. Every signal goes through a pidfd: the running dhclient is stopped by us and its pid
+ * file removed before `dhclient -r` runs, which would otherwise signal whatever pid the file
+ * names and then sleep a second. 0, or -errno with STEP naming what failed (the lease then
+ * expires on the server by itself). */
+int
+dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t steplen)
+{
+	int r = 0;
+
 	if (n->dhcp_pid <= 0)
-		return;
+		return 0;
 	if (!n->dhcp_udhcpc && n->netns >= 0) {
-		char a_client[256], ifname[16], a_pid[300], a_lease[300], a_script[PATH_MAX], step[32];
+		char a_client[256], ifname[16], a_pid[300], a_lease[300], a_script[PATH_MAX];
 		static char o4[] = "-4", or[] = "-r", opf[] = "-pf", olf[] = "-lf", osf[] = "-sf";
 		static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-		int relfd = -1;
+		int relfd = -1, status = 0;
 		snprintf(a_client, sizeof(a_client), "%s", s->dhcp_client);
 		snprintf(ifname, sizeof(ifname), "%s", s->ifname);
 		box_path(n->id, BOX_DHCP_PID, a_pid, sizeof(a_pid));
@@ -277,11 +304,26 @@ dhcp_stop(const struct nsbox_settings *s, struct box_net *n)
 		char *const argv[] = { a_client, o4, or, osf, a_script, opf, a_pid, olf, a_lease,
 				       ifname, NULL };
 		char *const envp[] = { path_env, NULL };
-		/* dhclient -r sends the release and stops the running client itself */
-		if (spawn_in_box(n, argv, envp, &relfd, step, sizeof(step)) > 0 &&
-		    child_wait(&relfd, DHCP_RELEASE_WAIT_MS, NULL) < 0)
-			child_stop(&relfd, SIGKILL, KILLED_WAIT_MS);
-		nsbox_closep(&relfd);
+		if (n->dhcp_bound && (r = lease_db_wait(n)) < 0)
+			snprintf(step, steplen, "dhclient wrote no lease database");
+		child_stop(&n->dhcp_pidfd, SIGTERM, KILLED_WAIT_MS);
+		if (unlink(a_pid) < 0 && errno != ENOENT && !r) {
+			r = -errno;
+			snprintf(step, steplen, "removing its pid file");
+		}
+		if (n->dhcp_bound && !r) {
+			pid_t pid = spawn_in_box(n, argv, envp, &relfd, step, steplen);
+			if (pid < 0)
+				r = pid;
+			else if ((r = child_wait(&relfd, DHCP_RELEASE_WAIT_MS, &status)) < 0) {
+				snprintf(step, steplen, "dhclient -r");
+				child_stop(&relfd, SIGKILL, KILLED_WAIT_MS);
+			} else if (status != 0) {
+				snprintf(step, steplen, "dhclient -r: exit status %d", status);
+				r = -EIO;
+			}
+			nsbox_closep(&relfd);
+		}
 	} else if (n->dhcp_udhcpc) {
 		/* -R: udhcpc releases on SIGTERM */
 		child_stop(&n->dhcp_pidfd, SIGTERM, DHCP_RELEASE_WAIT_MS);
@@ -290,4 +332,6 @@ dhcp_stop(const struct nsbox_settings *s, struct box_net *n)
 	nsbox_closep(&n->dhcp_pidfd);
 	n->dhcp_pidfd = -1;
 	n->dhcp_pid = 0;
+	n->dhcp_bound = false;
+	return r;
 }

@@ -450,7 +450,9 @@ teardown_host(struct session *s)
 	if (s->box.id[0] && (r = box_netns_remove(s->box.id)) < 0)
 		syslog(LOG_ERR, "box=%s teardown: removing " NSBOX_NETNS_DIR "/" NSBOX_NETNS_PREFIX
 		       "%s: %s", s->box.id, s->box.id, strerror(-r));
-	net_release_early(&s->set, &s->net);
+	if ((r = net_release_early(&s->set, &s->net, what, sizeof(what))) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: DHCP release: %s: %s", s->box.id, what,
+		       strerror(-r));
 	box_kill(&s->box);
 	r = net_teardown(&s->set, &s->net, s->box.id, what, sizeof(what));
 	if (r < 0)

@@ -88,7 +88,7 @@ int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct
 
 /* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
-	bool active, veth_made, leased4, leased6, dhcp_udhcpc;
+	bool active, veth_made, leased4, leased6, dhcp_udhcpc, dhcp_bound;
 	char host_if[16];
 	char bridge[16];             /* the one of the settings' bridges it joined */
 	struct nsbox_ip ip4, gw4, ip6;
@@ -113,8 +113,10 @@ int net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char
  * namespace, which must be a slave of the host's first). Same failure contract. */
 int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	       struct nsbox_why *why);
-/* While the box's network still lives: release the DHCP lease. */
-void net_release_early(const struct nsbox_settings *s, struct box_net *n);
+/* While the box's network still lives: release the DHCP lease. Same failure contract as
+ * net_teardown. */
+int net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what,
+		      size_t whatlen);
 /* Once the init is killed (it need not have ended): the host veth, the leases. Goes on after a
  * failure; returns the first one's -errno with WHAT naming the step. */
 int net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id,
@@ -125,10 +127,11 @@ struct dhcp_lease;
 int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	     struct dhcp_lease *l, struct nsbox_why *why);
 /* Sends the release and stops the client; bounded (DHCP_STOP_MAX_MS), done while the box's
- * network lives. */
-void dhcp_stop(const struct nsbox_settings *s, struct box_net *n);
+ * network lives. 0, or -errno with STEP naming what failed. */
+int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t steplen);
+#define DHCP_DB_WAIT_MS      2000
 #define DHCP_RELEASE_WAIT_MS 2000
-#define DHCP_STOP_MAX_MS (DHCP_RELEASE_WAIT_MS + 2 * KILLED_WAIT_MS)
+#define DHCP_STOP_MAX_MS (DHCP_DB_WAIT_MS + DHCP_RELEASE_WAIT_MS + 4 * KILLED_WAIT_MS)
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,

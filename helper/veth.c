@@ -330,6 +330,7 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 		r = dhcp_run(b, s, n, &dl, why);
 		if (r < 0)
 			return r;
+		n->dhcp_bound = true;
 		n->ip4 = dl.ip;
 		n->prefix4 = dl.prefix;
 		n->gw4 = dl.gw;
@@ -347,11 +348,10 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 	return resolv_apply(b, dns, ndns, search, nsearch, why);
 }
 
-void
-net_release_early(const struct nsbox_settings *s, struct box_net *n)
+int
+net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what, size_t whatlen)
 {
-	if (n->active)
-		dhcp_stop(s, n);
+	return n->active ? dhcp_stop(s, n, what, whatlen) : 0;
 }
 
 int

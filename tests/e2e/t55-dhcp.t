@@ -45,7 +45,34 @@ dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root --group=
 nsbox_track_pid $!
 nsbox_wait '[ "$(ss -Hlun "sport = :67" | wc -l)" -ge 2 ]' 5
 
-for u in nsbt-dh nsbt-dhdead nsbt-dhbad; do nsbox_add_user $u; done
+# dhclient writes its own lease database only after its script ran: this client runs the real
+# script and then takes another second, so a session that ends at once ends before the database
+# has the lease (the release, which reads it, used to find nothing to send)
+mkdir -p "$NSBOX_T/bin"
+cat >"$NSBOX_T/bin/dhclient-late-script" <<'EOS'
+#!/bin/sh
+"$NSBOX_REAL_SCRIPT" "$@"
+rc=$?
+[ "$reason" = BOUND ] && sleep 1
+exit $rc
+EOS
+cat >"$NSBOX_T/bin/dhclient-late" <<EOS
+#!/bin/bash
+args=()
+while [ \$# -gt 0 ]; do
+	if [ "\$1" = -sf ]; then
+		args+=(-sf "$NSBOX_T/bin/dhclient-late-script" -e "NSBOX_REAL_SCRIPT=\$2")
+		shift 2
+		continue
+	fi
+	args+=("\$1")
+	shift
+done
+exec /sbin/dhclient "\${args[@]}"
+EOS
+chmod 0755 "$NSBOX_T/bin/dhclient-late" "$NSBOX_T/bin/dhclient-late-script"
+
+for u in nsbt-dh nsbt-dhq nsbt-dhdead nsbt-dhbad; do nsbox_add_user $u; done
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u
 
@@ -53,6 +80,13 @@ hostname = %u
 network = bridge
 bridge  = $BR
 address = dhcp
+dhcp_timeout = 10
+
+[match user=nsbt-dhq]
+network = bridge
+bridge  = $BR
+address = dhcp
+dhcp_client = $NSBOX_T/bin/dhclient-late
 dhcp_timeout = 10
 
 [match user=nsbt-dhbad]
@@ -84,9 +118,21 @@ is "$(field RESOLV)" "nameserver 10.78.0.53 search dhcp.test $LONGDOM" "DHCP box
 is "$(field ENV)/24" "$(field ADDR)" "DHCP box: NSBOX_IPV4 matches"
 is "$(field LEASED)" 1 "DHCP server had one lease during the session"
 nsbox_check_clean "DHCP box"
-nsbox_wait "[ \$(grep -c . '$LEASES') -eq 0 ]" 5
+nsbox_wait "[ \$(grep -c . '$LEASES') -eq 0 ]" $NSBOX_SETTLE
 is "$(grep -c . "$LEASES")" 0 "DHCP lease released at logout"
 is "$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | wc -l)" 0 "no DHCP client of a box left running"
+
+# ---- a session that ends before the client wrote its lease database still releases ----
+m=$(nsbox_log_mark)
+rel0=$(grep -c DHCPRELEASE "$NSBOX_T/dnsmasq.log")
+out=$("$NSBOX_PAMRUN" $SVC nsbt-dhq -- sh -c 'echo ADDR $(ip -o -4 addr show dev eth0 | awk "{print \$4}")' 2>&1)
+ok $? "late lease database: login works" "$out"
+like "$(printf '%s\n' "$out" | sed -n 's/^ADDR //p')" "^10\.78\.0\.(5[0-9]|60)/24$" "late lease database: address from the server"
+nsbox_check_clean "late lease database"
+nsbox_wait "[ \$(grep -c . '$LEASES') -eq 0 ] && [ \$(grep -c DHCPRELEASE '$NSBOX_T/dnsmasq.log') -gt $rel0 ]" $NSBOX_SETTLE
+is "$(grep -c . "$LEASES")" 0 "late lease database: the lease is released at logout all the same"
+is "$(grep -c DHCPRELEASE "$NSBOX_T/dnsmasq.log")" $((rel0 + 1)) "late lease database: the server got one DHCPRELEASE"
+unlike "$(nsbox_log_since "$m")" "DHCP release" "late lease database: no release warning in the log"
 
 # ---- the running client, confined ----
 "$NSBOX_PAMRUN" $SVC nsbt-dh -- sleep 600 </dev/null >/dev/null 2>&1 &

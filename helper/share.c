@@ -102,79 +102,17 @@ share_lock_user(uid_t uid)
 	return fd;
 }
 
-/* ---- two fds over SCM_RIGHTS ---- */
-
-static int
-send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfd)
-{
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} ctl;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-
-	if (nfd) {
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EMSGSIZE;
-}
-
 /* Exactly LEN bytes and exactly two fds (into FDS, close-on-exec), or -EBADMSG with none kept. */
 static int
 recv_two_fds(int sock, void *buf, size_t len, int fds[2])
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	size_t got = 0;
-	int all[4];
-	ssize_t n;
+	int r = nsbox_recv_fds(sock, buf, len, fds, 2, MSG_DONTWAIT);
 
-	fds[0] = fds[1] = -1;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int f;
-			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (got < ARRAY_SIZE(all))
-				all[got++] = f;
-			else
-				close(f);
-		}
-	}
-	if (n == 0 || got != 2 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n != len) {
-		for (size_t i = 0; i < got; i++)
-			close(all[i]);
-		return n == 0 ? -ECONNRESET : -EBADMSG;
-	}
-	fds[0] = all[0];
-	fds[1] = all[1];
-	return 0;
+	if (r == 2 || r < 0)
+		return r < 0 ? r : 0;
+	nsbox_closep(&fds[0]);
+	fds[0] = -1;
+	return -EBADMSG;
 }
 
 /* ---- who is at the other end ---- */
@@ -285,7 +223,7 @@ try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *wh
 		return e;
 	if (uc.uid != 0 || uc.pid != r->supervisor.pid || proc_alive(&r->supervisor) != 1)
 		return -EPERM;
-	e = send_fds(c, &j, sizeof(j), fds, 2);
+	e = nsbox_send_fds(c, &j, sizeof(j), fds, 2);
 	if (e < 0)
 		return e;
 	struct pollfd p = { .fd = c, .events = POLLIN };

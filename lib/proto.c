@@ -8,25 +8,27 @@
 #include "nsbox/proto.h"
 
 int
-nsbox_send(int sock, const void *buf, size_t len, int fd)
+nsbox_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfd)
 {
 	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(NSBOX_MAX_FDS * sizeof(int))];
 	} ctl;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (fd >= 0) {
+	if (nfd > NSBOX_MAX_FDS)
+		return -EINVAL;
+	if (nfd) {
 		memset(&ctl, 0, sizeof(ctl));
 		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
+		msg.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
 	}
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -37,34 +39,44 @@ nsbox_send(int sock, const void *buf, size_t len, int fd)
 }
 
 int
-nsbox_recv(int sock, void *buf, size_t len, int *fd)
+nsbox_send(int sock, const void *buf, size_t len, int fd)
+{
+	return nsbox_send_fds(sock, buf, len, &fd, fd >= 0);
+}
+
+int
+nsbox_recv_fds(int sock, void *buf, size_t len, int *fds, size_t nfd, int flags)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	/* room for more than we take, so that extra fds are seen (and closed), not cut off */
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		char buf[CMSG_SPACE(sizeof(int) * (NSBOX_MAX_FDS + 2))];
 	} ctl;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	int got = -1, bad = 0;
+	size_t got = 0;
+	int bad = nfd > NSBOX_MAX_FDS;
 	ssize_t n;
 
-	if (fd)
-		*fd = -1;
+	for (size_t i = 0; i < nfd && i < NSBOX_MAX_FDS; i++)
+		fds[i] = -1;
+	if (bad)
+		return -EINVAL;
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
-		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfd; i++) {
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
 			int f;
 			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (got < 0 && fd)
-				got = f;
+			if (got < nfd)
+				fds[got++] = f;
 			else {
 				close(f);
 				bad = 1;
@@ -72,13 +84,21 @@ nsbox_recv(int sock, void *buf, size_t len, int *fd)
 		}
 	}
 	if (n == 0 || bad || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n != len) {
-		if (got >= 0)
-			close(got);
+		for (size_t i = 0; i < got; i++) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
 		return n == 0 ? -ECONNRESET : -EBADMSG;
 	}
-	if (fd)
-		*fd = got;
-	return 0;
+	return (int)got;
+}
+
+int
+nsbox_recv(int sock, void *buf, size_t len, int *fd)
+{
+	int r = nsbox_recv_fds(sock, buf, len, fd, fd != NULL, 0);
+
+	return r < 0 ? r : 0;
 }
 
 int

@@ -80,10 +80,17 @@ enum nsbox_box_flags {
 	NSBOX_BOX_SHARED = 1u << 0,
 };
 
+/* The most fds a record carries (a join passes the module's socket and the application). */
+#define NSBOX_MAX_FDS 2
+/* Sends one record with the NFD fds of FDS attached. Returns 0 or -errno. */
+int nsbox_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfd);
 /* Sends one record, with FD attached when FD >= 0. Returns 0 or -errno. */
 int nsbox_send(int sock, const void *buf, size_t len, int fd);
-/* Receives exactly one record of LEN bytes; *FD gets a passed fd (O_CLOEXEC) or -1. A record of
- * another size, a truncated one, or more than one fd → -EBADMSG. EOF → -ECONNRESET. */
+/* Receives exactly one record of LEN bytes and at most NFD passed fds (O_CLOEXEC) into FDS, the
+ * rest -1; FLAGS go to recvmsg. Returns how many fds came. A record of another size, a truncated
+ * one, or more than NFD fds → -EBADMSG, with none kept. EOF → -ECONNRESET. */
+int nsbox_recv_fds(int sock, void *buf, size_t len, int *fds, size_t nfd, int flags);
+/* nsbox_recv_fds for at most one fd into *FD (none when FD is NULL); 0 or -errno. */
 int nsbox_recv(int sock, void *buf, size_t len, int *fd);
 /* True when S is NUL-terminated inside its N bytes and holds no control characters. */
 int nsbox_str_ok(const char *s, size_t n);

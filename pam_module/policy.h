@@ -23,9 +23,6 @@ struct nsbox_guard {
 int nsbox_guard_arm(struct nsbox_guard *g);
 /* Unregisters G (safe on one that was never armed). */
 void nsbox_guard_disarm(struct nsbox_guard *g);
-/* Forks the module makes itself are exempt while this is set (the helper's spawn needs no pause:
- * it uses clone(), which runs no atfork handler). */
-void nsbox_guard_pause(bool paused);
 
 /* Applies P to the calling process, async-signal-safe. Returns 0 or -errno; on error the
  * process is partly restricted and must not go on. */

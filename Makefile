@@ -24,7 +24,7 @@ CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/a
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
-             helper/dhcp_lease.c helper/resolv.c helper/share.c lib/lease.c lib/proto.c $(LIB_SRC)
+             helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c lib/lease.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c
 
@@ -35,7 +35,8 @@ FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
              $(B)/tests/pam_nsbt_leak.so $(B)/tests/fuse-hang \
              $(B)/tests/nss/libnss_nsbtfail.so.2 $(B)/tests/nss/libnss_nsbtdown.so.2 \
-             $(B)/tests/libswapcwd.so $(B)/tests/fault-wrap $(B)/tests/seccomp-fail
+             $(B)/tests/libswapcwd.so $(B)/tests/fault-wrap $(B)/tests/seccomp-fail \
+             $(B)/tests/reaper
 
 all: $(B)/pam_nsbox.so $(B)/nsbox-helper $(B)/nsboxctl $(B)/nsbox-dhcp-script
 
@@ -98,6 +99,10 @@ $(B)/tests/logsink: tests/logsink.c
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 
 $(B)/tests/pty-run: tests/pty-run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIE -pie -o $@ $<
+
+$(B)/tests/reaper: tests/reaper.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -pie -o $@ $<
 

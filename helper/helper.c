@@ -140,6 +140,7 @@ struct session {
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
+	int sweeper;                /* our end of the sweeper's socket (sweeper.c) */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
 	int join_listen;            /* a shared box's join socket */
@@ -379,6 +380,27 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 	return write_record(s, rep, appfd, why);
 }
 
+/* box_reserve_with's BEFORE: the sweeper learns the id before its directory exists, so that
+ * from the first mkdir on our death leaves nothing it cannot find. */
+static int
+tell_sweeper(const char *id, void *arg)
+{
+	const struct session *s = arg;
+	struct sweep_note note = {
+		.owner = s->self,
+		.bridged = s->set.network == NSBOX_NET_BRIDGE,
+		.lease4 = s->set.address.mode == NSBOX_ADDR_STATIC ||
+			  s->set.address.mode == NSBOX_ADDR_POOL,
+		.lease6 = s->set.address6.mode == NSBOX_ADDR_STATIC ||
+			  s->set.address6.mode == NSBOX_ADDR_POOL,
+		.v4 = s->set.address,
+		.v6 = s->set.address6,
+	};
+
+	snprintf(note.id, sizeof(note.id), "%s", id);
+	return sweeper_tell(s->sweeper, &note);
+}
+
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
 static int
 open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
@@ -400,7 +422,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		why_set(why, "reading the helper's own start time: %s", strerror(-r));
 		return r;
 	}
-	r = box_reserve(s->box.id, &s->self);
+	r = box_reserve_with(s->box.id, &s->self, tell_sweeper, s);
 	if (r < 0) {
 		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
 			strerror(-r));
@@ -447,17 +469,27 @@ teardown_host(struct session *s)
 	char what[64] = "";
 	int r;
 
-	if (s->box.id[0] && (r = box_netns_remove(s->box.id)) < 0)
+	bool failed = false;
+
+	if (s->box.id[0] && (r = box_netns_remove(s->box.id)) < 0) {
 		syslog(LOG_ERR, "box=%s teardown: removing " NSBOX_NETNS_DIR "/" NSBOX_NETNS_PREFIX
 		       "%s: %s", s->box.id, s->box.id, strerror(-r));
+		failed = true;
+	}
 	if ((r = net_release_early(&s->set, &s->net, what, sizeof(what))) < 0)
 		syslog(LOG_WARNING, "box=%s teardown: DHCP release: %s: %s", s->box.id, what,
 		       strerror(-r));
 	box_kill(&s->box);
 	r = net_teardown(&s->set, &s->net, s->box.id, what, sizeof(what));
-	if (r < 0)
+	if (r < 0) {
 		syslog(LOG_ERR, "box=%s teardown: %s: %s", s->box.id, what, strerror(-r));
-	if (s->reserved && (r = box_remove(s->box.id)) < 0)
+		failed = true;
+	}
+	/* After a failed step the directory stays: our sweeper finds it once we are gone and
+	 * tries the steps again (sweeper.c), and failing that, the gc collects it. */
+	if (s->reserved && failed)
+		syslog(LOG_WARNING, "box=%s teardown: left to its sweeper", s->box.id);
+	else if (s->reserved && (r = box_remove(s->box.id)) < 0)
 		syslog(LOG_ERR, "box=%s teardown: removing its record: %s", s->box.id,
 		       strerror(-r));
 	s->reserved = false;
@@ -616,7 +648,7 @@ session_main(void)
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = s.box.ready = -1;
-	s.user_lock = s.join_listen = -1;
+	s.user_lock = s.join_listen = s.sweeper = -1;
 	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
@@ -642,6 +674,9 @@ session_main(void)
 		status = r < 0 ? r : -EPERM;
 		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
 					  : "a login from inside a box is not boxed again");
+	} else if ((r = sweeper_start(&s.sweeper)) < 0) {
+		status = r;
+		why_set(&why, "cannot start the box's sweeper: %s", strerror(-r));
 	} else
 		status = open_box(&s, &rep, appfd, &why);
 	if (status == NSBOX_REPLY_BOXED && (sfd = stop_signals()) < 0) {

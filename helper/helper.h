@@ -117,6 +117,8 @@ int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_n
  * net_teardown. */
 int net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what,
 		      size_t whatlen);
+/* The host end of box ID's veth pair: "nsb" ID. */
+void veth_host_name(const char *id, char *out, size_t n);
 /* Once the init is killed (it need not have ended): the host veth, the leases. Goes on after a
  * failure; returns the first one's -errno with WHAT naming the step. */
 int net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id,
@@ -132,6 +134,19 @@ int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, siz
 #define DHCP_DB_WAIT_MS      2000
 #define DHCP_RELEASE_WAIT_MS 2000
 #define DHCP_STOP_MAX_MS (DHCP_DB_WAIT_MS + DHCP_RELEASE_WAIT_MS + 4 * KILLED_WAIT_MS)
+
+/* ---- sweeper.c: what a supervisor that died without its teardown leaves, removed at once ---- */
+struct sweep_note {
+	char id[NSBOX_ID_LEN + 1];     /* told before its directory is made (box_reserve_with) */
+	struct nsbox_proc owner;       /* the supervisor */
+	bool bridged, lease4, lease6;  /* what teardown_host would free besides the directory */
+	struct nsbox_addrspec v4, v6;
+};
+/* Forks the sweeper (before anything is built: a small process to copy); *FD is our end of its
+ * socket, kept open until we exit, close-on-exec. 0 or -errno. */
+int sweeper_start(int *fd);
+/* Tells the sweeper what to sweep should we die; the newest note counts. */
+int sweeper_tell(int fd, const struct sweep_note *n);
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,

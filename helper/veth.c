@@ -222,6 +222,12 @@ box_mac(const struct box *b, const struct nsbox_settings *s, const char *user,
 	derive_mac(key, mac);
 }
 
+void
+veth_host_name(const char *id, char *out, size_t n)
+{
+	snprintf(out, n, "nsb%s", id);
+}
+
 /* The veth pair: host end on the first of BS that takes it, box end in the box's network
  * namespace. */
 static int
@@ -231,7 +237,7 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 	char path[64];
 	int r;
 
-	snprintf(n->host_if, sizeof(n->host_if), "nsb%s", b->id);
+	veth_host_name(b->id, n->host_if, sizeof(n->host_if));
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->init.pid);
 	/* The init is our unreaped child: its pid cannot be reused under us. */
 	n->netns = open(path, O_RDONLY | O_CLOEXEC);

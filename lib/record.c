@@ -230,6 +230,13 @@ building_parse(const char *name, char id[NSBOX_ID_LEN + 1], struct nsbox_proc *o
 int
 box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
 {
+	return box_reserve_with(id, supervisor, NULL, NULL);
+}
+
+int
+box_reserve_with(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor,
+		 int (*before)(const char *id, void *arg), void *arg)
+{
 	_cleanup_close_ int bfd = boxes_dir_open(true);
 	char tmp[NAME_MAX + 1];
 	/* only the supervisor itself can hold the lock that says it lives (the unit tests reserve
@@ -246,6 +253,8 @@ box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor)
 			return -EIO;
 		snprintf(id, NSBOX_ID_LEN + 1, "%08" PRIx32, v);
 		e = building_name(tmp, sizeof(tmp), id, supervisor);
+		if (e == 0 && before)
+			e = before(id, arg);
 		if (e < 0)
 			return e;
 		snprintf(r.id, sizeof(r.id), "%s", id);
@@ -336,6 +345,50 @@ box_remove(const char *id)
 	if (bfd < 0)
 		return bfd == -ENOENT ? 0 : bfd;
 	return dir_remove_tree(bfd, id);
+}
+
+int
+box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size_t n)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd;
+	/* the record's name first: a box is renamed into place once, never back */
+	int r = snprintf(name, n, "%s", id) >= (int)n ? -ENAMETOOLONG : 0;
+	int fd = r < 0 ? r : openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && r == 0) {
+		r = building_name(name, n, id, owner);
+		fd = r < 0 ? r : openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return r < 0 ? r : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return r;
+	}
+	/* a reused id's new box is locked by its live supervisor; an unlocked one names its
+	 * supervisor, which must be OWNER (the building name names it already) */
+	struct box_record rec = { .supervisor.pid = 0 };
+	if (strcmp(name, id) == 0 && record_read_at(bfd, id, &rec) == 0 &&
+	    (rec.supervisor.pid != owner->pid || rec.supervisor.start != owner->start)) {
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
+int
+box_remove_dir(const char *name)
+{
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0)
+		return bfd == -ENOENT ? 0 : bfd;
+	return dir_remove_tree(bfd, name);
 }
 
 int

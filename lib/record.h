@@ -58,6 +58,10 @@ int box_path(const char *id, const char *name, char *out, size_t n);
  * the calling process, it keeps an flock on the directory until it exits (an fd left open,
  * close-on-exec): a scan that finds it held skips the record and /proc. */
 int box_reserve(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor);
+/* box_reserve, calling BEFORE (if not NULL) with each id it is about to create: a BEFORE that
+ * fails ends the reservation with its -errno, nothing created. */
+int box_reserve_with(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor,
+		     int (*before)(const char *id, void *arg), void *arg);
 /* Replaces the box's record as a whole (a reader sees the old one or the new one). */
 int box_record_write(const struct box_record *r);
 /* Reads the record of box ID. -EPERM unless the box's directory is root's and 0700 and the record
@@ -65,6 +69,14 @@ int box_record_write(const struct box_record *r);
 int box_record_read(const char *id, struct box_record *r);
 /* Removes the box's directory and everything in it, following no symlink. */
 int box_remove(const char *id);
+/* For the sweeper of OWNER, a supervisor that died (helper/sweeper.c): opens box ID's directory,
+ * or the one OWNER was building, and locks it exclusively without waiting. Returns the fd (which
+ * holds the lock) with NAME set to the directory's name; -ENOENT when there is neither (its
+ * teardown finished); -EBUSY when it is locked or its record names another supervisor (a reused
+ * id: a live box that is not OWNER's). */
+int box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size_t n);
+/* Removes directory NAME of NSBOX_BOXES_DIR and everything in it (box_orphan_lock's NAME). */
+int box_remove_dir(const char *name);
 /* proc_alive of the record's supervisor: 1, 0, or -errno when it cannot be told. */
 int box_alive(const struct box_record *r);
 /* Removes boxes whose supervisor is known dead and calls FN (if any) for every other one. Returns

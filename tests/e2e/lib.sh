@@ -26,6 +26,7 @@ NSBOX_HELPER=${NSBOX_HELPER:-$NSBOX_BUILD/nsbox-helper}
 NSBOX_CTL=${NSBOX_CTL:-$NSBOX_BUILD/nsboxctl}
 NSBOX_PAMRUN=${NSBOX_PAMRUN:-$NSBOX_BUILD/tests/pam-run}
 NSBOX_LOGSINK=${NSBOX_LOGSINK:-$NSBOX_BUILD/tests/logsink}
+NSBOX_REAPER=${NSBOX_REAPER:-$NSBOX_BUILD/tests/reaper}
 NSBOX_PTYRUN=${NSBOX_PTYRUN:-$NSBOX_BUILD/tests/pty-run}
 NSBOX_SSHD_BIN=${NSBOX_SSHD_BIN:-/usr/sbin/sshd}
 NSBOX_SFTP_SERVER=${NSBOX_SFTP_SERVER:-/usr/lib/openssh/sftp-server}
@@ -374,8 +375,11 @@ nsbox_enter_private_ns() {
 		# nothing was set up yet in this process: the exec loses nothing
 		trap - EXIT INT TERM HUP
 		rm -rf -- "$NSBOX_T" "$NSBOX_HOSTTMP"
-		# NSBOX_OUTER_PID: a process still in the namespaces we came from (prove, usually)
-		exec unshare --net --mount --propagation private -- \
+		[ -x "$NSBOX_REAPER" ] || nsbox_die "harness: $NSBOX_REAPER missing (make tests)"
+		# NSBOX_OUTER_PID: a process still in the namespaces we came from (prove, usually).
+		# The reaper (tests/reaper.c) reaps the test's orphans at once, as a host's systemd
+		# does: the machine's PID 1 may take seconds, and a box ends only once they are reaped.
+		exec unshare --net --mount --propagation private -- "$NSBOX_REAPER" \
 			env NSBOX_TEST_NS=1 NSBOX_OUTER_PID="$PPID" \
 			NSBOX_OUTER_MNTNS="$(readlink /proc/self/ns/mnt)" \
 			NSBOX_OUTER_NETNS="$(readlink /proc/self/ns/net)" \

@@ -114,3 +114,4 @@ fw_report() { # LABEL SYSCALL KIND BAD-INDEX-BEFORE
 [ ${#FW_GCLIST[@]} -eq 0 ] || note "left to the gc, and collected by it:" "${FW_GCLIST[@]}"
 fw_plain
 note "fault injection total: $FW_RUNS injections, $FW_DENIED refused, $FW_RAN ran boxed, $FW_ENDED ended under the session, $FW_GC left to the gc, ${#FW_BAD[@]} broke a rule"
+note "$(fw_times "fault injection")"

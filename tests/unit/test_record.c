@@ -102,6 +102,31 @@ killed_builder(long nr)
 	return st;
 }
 
+struct told {
+	char id[NSBOX_ID_LEN + 1];
+	int calls;
+};
+
+static int
+told_cb(const char *id, void *arg)
+{
+	struct told *t = arg;
+
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	t->calls++;
+	return 0;
+}
+
+static int
+told_fail(const char *id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	return -EPIPE;
+}
+
+static char b5[80];
+
 static int
 tests(void)
 {
@@ -262,6 +287,52 @@ tests(void)
 		is_int(count_building(), 1, "left its building directory (its record in it)");
 		is_int(box_gc(), 1, "the next gc removes it");
 		is_int(count_building(), 0, "nothing being built is left");
+	}
+
+	/* The sweeper's side (helper/sweeper.c): the id is told before the directory exists; a box
+	 * of a dead owner is found and locked by its id or its building name; a box that is locked,
+	 * or whose record names another supervisor (a reused id), is not its. */
+	{
+		struct told t = { "", 0 };
+		int (*tell)(const char *, void *) = told_cb;
+		char id5[NSBOX_ID_LEN + 1], name[80];
+		is_int(box_reserve_with(id5, &dead, tell, &t), 0, "a box reserved with a BEFORE call");
+		ok(t.calls == 1 && !strcmp(t.id, id5), "BEFORE was told its id, once");
+		int fd = box_orphan_lock(id5, &dead, name, sizeof(name));
+		ok(fd >= 0 && !strcmp(name, id5), "its dead owner's sweeper locks it by its id");
+		box_path(id5, NULL, p, sizeof(p));
+		is_int(locked(p), 1, "it is locked now");
+		is_int(box_orphan_lock(id5, &dead, name, sizeof(name)), -EBUSY,
+		       "a second sweeper finds it locked: -EBUSY");
+		is_int(box_remove_dir(name), 0, "the sweeper removes it");
+		close(fd);
+		ok(!exists(p), "it is gone");
+		is_int(box_orphan_lock(id5, &dead, name, sizeof(name)), -ENOENT,
+		       "a box that is gone: -ENOENT (its teardown finished)");
+		is_int(box_reserve_with(id5, &dead, tell, &t), 0, "another box of the dead owner");
+		struct nsbox_proc other = { .pid = dead.pid, .start = dead.start + 1 };
+		is_int(box_orphan_lock(id5, &other, name, sizeof(name)), -EBUSY,
+		       "its record names another supervisor: not this sweeper's (-EBUSY)");
+		box_remove(id5);
+		is_int(box_reserve_with(id5, &self, tell, &t), 0, "a box of a live supervisor");
+		is_int(box_orphan_lock(id5, &self, name, sizeof(name)), -EBUSY,
+		       "locked by its supervisor: -EBUSY");
+		box_remove(id5);
+		snprintf(b5, sizeof(b5), NSBOX_BOXES_DIR "/.new-0a11fe02-%d-%llu", (int)dead.pid,
+			 dead.start);
+		ok(mkdir(b5, 0700) == 0, "a directory a dead owner was building");
+		fd = box_orphan_lock("0a11fe02", &dead, name, sizeof(name));
+		ok(fd >= 0 && !strcmp(name, b5 + strlen(NSBOX_BOXES_DIR "/")),
+		   "its sweeper finds it by the building name");
+		is_int(box_remove_dir(name), 0, "and removes it");
+		if (fd >= 0)
+			close(fd);
+		ok(!exists(b5), "it is gone");
+		is_int(box_remove_dir("../x"), -EINVAL, "box_remove_dir refuses a path");
+		t.calls = 0;
+		is_int(box_reserve_with(id5, &dead, told_fail, &t), -EPIPE,
+		       "a BEFORE that fails ends the reservation with its error");
+		is_int(count_building(), 0, "and nothing was created");
 	}
 
 	/* A full file system: the write's own error, not EIO, and no partial record left. */

@@ -79,7 +79,9 @@ sweeper_main(int fd)
 		ssize_t k = read(3, (char *)&in + got, sizeof(in) - got);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
+		if (k < 0)
+			_exit(1); /* cannot tell that the supervisor is gone: never sweep then */
+		if (k == 0)
 			break;
 		got += (size_t)k;
 		if (got == sizeof(in)) {
@@ -91,6 +93,8 @@ sweeper_main(int fd)
 	 * child of it that held the box directory's lock */
 	if (!box_id_valid(n.id))
 		_exit(0); /* it never came to reserve a box */
+	if (proc_alive(&n.owner) != 0)
+		_exit(1); /* alive (someone else held our socket), or it cannot be told */
 	r = sweep(&n, &removed, step, sizeof(step));
 	if (!removed && r == 0)
 		_exit(0);

@@ -398,7 +398,8 @@ tell_sweeper(const char *id, void *arg)
 	};
 
 	snprintf(note.id, sizeof(note.id), "%s", id);
-	return sweeper_tell(s->sweeper, &note);
+	sweeper_tell(&note);
+	return 0;
 }
 
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
@@ -429,6 +430,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		return r;
 	}
 	s->reserved = true;
+	sweeper_reserved();
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;
@@ -760,6 +762,8 @@ main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--session") == 0)
 		return session_main();
+	if (argc == 2 && strcmp(argv[1], "--sweep") == 0)
+		return sweeper_run();
 	fprintf(stderr, "nsbox-helper: started by pam_nsbox.so only; see nsbox-helper(8)\n");
 	return EXIT_USAGE;
 }

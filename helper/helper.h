@@ -137,16 +137,20 @@ int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, siz
 
 /* ---- sweeper.c: what a supervisor that died without its teardown leaves, removed at once ---- */
 struct sweep_note {
-	char id[NSBOX_ID_LEN + 1];     /* told before its directory is made (box_reserve_with) */
+	char id[NSBOX_ID_LEN + 1];
 	struct nsbox_proc owner;       /* the supervisor */
 	bool bridged, lease4, lease6;  /* what teardown_host would free besides the directory */
 	struct nsbox_addrspec v4, v6;
 };
-/* Forks the sweeper (before anything is built: a small process to copy); *FD is our end of its
- * socket, kept open until we exit, close-on-exec. 0 or -errno. */
+/* Clones the sweeper (before anything is built); *FD is our end of its socket, kept open until
+ * we exit, close-on-exec. 0 or -errno. */
 int sweeper_start(int *fd);
-/* Tells the sweeper what to sweep should we die; the newest note counts. */
-int sweeper_tell(int fd, const struct sweep_note *n);
+/* What the sweeper sweeps should we die: told each id before its directory is made
+ * (box_reserve_with), then that it is reserved. */
+void sweeper_tell(const struct sweep_note *n);
+void sweeper_reserved(void);
+/* `nsbox-helper --sweep`, exec'd by the sweeper once the supervisor is gone: the exit status. */
+int sweeper_run(void);
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,

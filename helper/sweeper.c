@@ -1,11 +1,19 @@
-/* The supervisor's sweeper, run by nsbox-helper as root: a child the supervisor forks before it
+/* The supervisor's sweeper, run by nsbox-helper as root: a child the supervisor clones before it
  * builds anything, which outlives it. A supervisor that dies without its teardown (SIGKILL, the
  * OOM killer, a crash), or whose teardown failed a step, would leave the box's ip-netns name,
  * veth, leases and directory to the next login's gc; the sweeper, woken by the end of the
- * supervisor's socket, removes them at once. After a normal teardown it finds nothing and exits. */
+ * supervisor's socket, removes them at once. After a normal teardown it finds nothing and exits.
+ *
+ * It costs a box almost nothing while it waits: it shares the supervisor's memory (CLONE_VM) on a
+ * small stack of its own, blocked in one read. Only once the supervisor is gone (and with it any
+ * libc state it may have left half-changed) does it exec a fresh `nsbox-helper --sweep`, which
+ * gets the note on fd 3 and does the work with a libc of its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,15 +26,103 @@
 #include "lease.h"
 #include "nsbox/cleanup.h"
 
-/* Steps in order, as teardown_host makes them; each is a no-op when already done. Returns the
- * first failure's -errno with STEP naming it; goes on after one. */
+/* Shared with the sweeper (CLONE_VM): what to sweep should the supervisor die. NOTE_STATE says
+ * how far it got: nothing yet, an id told (its directory may exist from now on), or reserved
+ * (the directory exists until the teardown removes it). */
+enum { NOTE_NONE, NOTE_TOLD, NOTE_RESERVED };
+static struct sweep_note note;
+static int note_state;
+static _Alignas(16) char sweeper_stack[16 * 1024];
+
+void
+sweeper_tell(const struct sweep_note *n)
+{
+	__atomic_store_n(&note_state, NOTE_NONE, __ATOMIC_RELEASE);
+	note = *n;
+	__atomic_store_n(&note_state, NOTE_TOLD, __ATOMIC_RELEASE);
+}
+
+void
+sweeper_reserved(void)
+{
+	__atomic_store_n(&note_state, NOTE_RESERVED, __ATOMIC_RELEASE);
+}
+
+/* In the clone, on the supervisor's memory while it runs: raw syscalls only, and no errno to
+ * look at (a failing syscall() writes the supervisor's errno, so it ends us at once). */
 static int
-sweep(const struct sweep_note *n, int *removed, char *step, size_t steplen)
+sweeper_wait(void *arg)
+{
+	static char arg0[] = "nsbox-helper", arg1[] = "--sweep";
+	char *const argv[] = { arg0, arg1, NULL };
+	static char *const envp[] = { NULL };
+	const uint64_t all = ~0ull;
+	char path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1], c;
+	int p[2];
+
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
+	/* nothing of the supervisor's but our socket: not the module's socket (the supervisor
+	 * must see it hang up), not the box directory's lock, not syslog's socket */
+	if (syscall(SYS_dup3, (int)(intptr_t)arg, 3, O_CLOEXEC) < 0 ||
+	    syscall(SYS_close_range, 4, ~0U, 0) < 0)
+		_exit(1);
+	syscall(SYS_prctl, PR_SET_NAME, "nsbox-sweeper", 0, 0, 0);
+	for (;;) {
+		long k = syscall(SYS_read, 3, &c, 1);
+		if (k == 0)
+			break; /* every copy of the other end is closed: the supervisor is gone */
+		if (k < 0)
+			_exit(1); /* that says nothing of the supervisor: never sweep then */
+	}
+	int st = __atomic_load_n(&note_state, __ATOMIC_ACQUIRE);
+	if (st == NOTE_NONE)
+		_exit(0); /* it never came to reserve a box */
+	if (st == NOTE_RESERVED) {
+		/* the teardown removes the directory last: gone means it finished */
+		memcpy(path, NSBOX_BOXES_DIR "/", sizeof(NSBOX_BOXES_DIR));
+		memcpy(path + sizeof(NSBOX_BOXES_DIR), note.id, NSBOX_ID_LEN + 1);
+		if (syscall(SYS_faccessat, AT_FDCWD, path, F_OK, 0) < 0)
+			_exit(0);
+	}
+	if (syscall(SYS_pipe2, p, O_CLOEXEC) < 0 || syscall(SYS_write, p[1], &note, sizeof(note)) < 0 ||
+	    syscall(SYS_dup3, p[0], 3, 0) < 0)
+		_exit(1);
+	syscall(SYS_execve, "/proc/self/exe", argv, envp);
+	_exit(127);
+}
+
+int
+sweeper_start(int *fd)
+{
+	int p[2];
+
+	/* a socket, not a pipe: it is never written, only its end is read */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return -errno;
+	/* Not fork: a copy of the supervisor per box would cost as much memory again. Not
+	 * child_fork's PR_SET_PDEATHSIG either: the sweeper is for after our death. */
+	if (clone(sweeper_wait, sweeper_stack + sizeof(sweeper_stack), CLONE_VM | SIGCHLD,
+		  (void *)(intptr_t)p[0]) < 0) {
+		int r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	close(p[0]);
+	*fd = p[1];
+	return 0;
+}
+
+/* Steps in order, as teardown_host makes them; each is a no-op when already done. Returns the
+ * first failure's -errno with STEP naming it; goes on after one. *REMOVED: whether there was
+ * anything of the box to remove. */
+static int
+sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 {
 	char name[NAME_MAX + 1], ifname[16];
 	int r = 0, q;
 
-	*removed = 0;
+	*removed = false;
 	_cleanup_close_ int lock = box_orphan_lock(n->id, &n->owner, name, sizeof(name));
 	if (lock == -ENOENT || lock == -EBUSY)
 		return 0; /* its teardown finished, or the id is another live box's now */
@@ -34,7 +130,7 @@ sweep(const struct sweep_note *n, int *removed, char *step, size_t steplen)
 		snprintf(step, steplen, "locking its directory");
 		return lock;
 	}
-	*removed = 1;
+	*removed = true;
 	if ((q = box_netns_remove(n->id)) < 0 && !r) {
 		r = q;
 		snprintf(step, steplen, "removing its ip-netns name");
@@ -61,88 +157,54 @@ sweep(const struct sweep_note *n, int *removed, char *step, size_t steplen)
 	return r;
 }
 
-static __attribute__((noreturn)) void
-sweeper_main(int fd)
+/* Our socket closes in the supervisor's exit before the kernel marks it dead: wait for that
+ * (its pidfd turns readable), at most KILLED_WAIT_MS. 0 once OWNER is dead, else -errno. */
+static int
+owner_wait_dead(const struct nsbox_proc *owner)
 {
-	struct sweep_note n = { .id = "" }, in;
-	size_t got = 0;
-	char step[64] = "";
-	int removed, r;
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, owner->pid, 0);
 
-	/* nothing of the supervisor's but our socket: not the module's socket (the supervisor must
-	 * see it hang up), not the box directory's lock, not syslog's socket */
-	closelog();
-	if ((fd != 3 && dup3(fd, 3, O_CLOEXEC) < 0) || syscall(SYS_close_range, 4, ~0U, 0) < 0)
-		_exit(1);
-	prctl(PR_SET_NAME, "nsbox-sweeper");
-	for (;;) {
-		ssize_t k = read(3, (char *)&in + got, sizeof(in) - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			_exit(1); /* cannot tell that the supervisor is gone: never sweep then */
-		if (k == 0)
-			break;
-		got += (size_t)k;
-		if (got == sizeof(in)) {
-			n = in; /* the newest whole note */
-			got = 0;
-		}
-	}
-	/* EOF: every copy of the other end is closed, so the supervisor is gone, and so is every
-	 * child of it that held the box directory's lock */
-	if (!box_id_valid(n.id))
-		_exit(0); /* it never came to reserve a box */
-	if (proc_alive(&n.owner) != 0)
-		_exit(1); /* alive (someone else held our socket), or it cannot be told */
-	r = sweep(&n, &removed, step, sizeof(step));
-	if (!removed && r == 0)
-		_exit(0);
+	if (fd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	/* the pidfd names the process that has the pid now: the owner only if the start agrees */
+	int r = proc_alive(owner);
+	if (r <= 0)
+		return r;
+	r = fd_wait(fd, KILLED_WAIT_MS);
+	return r < 0 ? r : (proc_alive(owner) == 0 ? 0 : -EBUSY);
+}
+
+int
+sweeper_run(void)
+{
+	struct sweep_note n;
+	char step[64] = "";
+	bool removed;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
+	/* only what a sweeper's clone hands over: root, a whole note on fd 3, an owner that is
+	 * known dead */
+	ssize_t k = read(3, &n, sizeof(n));
+	close(3);
+	if (geteuid() != 0 || k != (ssize_t)sizeof(n) || !box_id_valid(n.id) ||
+	    memchr(n.id, 0, sizeof(n.id)) == NULL) {
+		syslog(LOG_ERR, "--sweep: started by nsbox-helper's sweeper only");
+		return 2;
+	}
+	if (owner_wait_dead(&n.owner) < 0)
+		return 1; /* alive (someone else held its socket), or it cannot be told */
+	int r = sweep(&n, &removed, step, sizeof(step));
 	if (r < 0)
-		syslog(LOG_ERR, "box=%s sweeper: supervisor %d ended before its teardown was done; %s: %s",
+		syslog(LOG_ERR,
+		       "box=%s sweeper: supervisor %d ended before its teardown was done; %s: %s",
 		       n.id, (int)n.owner.pid, step, strerror(-r));
-	else
+	else if (removed)
 		syslog(LOG_WARNING,
 		       "box=%s sweeper: supervisor %d ended before its teardown was done; removed what "
-		       "the box held on the host", n.id, (int)n.owner.pid);
-	_exit(r < 0 ? 1 : 0);
-}
-
-int
-sweeper_start(int *fd)
-{
-	int p[2];
-
-	/* a socket, not a pipe: a note to a sweeper already gone is EPIPE, never our SIGPIPE */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
-		return -errno;
-	/* not child_fork: its PR_SET_PDEATHSIG would end the sweeper with us */
-	pid_t pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(p[1]);
-		sweeper_main(p[0]);
-	}
-	close(p[0]);
-	*fd = p[1];
-	return 0;
-}
-
-int
-sweeper_tell(int fd, const struct sweep_note *n)
-{
-	ssize_t k;
-
-	do
-		k = send(fd, n, sizeof(*n), MSG_NOSIGNAL);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
-		return -errno;
-	return (size_t)k == sizeof(*n) ? 0 : -EIO;
+		       "the box held on the host",
+		       n.id, (int)n.owner.pid);
+	return r < 0 ? 1 : 0;
 }

@@ -189,8 +189,8 @@ sweeper_run(void)
 	 * known dead */
 	ssize_t k = read(3, &n, sizeof(n));
 	close(3);
-	if (geteuid() != 0 || k != (ssize_t)sizeof(n) || !box_id_valid(n.id) ||
-	    memchr(n.id, 0, sizeof(n.id)) == NULL) {
+	if (geteuid() != 0 || k != (ssize_t)sizeof(n) || memchr(n.id, 0, sizeof(n.id)) == NULL ||
+	    !box_id_valid(n.id)) {
 		syslog(LOG_ERR, "--sweep: started by nsbox-helper's sweeper only");
 		return 2;
 	}

@@ -154,6 +154,12 @@ nsbox_addrspec_in_range(const struct nsbox_ip *ip, const struct nsbox_addrspec *
 }
 
 bool
+nsbox_addr_leased(const struct nsbox_addrspec *a)
+{
+	return a->mode == NSBOX_ADDR_STATIC || a->mode == NSBOX_ADDR_POOL;
+}
+
+bool
 nsbox_pool_range_explicit(const struct nsbox_addrspec *a)
 {
 	struct nsbox_ip f, l;

@@ -62,6 +62,8 @@ bool nsbox_ip_in_cidr(const struct nsbox_ip *ip, const struct nsbox_cidr *net);
 bool nsbox_addrspec_in_range(const struct nsbox_ip *ip, const struct nsbox_addrspec *a);
 /* A pool whose range is not the whole of nsbox_cidr_hosts(). */
 bool nsbox_pool_range_explicit(const struct nsbox_addrspec *a);
+/* A static address or a pool: one the helper leases from its lease files (lib/lease.c). */
+bool nsbox_addr_leased(const struct nsbox_addrspec *a);
 
 /* Decimal digits only, in MIN..MAX: 0, -EINVAL or -ERANGE. */
 int nsbox_uint_parse(const char *s, unsigned min, unsigned max, unsigned *out);

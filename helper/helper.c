@@ -389,10 +389,6 @@ tell_sweeper(const char *id, void *arg)
 	struct sweep_note note = {
 		.owner = s->self,
 		.bridged = s->set.network == NSBOX_NET_BRIDGE,
-		.lease4 = s->set.address.mode == NSBOX_ADDR_STATIC ||
-			  s->set.address.mode == NSBOX_ADDR_POOL,
-		.lease6 = s->set.address6.mode == NSBOX_ADDR_STATIC ||
-			  s->set.address6.mode == NSBOX_ADDR_POOL,
 		.v4 = s->set.address,
 		.v6 = s->set.address6,
 	};

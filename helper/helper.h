@@ -139,8 +139,8 @@ int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, siz
 struct sweep_note {
 	char id[NSBOX_ID_LEN + 1];
 	struct nsbox_proc owner;       /* the supervisor */
-	bool bridged, lease4, lease6;  /* what teardown_host would free besides the directory */
-	struct nsbox_addrspec v4, v6;
+	bool bridged;                  /* what teardown_host would free besides the directory: */
+	struct nsbox_addrspec v4, v6;  /* the veth, and the leases of these (nsbox_addr_leased) */
 };
 /* Clones the sweeper (before anything is built); *FD is our end of its socket, kept open until
  * we exit, close-on-exec. 0 or -errno. */

@@ -142,11 +142,11 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 			snprintf(step, steplen, "deleting veth '%s'", ifname);
 		}
 	}
-	if (n->lease4 && (q = lease_release(NSBOX_LEASE_DIR, &n->v4, n->id)) < 0 && !r) {
+	if (nsbox_addr_leased(&n->v4) && (q = lease_release(NSBOX_LEASE_DIR, &n->v4, n->id)) < 0 && !r) {
 		r = q;
 		snprintf(step, steplen, "releasing the IPv4 lease");
 	}
-	if (n->lease6 && (q = lease_release(NSBOX_LEASE_DIR, &n->v6, n->id)) < 0 && !r) {
+	if (nsbox_addr_leased(&n->v6) && (q = lease_release(NSBOX_LEASE_DIR, &n->v6, n->id)) < 0 && !r) {
 		r = q;
 		snprintf(step, steplen, "releasing the IPv6 lease");
 	}

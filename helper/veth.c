@@ -190,14 +190,14 @@ take_leases(const struct box *b, const struct nsbox_settings *s, const char *use
 {
 	int r;
 
-	if (s->address.mode == NSBOX_ADDR_STATIC || s->address.mode == NSBOX_ADDR_POOL) {
+	if (nsbox_addr_leased(&s->address)) {
 		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, &n->leased4, why);
 		if (r < 0)
 			return r;
 		n->prefix4 = s->address.cidr.prefix;
 		n->gw4 = s->gateway;
 	}
-	if (s->address6.mode == NSBOX_ADDR_STATIC || s->address6.mode == NSBOX_ADDR_POOL)
+	if (nsbox_addr_leased(&s->address6))
 		return take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, &n->leased6, why);
 	return 0;
 }

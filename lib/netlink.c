@@ -7,7 +7,6 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -160,7 +159,6 @@ nl_link_del(const char *ifname)
 struct master_arg {
 	const char *ifname;
 	int master;
-	bool v6_off;
 };
 
 static void
@@ -173,27 +171,17 @@ build_master_up(struct nlmsghdr *nlh, const void *arg)
 	ifm->ifi_flags = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, a->ifname);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master);
-	if (a->v6_off) {
-		struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-		struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
-		mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-		mnl_attr_nest_end(nlh, in6);
-		mnl_attr_nest_end(nlh, spec);
-	}
-}
-
-int
-nl_link_master_up(const char *ifname, int master_index)
-{
-	struct master_arg a = { ifname, master_index, false };
-
-	return nl_once(build_master_up, &a);
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, in6);
+	mnl_attr_nest_end(nlh, spec);
 }
 
 int
 nl_link_master_up_v6_off(const char *ifname, int master_index)
 {
-	struct master_arg a = { ifname, master_index, true };
+	struct master_arg a = { ifname, master_index };
 
 	return nl_once(build_master_up, &a);
 }

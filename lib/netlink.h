@@ -17,9 +17,9 @@ struct nl_veth {
 int nl_link_up(const char *ifname);
 int nl_link_v6_off(const char *ifname);
 int nl_link_del(const char *ifname);
-int nl_link_master_up(const char *ifname, int master_index);
-/* The same and IPv6 addr_gen_mode=none in one request: for a veth whose peer is still down (no
- * carrier, so no link-local address can have been made before the mode applies). */
+/* IFNAME up, into bridge MASTER_INDEX, and IPv6 addr_gen_mode=none in one request: for a veth
+ * whose peer is still down (no carrier, so no link-local address can have been made before the
+ * mode applies). */
 int nl_link_master_up_v6_off(const char *ifname, int master_index);
 /* Index (> 0) of IFNAME and its kind into KIND ("bridge", "veth", "" for a plain device). */
 int nl_link_get(const char *ifname, char *kind, size_t kindlen);

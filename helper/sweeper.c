@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "helper.h"
-#include "lease.h"
 #include "nsbox/cleanup.h"
 
 /* Shared with the sweeper (CLONE_VM): what to sweep should the supervisor die. NOTE_STATE says
@@ -113,13 +112,18 @@ sweeper_start(int *fd)
 	return 0;
 }
 
-/* Steps in order, as teardown_host makes them; each is a no-op when already done. Returns the
- * first failure's -errno with STEP naming it; goes on after one. *REMOVED: whether there was
- * anything of the box to remove. */
+/* teardown_host's steps, by the same functions, from the note; each is a no-op when already
+ * done. Returns the first failure's -errno with STEP naming it; goes on after one. *REMOVED:
+ * whether there was anything of the box to remove. */
 static int
 sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 {
-	char name[NAME_MAX + 1], ifname[16];
+	char name[NAME_MAX + 1];
+	/* net_teardown reads only the address specs of the settings */
+	struct nsbox_settings set = { .address = n->v4, .address6 = n->v6 };
+	struct box_net net = { .active = true, .veth_made = n->bridged,
+			       .leased4 = nsbox_addr_leased(&n->v4),
+			       .leased6 = nsbox_addr_leased(&n->v6), .netns = -1, .dhcp_pidfd = -1 };
 	int r = 0, q;
 
 	*removed = false;
@@ -131,24 +135,15 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 		return lock;
 	}
 	*removed = true;
-	if ((q = box_netns_remove(n->id)) < 0 && !r) {
+	if ((q = box_netns_remove(n->id)) < 0) {
 		r = q;
 		snprintf(step, steplen, "removing its ip-netns name");
 	}
-	if (n->bridged) {
-		veth_host_name(n->id, ifname, sizeof(ifname));
-		if ((q = nl_link_del(ifname)) < 0 && q != -ENODEV && !r) {
-			r = q;
-			snprintf(step, steplen, "deleting veth '%s'", ifname);
-		}
-	}
-	if (nsbox_addr_leased(&n->v4) && (q = lease_release(NSBOX_LEASE_DIR, &n->v4, n->id)) < 0 && !r) {
+	veth_host_name(n->id, net.host_if, sizeof(net.host_if));
+	char what[64] = "";
+	if ((q = net_teardown(&set, &net, n->id, what, sizeof(what))) < 0 && !r) {
 		r = q;
-		snprintf(step, steplen, "releasing the IPv4 lease");
-	}
-	if (nsbox_addr_leased(&n->v6) && (q = lease_release(NSBOX_LEASE_DIR, &n->v6, n->id)) < 0 && !r) {
-		r = q;
-		snprintf(step, steplen, "releasing the IPv6 lease");
+		snprintf(step, steplen, "%s", what);
 	}
 	if ((q = box_remove_dir(name)) < 0 && !r) {
 		r = q;

@@ -140,7 +140,7 @@ struct session {
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
-	int sweeper;                /* our end of the sweeper's socket (sweeper.c) */
+	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
 	int join_listen;            /* a shared box's join socket */

@@ -142,7 +142,7 @@ struct sweep_note {
 	bool bridged;                  /* what teardown_host would free besides the directory: */
 	struct nsbox_addrspec v4, v6;  /* the veth, and the leases of these (nsbox_addr_leased) */
 };
-/* Clones the sweeper (before anything is built); *FD is our end of its socket, kept open until
+/* Clones the sweeper (before anything is built); *FD is our end of its pipe, kept open until
  * we exit, close-on-exec. 0 or -errno. */
 int sweeper_start(int *fd);
 /* What the sweeper sweeps should we die: told each id before its directory is made

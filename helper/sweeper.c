@@ -2,7 +2,7 @@
  * builds anything, which outlives it. A supervisor that dies without its teardown (SIGKILL, the
  * OOM killer, a crash), or whose teardown failed a step, would leave the box's ip-netns name,
  * veth, leases and directory to the next login's gc; the sweeper, woken by the end of the
- * supervisor's socket, removes them at once. After a normal teardown it finds nothing and exits.
+ * supervisor's pipe, removes them at once. After a normal teardown it finds nothing and exits.
  *
  * It costs a box almost nothing while it waits: it shares the supervisor's memory (CLONE_VM) on a
  * small stack of its own, blocked in one read. Only once the supervisor is gone (and with it any
@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -60,7 +59,7 @@ sweeper_wait(void *arg)
 	int p[2];
 
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
-	/* nothing of the supervisor's but our socket: not the module's socket (the supervisor
+	/* nothing of the supervisor's but our pipe: not the module's socket (the supervisor
 	 * must see it hang up), not the box directory's lock, not syslog's socket */
 	if (syscall(SYS_dup3, (int)(intptr_t)arg, 3, O_CLOEXEC) < 0 ||
 	    syscall(SYS_close_range, 4, ~0U, 0) < 0)
@@ -95,8 +94,8 @@ sweeper_start(int *fd)
 {
 	int p[2];
 
-	/* a socket, not a pipe: it is never written, only its end is read */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+	/* never written: its end (every copy of our end closed) is the only message */
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	/* Not fork: a copy of the supervisor per box would cost as much memory again. Not
 	 * child_fork's PR_SET_PDEATHSIG either: the sweeper is for after our death. */
@@ -152,7 +151,7 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 	return r;
 }
 
-/* Our socket closes in the supervisor's exit before the kernel marks it dead: wait for that
+/* Our pipe closes in the supervisor's exit before the kernel marks it dead: wait for that
  * (its pidfd turns readable), at most KILLED_WAIT_MS. 0 once OWNER is dead, else -errno. */
 static int
 owner_wait_dead(const struct nsbox_proc *owner)
@@ -190,7 +189,7 @@ sweeper_run(void)
 		return 2;
 	}
 	if (owner_wait_dead(&n.owner) < 0)
-		return 1; /* alive (someone else held its socket), or it cannot be told */
+		return 1; /* alive (someone else held its pipe), or it cannot be told */
 	int r = sweep(&n, &removed, step, sizeof(step));
 	if (r < 0)
 		syslog(LOG_ERR,

@@ -26,6 +26,15 @@ fw_setup() {
 	chmod 0644 "$FW_ARGS"
 }
 
+# fw_service SERVICE CONF [MODULE-ARG...] : a PAM service whose helper is the wrapper
+fw_service() {
+	local svc=$1 conf=$2
+	shift 2
+	nsbox_pam_service "$svc" "auth required pam_permit.so
+account required pam_permit.so
+session required $NSBOX_MODULE helper=$FW_HELPER conf=$conf${*:+ $*}"
+}
+
 # fw_args ARG... : what the wrapper runs next (one argument per line)
 fw_args() { printf '%s\n' "$@" >"$FW_ARGS"; }
 

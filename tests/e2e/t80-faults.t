@@ -41,9 +41,7 @@ gateway = 10.78.0.1
 dns     = 10.78.0.1")
 fw_setup
 SVC=nsbox-test-flt
-nsbox_pam_service $SVC "auth required pam_permit.so
-account required pam_permit.so
-session required $NSBOX_MODULE helper=$FW_HELPER conf=$CONF"
+fw_service $SVC "$CONF"
 
 # warm-up (makes /run/netns a mount point, as any first box does), then the baseline
 fw_plain

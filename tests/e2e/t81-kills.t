@@ -147,9 +147,7 @@ note "$(fw_times "kills" each)"
 # The helper runs under strace (tests/fault-wrap) with a 3 s delay at its clone3, after the
 # box's id is reserved; the test stops it there, the module (timeout=1) gives up, then the
 # test lets it go on: it finds the module gone and tears down what it built.
-nsbox_pam_service nsbox-test-stop "auth required pam_permit.so
-account required pam_permit.so
-session required $NSBOX_MODULE helper=$FW_HELPER conf=$CONF timeout=1"
+fw_service nsbox-test-stop "$CONF" timeout=1
 for u in $U $UB; do
 	kind=loopback
 	[ $u = $UB ] && kind=bridged

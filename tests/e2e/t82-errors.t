@@ -24,9 +24,7 @@ CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u-box")
 fw_setup
 SVC=nsbox-test-err
-nsbox_pam_service $SVC "auth required pam_permit.so
-account required pam_permit.so
-session required $NSBOX_MODULE helper=$FW_HELPER conf=$CONF"
+fw_service $SVC "$CONF"
 
 fw_plain
 is "$(fw_login $SVC $U)" ran "untraced login through the wrapper runs boxed"
@@ -82,9 +80,7 @@ is "$(fw_login $SVC $U)" ran "supervisor's signalfd: control: a fault at a secon
 # login still works, and a helper that answers only after 3 s (a 3 s delay at its clone3, under
 # strace) is refused by timeout=1 while the signals keep coming. A wait that started again with
 # the whole second after each EINTR would never time out and would let it in.
-nsbox_pam_service nsbox-test-errt "auth required pam_permit.so
-account required pam_permit.so
-session required $NSBOX_MODULE helper=$FW_HELPER conf=$CONF timeout=1"
+fw_service nsbox-test-errt "$CONF" timeout=1
 # storm PID : SIGWINCH to PID until it is gone (at most 30 s); prints how many were sent
 storm() {
 	local n=0 end=$((SECONDS + 30))

@@ -141,6 +141,7 @@ struct session {
 	gid_t gid;
 	bool reserved;
 	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
+	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
 	int join_listen;            /* a shared box's join socket */
@@ -351,6 +352,9 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 {
 	int r;
 
+	r = hold_make(&s->hold, why);
+	if (r < 0)
+		return r;
 	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
 	if (s->net.corrupt)
 		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
@@ -618,7 +622,8 @@ share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd,
 {
 	struct share_owner o = { .uid = s->uid, .digest = s->digest,
 				 .max_sessions = s->set.max_sessions, .listen = s->join_listen,
-				 .init_pidfd = s->box.init_pidfd, .init = s->box.init, .rep = *rep,
+				 .init_pidfd = s->box.init_pidfd, .hold = s->hold, .init = s->box.init,
+				 .rep = *rep,
 				 .rec = &s->rec, .watch_fd = resolv_watch_fd(),
 				 .on_watch = resolv_rebind_cb, .watch_arg = s };
 	const char *reason;
@@ -646,7 +651,7 @@ session_main(void)
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = s.box.ready = -1;
-	s.user_lock = s.join_listen = s.sweeper = -1;
+	s.user_lock = s.join_listen = s.sweeper = s.hold = -1;
 	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {
@@ -717,7 +722,7 @@ session_main(void)
 	rep.policy = session_policy(&s.set);
 	rep.box_flags = s.set.share == NSBOX_SHARE_USER ? NSBOX_BOX_SHARED : 0;
 	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
-	r = nsbox_send(sock, &rep, sizeof(rep), s.box.init_pidfd);
+	r = nsbox_send_fds(sock, &rep, sizeof(rep), (const int[]){ s.box.init_pidfd, s.hold }, 2);
 	if (r < 0) {
 		syslog(LOG_ERR, "box=%s module went away before the reply: %s", s.box.id,
 		       strerror(-r));

@@ -152,6 +152,11 @@ void sweeper_reserved(void);
 /* `nsbox-helper --sweep`, exec'd by the sweeper once the supervisor is gone: the exit status. */
 int sweeper_run(void);
 
+/* ---- hold.c: the application's hold (see there) ---- */
+/* A private copy of the caller's mount namespace with every mount noexec and nosuid, made in a
+ * short child; *FD its namespace, O_CLOEXEC. 0, or -errno with WHY. */
+int hold_make(int *fd, struct nsbox_why *why);
+
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
 		 char search[][254], unsigned nsearch, struct nsbox_why *why);

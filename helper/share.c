@@ -510,7 +510,8 @@ accept_join(struct share_owner *o)
 	steal_fd(msock);
 	steal_fd(mapp);
 	struct share_member *m = &o->m[o->n - 1];
-	r = nsbox_send(m->sock, &o->rep, sizeof(o->rep), o->init_pidfd);
+	r = nsbox_send_fds(m->sock, &o->rep, sizeof(o->rep), (const int[]){ o->init_pidfd, o->hold },
+			   2);
 	if (r < 0) {
 		syslog(LOG_WARNING, "box=%s module of user '%s' went away before the reply: %s",
 		       o->id, o->user, strerror(-r));

@@ -53,6 +53,7 @@ struct share_owner {
 	unsigned max_sessions; /* 0: BOX_MEMBERS_MAX */
 	int listen;
 	int init_pidfd;
+	int hold;                /* the application's hold (hold.c), sent with init_pidfd */
 	struct nsbox_proc init;
 	struct nsbox_reply rep;  /* what every member's module is sent, as the first one was */
 	struct box_record *rec;  /* the box's record, rewritten at each join and leave */

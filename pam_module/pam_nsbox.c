@@ -44,6 +44,7 @@ struct opts {
 	const char *conf;
 	const char *helper;
 	bool debug;
+	bool leave;   /* the first session line: at close, back to the host before the others */
 	int on_error; /* -1 unset, 0 deny, 1 allow */
 	int timeout_ms; /* for the helper's reply */
 };
@@ -56,33 +57,30 @@ struct session {
 		struct {
 			int sock;   /* to the supervisor */
 			int initfd; /* pidfd of the box init */
+			int hold;   /* the application's hold (helper/hold.c), until joined */
 			int saved[NSBOX_N_NS];
 		};
-		int fds[2 + NSBOX_N_NS];
+		int fds[3 + NSBOX_N_NS];
 	};
-	struct nsbox_guard guard; /* armed while boxed: children get the policy, not the fds */
-	char cwd[PATH_MAX];
-	dev_t cwd_dev; /* and what CWD was: a path is only checked against this identity */
-	ino_t cwd_ino;
+	struct nsbox_guard guard; /* armed while boxed: children get the box, not the fds */
+	struct nsbox_cwd cwd;     /* the working directory at the join, for the guard's children */
 	struct statx root; /* "/" of our mount namespace, from the spawn's root probe */
 	int root_err;      /* or why the probe failed */
 	char id[NSBOX_ID_LEN + 1];
 	bool closed;
+	bool left;   /* back in our own namespaces (the leave line ran at close) */
 	bool shared; /* share = user: other sessions live in the box; its supervisor ends it */
 };
-_Static_assert(sizeof(((struct session *)0)->fds) == (2 + NSBOX_N_NS) * sizeof(int),
-	       "the fds overlay sock, initfd and saved exactly");
+_Static_assert(sizeof(((struct session *)0)->fds) == (3 + NSBOX_N_NS) * sizeof(int),
+	       "the fds overlay sock, initfd, hold and saved exactly");
 
 static void
 session_free_fds(struct session *s)
 {
-	nsbox_closep(&s->sock);
-	nsbox_closep(&s->initfd);
-	for (size_t i = 0; i < NSBOX_N_NS; i++)
-		nsbox_closep(&s->saved[i]);
-	s->sock = s->initfd = -1;
-	for (size_t i = 0; i < NSBOX_N_NS; i++)
-		s->saved[i] = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(s->fds); i++) {
+		nsbox_closep(&s->fds[i]);
+		s->fds[i] = -1;
+	}
 }
 
 /* Runs on pam_end in every process that holds the handle (su's and login's forked child call it
@@ -130,6 +128,8 @@ parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 			o->helper = a + 7;
 		else if (strcmp(a, "debug") == 0)
 			o->debug = true;
+		else if (strcmp(a, "leave") == 0)
+			o->leave = true;
 		else if (strcmp(a, "on_error=deny") == 0)
 			o->on_error = 0;
 		else if (strcmp(a, "on_error=allow") == 0)
@@ -398,7 +398,7 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 }
 
 static int
-wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const char **why)
+wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int fds[2], const char **why)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 	struct timespec t0, now;
@@ -425,7 +425,7 @@ wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int *fd, const cha
 		*why = "helper timed out";
 		return -ETIMEDOUT;
 	}
-	r = nsbox_recv(sock, rep, sizeof(*rep), fd);
+	r = nsbox_recv_fds(sock, rep, sizeof(*rep), fds, 2, 0);
 	if (r < 0) {
 		*why = r == -ECONNRESET ? "helper exited without a reply" : "bad reply from helper";
 		return r;
@@ -521,51 +521,22 @@ chrooted(const struct session *s)
 		mine.stx_mnt_id != nsroot->stx_mnt_id);
 }
 
-/* Remembers the working directory before the namespaces change: its path, to find it again in
- * the new mount tree, and its identity, to know it is the same directory when found. */
-static void
-cwd_save(struct session *s)
-{
-	struct stat st;
-
-	s->cwd_ino = 0;
-	if (!getcwd(s->cwd, sizeof(s->cwd)) || s->cwd[0] != '/' || stat(".", &st) < 0) {
-		strcpy(s->cwd, "/");
-		return;
-	}
-	s->cwd_dev = st.st_dev;
-	s->cwd_ino = st.st_ino;
-}
-
-/* Back into the directory cwd_save saw, found by its path in the namespaces just joined; "/"
- * when the path no longer leads there. We are root and the path is the user's (su runs in the
- * invoker's directory): a component swapped for a symlink since cwd_save would otherwise land
- * the session behind another user's 0700 home. So the path is resolved without following any
- * symlink (getcwd's path has none, so one found now was planted), and what it leads to must
- * be the same directory (device and inode) before we go in. 0 or -errno (no "/" either). */
+/* Back to the namespaces saved at open. Returns the first error, goes on regardless. */
 static int
-cwd_restore(const struct session *s)
+leave_box(struct session *s)
 {
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-	_cleanup_close_ int fd = -1;
-	struct stat st;
+	int r = 0;
 
-	if (s->cwd_ino) {
-		fd = (int)syscall(SYS_openat2, AT_FDCWD, s->cwd, &how, sizeof(how));
-		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == s->cwd_dev &&
-		    st.st_ino == s->cwd_ino && fchdir(fd) == 0)
-			return 0;
-		/* no openat2 (before 5.6): follow the path, then judge where it led by identity */
-		if (fd < 0 && errno == ENOSYS && chdir(s->cwd) == 0 && stat(".", &st) == 0 &&
-		    st.st_dev == s->cwd_dev && st.st_ino == s->cwd_ino)
-			return 0;
-	}
-	return chdir("/") < 0 ? -errno : 0;
+	for (size_t i = 0; i < NSBOX_N_NS; i++)
+		if (s->saved[i] >= 0 && setns(s->saved[i], (int)nsbox_ns_table[i].flag) < 0 && r == 0)
+			r = -errno;
+	int c = nsbox_cwd_enter(&s->cwd);
+	return r < 0 ? r : c;
 }
 
-/* Moves this process into the box: 0, -errno, or 1 when policy refuses (WHY says why). On
- * failure nothing has changed. */
+/* Moves this process into the box's namespaces, but for its mounts into the application's hold
+ * (helper/hold.c): its fork(2) children go on into the box's mounts (policy.c). 0, -errno, or 1
+ * when policy refuses (WHY says why). On failure nothing has changed. */
 static int
 join_box(struct session *s, unsigned long ns, int self, const char **why)
 {
@@ -584,7 +555,7 @@ join_box(struct session *s, unsigned long ns, int self, const char **why)
 			     : "application is chrooted (joining the box would end its chroot)";
 		return r < 0 ? r : 1;
 	}
-	cwd_save(s);
+	nsbox_cwd_save(&s->cwd);
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
 		if (!(ns & nsbox_ns_table[i].flag))
 			continue;
@@ -595,26 +566,21 @@ join_box(struct session *s, unsigned long ns, int self, const char **why)
 		}
 		s->saved[i] = r;
 	}
-	/* One call: the kernel joins all or none. */
-	if (setns(s->initfd, (int)ns) < 0) {
+	/* One call for the box's: the kernel joins all or none. */
+	if ((ns & ~(unsigned long)CLONE_NEWNS) && setns(s->initfd, (int)(ns & ~CLONE_NEWNS)) < 0) {
 		*why = "setns into the box";
 		return -errno;
 	}
-	(void)cwd_restore(s); /* only a root that cannot chdir("/") fails: nothing to undo */
+	if (setns(s->hold, CLONE_NEWNS) < 0) {
+		r = -errno;
+		*why = "setns into the application's hold";
+		leave_box(s);
+		return r;
+	}
+	nsbox_closep(&s->hold);
+	s->hold = -1;
+	(void)nsbox_cwd_enter(&s->cwd); /* only a root that cannot chdir("/") fails */
 	return 0;
-}
-
-/* Back to the namespaces saved at open. Returns the first error, goes on regardless. */
-static int
-leave_box(struct session *s)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < NSBOX_N_NS; i++)
-		if (s->saved[i] >= 0 && setns(s->saved[i], (int)nsbox_ns_table[i].flag) < 0 && r == 0)
-			r = -errno;
-	int c = cwd_restore(s);
-	return r < 0 ? r : c;
 }
 
 /* Ends the session without waiting for the box (its members may be our own children): CLOSE
@@ -690,23 +656,25 @@ session_new(void)
 	return s;
 }
 
-/* Takes the init's pidfd FD out of a BOXED reply (closing it on any other): 0, 1 for EXEMPT, or
- * -errno with WHY (a FAILED reply's own message, or "bad reply"). */
+/* Takes the init's pidfd and the application's hold, FDS, out of a BOXED reply (closing them on
+ * any other): 0, 1 for EXEMPT, or -errno with WHY (a FAILED reply's own message, or "bad
+ * reply"). */
 static int
-take_box(struct session *s, const struct nsbox_reply *rep, int fd, const char **why)
+take_box(struct session *s, const struct nsbox_reply *rep, int fds[2], const char **why)
 {
 	const uint32_t known = NSBOX_POL_NNP | NSBOX_POL_CAPS | NSBOX_POL_SECCOMP;
 
-	if (rep->status == NSBOX_REPLY_BOXED && fd >= 0 &&
+	if (rep->status == NSBOX_REPLY_BOXED && fds[0] >= 0 && fds[1] >= 0 &&
 	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS) &&
 	    !(rep->policy.flags & ~known) && !(rep->box_flags & ~(uint32_t)NSBOX_BOX_SHARED)) {
-		s->initfd = fd;
+		s->initfd = fds[0];
+		s->hold = fds[1];
 		s->shared = rep->box_flags & NSBOX_BOX_SHARED;
 		snprintf(s->id, sizeof(s->id), "%s", rep->id);
 		return 0;
 	}
-	if (fd >= 0)
-		close(fd);
+	for (int i = 0; i < 2; i++)
+		nsbox_closep(&fds[i]);
 	if (rep->status == NSBOX_REPLY_EXEMPT)
 		return 1;
 	if (rep->status != NSBOX_REPLY_BOXED) {
@@ -748,11 +716,13 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const char *user = NULL, *why = NULL;
 	char whybuf[PATH_MAX + 64];
 	_cleanup_close_ int self = -1;
-	int r, fd = -1, on_error;
+	int r, fds[2] = { -1, -1 }, on_error;
 
 	(void)flags;
 	if (parse_opts(pamh, argc, argv, &o) < 0)
 		return PAM_SYSTEM_ERR;
+	if (o.leave)
+		return PAM_IGNORE; /* its work is at close */
 	/* su -l includes the su stack: the second call on one handle finds the box already open. */
 	if (pam_get_data(pamh, DATA_NAME, &old) == PAM_SUCCESS && old &&
 	    !((const struct session *)old)->closed) {
@@ -765,6 +735,13 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return fail(pamh, "?", on_error, "no user name", 0);
 	if (!nsbox_str_ok(user, sizeof(req.user)))
 		return fail(pamh, "?", on_error, "user name too long or not printable", 0);
+	/* Refused before anything is built (a threaded application cannot join a mount namespace:
+	 * join_box checks again, at the moment it matters). */
+	r = threads_of_self();
+	if (r != 1)
+		return fail(pamh, user, on_error,
+			    r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded",
+			    r < 0 ? r : 0);
 	make_request(pamh, &o, user, &req);
 	s = session_new();
 	if (!s)
@@ -776,14 +753,14 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		s->sock = -1;
 		goto out_fail;
 	}
-	r = wait_reply(s->sock, o.timeout_ms, &rep, &fd, &why);
+	r = wait_reply(s->sock, o.timeout_ms, &rep, fds, &why);
 	if (r < 0)
 		goto out_fail;
 	if (o.on_error < 0)
 		on_error = rep.on_error == 1 ? 1 : 0;
 	if (rep.status == NSBOX_REPLY_DENIED)
 		on_error = 0; /* a limit is a decision, not a failure to fall back from */
-	r = take_box(s, &rep, fd, &why);
+	r = take_box(s, &rep, fds, &why);
 	if (r == 1) {
 		if (o.debug)
 			pam_syslog(pamh, LOG_DEBUG, "user '%s' is exempt", user);
@@ -813,9 +790,10 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out_fail;
 	}
 	/* From here every fork of the application is a session process: sshd's post-auth child,
-	 * su's and login's shell. They get the box's policy and none of our fds. */
+	 * su's and login's shell. They get the box's mounts and policy and none of our fds. */
 	s->guard = (struct nsbox_guard){ .owner = s->owner, .fds = s->fds,
-					 .n_fds = ARRAY_SIZE(s->fds), .pol = rep.policy };
+					 .n_fds = ARRAY_SIZE(s->fds), .boxfd = s->initfd,
+					 .cwd = &s->cwd, .pol = rep.policy };
 	r = nsbox_guard_arm(&s->guard);
 	if (r < 0) {
 		/* pam_set_data owns S now: it is freed at pam_end */
@@ -832,34 +810,54 @@ out_fail:
 	return fail(pamh, user, on_error, why ? why : "internal error", r);
 }
 
+/* The application back in its own namespaces, the guard off: from here its forks are the host's
+ * again. 0 or -errno (logged). */
+static int
+leave_session(pam_handle_t *pamh, struct session *s)
+{
+	int r;
+
+	s->left = true;
+	nsbox_guard_disarm(&s->guard);
+	r = leave_box(s);
+	if (r < 0)
+		pam_syslog(pamh, LOG_ERR, "box=%s cannot restore namespaces: %s", s->id,
+			   strerror(-r));
+	return r;
+}
+
+/* The session's own line (last in the stack) ends the box; a "leave" line (first in the stack)
+ * only puts the application back on the host, so that every module between them closes there:
+ * pam_systemd reaches the system bus, close hooks exec as they would unboxed. */
 EXPORT int
 pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *v = NULL;
 	struct session *s;
 	struct opts o;
-	int r;
+	int r = 0;
 
 	(void)flags;
 	if (parse_opts(pamh, argc, argv, &o) < 0)
 		return PAM_SYSTEM_ERR;
 	if (pam_get_data(pamh, DATA_NAME, &v) != PAM_SUCCESS || !v)
-		return PAM_SUCCESS; /* exempt, unboxed by on_error=allow, or never opened */
+		return o.leave ? PAM_IGNORE : PAM_SUCCESS; /* exempt, unboxed, or never opened */
 	s = (struct session *)(uintptr_t)v;
 	if (s->closed || s->owner != getpid())
-		return PAM_SUCCESS; /* only the process that joined the box may leave it */
+		return o.leave ? PAM_IGNORE : PAM_SUCCESS; /* only the one that joined may leave */
+	if (o.leave) {
+		if (s->left)
+			return PAM_IGNORE;
+		return leave_session(pamh, s) < 0 ? PAM_SESSION_ERR : PAM_SUCCESS;
+	}
 	s->closed = true;
-	nsbox_guard_disarm(&s->guard);
-
 	/* Leave first, so the application can fork and start threads again; then end the box
 	 * without waiting: sshd reaps its user child (a box member) only after we return. */
-	r = leave_box(s);
+	if (!s->left)
+		r = leave_session(pamh, s);
 	end_box(s);
-	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "box=%s cannot restore namespaces: %s", s->id,
-			   strerror(-r));
+	if (r < 0)
 		return PAM_SESSION_ERR;
-	}
 	if (o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "box=%s closed", s->id);
 	return PAM_SUCCESS;

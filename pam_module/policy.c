@@ -1,22 +1,28 @@
-/* Session policy of pam_nsbox.so, inside the PAM application (root): applies no_new_privs, the
- * capability bounding set and the seccomp denylist in every process the application forks
- * while a session is boxed, and closes the module's own fds there.
+/* Session policy of pam_nsbox.so, inside the PAM application (root): in every process the
+ * application forks while a session is boxed, joins the box's mount namespace, enters the
+ * working directory there, closes the module's own fds and applies no_new_privs, the capability
+ * bounding set and the seccomp denylist.
  *
  * Why in the children and not in the application: the user's session descends from the
  * application (sshd's post-auth child, su's shell), not from the box init; and the application
  * itself must keep working through close_session (setns back, other modules' close hooks, root
  * helpers they exec). A pthread_atfork child handler runs in the new child before fork()
  * returns there, i.e. before the application's code can drop to the user; sshd, su, login,
- * sudo and cron all start the session with fork(2). glibc unregisters the handler when the
- * module is unloaded (pam_end → dlclose). */
+ * sudo and cron all start the session with fork(2). A child made any other way runs no handler:
+ * it stays in the application's hold, where nothing can be executed (helper/hold.c). glibc
+ * unregisters the handler when the module is unloaded (pam_end → dlclose). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +31,48 @@
 
 static struct nsbox_guard *guards;
 static bool handler_registered;
+
+void
+nsbox_cwd_save(struct nsbox_cwd *c)
+{
+	struct stat st;
+
+	c->ino = 0;
+	if (!getcwd(c->path, sizeof(c->path)) || c->path[0] != '/' || stat(".", &st) < 0) {
+		strcpy(c->path, "/");
+		return;
+	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+}
+
+/* Raw calls only: this runs in the guard's children, where the application may be threaded.
+ * getcwd's path has no symlink, so one found now was planted. */
+int
+nsbox_cwd_enter(const struct nsbox_cwd *c)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	struct stat st;
+	long fd;
+
+	if (c->ino) {
+		fd = syscall(SYS_openat2, AT_FDCWD, c->path, &how, sizeof(how));
+		if (fd >= 0) {
+			int ok = syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == c->dev &&
+				 st.st_ino == c->ino && syscall(SYS_fchdir, fd) == 0;
+			syscall(SYS_close, fd);
+			if (ok)
+				return 0;
+		} else if (errno == ENOSYS && syscall(SYS_chdir, c->path) == 0 &&
+			   syscall(SYS_newfstatat, AT_FDCWD, ".", &st, 0) == 0 && st.st_dev == c->dev &&
+			   st.st_ino == c->ino) {
+			/* no openat2 (before 5.6): follow the path, then judge where it led */
+			return 0;
+		}
+	}
+	return syscall(SYS_chdir, "/") < 0 ? -errno : 0;
+}
 
 int
 nsbox_policy_apply(const struct nsbox_policy *p)
@@ -82,6 +130,13 @@ guard_child(void)
 
 	if (!guards)
 		return;
+	/* Out of the application's hold, into the box's files: one mount namespace, the newest
+	 * session's (two sessions in one process are nested su's, the inner one's box). setns
+	 * resets the working directory to the box's "/". */
+	if (guards->boxfd >= 0 &&
+	    (syscall(SYS_setns, guards->boxfd, CLONE_NEWNS) < 0 ||
+	     (guards->cwd && nsbox_cwd_enter(guards->cwd) < 0)))
+		_exit(126);
 	for (g = guards; g; g = g->next) {
 		for (size_t i = 0; i < g->n_fds; i++)
 			if (g->fds[i] >= 0) {

@@ -2,7 +2,7 @@
  * pam-run: a small su-like PAM session runner for the end-to-end tests. Runs as root, started
  * by a test script; never installed.
  *
- *   pam-run [-a] [-l] [-n] [-T] SERVICE USER [--] CMD [ARGS...]
+ *   pam-run [-a] [-l] [-n] [-T] [-m MODE] SERVICE USER [--] CMD [ARGS...]
  *
  * Does what util-linux su does around a session (su-common.c), minus authentication:
  * pam_start(SERVICE, USER), [-a: pam_acct_mgmt], initgroups, pam_setcred(ESTABLISH),
@@ -15,6 +15,14 @@
  *
  * -n: no PAM at all (a "host" baseline run of CMD as USER through the same fork and drop).
  * -T: start an idle second thread first (a multi-threaded application).
+ * -m MODE: how the command is started once the session is open, as applications do it:
+ *   fork (the default, as above), vfork (setgid+setuid in the vfork child, then exec),
+ *   spawn (posix_spawnp, as root: it cannot change identity), system (system(3) of CMD and ARGS
+ *   joined by spaces, as root; glibc runs the shell through posix_spawn), clone3 (a raw
+ *   clone3 without CLONE_VM, then as fork's child), exec (no child: drop to USER and exec in the
+ *   process that opened the session, as systemd does for its user manager; the session is never
+ *   closed by us). Each prints "pam-run: MODE: cannot execute CMD: ERROR" and exits 127 when
+ *   the command could not be executed.
  * SIGWINCH has a handler that does nothing (no SA_RESTART), like an application's SIGCHLD
  * handler: a test can interrupt the module's waits with a stream of them.
  *
@@ -27,14 +35,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/sched.h>
 #include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +60,7 @@
 #define USER_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 static volatile sig_atomic_t caught_signal;
+static const char *exec_tag = ""; /* "MODE: " in a failed exec's message, but for fork */
 
 __attribute__((format(printf, 1, 2))) static void
 warnx_(const char *fmt, ...)
@@ -65,8 +77,9 @@ warnx_(const char *fmt, ...)
 static void
 usage(void)
 {
-	fputs("usage: pam-run [-a] [-l] [-n] [-T] SERVICE USER [--] CMD [ARGS...]\n"
+	fputs("usage: pam-run [-a] [-l] [-n] [-T] [-m MODE] SERVICE USER [--] CMD [ARGS...]\n"
 	      "  -a  also run pam_acct_mgmt\n"
+	      "  -m  fork (default), vfork, spawn, system, clone3 or exec: how CMD is started\n"
 	      "  -l  change to the user's home directory (like su -l)\n"
 	      "  -n  no PAM session at all: run CMD as USER unboxed (baseline)\n"
 	      "  -T  start an idle second thread first (a multi-threaded application)\n",
@@ -201,7 +214,85 @@ run_child(pam_handle_t *pamh, const struct passwd *pw, int login, char **cmd)
 		pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
 
 	execvp(cmd[0], cmd);
-	warnx_("cannot execute %s: %s", cmd[0], strerror(errno));
+	warnx_("%scannot execute %s: %s", exec_tag, cmd[0], strerror(errno));
+	_exit(EXIT_EXEC);
+}
+
+enum mode { MODE_FORK, MODE_VFORK, MODE_SPAWN, MODE_SYSTEM, MODE_CLONE3, MODE_EXEC };
+static const char *const mode_names[] = { "fork", "vfork", "spawn", "system", "clone3", "exec" };
+
+static int
+parse_mode(const char *s)
+{
+	for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (strcmp(s, mode_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static volatile int vfork_errno; /* the vfork child's, seen by the parent (shared memory) */
+
+/* The vfork child becomes the user and execs; only what a vfork child may do. */
+static pid_t
+start_vfork(const struct passwd *pw, char **cmd)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+			vfork_errno = errno;
+			_exit(EXIT_INTERNAL);
+		}
+		execvp(cmd[0], cmd);
+		vfork_errno = errno;
+		_exit(EXIT_EXEC);
+	}
+	return pid;
+}
+
+/* system(3) of CMD's words joined by spaces: its exit status, 127 when no shell ran. */
+static int
+run_system(char **cmd)
+{
+	size_t len = 1;
+	char *line;
+	int st;
+
+	for (char **a = cmd; *a; a++)
+		len += strlen(*a) + 1;
+	line = calloc(1, len);
+	if (!line)
+		return EXIT_INTERNAL;
+	for (char **a = cmd; *a; a++) {
+		strcat(line, *a);
+		if (a[1])
+			strcat(line, " ");
+	}
+	st = system(line);
+	free(line);
+	if (st < 0 || !WIFEXITED(st)) {
+		warnx_("system: %s", st < 0 ? strerror(errno) : "killed");
+		return EXIT_INTERNAL;
+	}
+	if (WEXITSTATUS(st) == EXIT_EXEC)
+		warnx_("system: cannot execute /bin/sh: exit status 127");
+	return WEXITSTATUS(st);
+}
+
+/* In the process that opened the session, as systemd's user manager is started: never returns. */
+static __attribute__((noreturn)) void
+run_exec(const struct passwd *pw, int login, char **cmd)
+{
+	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		warnx_("exec: cannot become user '%s': %s", pw->pw_name, strerror(errno));
+		_exit(EXIT_INTERNAL);
+	}
+	if (login && chdir(pw->pw_dir) < 0) {
+		warnx_("exec: cannot change directory to %s: %s", pw->pw_dir, strerror(errno));
+		_exit(EXIT_INTERNAL);
+	}
+	execvp(cmd[0], cmd);
+	warnx_("exec: cannot execute %s: %s", cmd[0], strerror(errno));
 	_exit(EXIT_EXEC);
 }
 
@@ -221,14 +312,19 @@ main(int argc, char **argv)
 	static const struct pam_conv pconv = { conv, NULL };
 	const char *service, *user;
 	pam_handle_t *pamh = NULL;
-	int acct = 0, login = 0, nopam = 0, opt, r, status, rc;
+	int acct = 0, login = 0, nopam = 0, mode = MODE_FORK, opt, r, status, rc;
 	int cred_set = 0;
 	struct passwd *pw, pwcopy;
 	pid_t child, w;
 	char **cmd;
 
-	while ((opt = getopt(argc, argv, "+alnTh")) != -1) {
+	while ((opt = getopt(argc, argv, "+alnTm:h")) != -1) {
 		switch (opt) {
+		case 'm':
+			mode = parse_mode(optarg);
+			if (mode < 0)
+				usage();
+			break;
 		case 'T':
 			/* an application with a second thread, as pam_nsbox must refuse to move */
 			if (pthread_create(&idle, NULL, idle_thread, NULL) != 0) {
@@ -323,9 +419,35 @@ main(int argc, char **argv)
 	}
 
 	fflush(NULL);
-	child = fork();
+	switch (mode) {
+	case MODE_EXEC:
+		run_exec(pw, login, cmd);
+	case MODE_SYSTEM:
+		rc = run_system(cmd);
+		goto close;
+	case MODE_SPAWN:
+		r = posix_spawnp(&child, cmd[0], NULL, NULL, cmd, environ);
+		if (r != 0) {
+			warnx_("spawn: cannot execute %s: %s", cmd[0], strerror(r));
+			rc = EXIT_EXEC;
+			goto close;
+		}
+		break;
+	case MODE_VFORK:
+		child = start_vfork(pw, cmd);
+		break;
+	case MODE_CLONE3: {
+		/* a plain child, but made without glibc: no fork handler runs in it */
+		struct clone_args ca = { .exit_signal = SIGCHLD };
+		exec_tag = "clone3: ";
+		child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		break;
+	}
+	default:
+		child = fork();
+	}
 	if (child < 0) {
-		warnx_("fork: %s", strerror(errno));
+		warnx_("%s: %s", mode_names[mode], strerror(errno));
 		rc = EXIT_INTERNAL;
 		goto close;
 	}
@@ -357,6 +479,9 @@ main(int argc, char **argv)
 		rc = 128 + WTERMSIG(status);
 	else
 		rc = EXIT_INTERNAL;
+	if (mode == MODE_VFORK && vfork_errno)
+		warnx_("vfork: cannot %s %s: %s", rc == EXIT_EXEC ? "execute" : "become user for",
+		       cmd[0], strerror(vfork_errno));
 
 close:
 	if (pamh) {

@@ -1,9 +1,9 @@
 /* libswapcwd.so: an LD_PRELOAD shim for t41-cwd.t, never installed. It makes the race of issue 9
- * finding 6 deterministic: just before the PAM application joins the box (the one setns() with
- * several namespace flags: pam_nsbox's pidfd join, after it saved the working directory and
- * before it goes back into it) it renames $NSBT_SWAP_DIR aside and puts a symlink to
- * $NSBT_SWAP_TO in its place (an empty $NSBT_SWAP_TO: a new directory), as a user racing the
- * module would. Then it calls the real setns. */
+ * finding 6 deterministic: just before the PAM application joins the box (its first setns()
+ * through libc: pam_nsbox's join, after it saved the working directory and before it goes back
+ * into it; the spawn's own setns is a raw syscall) it renames $NSBT_SWAP_DIR aside and puts a
+ * symlink to $NSBT_SWAP_TO in its place (an empty $NSBT_SWAP_TO: a new directory), as a user
+ * racing the module would. Then it calls the real setns. */
 #include <dlfcn.h>
 #include <sched.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@ setns(int fd, int nstype)
 	int (*real)(int, int) = (int (*)(int, int))dlsym(RTLD_NEXT, "setns");
 	const char *dir = getenv("NSBT_SWAP_DIR"), *to = getenv("NSBT_SWAP_TO");
 
-	if (!done && dir && to && (nstype & CLONE_NEWNS) && (nstype & ~CLONE_NEWNS)) {
+	if (!done && dir && to) {
 		char aside[4096];
 
 		done = 1;

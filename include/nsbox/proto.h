@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define NSBOX_PROTO_VERSION 2
+#define NSBOX_PROTO_VERSION 3
 #define NSBOX_HELPER_FD     3 /* the socket's number in the helper */
 #define NSBOX_ID_LEN        8 /* hex digits; host veth "nsb" + id fits IFNAMSIZ */
 /* How long the module waits for the helper's answer: a backstop for a helper that hangs where
@@ -39,7 +39,7 @@ struct nsbox_request {
 };
 
 enum nsbox_status {
-	NSBOX_REPLY_BOXED = 0,  /* carries the box init's pidfd */
+	NSBOX_REPLY_BOXED = 0,  /* carries the box init's pidfd and the application's hold */
 	NSBOX_REPLY_EXEMPT = 1, /* the user is exempt: no box */
 	NSBOX_REPLY_FAILED = 2, /* msg says why */
 	NSBOX_REPLY_DENIED = 3, /* a limit (max_boxes, max_sessions) refuses it: msg says which;

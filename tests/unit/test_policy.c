@@ -7,6 +7,7 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,56 @@ guard_child_view(const void *arg)
 	return 0;
 }
 
+/* The guard's mount namespace step: the child is in the namespace the guard names, in the
+ * directory saved before (found there by its path and identity). */
+static char want_mnt[64], want_cwd[4096];
+
+static int
+guard_child_mnt(const void *arg)
+{
+	char got[64], cwd[4096];
+	ssize_t n = readlink("/proc/self/ns/mnt", got, sizeof(got) - 1);
+
+	(void)arg;
+	if (n < 0)
+		return 40;
+	got[n] = 0;
+	if (strcmp(got, want_mnt))
+		return 41;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, want_cwd))
+		return 42;
+	return 0;
+}
+
+/* A process in a mount namespace of its own (a copy of ours), blocked until killed: *PIDFD. */
+static pid_t
+other_mntns(int *pidfd)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (unshare(CLONE_NEWNS) < 0)
+			_exit(1);
+		(void)!write(p[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		close(p[0]);
+		return -1;
+	}
+	close(p[0]);
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return *pidfd < 0 ? -1 : pid;
+}
+
 int
 main(void)
 {
@@ -258,7 +309,8 @@ main(void)
 	fds_in_child[0] = p[0];
 	fds_in_child[1] = p[1];
 	int held[2] = { p[0], p[1] };
-	struct nsbox_guard g = { .owner = getpid(), .fds = held, .n_fds = 2, .pol = restricted };
+	struct nsbox_guard g = { .owner = getpid(), .fds = held, .n_fds = 2, .boxfd = -1,
+				 .pol = restricted };
 	ok(nsbox_guard_arm(&g) == 0, "guard armed");
 	is_int(in_child(NULL, guard_child_view, NULL), 0,
 	       "a child of a guarded process lost the module's fds, has no_new_privs and one filter");
@@ -269,5 +321,35 @@ main(void)
 	nsbox_guard_disarm(&g);
 	is_int(in_child(NULL, check_state, "0000000000000000"), 11,
 	       "after disarm, children are not restricted");
+
+	/* With a box: the child joins its mount namespace and finds the directory again there. */
+	int pidfd = -1;
+	pid_t other = other_mntns(&pidfd);
+	ok(other > 0, "a process in a mount namespace of its own");
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)other);
+	ssize_t n = readlink(path, want_mnt, sizeof(want_mnt) - 1);
+	want_mnt[n > 0 ? n : 0] = 0;
+	struct nsbox_cwd cwd;
+	ok(chdir("/usr/bin") == 0 && getcwd(want_cwd, sizeof(want_cwd)), "in /usr/bin");
+	nsbox_cwd_save(&cwd);
+	struct nsbox_guard gm = { .owner = getpid(), .fds = held, .n_fds = 0, .boxfd = pidfd,
+				  .cwd = &cwd, .pol = restricted };
+	ok(nsbox_guard_arm(&gm) == 0, "guard with a mount namespace armed");
+	is_int(in_child(NULL, guard_child_mnt, NULL), 0,
+	       "a child of a guarded process is in the box's mount namespace, in the same directory");
+	char mine[64];
+	n = readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1);
+	mine[n > 0 ? n : 0] = 0;
+	ok(strcmp(mine, want_mnt) != 0, "the guarded process itself stays in its own");
+	nsbox_guard_disarm(&gm);
+	struct nsbox_guard gbad = gm;
+	gbad.boxfd = held[0]; /* not a namespace: the child cannot join and must not go on */
+	ok(nsbox_guard_arm(&gbad) == 0, "guard with a bad namespace fd armed");
+	is_int(in_child(NULL, guard_child_mnt, NULL), 126,
+	       "a child that cannot join the box's mount namespace exits 126");
+	nsbox_guard_disarm(&gbad);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
 	return tap_done();
 }

@@ -1,0 +1,58 @@
+#!/bin/bash
+# The session's policy holds however the PAM application starts user code (issue 17, item 6).
+# tests/pam-run.c opens a restricted session and starts the probe the way applications do: fork
+# (sshd, su, login, cron), vfork, posix_spawn, system(3), a raw clone3, or exec in the process that
+# opened the session (systemd's user manager). A fork(2) child gets the box and the policy (the
+# module's fork handler); every other one runs no handler and stays in the application's hold,
+# where nothing can be executed: the probe must either report the policy or not run at all.
+# The same modes without PAM (-n) show that each of them does start the probe.
+. "$(dirname "$0")/lib.sh"
+nsbox_require_root
+nsbox_enter_private_ns "$@"
+. "$(dirname "$0")/common.sh"
+nsbox_private_state
+
+U=nsbt-spwn
+nsbox_add_user $U
+CONF=$(nsbox_conf restricted.conf "[defaults]
+profile = restricted")
+nsbox_service nsbox-test-spawn "conf=$CONF"
+
+HOST_PID=$(readlink /proc/self/ns/pid)
+HOST_MNT=$(readlink /proc/self/ns/mnt)
+HOST_NET=$(readlink /proc/self/ns/net)
+probe='echo "PROBE NNP=$(sed -n "s/^NoNewPrivs:\t//p" /proc/self/status) SECCOMP=$(sed -n "s/^Seccomp:\t//p" /proc/self/status) BND=$(sed -n "s/^CapBnd:\t//p" /proc/self/status) PID=$(readlink /proc/self/ns/pid) MNT=$(readlink /proc/self/ns/mnt) NET=$(readlink /proc/self/ns/net) ID=${NSBOX_ID:-none}"'
+field() { sed -n "s/.*PROBE.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+for mode in fork vfork spawn system clone3 exec; do
+	# the probe as one word for system(3), which joins the words with spaces
+	cmd=(sh -c "$probe")
+	[ $mode = system ] && cmd=("sh -c '${probe//\'/\'\\\'\'}'")
+
+	out=$("$NSBOX_PAMRUN" -n -m $mode nsbox-test-spawn $U -- "${cmd[@]}" 2>&1)
+	ok $? "$mode, no PAM: the probe runs" "$out"
+	is "$(field NNP "$out")" 0 "$mode, no PAM: the probe reads no_new_privs off"
+	is "$(field PID "$out")" "$HOST_PID" "$mode, no PAM: in the host's pid namespace"
+
+	m=$(nsbox_log_mark)
+	out=$("$NSBOX_PAMRUN" -m $mode nsbox-test-spawn $U -- "${cmd[@]}" 2>&1)
+	rc=$?
+	note "$mode, boxed: exit $rc:" "$out"
+	if [ $mode = fork ]; then
+		is $rc 0 "fork, boxed: the probe runs"
+		is "$(field NNP "$out") $(field SECCOMP "$out") $(field BND "$out")" \
+			"1 2 0000000000000000" "fork, boxed: no_new_privs, the filter, an empty bounding set"
+		isnt "$(field PID "$out")" "$HOST_PID" "fork, boxed: in the box's pid namespace"
+		isnt "$(field MNT "$out")" "$HOST_MNT" "fork, boxed: in the box's mount namespace"
+		isnt "$(field NET "$out")" "$HOST_NET" "fork, boxed: in the box's network namespace"
+		like "$(field ID "$out")" '^[0-9a-f]{8}$' "fork, boxed: NSBOX_ID is set"
+	else
+		is $rc 127 "$mode, boxed: the command could not be executed (exit 127)"
+		unlike "$out" "PROBE" "$mode, boxed: the probe never ran, with or without the policy"
+		like "$out" "$mode: cannot execute .*(Permission denied|status 127)" \
+			"$mode, boxed: the application says it could not execute it"
+		is "$(nsbox_log_since "$m" | grep -c 'box=.* started')" 1 \
+			"$mode, boxed: the session itself was opened (the box was built)"
+	fi
+	nsbox_check_clean "$mode, boxed"
+done

@@ -21,6 +21,7 @@
 
 #include "conf.h"
 #include "groups.h"
+#include "pamstack.h"
 #include "netlink.h"
 #include "member.h"
 #include "record.h"
@@ -122,6 +123,66 @@ check_login(const struct nsbox_conf *conf, const char *user, const char *service
 	return 0;
 }
 
+static void
+stack_problem(const struct nsbox_pam_entry *at, const char *msg, void *arg)
+{
+	const struct nsbox_pam_stack *st = arg;
+
+	if (at)
+		fprintf(stderr, "nsboxctl: %s:%u: %s\n", at->file, at->line, msg);
+	else
+		fprintf(stderr, "nsboxctl: %s: %s\n", st->file, msg);
+}
+
+/* SERVICE's PAM stack, as pam_nsbox needs it; with a user manager stack on the host, that one
+ * too (a boxed user's manager must be refused). 0, or 1 when anything is wrong. */
+static int
+check_stack(const char *service)
+{
+	struct nsbox_pam_stack st;
+	struct nsbox_conf_err err;
+	bool manager = strcmp(service, NSBOX_USER_MANAGER_SERVICE) == 0;
+	int r = nsbox_pam_stack_load(service, NULL, &st, &err);
+	unsigned n;
+
+	if (r < 0) {
+		char m[600];
+		nsbox_conf_err_format(&err, m, sizeof(m));
+		fprintf(stderr, "nsboxctl: PAM service: %s\n", m);
+		return 1;
+	}
+	n = nsbox_pam_stack_check(&st, manager, stack_problem, &st);
+	if (!n)
+		printf("%s: pam_nsbox.so lines OK (%s)\n", st.file,
+		       manager ? "last: a boxed user's manager is refused"
+			       : "leave first, the box last");
+	nsbox_pam_stack_free(&st);
+	if (manager)
+		return n ? 1 : 0;
+	/* systemd's user manager runs the user's units; unless its stack refuses boxed users, it
+	 * starts them outside the box */
+	r = nsbox_pam_stack_load(NSBOX_USER_MANAGER_SERVICE, NULL, &st, &err);
+	if (r == -ENOENT)
+		return n ? 1 : 0;
+	if (r < 0) {
+		fprintf(stderr, "nsboxctl: PAM service %s: %s\n", err.file, err.msg);
+		return 1;
+	}
+	long i;
+	for (i = (long)st.n - 1; i >= 0; i--)
+		if (!strcmp(nsbox_pam_module_name(&st.e[i]), "pam_nsbox.so") &&
+		    !nsbox_pam_is_leave(&st.e[i]))
+			break;
+	if (i < 0) {
+		fprintf(stderr, "nsboxctl: %s: no 'session required pam_nsbox.so' line: the systemd "
+				"user manager of a boxed user runs outside the box, and with it every unit "
+				"the user starts or plants (see pam_nsbox(8), SYSTEMD HOSTS)\n", st.file);
+		n++;
+	}
+	nsbox_pam_stack_free(&st);
+	return n ? 1 : 0;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -131,13 +192,14 @@ cmd_check(int argc, char **argv)
 	const char *user = NULL, *service = "sshd", *path = NSBOX_CONF_DEFAULT;
 	struct nsbox_conf *conf = NULL;
 	struct nsbox_conf_err err = { 0 };
+	bool stack = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "u:s:", lo, NULL)) != -1) {
 		if (c == 'u')
 			user = optarg;
 		else if (c == 's')
-			service = optarg;
+			service = optarg, stack = true;
 		else
 			return 2;
 	}
@@ -156,16 +218,17 @@ cmd_check(int argc, char **argv)
 	}
 	int missing = 0;
 	nsbox_conf_foreach_bridge(conf, check_bridge, &missing);
+	int bad_stack = stack ? check_stack(service) : 0;
 	if (!user) {
 		if (!missing)
 			printf("%s: OK (%zu sections)\n", path, nsbox_conf_n_sections(conf));
 		nsbox_conf_free(conf);
-		return missing ? 1 : 0;
+		return missing || bad_stack ? 1 : 0;
 	}
 
 	r = check_login(conf, user, service, missing);
 	nsbox_conf_free(conf);
-	return missing || r ? 1 : 0;
+	return missing || r || bad_stack ? 1 : 0;
 }
 
 /* JSON string body: records hold validated, printable text, but quotes and backslashes pass. */

@@ -26,6 +26,7 @@
 #include "groups.h"
 #include "helper.h"
 #include "lease.h"
+#include "pamstack.h"
 #include "nsbox/cleanup.h"
 #include "share.h"
 
@@ -140,6 +141,7 @@ struct session {
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
+	bool denied;                /* refused by a rule, not a failure: on_error does not apply */
 	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
 	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */
@@ -414,6 +416,16 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	rep->on_error = s->set.on_error;
 	if (s->set.exempt)
 		return NSBOX_REPLY_EXEMPT;
+	/* systemd runs the user manager in the process that opens its session and closes it in
+	 * another: no box can hold the manager, so every unit it started would run outside the
+	 * user's box. A boxed user gets none (the application's hold would refuse its exec too). */
+	if (strcmp(s->req.service, NSBOX_USER_MANAGER_SERVICE) == 0) {
+		s->denied = true;
+		why_set(why, "the systemd user manager is not started for a boxed user: systemd runs "
+			"it in the process that opened this session, which no box can hold (exempt "
+			"service=%s in nsbox.conf to let it run unboxed)", NSBOX_USER_MANAGER_SERVICE);
+		return -EPERM;
+	}
 	r = share_begin(s, appfd, why);
 	if (r != 0)
 		return r;
@@ -515,6 +527,29 @@ reap_box(struct session *s)
 	else if (r < 0)
 		syslog(LOG_ERR, "box=%s teardown: reaping init=%d: %s", s->box.id, (int)init,
 		       strerror(-r));
+}
+
+/* The module found this login in no logind session on a host where systemd runs. When the
+ * service's stack runs pam_systemd, its place after pam_nsbox (or its failure) is why: logind
+ * cannot track or end the session. Said once per login, after the module has its answer. */
+static void
+logind_check(const struct session *s)
+{
+	struct nsbox_pam_stack st;
+	struct nsbox_conf_err err;
+	long i;
+
+	if (!(s->req.flags & NSBOX_REQ_NO_LOGIND) ||
+	    nsbox_pam_stack_load(s->req.service, NULL, &st, &err) < 0)
+		return;
+	i = nsbox_pam_find(&st, "pam_systemd.so");
+	if (i >= 0)
+		syslog(LOG_WARNING,
+		       "box=%s service '%s': logind has no session for this login, yet %s:%u runs "
+		       "pam_systemd.so: it must come before pam_nsbox.so, which must be the last "
+		       "session line (nsboxctl check --service %s)",
+		       s->box.id, s->req.service, st.e[i].file, st.e[i].line, s->req.service);
+	nsbox_pam_stack_free(&st);
 }
 
 /* Collects the records of dead supervisors, once the module has its answer: judging every live
@@ -688,7 +723,7 @@ session_main(void)
 	}
 	if (status < 0) {
 		/* a limit of share.c: denied whatever on_error says */
-		rep.status = status == -EUSERS ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
+		rep.status = status == -EUSERS || s.denied ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
 		rep.error = status;
 		snprintf(rep.msg, sizeof(rep.msg), "%s", why.msg[0] ? why.msg : strerror(-status));
 		teardown_host(&s);
@@ -743,6 +778,7 @@ session_main(void)
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	logind_check(&s);
 	gc_after_reply();
 	/* what setup allocated (the config, NSS, the gc's scan) is freed by now; a supervisor lives
 	 * as long as the session, one per box: give the pages back */

@@ -624,6 +624,30 @@ copy_item(pam_handle_t *pamh, int item, char *dst, size_t n)
 		snprintf(dst, n, "%s", (const char *)v);
 }
 
+/* pam_systemd moves the process it registers into its session's scope: on a host where systemd
+ * runs, a process in none is a session logind does not know (pam_systemd is not in the stack,
+ * comes after us, or failed). One small read; the helper works out which, off the login path. */
+static bool
+outside_logind(void)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[2048];
+	ssize_t n;
+
+	if (access("/run/systemd/system/", F_OK) < 0)
+		return false;
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = 0;
+	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		char *s = strstr(l, "/session-"), *nl = strchr(l, '\n');
+		if (s && (!nl || s < nl) && strstr(s, ".scope") && (!nl || strstr(s, ".scope") < nl))
+			return false;
+	}
+	return true;
+}
+
 static void
 make_request(pam_handle_t *pamh, const struct opts *o, const char *user, struct nsbox_request *req)
 {
@@ -632,7 +656,8 @@ make_request(pam_handle_t *pamh, const struct opts *o, const char *user, struct 
 	req->op = NSBOX_OP_OPEN;
 	req->flags = (o->debug ? NSBOX_REQ_DEBUG : 0) |
 		     (o->on_error == 0 ? NSBOX_REQ_ON_ERROR_DENY : 0) |
-		     (o->on_error == 1 ? NSBOX_REQ_ON_ERROR_ALLOW : 0);
+		     (o->on_error == 1 ? NSBOX_REQ_ON_ERROR_ALLOW : 0) |
+		     (outside_logind() ? NSBOX_REQ_NO_LOGIND : 0);
 	snprintf(req->user, sizeof(req->user), "%s", user);
 	copy_item(pamh, PAM_SERVICE, req->service, sizeof(req->service));
 	copy_item(pamh, PAM_RUSER, req->ruser, sizeof(req->ruser));

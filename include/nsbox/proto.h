@@ -24,6 +24,9 @@ enum nsbox_req_flags {
 	NSBOX_REQ_DEBUG = 1u << 0,
 	NSBOX_REQ_ON_ERROR_DENY = 1u << 1,  /* module argument overrides the config */
 	NSBOX_REQ_ON_ERROR_ALLOW = 1u << 2,
+	/* systemd runs on the host, yet the application is in no logind session: pam_systemd
+	 * did not register it (the helper says why, from the service's PAM stack) */
+	NSBOX_REQ_NO_LOGIND = 1u << 3,
 };
 
 struct nsbox_request {

@@ -581,6 +581,31 @@ nsbox_pam_bind_over() {
 	fi
 }
 
+# nsbox_pam_fixed NAME CONTENT : shows CONTENT as /etc/pam.d/NAME inside this test's private
+# mount namespace only, for a fixed service name that may not exist on this machine
+# (systemd-user lives in /usr/lib/pam.d on Debian 13): an existing file is bound over; else a
+# copy of /etc/pam.d with NAME added is bound over the directory (nsbox-test-* files written
+# later by nsbox_pam_service then land in the copy, which goes with the namespace)
+_nsbox_pamd_copy=0
+nsbox_pam_fixed() {
+	local name=$1 d=$NSBOX_T/pam.d.copy
+	if [ "$_nsbox_pamd_copy" = 0 ] && [ -f "/etc/pam.d/$name" ]; then
+		nsbox_pam_bind_over "$name" "$2"
+		return
+	fi
+	[[ $name =~ ^[a-z0-9][a-z0-9._-]*$ ]] || nsbox_die "harness: bad PAM service name '$name'"
+	nsbox_in_private_ns || nsbox_die "harness: nsbox_pam_fixed outside the private mount namespace"
+	if [ "$_nsbox_pamd_copy" = 0 ]; then
+		mkdir -p "$d" && cp -a /etc/pam.d/. "$d/" && chmod 0755 "$d" ||
+			nsbox_die "harness: cannot copy /etc/pam.d"
+		mount --bind "$d" /etc/pam.d || nsbox_die "harness: cannot bind $d over /etc/pam.d"
+		_nsbox_binds+=(/etc/pam.d)
+		_nsbox_pamd_copy=1
+	fi
+	printf '%s\n' "$2" >"/etc/pam.d/$name" && chmod 0644 "/etc/pam.d/$name" ||
+		nsbox_die "harness: cannot write /etc/pam.d/$name in the copy"
+}
+
 # ---------------------------------------------------------------------------------------------
 # sshd
 

@@ -25,7 +25,7 @@ CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/a
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
-             helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c lib/lease.c lib/proto.c $(LIB_SRC)
+             helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c helper/unit.c lib/lease.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c
 
@@ -54,7 +54,7 @@ $(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h)
 	$(CC) $(BASE) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
-	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
+	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lsystemd
 
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap

@@ -45,13 +45,14 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 /* The module gives up on us after NSBOX_REPLY_TIMEOUT_MS; every stage before our answer that can
  * wait has a bound of its own, and together they end well before it, so that the user is told
  * what was slow, not that the helper timed out. The worst case, in order: the two lease locks
- * (IPv4 and IPv6), the box init, three children inside the box (link, the DHCP address,
- * resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
+ * (IPv4 and IPv6), the box's systemd unit, the box init, four children (the application's hold;
+ * inside the box: link, the DHCP address, resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
  * DHCP release, the two lease locks again). Reading the config and NSS lookups have no bound
  * here: the module's timeout is theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \
 	(2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +                          \
-	 3LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + NSBOX_DHCP_TIMEOUT_MAX * 1000LL +      \
+	 4LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + 2LL * UNIT_TIMEOUT_MS +                  \
+	 NSBOX_DHCP_TIMEOUT_MAX * 1000LL +                                                    \
 	 DHCP_STOP_MAX_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS)
 _Static_assert(WORST_BEFORE_REPLY_MS + 10000 < NSBOX_REPLY_TIMEOUT_MS,
 	       "the module's reply timeout must exceed the helper's bounded stages");
@@ -143,6 +144,8 @@ struct session {
 	bool reserved;
 	bool denied;                /* refused by a rule, not a failure: on_error does not apply */
 	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
+	pid_t sweeper_pid;
+	char unit[64];              /* the box's systemd unit, where systemd runs (unit.c) */
 	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
@@ -446,6 +449,15 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;
+	/* Out of the login's logind scope before the init is born, so that it is born in ours. */
+	if (unit_systemd_running()) {
+		const pid_t pids[] = { s->self.pid, s->sweeper_pid };
+		struct unit_spec u = { .id = s->box.id, .user = s->req.user, .uid = s->uid,
+				       .pids = pids, .n_pids = ARRAY_SIZE(pids) };
+		r = unit_start(&u, s->unit, sizeof(s->unit), why);
+		if (r < 0)
+			return r;
+	}
 	r = box_start(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
 	if (r < 0)
 		return r;
@@ -712,7 +724,7 @@ session_main(void)
 		status = r < 0 ? r : -EPERM;
 		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
 					  : "a login from inside a box is not boxed again");
-	} else if ((r = sweeper_start(&s.sweeper)) < 0) {
+	} else if ((r = sweeper_start(&s.sweeper, &s.sweeper_pid)) < 0) {
 		status = r;
 		why_set(&why, "cannot start the box's sweeper: %s", strerror(-r));
 	} else

@@ -143,8 +143,8 @@ struct sweep_note {
 	struct nsbox_addrspec v4, v6;  /* the veth, and the leases of these (nsbox_addr_leased) */
 };
 /* Clones the sweeper (before anything is built); *FD is our end of its pipe, kept open until
- * we exit, close-on-exec. 0 or -errno. */
-int sweeper_start(int *fd);
+ * we exit, close-on-exec; *PID the sweeper. 0 or -errno. */
+int sweeper_start(int *fd, pid_t *pid);
 /* What the sweeper sweeps should we die: told each id before its directory is made
  * (box_reserve_with), then that it is reserved. */
 void sweeper_tell(const struct sweep_note *n);
@@ -156,6 +156,21 @@ int sweeper_run(void);
 /* A private copy of the caller's mount namespace with every mount noexec and nosuid, made in a
  * short child; *FD its namespace, O_CLOEXEC. 0, or -errno with WHY. */
 int hold_make(int *fd, struct nsbox_why *why);
+
+/* ---- unit.c: the box's own systemd unit (see there) ---- */
+/* Each call to systemd (Subscribe, StartTransientUnit) and the wait for its job: at most this. */
+#define UNIT_TIMEOUT_MS 5000
+struct unit_spec {
+	const char *id, *user;
+	uid_t uid;
+	const pid_t *pids; /* moved into the unit: the supervisor and its sweeper */
+	size_t n_pids;
+};
+/* True when systemd is PID 1 (sd_booted). */
+bool unit_systemd_running(void);
+/* Starts the scope nsbox-ID.scope in the user's slice with U's processes, and waits (bounded) for
+ * its job; NAME gets the unit's name. 0, or -errno with WHY. */
+int unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why);
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,

@@ -90,7 +90,7 @@ sweeper_wait(void *arg)
 }
 
 int
-sweeper_start(int *fd)
+sweeper_start(int *fd, pid_t *pid)
 {
 	int p[2];
 
@@ -99,8 +99,9 @@ sweeper_start(int *fd)
 		return -errno;
 	/* Not fork: a copy of the supervisor per box would cost as much memory again. Not
 	 * child_fork's PR_SET_PDEATHSIG either: the sweeper is for after our death. */
-	if (clone(sweeper_wait, sweeper_stack + sizeof(sweeper_stack), CLONE_VM | SIGCHLD,
-		  (void *)(intptr_t)p[0]) < 0) {
+	*pid = clone(sweeper_wait, sweeper_stack + sizeof(sweeper_stack), CLONE_VM | SIGCHLD,
+		     (void *)(intptr_t)p[0]);
+	if (*pid < 0) {
 		int r = -errno;
 		close(p[0]);
 		close(p[1]);

@@ -7,7 +7,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
 	build-essential pkg-config
-	libpam0g-dev libcap-dev libmnl-dev libseccomp-dev
+	libpam0g-dev libcap-dev libmnl-dev libseccomp-dev libsystemd-dev
 	pamtester openssh-server openssh-client
 	iproute2 util-linux procps psmisc passwd login
 	socat iputils-ping dnsmasq-base isc-dhcp-client

@@ -13,7 +13,7 @@
 /* How long the module waits for the helper's answer: a backstop for a helper that hangs where
  * it has no bound of its own (an NSS lookup). Every stage the helper bounds ends well before it,
  * with its own message (helper.c adds those bounds up and checks them against this). */
-#define NSBOX_REPLY_TIMEOUT_MS 200000
+#define NSBOX_REPLY_TIMEOUT_MS 240000
 
 enum nsbox_op {
 	NSBOX_OP_OPEN = 1,  /* module → helper, carries the application's pidfd */

@@ -1,0 +1,176 @@
+/* The box's own systemd unit, in nsbox-helper's supervisor (root), where systemd is PID 1: a
+ * transient scope, nsbox-ID.scope in the user's slice, that holds the supervisor and its sweeper
+ * and in which the box init is then born. Made through systemd's D-Bus API (sd-bus), never by
+ * writing to cgroups systemd owns (systemd's CGROUP_DELEGATION rules).
+ *
+ * Why: the supervisor and the init are children of the PAM application, so they start in the
+ * logind session's scope, and ending that session (KillUserProcesses=yes, loginctl
+ * terminate-session) would kill them with it: a shared box would die with its first member
+ * instead of its last. A unit of its own also names the box in systemctl and journalctl, and is
+ * where the box's resource limits go. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "nsbox/cleanup.h"
+
+bool
+unit_systemd_running(void)
+{
+	struct stat st;
+
+	/* sd_booted()'s test: the directory systemd makes at boot when it is PID 1 */
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The manager's private socket, root only, peer to peer (systemctl's way as root: no dbus-daemon
+ * on the path); the system bus when there is none. */
+static int
+bus_open(sd_bus **bus)
+{
+	int r = sd_bus_new(bus);
+
+	if (r < 0)
+		return r;
+	r = sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
+	if (r >= 0)
+		r = sd_bus_start(*bus);
+	if (r >= 0)
+		return 0;
+	*bus = sd_bus_flush_close_unref(*bus);
+	return sd_bus_open_system(bus);
+}
+
+struct job_wait {
+	const char *unit;
+	bool done;
+	char result[32];
+};
+
+static int
+on_job_removed(sd_bus_message *m, void *arg, sd_bus_error *err)
+{
+	struct job_wait *w = arg;
+	const char *path, *unit, *result;
+	uint32_t id;
+
+	(void)err;
+	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
+	    strcmp(unit, w->unit) == 0) {
+		w->done = true;
+		snprintf(w->result, sizeof(w->result), "%s", result);
+	}
+	return 0;
+}
+
+static long long
+now_usec(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
+static int
+append_pids(sd_bus_message *m, const pid_t *pids, size_t n)
+{
+	int r = sd_bus_message_open_container(m, 'r', "sv");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", "PIDs");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "au");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "u");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append(m, "u", (uint32_t)pids[i]);
+	for (int k = 0; r >= 0 && k < 3; k++)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+int
+unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	char slice[64], desc[512];
+	struct job_wait w = { .unit = name };
+	const long long deadline = now_usec() + UNIT_TIMEOUT_MS * 1000LL;
+	int r;
+
+	snprintf(name, namelen, "nsbox-%s.scope", u->id);
+	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)u->uid);
+	snprintf(desc, sizeof(desc), "nsbox box %s of user %s", u->id, u->user);
+	r = bus_open(&bus);
+	if (r >= 0)
+		r = sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
+	if (r < 0) {
+		why_set(why, "cannot reach systemd for the box's unit %s: %s", name, strerror(-r));
+		return r;
+	}
+	/* before the call: the job may end before its reply is read */
+	r = sd_bus_match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				"org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
+	if (r >= 0)
+		r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				       "org.freedesktop.systemd1.Manager", "Subscribe", &err, NULL,
+				       "");
+	if (r >= 0)
+		r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+						   "/org/freedesktop/systemd1",
+						   "org.freedesktop.systemd1.Manager",
+						   "StartTransientUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", name, "fail");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
+					  slice, "CollectMode", "s", "inactive-or-failed");
+	if (r >= 0)
+		r = append_pids(m, u->pids, u->n_pids);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+	if (r < 0) {
+		why_set(why, "cannot ask systemd for the box's unit %s: %s", name, strerror(-r));
+		return r;
+	}
+	r = sd_bus_call(bus, m, 0, &err, &reply);
+	if (r < 0) {
+		why_set(why, "systemd refused the box's unit %s: %s", name,
+			err.message ? err.message : strerror(-r));
+		return r;
+	}
+	/* the job moves the processes: they are in the unit once it has run */
+	while (!w.done) {
+		long long left = deadline - now_usec();
+		if (left <= 0) {
+			why_set(why, "systemd did not start the box's unit %s within %d s", name,
+				UNIT_TIMEOUT_MS / 1000);
+			return -ETIMEDOUT;
+		}
+		r = sd_bus_process(bus, NULL);
+		if (r == 0)
+			r = sd_bus_wait(bus, (uint64_t)left);
+		if (r < 0 && r != -EINTR) {
+			why_set(why, "waiting for the box's unit %s: %s", name, strerror(-r));
+			return r;
+		}
+	}
+	if (strcmp(w.result, "done") != 0) {
+		why_set(why, "systemd could not start the box's unit %s: job %s", name, w.result);
+		return -EIO;
+	}
+	return 0;
+}

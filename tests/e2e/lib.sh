@@ -171,6 +171,11 @@ _nsbox_groups=()      # nsbt-* groups created
 _nsbox_sshd_pid=""
 _nsbox_logsink_pid=""
 _nsbox_cleaned=0
+_nsbox_exit_hooks=()  # commands a harness on top of this one runs first at exit
+
+# nsbox_at_exit CMD : runs CMD (eval'd) at exit, after the processes are ended and before the
+# PAM files and users go, newest first
+nsbox_at_exit() { _nsbox_exit_hooks=("$1" "${_nsbox_exit_hooks[@]}"); }
 
 # nsbox_track_pid PID... : kill these (TERM, then KILL) at exit
 nsbox_track_pid() { _nsbox_pids+=("$@"); }
@@ -228,6 +233,9 @@ _nsbox_cleanup() {
 		[ "$j" = "$_nsbox_logsink_pid" ] || jobpids+=("$j")
 	done
 	_nsbox_kill_pids 20 "${jobpids[@]}" "${_nsbox_pids[@]}"
+	for f in "${_nsbox_exit_hooks[@]}"; do
+		eval "$f" || _nsbox_clean_err+=("exit hook failed: $f")
+	done
 
 	# 2. stock PAM files bound over (only in our mount namespace, which dies with us anyway)
 	for f in "${_nsbox_binds[@]}"; do

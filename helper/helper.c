@@ -542,25 +542,36 @@ reap_box(struct session *s)
 }
 
 /* The module found this login in no logind session on a host where systemd runs. When the
- * service's stack runs pam_systemd, its place after pam_nsbox (or its failure) is why: logind
- * cannot track or end the session. Said once per login, after the module has its answer. */
+ * service's stack runs pam_systemd, say why once per login, after the module has its answer:
+ * pam_systemd comes after the box line (every module after it opens in the box, where nothing
+ * can run a program), or it came before and did not register the session. */
 static void
 logind_check(const struct session *s)
 {
 	struct nsbox_pam_stack st;
 	struct nsbox_conf_err err;
-	long i;
+	long sd, box = -1;
 
 	if (!(s->req.flags & NSBOX_REQ_NO_LOGIND) ||
 	    nsbox_pam_stack_load(s->req.service, NULL, &st, &err) < 0)
 		return;
-	i = nsbox_pam_find(&st, "pam_systemd.so");
-	if (i >= 0)
+	sd = nsbox_pam_find(&st, "pam_systemd.so");
+	for (size_t i = 0; i < st.n; i++)
+		if (!strcmp(nsbox_pam_module_name(&st.e[i]), "pam_nsbox.so") &&
+		    !nsbox_pam_is_leave(&st.e[i]))
+			box = (long)i;
+	if (sd >= 0 && sd > box)
 		syslog(LOG_WARNING,
-		       "box=%s service '%s': logind has no session for this login, yet %s:%u runs "
-		       "pam_systemd.so: it must come before pam_nsbox.so, which must be the last "
-		       "session line (nsboxctl check --service %s)",
-		       s->box.id, s->req.service, st.e[i].file, st.e[i].line, s->req.service);
+		       "box=%s service '%s': pam_nsbox.so ran before pam_systemd.so (%s:%u), so every "
+		       "module after it opened this session inside the box, where it cannot run "
+		       "programs; pam_nsbox.so must be the last session line (nsboxctl check "
+		       "--service %s)",
+		       s->box.id, s->req.service, st.e[sd].file, st.e[sd].line, s->req.service);
+	else if (sd >= 0)
+		syslog(LOG_WARNING,
+		       "box=%s service '%s': pam_systemd.so (%s:%u) did not register this login with "
+		       "logind (see its own log line): logind cannot track or end this session",
+		       s->box.id, s->req.service, st.e[sd].file, st.e[sd].line);
 	nsbox_pam_stack_free(&st);
 }
 

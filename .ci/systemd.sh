@@ -112,7 +112,7 @@ if [ "$state" != running ]; then
 fi
 
 echo "== make deb and install it in the guest"
-in_guest 'cd /src && make deb >build/deb-build.log 2>&1 || { tail -n 40 build/deb-build.log; exit 1; }
+in_guest 'cd /src && mkdir -p build && make deb >build/deb-build.log 2>&1 || { tail -n 40 build/deb-build.log; exit 1; }
 	dpkg -i build/pam-nsbox_*_amd64.deb >build/deb-install.log 2>&1 || { cat build/deb-install.log; exit 1; }
 	make -j2 tests >build/tests-build.log 2>&1 || { tail -n 40 build/tests-build.log; exit 1; }' ||
 	{ echo "systemd: Result: FAIL (building or installing the package)"; exit 1; }

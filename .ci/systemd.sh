@@ -41,9 +41,6 @@ if [ ! -f "$ROOT/.nsbox-stamp" ] || [ "$(cat "$ROOT/.nsbox-stamp")" != "$(stamp)
 		>"$TOP/build/debootstrap-systemd.log" 2>&1 ||
 		{ tail -n 30 "$TOP/build/debootstrap-systemd.log"; exit 1; }
 	echo nsbox-guest >"$ROOT.tmp/etc/hostname"
-	# the guest's sshd: keys made at first boot by ssh.service's own keygen; root logs in by
-	# key only (the suite's ssh client runs as root inside the guest)
-	rm -f "$ROOT.tmp"/etc/ssh/ssh_host_*
 	apt-get -o RootDir="$ROOT.tmp" clean >/dev/null 2>&1 || true
 	stamp >"$ROOT.tmp/.nsbox-stamp"
 	mv "$ROOT.tmp" "$ROOT"
@@ -110,6 +107,11 @@ if [ "$state" != running ]; then
 	in_guest 'systemctl --failed --no-pager; journalctl -b --no-pager -p warning | tail -n 30' || true
 	[ "$state" = degraded ] || { echo "systemd: the guest did not boot"; exit 1; }
 fi
+
+# the guest's sshd needs host keys (the package's postinst made them; a root cached by an
+# older version of this script may lack them)
+in_guest 'ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1 || { ssh-keygen -A && systemctl restart ssh; }
+	systemctl is-active -q ssh' || { echo "systemd: Result: FAIL (the guest's ssh.service does not run)"; exit 1; }
 
 echo "== make deb and install it in the guest"
 in_guest 'cd /src && mkdir -p build && make deb >build/deb-build.log 2>&1 || { tail -n 40 build/deb-build.log; exit 1; }

@@ -57,7 +57,12 @@ cell() {
 }
 # manager_settled USER : user@UID.service has started, or failed to
 manager_settled() { [[ $(sd_user_manager_state "$1") =~ ^(active|failed)$ ]]; }
-stop_manager() { systemctl stop "user@$(id -u "$1").service"; }
+# forget USER : ends the user's manager and sessions and waits until logind has let go of the
+# user (logind starts no manager for a user it still holds, be it stopping)
+forget() {
+	loginctl terminate-user "$1" 2>/dev/null
+	nsbox_wait "! loginctl show-user $1 >/dev/null 2>&1" 30
+}
 
 declare -A got
 for prot in off on; do
@@ -74,7 +79,7 @@ for prot in off on; do
 		h=$(home $u)
 		grep -q '^V6 o ' <<<"$out" && nsbox_wait "[ -s $h/probe-v6 ]" 15
 		grep -q '^V2 bus: o ' <<<"$out" && nsbox_wait "[ -s $h/probe-v2 ]" 15
-		stop_manager $u
+		forget $u
 		# the next login starts the manager (when it may) with what was planted
 		out=$(sd_ssh $u -- true)
 		ok $? "$prot/$prof: the second login runs" "$out"
@@ -82,10 +87,8 @@ for prot in off on; do
 		if [ "$(sd_user_manager_state $u)" = active ]; then
 			nsbox_wait "[ -s $h/probe-v3 ] && [ -s $h/probe-v4 ]" 15
 		fi
-		# lingering, allowed by the admin: the manager starts with no login at all (once logind
-		# has let go of the user: it starts no manager for a user it still holds)
-		loginctl terminate-user $u 2>/dev/null
-		nsbox_wait "! loginctl show-user $u >/dev/null 2>&1" 30
+		# lingering, allowed by the admin: the manager starts with no login at all
+		forget $u
 		rm -f "$h/probe-v5"
 		loginctl enable-linger $u
 		nsbox_wait "manager_settled $u" 20
@@ -93,7 +96,7 @@ for prot in off on; do
 			nsbox_wait "[ -s $h/probe-v5 ]" 15
 		fi
 		loginctl disable-linger $u
-		stop_manager $u
+		forget $u
 		for v in v1 v2 v3 v4 v5 v6; do got[$prot/$prof/$v]=$(cell $u $v); done
 		if [ $prot = on ]; then
 			like "$(sd_log_since "$c")" "pam_nsbox\(systemd-user:session\): no box for user '$u': the systemd user manager is not started for a boxed user" \

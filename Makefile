@@ -25,7 +25,7 @@ CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/a
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
-             helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c helper/unit.c lib/lease.c lib/proto.c $(LIB_SRC)
+             helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c helper/unit.c helper/limits.c lib/lease.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c
 
@@ -87,9 +87,9 @@ $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CONF_OBJ) $(wildcar
 
 $(B)/tests/test_dhcp_lease: helper/dhcp_lease.c helper/dhcp.h
 
-$(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
+$(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c lib/proto.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c -lpthread
+	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c lib/proto.c -lpthread
 
 $(B)/tests/pam-run: tests/pam-run.c
 	@mkdir -p $(dir $@)

@@ -92,6 +92,11 @@ struct nsbox_settings {
 	enum nsbox_share share;                /* none: a box per login; user: one per user */
 	unsigned max_boxes;                    /* live boxes per user, 0 = no limit */
 	unsigned max_sessions;                 /* members of one shared box, 0 = no limit */
+	/* resource limits of the whole box (helper/limits.c; systemd's MemoryMax=, TasksMax=,
+	 * CPUQuota=): 0 = none */
+	unsigned long long memory_max;         /* bytes */
+	unsigned tasks_max;
+	unsigned cpu_quota;                    /* percent of one CPU */
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];

@@ -47,6 +47,9 @@ enum key {
 	K_SHARE,
 	K_MAX_BOXES,
 	K_MAX_SESSIONS,
+	K_MEMORY_MAX,
+	K_TASKS_MAX,
+	K_CPU_QUOTA,
 	K_N
 };
 

@@ -664,7 +664,8 @@ format_caps(const struct key_def *k, const struct nsbox_settings *s, char *out, 
 	return 0;
 }
 
-/* A size: a number of bytes with an optional k, m or g suffix, from 1m to 1t. */
+/* A size: a number of bytes with an optional k, m or g suffix, from 1m to 1t; or the key's word
+ * for none (0). */
 static int
 parse_size(const struct kv *v, struct nsbox_settings *s)
 {
@@ -672,6 +673,10 @@ parse_size(const struct kv *v, struct nsbox_settings *s)
 	size_t len = strlen(t);
 	unsigned long long mult = 1, x = 0;
 
+	if (v->key->zero && !strcmp(t, v->key->zero)) {
+		*(unsigned long long *)field(v->key, s) = 0;
+		return 0;
+	}
 	if (len && strchr("kKmMgG", t[len - 1])) {
 		mult = strchr("kK", t[len - 1]) ? 1ull << 10 : strchr("mM", t[len - 1]) ? 1ull << 20
 											 : 1ull << 30;
@@ -695,7 +700,9 @@ format_size(const struct key_def *k, const struct nsbox_settings *s, char *out, 
 {
 	unsigned long long x = *(const unsigned long long *)cfield(k, s);
 
-	if (x % (1ull << 30) == 0)
+	if (k->zero && !x)
+		snprintf(out, n, "%s", k->zero);
+	else if (x % (1ull << 30) == 0)
 		snprintf(out, n, "%llug", x >> 30);
 	else if (x % (1ull << 20) == 0)
 		snprintf(out, n, "%llum", x >> 20);
@@ -786,6 +793,39 @@ parse_proc(const struct kv *v, struct nsbox_settings *s)
 	return 0;
 }
 
+/* cpu_quota: N% of one CPU, 1% to 100000% (systemd's CPUQuota=), or none. */
+static int
+parse_percent(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *t = v->tok[0];
+	size_t len = strlen(t);
+	char num[16];
+
+	if (v->key->zero && !strcmp(t, v->key->zero)) {
+		*(unsigned *)field(v->key, s) = 0;
+		return 0;
+	}
+	if (len < 2 || len > sizeof(num) || t[len - 1] != '%')
+		return bad_value(v, t);
+	memcpy(num, t, len - 1);
+	num[len - 1] = 0;
+	if (nsbox_uint_parse(num, v->key->min, v->key->max, field(v->key, s)) < 0)
+		return bad_value(v, t);
+	return 0;
+}
+
+static int
+format_percent(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	unsigned u = *(const unsigned *)cfield(k, s);
+
+	if (k->zero && !u)
+		snprintf(out, n, "%s", k->zero);
+	else
+		snprintf(out, n, "%u%%", u);
+	return 0;
+}
+
 /* What each profile gives the KF_PROFILE keys; a key it does not name gets its built-in value. */
 static const char *const profile_values[][K_N] = {
 	[NSBOX_PROFILE_RESTRICTED] = {
@@ -793,6 +833,9 @@ static const char *const profile_values[][K_N] = {
 		[K_TMP] = "private", [K_RUNTIME_DIR] = "private",
 		[K_HIDE] = "/run/dbus /run/systemd/private /run/screen",
 		[K_READONLY] = "/proc/sys",
+		/* a shared host: a fork bomb, a memory hog or a spinner takes its own box down, not
+		 * the host (nsbox.conf(5) says why these numbers) */
+		[K_MEMORY_MAX] = "2g", [K_TASKS_MAX] = "512", [K_CPU_QUOTA] = "100%",
 	},
 	[NSBOX_PROFILE_LAB] = { [K_TMP] = "private" },
 };
@@ -901,6 +944,13 @@ const struct key_def key_table[K_N] = {
 		NUMBER(1, 65535, "none") },
 	[K_MAX_SESSIONS] = { "max_sessions", "1-1000 or none", "none", FIELD(max_sessions),
 		NUMBER(1, 1000, "none") },
+	[K_MEMORY_MAX] = { "memory_max", "a size from 1m to 1024g, or none", "none",
+		FIELD(memory_max), SIZE, .zero = "none", .flags = KF_PROFILE },
+	[K_TASKS_MAX] = { "tasks_max", "1-4194304 or none", "none", FIELD(tasks_max),
+		NUMBER(1, 4194304, "none"), .flags = KF_PROFILE },
+	[K_CPU_QUOTA] = { "cpu_quota", "1%-100000% of one CPU, or none", "none", FIELD(cpu_quota),
+		.parse = parse_percent, .format = format_percent, .min = 1, .max = 100000,
+		.zero = "none", .flags = KF_PROFILE },
 };
 /* clang-format on */
 

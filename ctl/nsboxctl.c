@@ -374,6 +374,23 @@ ns_link(const struct box_record *r, const char *ns, char *out, size_t n)
 	out[l > 0 ? l : 0] = 0;
 }
 
+/* A limit as nsbox.conf writes it: none, a size (UNIT "b": 2g, 512m), N or N%. */
+static const char *
+limit_str(unsigned long long v, const char *unit, char *out, size_t n)
+{
+	if (!v)
+		snprintf(out, n, "none");
+	else if (strcmp(unit, "b"))
+		snprintf(out, n, "%llu%s", v, unit);
+	else if (v % (1ull << 30) == 0)
+		snprintf(out, n, "%llug", v >> 30);
+	else if (v % (1ull << 20) == 0)
+		snprintf(out, n, "%llum", v >> 20);
+	else
+		snprintf(out, n, "%llu", v);
+	return out;
+}
+
 static void
 print_json(const struct box_record *r)
 {
@@ -385,6 +402,7 @@ print_json(const struct box_record *r)
 	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"veth\":\"%s\","
 	       "\"bridge\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
 	       "\"seccomp\":%s,\"tmp_private\":%s,\"share\":\"%s\",\"members\":%d,"
+	       "\"memory_max\":%llu,\"tasks_max\":%d,\"cpu_quota\":%d,\"unit\":\"%s\","
 	       "\"netns\":\"%s%s\",\"namespaces\":{",
 	       r->id, js(r->user, b[0], sizeof(b[0])), js(r->service, b[1], sizeof(b[1])),
 	       js(r->rhost, b[2], sizeof(b[2])), js(r->tty, b[3], sizeof(b[3])), r->started, age,
@@ -392,7 +410,7 @@ print_json(const struct box_record *r)
 	       r->ipv4, r->ipv6, r->veth, r->bridge, js(r->profile, b[5], sizeof(b[5])),
 	       r->no_new_privs ? "true" : "false", r->caps_keep, r->seccomp ? "true" : "false",
 	       r->tmp_private ? "true" : "false", r->share ? "user" : "none",
-	       r->members > 0 ? r->members : 1,
+	       r->members > 0 ? r->members : 1, r->memory_max, r->tasks_max, r->cpu_quota, r->unit,
 	       r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "", r->namespaces & CLONE_NEWNET ? r->id : "");
 	bool first = true;
 	for (size_t i = 0; i < NSBOX_N_NS; i++) {
@@ -608,7 +626,7 @@ cmd_show(int argc, char **argv)
 		unpin(&p);
 		return EXIT_OK;
 	}
-	char age[32], caps[2048], when[32];
+	char age[32], caps[2048], when[32], lim[3][32];
 	time_t t = (time_t)r->started;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
 	age_str(r->started, age, sizeof(age));
@@ -631,6 +649,15 @@ cmd_show(int argc, char **argv)
 		ns_link(r, nsbox_ns_table[i].proc, link, sizeof(link));
 		printf("ns.%s = %s\n", nsbox_ns_table[i].proc, link);
 	}
+	printf("memory_max = %s\ntasks_max = %s\ncpu_quota = %s\n",
+	       limit_str(r->memory_max, "b", lim[0], sizeof(lim[0])),
+	       limit_str((unsigned long long)r->tasks_max, "", lim[1], sizeof(lim[1])),
+	       limit_str((unsigned long long)r->cpu_quota, "%", lim[2], sizeof(lim[2])));
+	if (r->unit[0])
+		printf("unit = %s\n", r->unit);
+	for (size_t i = 0; i < ARRAY_SIZE(r->cgroup); i++)
+		if (r->cgroup[i][0])
+			printf("cgroup = %s\n", r->cgroup[i]);
 	show_members(r);
 	unpin(&p);
 	return EXIT_OK;

@@ -164,6 +164,7 @@ ping_group_range_write(void)
 struct init_args {
 	const struct mnt_plan *plan;
 	const struct nsbox_settings *s;
+	const struct box_cgroups *cg; /* the box's cgroups to move into, where systemd does not run */
 	const char *hostname;
 	int ready, lifeline, go; /* go: -1 unless bridged (box_send_net) */
 };
@@ -193,6 +194,15 @@ init_build(const struct init_args *a, struct init_status *st)
 	const char *hostname = a->hostname;
 	int r = 0;
 
+	/* Into the box's cgroups (before the plan replaces /sys), then a cgroup namespace rooted
+	 * there: the box sees no host path in /proc/self/cgroup. Where systemd runs the init was
+	 * born in the box's unit. */
+	snprintf(st->step, sizeof(st->step), "joining the box's cgroups");
+	if ((r = limits_attach(a->cg, 0)) < 0)
+		return r;
+	snprintf(st->step, sizeof(st->step), "unsharing the cgroup namespace");
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return -errno;
 	/* Before the plan, which may make /proc/sys read-only; the file answers for our (the box's)
 	 * network namespace whichever /proc it is opened through. */
 	snprintf(st->step, sizeof(st->step), "setting net.ipv4.ping_group_range");
@@ -323,8 +333,8 @@ wait_ready(int ready, struct nsbox_why *why)
 }
 
 int
-box_start(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
-	  gid_t gid, struct nsbox_why *why)
+box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroups *cg,
+	  const char *hostname, uid_t uid, gid_t gid, struct nsbox_why *why)
 {
 	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1, go_r = -1,
 			    go_w = -1;
@@ -373,7 +383,7 @@ box_start(struct box *b, const struct nsbox_settings *s, const char *hostname, u
 		return r;
 	}
 	if (pid == 0) {
-		struct init_args a = { .plan = &plan, .s = s, .hostname = hostname,
+		struct init_args a = { .plan = &plan, .s = s, .cg = cg, .hostname = hostname,
 				       .ready = ready_w, .lifeline = life_r, .go = go_r };
 		init_main(&a);
 	}

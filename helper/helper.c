@@ -117,6 +117,18 @@ sanitize(struct nsbox_proc *self)
 	return syscall(SYS_close_range, NSBOX_HELPER_FD + 1, ~0U, 0) < 0 ? -errno : 0;
 }
 
+/* The supervisor, its sweeper and the box init count against the box's memory limit where
+ * systemd runs (they live in its unit): a box that fills its memory must lose its own processes
+ * to the OOM killer, never the ones that tear it down. Inherited by what we clone. */
+static void
+oom_protect(void)
+{
+	_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		(void)!write(fd, "-1000", 5);
+}
+
 static int
 check_socket(int fd)
 {
@@ -146,6 +158,7 @@ struct session {
 	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
 	pid_t sweeper_pid;
 	char unit[64];              /* the box's systemd unit, where systemd runs (unit.c) */
+	struct box_cgroups cg;      /* its cgroups where systemd does not run (limits.c) */
 	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
@@ -293,6 +306,12 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	s->rec.share = s->set.share == NSBOX_SHARE_USER;
 	s->rec.digest = s->rec.share ? s->digest : 0;
 	s->rec.members = 1;
+	s->rec.memory_max = s->set.memory_max;
+	s->rec.tasks_max = (int)s->set.tasks_max;
+	s->rec.cpu_quota = (int)s->set.cpu_quota;
+	snprintf(s->rec.unit, sizeof(s->rec.unit), "%s", s->unit);
+	_Static_assert(sizeof(s->rec.cgroup) == sizeof(s->cg.dir), "the record holds every cgroup");
+	memcpy(s->rec.cgroup, s->cg.dir, sizeof(s->rec.cgroup));
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		why_set(why, "cannot write the box record: %s", strerror(-r));
@@ -449,16 +468,19 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;
-	/* Out of the login's logind scope before the init is born, so that it is born in ours. */
+	/* Out of the login's logind scope before the init is born, so that it is born in ours, which
+	 * carries the limits; elsewhere the limits get cgroups of the box's own, which the init
+	 * joins first thing. */
 	if (unit_systemd_running()) {
 		const pid_t pids[] = { s->self.pid, s->sweeper_pid };
 		struct unit_spec u = { .id = s->box.id, .user = s->req.user, .uid = s->uid,
-				       .pids = pids, .n_pids = ARRAY_SIZE(pids) };
+				       .pids = pids, .n_pids = ARRAY_SIZE(pids), .set = &s->set };
 		r = unit_start(&u, s->unit, sizeof(s->unit), why);
-		if (r < 0)
-			return r;
-	}
-	r = box_start(&s->box, &s->set, s->hostname, s->uid, s->gid, why);
+	} else
+		r = limits_make(s->box.id, &s->set, &s->cg, why);
+	if (r < 0)
+		return r;
+	r = box_start(&s->box, &s->set, &s->cg, s->hostname, s->uid, s->gid, why);
 	if (r < 0)
 		return r;
 	/* While the init mounts: what needs only its namespaces and our own state. */
@@ -539,6 +561,10 @@ reap_box(struct session *s)
 	else if (r < 0)
 		syslog(LOG_ERR, "box=%s teardown: reaping init=%d: %s", s->box.id, (int)init,
 		       strerror(-r));
+	/* the box's cgroups, once nothing runs in them (the init ends last) */
+	if (s->cg.n && (r = limits_remove(&s->cg)) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: removing its cgroup %s: %s", s->box.id,
+		       s->cg.dir[s->cg.n - 1], strerror(-r));
 }
 
 /* The module found this login in no logind session on a host where systemd runs. When the
@@ -638,6 +664,8 @@ stop_signals(void)
 static const char *
 supervise(struct session *s, int sock, int appfd, int sfd)
 {
+	const struct box_attach at = { .id = s->box.id, .unit = s->unit, .cg = &s->cg };
+
 	for (;;) {
 		struct pollfd p[5] = {
 			{ .fd = sock, .events = POLLIN },
@@ -652,17 +680,9 @@ supervise(struct session *s, int sock, int appfd, int sfd)
 			return "poll failed";
 		}
 		/* The socket first: the module queues CLOSE before it kills the init. */
-		if (p[0].revents) {
-			struct nsbox_request req;
-			int r = nsbox_recv(sock, &req, sizeof(req), NULL);
-			if (r == 0 && req.op == NSBOX_OP_CLOSE)
-				return "session closed";
-			if (r == -ECONNRESET || (p[0].revents & (POLLHUP | POLLERR)))
-				return "session socket closed";
-			/* anything else on the socket is ignored, but never spun on */
-			if (r < 0 && r != -EBADMSG && r != -EAGAIN)
-				return "session socket error";
-		}
+		const char *why = session_event(sock, p[0].revents, s->rec.app, &at);
+		if (why)
+			return why;
 		if (p[1].revents)
 			return "application exited";
 		if (p[2].revents)
@@ -683,6 +703,7 @@ share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd,
 				 .init_pidfd = s->box.init_pidfd, .hold = s->hold, .init = s->box.init,
 				 .rep = *rep,
 				 .rec = &s->rec, .watch_fd = resolv_watch_fd(),
+				 .attach = { .id = s->box.id, .unit = s->unit, .cg = &s->cg },
 				 .on_watch = resolv_rebind_cb, .watch_arg = s };
 	const char *reason;
 
@@ -721,6 +742,7 @@ session_main(void)
 		syslog(LOG_ERR, "started without a session socket; run by pam_nsbox.so only");
 		return EXIT_USAGE;
 	}
+	oom_protect();
 	r = nsbox_recv(sock, &s.req, sizeof(s.req), &appfd);
 	if (r < 0 || appfd < 0 || !nsbox_request_ok(&s.req)) {
 		syslog(LOG_ERR, "bad request from the module");
@@ -778,7 +800,8 @@ session_main(void)
 
 	rep.namespaces = s.set.namespaces;
 	rep.policy = session_policy(&s.set);
-	rep.box_flags = s.set.share == NSBOX_SHARE_USER ? NSBOX_BOX_SHARED : 0;
+	rep.box_flags = (s.set.share == NSBOX_SHARE_USER ? NSBOX_BOX_SHARED : 0) |
+			(limits_wanted(&s.set) ? NSBOX_BOX_ATTACH : 0);
 	snprintf(rep.id, sizeof(rep.id), "%s", s.box.id);
 	r = nsbox_send_fds(sock, &rep, sizeof(rep), (const int[]){ s.box.init_pidfd, s.hold }, 2);
 	if (r < 0) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -21,6 +22,8 @@ struct nsbox_why {
 	char msg[400];
 };
 __attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const char *fmt, ...);
+
+struct box_cgroups;
 
 /* ---- box.c: the box init and its lifetime ---- */
 struct box {
@@ -36,8 +39,8 @@ struct box {
  * caller goes on with what needs only the namespaces (the veth, leases, records), then
  * box_wait_ready. HOSTNAME "" keeps the host's. On failure the init, if any, is killed and left
  * for box_reap. */
-int box_start(struct box *b, const struct nsbox_settings *s, const char *hostname, uid_t uid,
-	      gid_t gid, struct nsbox_why *why);
+int box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroups *cg,
+	      const char *hostname, uid_t uid, gid_t gid, struct nsbox_why *why);
 /* Waits (BOX_READY_TIMEOUT_MS at most) for the init's report: 0 once the box is built; else
  * -errno with the init's failing step in WHY, and the init killed. */
 int box_wait_ready(struct box *b, struct nsbox_why *why);
@@ -157,6 +160,33 @@ int sweeper_run(void);
  * short child; *FD its namespace, O_CLOEXEC. 0, or -errno with WHY. */
 int hold_make(int *fd, struct nsbox_why *why);
 
+/* ---- limits.c: the box's cgroups where systemd is not PID 1 (see there) ---- */
+struct box_cgroups {
+	unsigned n;
+	char dir[3][BOX_CGROUP_MAX]; /* made by us, one per hierarchy (memory, pids, cpu at most) */
+};
+/* True when S sets a resource limit. */
+bool limits_wanted(const struct nsbox_settings *s);
+/* Makes box ID's cgroups below our own for the limits S sets, and sets them. 0, or -errno
+ * with WHY (-EOPNOTSUPP: a controller the limits need is not there for us). */
+int limits_make(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
+		struct nsbox_why *why);
+/* Moves PID into every cgroup of CG. 0 or -errno. */
+int limits_attach(const struct box_cgroups *cg, pid_t pid);
+/* Removes CG's directories (once nothing of the box runs in them); a busy one is kept, with
+ * CG->n saying how many are left. 0 or the first -errno. */
+int limits_remove(struct box_cgroups *cg);
+
+/* Where a session's processes go: the box's unit (a name) where systemd runs, else its cgroups. */
+struct box_attach {
+	const char *id;
+	const char *unit;
+	const struct box_cgroups *cg;
+};
+/* What came on a session socket that poll marked with REVENTS: NULL while the session goes on
+ * (an ATTACH from a child of APP is carried out and answered), else why the session ended. */
+const char *session_event(int sock, short revents, pid_t app, const struct box_attach *at);
+
 /* ---- unit.c: the box's own systemd unit (see there) ---- */
 /* Each call to systemd (Subscribe, StartTransientUnit) and the wait for its job: at most this. */
 #define UNIT_TIMEOUT_MS 5000
@@ -165,12 +195,15 @@ struct unit_spec {
 	uid_t uid;
 	const pid_t *pids; /* moved into the unit: the supervisor and its sweeper */
 	size_t n_pids;
+	const struct nsbox_settings *set; /* memory_max, tasks_max, cpu_quota as properties */
 };
 /* True when systemd is PID 1 (sd_booted). */
 bool unit_systemd_running(void);
 /* Starts the scope nsbox-ID.scope in the user's slice with U's processes, and waits (bounded) for
  * its job; NAME gets the unit's name. 0, or -errno with WHY. */
 int unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why);
+/* Moves PID into unit NAME (AttachProcessesToUnit; the unit is delegated for it). 0 or -errno. */
+int unit_attach(const char *name, pid_t pid);
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,

@@ -524,21 +524,14 @@ accept_join(struct share_owner *o)
 	publish(o);
 }
 
-/* What member I's socket says: NULL while the session goes on, else why it ended. */
+/* What member M's socket and application say: NULL while the session goes on, else why it
+ * ended. */
 static const char *
-member_event(struct share_member *m, short sock_ev, short app_ev)
+member_event(const struct share_owner *o, struct share_member *m, short sock_ev, short app_ev)
 {
-	if (sock_ev) {
-		struct nsbox_request req;
-		int r = nsbox_recv(m->sock, &req, sizeof(req), NULL);
-		if (r == 0 && req.op == NSBOX_OP_CLOSE)
-			return "session closed";
-		if (r == -ECONNRESET || (sock_ev & (POLLHUP | POLLERR)))
-			return "session socket closed";
-		if (r < 0 && r != -EBADMSG && r != -EAGAIN)
-			return "session socket error";
-	}
-	return app_ev ? "application exited" : NULL;
+	const char *why = session_event(m->sock, sock_ev, m->info.app, &o->attach);
+
+	return why ? why : app_ev ? "application exited" : NULL;
 }
 
 const char *
@@ -592,7 +585,7 @@ share_supervise(struct share_owner *o, int sock, int appfd, int sfd,
 		 * does, and a login racing that ending builds a box of its own. */
 		size_t before = o->n;
 		for (size_t i = before; i-- > 0;) {
-			const char *why = member_event(&o->m[i], p[4 + 2 * i].revents,
+			const char *why = member_event(o, &o->m[i], p[4 + 2 * i].revents,
 						       p[5 + 2 * i].revents);
 			if (why)
 				member_remove(o, i, why);

@@ -59,6 +59,7 @@ struct share_owner {
 	struct box_record *rec;  /* the box's record, rewritten at each join and leave */
 	struct share_member *m;
 	size_t n, cap;
+	struct box_attach attach; /* where the members' processes go (limits.c session_event) */
 	/* the supervisor's own watches (resolv.conf replaced on the host): fd and handler */
 	int watch_fd;
 	void (*on_watch)(void *arg);

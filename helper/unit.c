@@ -6,8 +6,10 @@
  * Why: the supervisor and the init are children of the PAM application, so they start in the
  * logind session's scope, and ending that session (KillUserProcesses=yes, loginctl
  * terminate-session) would kill them with it: a shared box would die with its first member
- * instead of its last. A unit of its own also names the box in systemctl and journalctl, and is
- * where the box's resource limits go. */
+ * instead of its last. A unit of its own also names the box in systemctl and journalctl, and
+ * carries the box's resource limits (MemoryMax=, TasksMax=, CPUQuota=); it is delegated
+ * (Delegate=yes) only so that systemd moves the session's processes into it on our request
+ * (AttachProcessesToUnit): we make no cgroup in it and write to none. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +139,15 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 		r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
 					  slice, "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
+	if (r >= 0 && u->set->memory_max)
+		r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)u->set->memory_max);
+	if (r >= 0 && u->set->tasks_max)
+		r = sd_bus_message_append(m, "(sv)", "TasksMax", "t", (uint64_t)u->set->tasks_max);
+	if (r >= 0 && u->set->cpu_quota) /* CPUQuota=N% is N * 10 ms of CPU per second */
+		r = sd_bus_message_append(m, "(sv)", "CPUQuotaPerSecUSec", "t",
+					  (uint64_t)u->set->cpu_quota * 10000);
+	if (r >= 0)
 		r = append_pids(m, u->pids, u->n_pids);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
@@ -173,4 +184,20 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 		return -EIO;
 	}
 	return 0;
+}
+
+int
+unit_attach(const char *name, pid_t pid)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	int r = bus_open(&bus);
+
+	if (r >= 0)
+		r = sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
+	if (r >= 0)
+		r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				       "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit",
+				       &err, NULL, "ssau", name, "", 1, (uint32_t)pid);
+	return r < 0 ? r : 0;
 }

@@ -54,6 +54,13 @@ static const struct field {
 	FIELD("share", F_INT, share),
 	FIELD("digest", F_ULL, digest),
 	FIELD("members", F_INT, members),
+	FIELD("memory_max", F_ULL, memory_max),
+	FIELD("tasks_max", F_INT, tasks_max),
+	FIELD("cpu_quota", F_INT, cpu_quota),
+	FIELD("unit", F_STR, unit),
+	FIELD("cgroup0", F_STR, cgroup[0]),
+	FIELD("cgroup1", F_STR, cgroup[1]),
+	FIELD("cgroup2", F_STR, cgroup[2]),
 #undef FIELD
 };
 
@@ -348,6 +355,25 @@ box_remove(const char *id)
 }
 
 int
+box_cgroups_remove(const struct box_record *r)
+{
+	char want[sizeof("nsbox-") + NSBOX_ID_LEN];
+	int first = 0;
+
+	snprintf(want, sizeof(want), "nsbox-%s", r->id);
+	for (size_t i = ARRAY_SIZE(r->cgroup); i-- > 0;) {
+		const char *d = r->cgroup[i], *base = strrchr(d, '/');
+		/* only what the helper makes: a box's own directory below /sys/fs/cgroup */
+		if (!d[0] || !base || strncmp(d, "/sys/fs/cgroup/", 15) || strcmp(base + 1, want) ||
+		    strstr(d, "/../") || strstr(d, "/./"))
+			continue;
+		if (rmdir(d) < 0 && errno != ENOENT && !first)
+			first = -errno;
+	}
+	return first;
+}
+
+int
 box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size_t n)
 {
 	if (!box_id_valid(id))
@@ -502,7 +528,11 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
 		if (locked != 1 && box_alive(&r) == 0) {
-			/* a supervisor killed outright left its namespace's name behind */
+			/* a supervisor killed outright left its namespace's name behind, and its
+			 * cgroups: kept with the record while busy, to be tried again */
+			memcpy(r.id, id, NSBOX_ID_LEN + 1);
+			if (box_cgroups_remove(&r) < 0)
+				continue;
 			box_netns_remove(id);
 			if (dir_remove_tree(bfd, id) == 0)
 				n++;

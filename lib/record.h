@@ -21,6 +21,9 @@
 #define BOX_MEMBERS         "members"         /* a shared box's sessions, see member.h */
 #define BOX_JOIN            "join"            /* a shared box's socket for joining logins */
 
+/* The longest path of a box's cgroup directory (/sys/fs/cgroup/.../nsbox-ID). */
+#define BOX_CGROUP_MAX 512
+
 struct box_record {
 	char id[NSBOX_ID_LEN + 1];
 	char user[256];
@@ -47,6 +50,12 @@ struct box_record {
 	int share;
 	unsigned long long digest;
 	int members;                  /* sessions in the box; 1 for a box that is not shared */
+	/* resource limits (0: none) and where they live: the box's systemd unit, or (where
+	 * systemd does not run) its cgroup directories, which a gc of a dead box removes too */
+	unsigned long long memory_max;
+	int tasks_max, cpu_quota;
+	char unit[64];
+	char cgroup[3][BOX_CGROUP_MAX];
 };
 
 bool box_id_valid(const char *id);
@@ -69,6 +78,10 @@ int box_record_write(const struct box_record *r);
 int box_record_read(const char *id, struct box_record *r);
 /* Removes the box's directory and everything in it, following no symlink. */
 int box_remove(const char *id);
+/* Removes the cgroup directories R names (those of a box whose processes are all gone; each must
+ * be a "nsbox-ID" directory of R's id under /sys/fs/cgroup): 0, or the first -errno (a busy one
+ * stays). */
+int box_cgroups_remove(const struct box_record *r);
 /* For the sweeper of OWNER, a supervisor that died (helper/sweeper.c): opens box ID's directory,
  * or the one OWNER was building, and locks it exclusively without waiting. Returns the fd (which
  * holds the lock) with NAME set to the directory's name; -ENOENT when there is neither (its

@@ -691,7 +691,8 @@ take_box(struct session *s, const struct nsbox_reply *rep, int fds[2], const cha
 
 	if (rep->status == NSBOX_REPLY_BOXED && fds[0] >= 0 && fds[1] >= 0 &&
 	    !(rep->namespaces & ~(uint64_t)NSBOX_NS_ALL) && (rep->namespaces & CLONE_NEWNS) &&
-	    !(rep->policy.flags & ~known) && !(rep->box_flags & ~(uint32_t)NSBOX_BOX_SHARED)) {
+	    !(rep->policy.flags & ~known) &&
+	    !(rep->box_flags & ~(uint32_t)(NSBOX_BOX_SHARED | NSBOX_BOX_ATTACH))) {
 		s->initfd = fds[0];
 		s->hold = fds[1];
 		s->shared = rep->box_flags & NSBOX_BOX_SHARED;
@@ -816,9 +817,11 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	/* From here every fork of the application is a session process: sshd's post-auth child,
 	 * su's and login's shell. They get the box's mounts and policy and none of our fds. */
-	s->guard = (struct nsbox_guard){ .owner = s->owner, .fds = s->fds,
-					 .n_fds = ARRAY_SIZE(s->fds), .boxfd = s->initfd,
-					 .cwd = &s->cwd, .pol = rep.policy };
+	s->guard = (struct nsbox_guard){
+		.owner = s->owner, .fds = s->fds, .n_fds = ARRAY_SIZE(s->fds), .boxfd = s->initfd,
+		.attach = rep.box_flags & NSBOX_BOX_ATTACH ? s->sock : -1, .cwd = &s->cwd,
+		.pol = rep.policy
+	};
 	r = nsbox_guard_arm(&s->guard);
 	if (r < 0) {
 		/* pam_set_data owns S now: it is freed at pam_end */

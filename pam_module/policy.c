@@ -18,10 +18,12 @@
 #include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -121,6 +123,30 @@ nsbox_policy_supported(const struct nsbox_policy *p)
 	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
+/* Has the box's supervisor move this new child into the box's cgroups (or unit), over the
+ * session socket SOCK, and waits for its word: a socket pair of our own to answer on, whose
+ * SO_PEERCRED tells the supervisor who we are. 0 or -errno. */
+static int
+guard_attach(int sock)
+{
+	struct nsbox_request req = { .version = NSBOX_PROTO_VERSION, .op = NSBOX_OP_ATTACH };
+	int sv[2], st = -EIO, r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	r = nsbox_send(sock, &req, sizeof(req), sv[1]);
+	close(sv[1]);
+	if (r == 0) {
+		struct pollfd p = { .fd = sv[0], .events = POLLIN };
+		if (poll(&p, 1, NSBOX_ATTACH_TIMEOUT_MS) != 1 || read(sv[0], &st, sizeof(st)) !=
+									 (ssize_t)sizeof(st))
+			st = -ETIMEDOUT;
+		r = st;
+	}
+	close(sv[0]);
+	return r;
+}
+
 /* In the child of every fork(2): async-signal-safe only (the application may be threaded). */
 static void
 guard_child(void)
@@ -130,9 +156,15 @@ guard_child(void)
 
 	if (!guards)
 		return;
-	/* Out of the application's hold, into the box's files: one mount namespace, the newest
-	 * session's (two sessions in one process are nested su's, the inner one's box). setns
-	 * resets the working directory to the box's "/". */
+	/* Into the box's cgroups first, so that nothing below runs outside its limits; then a
+	 * cgroup namespace rooted there, so the session sees no host path in /proc/self/cgroup.
+	 * Then out of the application's hold, into the box's files: one mount namespace, the
+	 * newest session's (two sessions in one process are nested su's, the inner one's box).
+	 * setns resets the working directory to the box's "/". */
+	if (guards->attach >= 0 && guard_attach(guards->attach) < 0)
+		_exit(126);
+	if (guards->boxfd >= 0 && unshare(CLONE_NEWCGROUP) < 0)
+		_exit(126);
 	if (guards->boxfd >= 0 &&
 	    (syscall(SYS_setns, guards->boxfd, CLONE_NEWNS) < 0 ||
 	     (guards->cwd && nsbox_cwd_enter(guards->cwd) < 0)))

@@ -32,14 +32,17 @@ struct nsbox_guard {
 	int *fds;                 /* the module's fds for it, closed in every child */
 	size_t n_fds;
 	int boxfd;                /* pidfd of the box init: every child joins its mount namespace */
+	int attach;               /* the session socket when the box has limits, else -1: every
+				   * child asks the supervisor to move it into the box's cgroups */
 	const struct nsbox_cwd *cwd; /* and enters this directory there */
 	struct nsbox_policy pol;  /* applied in every child */
 };
 
-/* Registers G: from now on every fork(2) of this process moves the child into the box's mount
- * namespace (G->boxfd, unless -1) and G's working directory there, closes G's fds in it and
- * applies G's policy, before the application's own code runs in the child; a child that cannot
- * have all of that exits with status 126. Returns 0 or -errno. */
+/* Registers G: from now on every fork(2) of this process has the child moved into the box's
+ * cgroups (G->attach, unless -1), gives it a cgroup namespace of its own, moves it into the
+ * box's mount namespace (G->boxfd, unless -1) and G's working directory there, closes G's fds in
+ * it and applies G's policy, before the application's own code runs in the child; a child that
+ * cannot have all of that exits with status 126. Returns 0 or -errno. */
 int nsbox_guard_arm(struct nsbox_guard *g);
 /* Unregisters G (safe on one that was never armed). */
 void nsbox_guard_disarm(struct nsbox_guard *g);

@@ -18,6 +18,10 @@
 enum nsbox_op {
 	NSBOX_OP_OPEN = 1,  /* module → helper, carries the application's pidfd */
 	NSBOX_OP_CLOSE = 2, /* module → supervisor: the session ended, end the box */
+	/* a new child of the application (the module's fork guard) → supervisor: move me into the
+	 * box's cgroups or unit; carries a socket the supervisor answers on (an int32: 0 or
+	 * -errno) and whose SO_PEERCRED names the child */
+	NSBOX_OP_ATTACH = 3,
 };
 
 enum nsbox_req_flags {
@@ -81,7 +85,12 @@ enum nsbox_box_flags {
 	/* share = user: the box may have other member sessions; the module leaves it alive at
 	 * close, and its supervisor ends it when its last member is gone */
 	NSBOX_BOX_SHARED = 1u << 0,
+	/* the box has resource limits: every child of the application asks to be moved into the
+	 * box's cgroups (NSBOX_OP_ATTACH) before it runs anything */
+	NSBOX_BOX_ATTACH = 1u << 1,
 };
+/* How long a child of the application waits for its move into the box's cgroups. */
+#define NSBOX_ATTACH_TIMEOUT_MS 10000
 
 /* The most fds a record carries (a join passes the module's socket and the application). */
 #define NSBOX_MAX_FDS 2

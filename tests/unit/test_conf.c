@@ -456,6 +456,25 @@ test_values(void)
 		{ "max_sessions = none", NULL },
 		{ "max_sessions = 1001", "t:2: bad value '1001' for 'max_sessions' (want 1-1000 or none)" },
 		{ "max_sessions = 2 3", "t:2: bad value '2 3' for 'max_sessions' (want 1-1000 or none)" },
+		{ "memory_max = 1m", NULL },
+		{ "memory_max = 2g", NULL },
+		{ "memory_max = none", NULL },
+		{ "memory_max = 0", "t:2: bad value '0' for 'memory_max' (want a size from 1m to 1024g, or none)" },
+		{ "memory_max = 50%", "t:2: bad value '50%' for 'memory_max' (want a size from 1m to 1024g, or none)" },
+		{ "memory_max = 2x", "t:2: bad value '2x' for 'memory_max' (want a size from 1m to 1024g, or none)" },
+		{ "tasks_max = 1", NULL },
+		{ "tasks_max = 4194304", NULL },
+		{ "tasks_max = none", NULL },
+		{ "tasks_max = 0", "t:2: bad value '0' for 'tasks_max' (want 1-4194304 or none)" },
+		{ "tasks_max = 4194305", "t:2: bad value '4194305' for 'tasks_max' (want 1-4194304 or none)" },
+		{ "cpu_quota = 1%", NULL },
+		{ "cpu_quota = 100%", NULL },
+		{ "cpu_quota = 100000%", NULL },
+		{ "cpu_quota = none", NULL },
+		{ "cpu_quota = 0%", "t:2: bad value '0%' for 'cpu_quota' (want 1%-100000% of one CPU, or none)" },
+		{ "cpu_quota = 100", "t:2: bad value '100' for 'cpu_quota' (want 1%-100000% of one CPU, or none)" },
+		{ "cpu_quota = 100001%", "t:2: bad value '100001%' for 'cpu_quota' (want 1%-100000% of one CPU, or none)" },
+		{ "cpu_quota = %", "t:2: bad value '%' for 'cpu_quota' (want 1%-100000% of one CPU, or none)" },
 	};
 	static const struct value_case net[] = {
 		{ "gateway = 10.0.0.1", NULL },
@@ -1015,6 +1034,9 @@ test_print(void)
 	       "share = none\n"
 	       "max_boxes = none\n"
 	       "max_sessions = none\n"
+	       "memory_max = none\n"
+	       "tasks_max = none\n"
+	       "cpu_quota = none\n"
 	       "# matched defaults\n",
 	       "print of the built-in settings");
 

@@ -94,6 +94,7 @@ test_parsers_stay_inside(void)
 		[K_SHM_SIZE] = "16m",
 		[K_PROC] = "hidepid=invisible",
 		[K_SHARE] = "user", [K_MAX_BOXES] = "4", [K_MAX_SESSIONS] = "20",
+		[K_MEMORY_MAX] = "512m", [K_TASKS_MAX] = "64", [K_CPU_QUOTA] = "50%",
 	};
 
 	for (int k = 0; k < K_N; k++) {

@@ -310,7 +310,7 @@ main(void)
 	fds_in_child[1] = p[1];
 	int held[2] = { p[0], p[1] };
 	struct nsbox_guard g = { .owner = getpid(), .fds = held, .n_fds = 2, .boxfd = -1,
-				 .pol = restricted };
+				 .attach = -1, .pol = restricted };
 	ok(nsbox_guard_arm(&g) == 0, "guard armed");
 	is_int(in_child(NULL, guard_child_view, NULL), 0,
 	       "a child of a guarded process lost the module's fds, has no_new_privs and one filter");
@@ -334,7 +334,7 @@ main(void)
 	ok(chdir("/usr/bin") == 0 && getcwd(want_cwd, sizeof(want_cwd)), "in /usr/bin");
 	nsbox_cwd_save(&cwd);
 	struct nsbox_guard gm = { .owner = getpid(), .fds = held, .n_fds = 0, .boxfd = pidfd,
-				  .cwd = &cwd, .pol = restricted };
+				  .attach = -1, .cwd = &cwd, .pol = restricted };
 	ok(nsbox_guard_arm(&gm) == 0, "guard with a mount namespace armed");
 	is_int(in_child(NULL, guard_child_mnt, NULL), 0,
 	       "a child of a guarded process is in the box's mount namespace, in the same directory");

@@ -1,0 +1,122 @@
+#!/bin/bash
+# A box cannot exhaust the host (issue 18): tasks_max, memory_max and cpu_quota bound every
+# process of the box, enforced here on this host's cgroup v1 controllers (no systemd: cgroups of
+# the box's own below the test's, which the box init and the session's processes are moved
+# into). Each attack runs in a box with the limit and in one without (the probe works): a fork
+# bomb stops at tasks_max; a memory hog and a tmpfs fill stop at memory_max (the cgroup's peak
+# stays below the limit); a CPU spinner is throttled at cpu_quota (the cgroup's throttling
+# counters, never wall-clock time). Also: a cgroup namespace (no host path in /proc/self/cgroup),
+# a daemon the session starts stays bound, nothing left after logout, and a limit whose
+# controller is missing refuses the login with one line.
+. "$(dirname "$0")/lib.sh"
+nsbox_require_root
+nsbox_enter_private_ns "$@"
+. "$(dirname "$0")/common.sh"
+nsbox_require_cmd python3
+nsbox_private_state
+
+for c in memory pids cpu; do
+	grep -qE "^[0-9]+:([^:]*,)?$c(,[^:]*)?:" /proc/self/cgroup ||
+		skip_all "no cgroup v1 $c controller here (this test is for the hybrid hosts CI runs on)"
+done
+U=nsbt-lim
+nsbox_add_user $U
+LIM=$(nsbox_conf limited.conf "[defaults]
+profile = restricted
+memory_max = 64m
+tasks_max = 40
+cpu_quota = 20%")
+FREE=$(nsbox_conf free.conf "[defaults]
+profile = restricted
+memory_max = none
+tasks_max = none
+cpu_quota = none")
+nsbox_service nsbox-test-lim "conf=$LIM"
+nsbox_service nsbox-test-free "conf=$FREE"
+check "nsboxctl check shows the limits" sh -c "'$NSBOX_CTL' check '$LIM' --user $U | grep -qxE 'memory_max = 64m|tasks_max = 40|cpu_quota = 20%'"
+is "$("$NSBOX_CTL" check conf/nsbox.conf --user $U | grep -E '^(memory_max|tasks_max|cpu_quota) =' | tr '\n' ' ')" \
+	"memory_max = 2g tasks_max = 512 cpu_quota = 100% " "the shipped restricted profile's limits"
+
+# the box's cgroup directory in hierarchy C of process P (the test's own view: full paths)
+cgdir() {
+	local rel
+	rel=$(sed -nE "s/^[0-9]+:([^:]*,)?$1(,[^:]*)?:(.*)$/\3/p" /proc/$2/cgroup)
+	echo "/sys/fs/cgroup/$1$rel"
+}
+S=$NSBOX_T/s
+mkdir -m 1777 "$S"
+# hold SVC NAME CMD : a session that runs CMD, writes its output to $S/NAME.out, then waits for
+# $S/NAME.go to exist (in the background; its pid in $held)
+hold() {
+	rm -f "$S/$2.out" "$S/$2.go"
+	"$NSBOX_PAMRUN" "$1" $U -- sh -c "{ $3; } >$S/$2.out 2>&1; echo DONE >>$S/$2.out; while [ ! -e $S/$2.go ]; do sleep 0.1; done" &
+	held=$!
+	nsbox_wait "grep -qs DONE $S/$2.out" 60
+}
+box_init() { sed -n 's/^init=\([0-9]*\).*/\1/p' /run/nsbox/boxes/$(nsbox_records | head -1)/record; }
+
+# 1. the cgroups, the namespace, the session's processes in them, a daemon too
+hold nsbox-test-lim ns 'cat /proc/self/cgroup; (setsid sleep 1000 </dev/null >/dev/null 2>&1 &)'
+INIT=$(box_init)
+MEM=$(cgdir memory "$INIT")
+like "$MEM" "/nsbox-[0-9a-f]{8}$" "the box init is in a memory cgroup of the box's own ($MEM)"
+like "$(cgdir memory $$)" "^$(re "$(dirname "$MEM")")" "... made below the cgroup the login came from"
+is "$(cat "$MEM/memory.limit_in_bytes")" $((64 << 20)) "memory_max = 64m is the cgroup's limit"
+is "$(cat "$(cgdir pids "$INIT")/pids.max")" 40 "tasks_max = 40 is its pids.max"
+is "$(cat "$(cgdir cpu "$INIT")/cpu.cfs_quota_us") $(cat "$(cgdir cpu "$INIT")/cpu.cfs_period_us")" \
+	"20000 100000" "cpu_quota = 20% is 20 ms per 100 ms"
+out=$(cat "$S/ns.out")
+unlike "$out" ":/[a-z_]" "the session's /proc/self/cgroup shows no host path" "$out"
+ok $(grep -qx '0::/' <<<"$out"; echo $?) "... its cgroup v2 line is its namespace's root"
+members=$(cat "$MEM/cgroup.procs" | wc -l)
+ok $([ "$members" -ge 3 ]; echo $?) "the session's shell, its daemon and the init are in the box's cgroup ($members processes)"
+show=$("$NSBOX_CTL" show "$(nsbox_records | head -1)")
+like "$show" "memory_max = 64m" "nsboxctl show: memory_max"
+like "$show" "tasks_max = 40" "nsboxctl show: tasks_max"
+like "$show" "cpu_quota = 20%" "nsboxctl show: cpu_quota"
+like "$show" "cgroup = $(re "$MEM")" "nsboxctl show: the box's cgroups"
+daemon=$(pgrep -u $U -x sleep | head -1)
+is "$(cgdir memory "$daemon")" "$MEM" "a daemon the session started is in it"
+touch "$S/ns.go"
+wait $held
+nsbox_wait "[ ! -d '$MEM' ]" 10
+ok $? "logout: the box's cgroups are gone"
+nsbox_check_clean "limits"
+
+# 2. the attacks, with and without the limits
+# (the bomb's children are ended by pid before the next attack, which needs to fork)
+fork_bomb='n=0; while [ $n -lt 200 ] && (sleep 60 & echo $! >>/tmp/bomb; exit 0) 2>/dev/null; do n=$((n + 1)); done; echo FORKED $n; kill $(cat /tmp/bomb); wait'
+hog='python3 -c "a = bytearray(200 << 20); print(\"HOG survived\")"; echo HOG $?'
+fill='dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>/dev/null; echo FILL $(( $(stat -c %s /tmp/fill) >> 20 ))'
+spin='timeout 1 sh -c "while :; do :; done"; echo SPUN'
+for svc in nsbox-test-lim nsbox-test-free; do
+	lim=$([ $svc = nsbox-test-lim ] && echo limited || echo free)
+	hold $svc attack.$lim "$fork_bomb; $hog; $fill; $spin"
+	INIT=$(box_init)
+	out=$(cat "$S/attack.$lim.out")
+	note "$lim: $(tr '\n' ' ' <<<"$out")"
+	forked=$(sed -n 's/^FORKED //p' <<<"$out")
+	peak=$(cat "$(cgdir memory "$INIT")/memory.max_usage_in_bytes" 2>/dev/null || echo 0)
+	throttled=$(sed -n 's/^nr_throttled //p' "$(cgdir cpu "$INIT")/cpu.stat" 2>/dev/null || echo 0)
+	if [ $lim = limited ]; then
+		ok $([ "${forked:-0}" -lt 40 ]; echo $?) "fork bomb: stopped at tasks_max ($forked of 200)"
+		unlike "$out" "HOG survived" "memory hog: killed at memory_max"
+		ok $([ "$peak" -le $((64 << 20)) ]; echo $?) "memory: the box's peak ($((peak >> 20)) MiB) stays within memory_max"
+		ok $([ "$(sed -n 's/^FILL //p' <<<"$out")" -lt 64 ]; echo $?) "tmpfs fill: stopped below memory_max ($(sed -n 's/^FILL //p' <<<"$out") MiB written)"
+		ok $([ "${throttled:-0}" -gt 0 ]; echo $?) "CPU spinner: throttled at cpu_quota ($throttled periods)"
+	else
+		is "$forked" 200 "no limits: the fork bomb's 200 forks all worked (the probe works)"
+		like "$out" "HOG survived" "no limits: the memory hog got its 200 MiB"
+		is "$(sed -n 's/^FILL //p' <<<"$out")" 200 "no limits: the tmpfs fill wrote 200 MiB"
+	fi
+	touch "$S/attack.$lim.go"
+	wait $held
+	nsbox_check_clean "$lim attacks"
+done
+# the host is unharmed: the test itself still forks
+check "the host still forks" sh -c 'true & wait'
+
+# 3. a limit whose controller is not there: refused, with one line, whatever on_error says
+umount -l /sys/fs/cgroup/pids
+nsbox_refused nsbox-test-lim $U "no box for user '$U': tasks_max: no pids controller below this login's cgroup" \
+	"tasks_max without a pids controller"

@@ -24,6 +24,8 @@ if [ "${1:-}" = --inside ]; then
 	mount --bind "$r" "$r" # pivot_root needs the new root to be a mount point
 	mount -t proc -o nosuid,nodev,noexec proc "$r/proc"
 	mount -t sysfs -o nosuid,nodev,noexec sysfs "$r/sys"
+	# the host's cgroup hierarchies: the boxes' resource limits live there
+	mount --rbind /sys/fs/cgroup "$r/sys/fs/cgroup"
 	mount -t tmpfs -o mode=0755,nosuid,size=8m ci-dev "$r/dev"
 	for n in null zero full random urandom tty ptmx; do cp -a "/dev/$n" "$r/dev/$n"; done
 	ln -s /proc/self/fd "$r/dev/fd"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # A boxed ssh login on a systemd host, the stacks as the docs give them: logind registers the
-# session and the user's shell sits in its session scope; the box's supervisor, sweeper and init
-# sit in a unit of their own, nsbox-ID.scope in the user's slice; XDG_RUNTIME_DIR works in the
+# session; the box's supervisor, sweeper and init sit in a unit of their own, nsbox-ID.scope in
+# the user's slice, which carries the box's limits; with limits (restricted) the user's processes
+# are moved into it too, without (lab, none) they stay in the session's scope; every box process
+# has a cgroup namespace of its own (no host path); XDG_RUNTIME_DIR works in the
 # box; the helper's journal lines are root's (_UID=0, _COMM=nsbox-helper), which a user's logger
 # cannot fake; logout runs on the host (pam_systemd reaches logind: no bus error) and ends the
 # box and its unit.
@@ -29,10 +31,10 @@ for prof in restricted lab none; do
 	f() { sed -n "s/^$1 //p" "$NSBOX_T/out.$prof"; }
 	ID=$(f ID)
 	isnt "$(f NET)" "$SD_HOST_NET" "$prof: the login is boxed (its own network namespace)"
-	like "$(f CG)" "^0::/user.slice/user-$UID_U.slice/session-[0-9a-z]+\.scope$" \
-		"$prof: the user's shell is in its logind session's scope"
+	is "$(f CG)" "0::/" "$prof: the session's cgroup namespace shows no host path"
 	like "$(f SESSION)" "^[0-9a-z]+$" "$prof: pam_systemd gave it XDG_SESSION_ID"
-	like "$(loginctl list-sessions --no-legend 2>&1)" "$(f SESSION) +$UID_U +$U" "$prof: logind lists the session"
+	# by uid: logind may still hold an earlier test user's name for a reused uid
+	like "$(loginctl list-sessions --no-legend 2>&1)" "(^|[[:space:]])$(f SESSION) +$UID_U " "$prof: logind lists the session"
 	is "$(f XDG)" "/run/user/$UID_U $U 700 writable" "$prof: XDG_RUNTIME_DIR is the user's, 0700, writable in the box"
 	unit=nsbox-$ID.scope
 	is "$(systemctl show -P ActiveState "$unit")" active "$prof: the box's unit $unit is active"
@@ -44,6 +46,22 @@ for prof in restricted lab none; do
 		"$prof: the supervisor and the box init are in it"
 	is "$(systemd-cgls --no-pager -u "$unit" 2>/dev/null | grep -c 'nsbox-helper')" 3 \
 		"$prof: ... with the sweeper: three processes of nsbox-helper"
+	# the user's own processes (sshd's user child, the shell): in which unit
+	users_in() { for p in $(cat "/sys/fs/cgroup/user.slice/user-$UID_U.slice/$1/cgroup.procs" 2>/dev/null); do
+		[ "$(stat -c %u /proc/$p 2>/dev/null)" = "$UID_U" ] && echo "$p"; done; }
+	in_box=$(users_in "$unit" | wc -l)
+	in_session=$(users_in "session-$(f SESSION).scope" | wc -l)
+	if [ $prof = restricted ]; then
+		is "$(systemctl show -P MemoryMax "$unit") $(systemctl show -P TasksMax "$unit") $(systemctl show -P CPUQuotaPerSecUSec "$unit")" \
+			"$((2 << 30)) 512 1s" "$prof: the unit carries memory_max, tasks_max and cpu_quota"
+		ok $([ "$in_box" -ge 2 ] && [ "$in_session" = 0 ]; echo $?) \
+			"$prof: the user's processes were moved into the box's unit ($in_box there, $in_session in the session's scope)"
+	else
+		is "$(systemctl show -P MemoryMax "$unit") $(systemctl show -P CPUQuotaPerSecUSec "$unit")" \
+			"infinity infinity" "$prof: no limits on the unit"
+		ok $([ "$in_session" -ge 2 ] && [ "$in_box" = 0 ]; echo $?) \
+			"$prof: without limits the user's processes stay in the session's scope ($in_session there)"
+	fi
 	logs=$(journalctl -q --no-pager _COMM=nsbox-helper -o json --after-cursor "$c" 2>/dev/null |
 		grep -F "\"box=$ID started" || true)
 	like "$logs" '"_UID" *: *"0"' "$prof: journalctl _COMM=nsbox-helper has the box's start line, logged by root"

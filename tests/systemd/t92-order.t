@@ -27,7 +27,7 @@ c=$(sd_log_mark)
 out=$(sd_ssh $U -- "$probe")
 ok $? "early: the login still runs (pam_systemd is optional)" "$out"
 isnt "$(field NET "$out")" "$SD_HOST_NET" "early: boxed"
-like "$(field CG "$out")" "/session-" "early: pam_systemd reached logind all the same (the hold keeps the host's files)"
+like "$(field SESSION "$out")" '^[0-9a-z]+$' "early: pam_systemd reached logind all the same (the hold keeps the host's files)"
 nsbox_wait "sd_log_since '$c' | grep -q 'box=.* ended'" 10
 logs=$(sd_log_since "$c" _COMM=nsbox-helper)
 like "$logs" "box=[0-9a-f]{8} service 'sshd': pam_nsbox.so ran before pam_systemd.so \(/etc/pam.d/common-session:[0-9]+\), so every module after it opened this session inside the box.*must be the last session line" \

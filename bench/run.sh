@@ -54,8 +54,18 @@ network = bridge
 bridge = $BENCH_BRIDGE
 address = pool 10.79.0.0/16
 gateway = 10.79.0.1")
+RSTR=$(nsbox_conf rstr.conf "[defaults]
+hostname = %u-box
+profile = restricted")
+LIM=$(nsbox_conf lim.conf "[defaults]
+hostname = %u-box
+memory_max = 2g
+tasks_max = 512
+cpu_quota = 100%")
 bench_pam permit "$PERMIT"
 bench_box lo "$LO"
+bench_box rstr "$RSTR"
+bench_box lim "$LIM"
 bench_box nonet "$NONET"
 bench_box br "$BR"
 
@@ -92,7 +102,8 @@ rows=(
 	"pam|box: loopback only, 5 ns|nsbox-bench-lo|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: no net, 4 ns|nsbox-bench-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
 	"pam|box: bridged, veth + pool lease|nsbox-bench-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
-	"na|box: restricted profile|n/a (profile not implemented)||"
+	"pam|box: restricted profile (shipped)|nsbox-bench-rstr|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+	"pam|box: loopback + limits|nsbox-bench-lim|box: loopback only, 5 ns|pam_permit only (PAM baseline)"
 	"floor|floor: clone 4 ns + mounts|4ns|unshare: 4 ns, no -n|"
 	"floor|floor: clone 5 ns + mounts|5ns|unshare -n: 5 ns|"
 	"floor|floor: 5 ns + veth, addr, route|veth|unshare -n: 5 ns|"
@@ -106,6 +117,11 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
 		"pam|baseline build: no net, 4 ns|nsbox-bench-base-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
 		"pam|baseline build: bridged|nsbox-bench-base-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	)
+fi
+# where systemd is PID 1 every box gets a transient unit over D-Bus (helper/unit.c): the same
+# round trips, made by systemd-run for a scope of its own, show that part of a box's cost
+if [ -d /run/systemd/system ]; then
+	rows+=("cmd|systemd-run --scope true (a transient unit)|systemd-run --scope --quiet true|exec true|exec true")
 fi
 if command -v bwrap >/dev/null; then
 	rows+=("cmd|bwrap --unshare-all|bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true|unshare -n: 5 ns|exec true")
@@ -133,6 +149,7 @@ SSH_N=$((BENCH_N / 5))
 [ "$SSH_N" -ge 30 ] || SSH_N=30
 bench_pam ssh-plain "$PERMIT"
 bench_box ssh-box "$LO"
+bench_box ssh-rstr "$RSTR"
 nsbox_ssh_authorize $U
 _nsbox_ssh_keys
 mkdir -p /run/sshd && chmod 0755 /run/sshd
@@ -183,11 +200,13 @@ LogLevel ERROR
 EOF
 bench_sshd nsbox-bench-ssh-plain 22101
 bench_sshd nsbox-bench-ssh-box 22102
+bench_sshd nsbox-bench-ssh-rstr 22103
 NSBOX_SSH_PORT=1 _nsbox_ssh_opts
 sshcmd="timeout 30 ssh ${_NSBOX_SSH_OPTS[*]} -p"
 "$PB" compare "$SSH_N" "$RES/ssh" \
 	"cmd|ssh, plain PAM stack|$sshcmd 22101 $U@127.0.0.1 true|ssh, plain PAM stack|" \
-	"cmd|ssh, + pam_nsbox (loopback box)|$sshcmd 22102 $U@127.0.0.1 true|ssh, plain PAM stack|" |
+	"cmd|ssh, + pam_nsbox (loopback box)|$sshcmd 22102 $U@127.0.0.1 true|ssh, plain PAM stack|" \
+	"cmd|ssh, + pam_nsbox (restricted: limits, attach)|$sshcmd 22103 $U@127.0.0.1 true|ssh, plain PAM stack|" |
 	tee "$RES/ssh.txt" || nsbox_die "ssh comparison failed"
 echo "(x ref of the boxed row = ratio of medians, boxed / plain; the client is ssh(1) with"
 echo " curve25519, key auth; OpenSSH $(ssh -V 2>&1 | cut -d, -f1))"

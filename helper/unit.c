@@ -131,8 +131,10 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 						   "/org/freedesktop/systemd1",
 						   "org.freedesktop.systemd1.Manager",
 						   "StartTransientUnit");
+	/* "replace": the user's slice stops when unneeded (user-.slice.d), and a box that starts as
+	 * the user's last unit goes must replace that queued stop, not fail on it */
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", name, "fail");
+		r = sd_bus_message_append(m, "ss", name, "replace");
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)

@@ -26,6 +26,10 @@ profile = restricted
 memory_max = 64m
 tasks_max = 40
 cpu_quota = 20%")
+SHARED=$(nsbox_conf shared.conf "[defaults]
+profile = restricted
+share = user
+memory_max = 64m")
 FREE=$(nsbox_conf free.conf "[defaults]
 profile = restricted
 memory_max = none
@@ -33,6 +37,7 @@ tasks_max = none
 cpu_quota = none")
 nsbox_service nsbox-test-lim "conf=$LIM"
 nsbox_service nsbox-test-free "conf=$FREE"
+nsbox_service nsbox-test-limsh "conf=$SHARED"
 check "nsboxctl check shows the limits" sh -c "'$NSBOX_CTL' check '$LIM' --user $U | grep -qxE 'memory_max = 64m|tasks_max = 40|cpu_quota = 20%'"
 is "$("$NSBOX_CTL" check conf/nsbox.conf --user $U | grep -E '^(memory_max|tasks_max|cpu_quota) =' | tr '\n' ' ')" \
 	"memory_max = 2g tasks_max = 512 cpu_quota = 100% " "the shipped restricted profile's limits"
@@ -82,6 +87,22 @@ wait $held
 nsbox_wait "[ ! -d '$MEM' ]" 10
 ok $? "logout: the box's cgroups are gone"
 nsbox_check_clean "limits"
+
+# 1b. a shared box: every member's processes are in the one box's cgroup
+hold nsbox-test-limsh m1 'echo M1'
+first=$held
+hold nsbox-test-limsh m2 'echo M2'
+second=$held
+is "$(nsbox_records | wc -l)" 1 "shared: two sessions, one box"
+MEM=$(cgdir memory "$(box_init)")
+n=0
+for p in $(cat "$MEM/cgroup.procs"); do [ "$(stat -c %U /proc/$p 2>/dev/null)" = $U ] && n=$((n + 1)); done
+ok $([ $n -ge 2 ]; echo $?) "shared: both members' processes are in the box's memory cgroup ($n of the user's)"
+touch "$S/m1.go" "$S/m2.go"
+wait $first $second
+nsbox_wait "[ ! -d '$MEM' ]" 10
+ok $? "shared: the box's cgroups go with its last member"
+nsbox_check_clean "shared limits"
 
 # 2. the attacks, with and without the limits
 # (the bomb's children are ended by pid before the next attack, which needs to fork)

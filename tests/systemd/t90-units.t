@@ -81,3 +81,17 @@ for prof in restricted lab none; do
 	nsbox_wait "! loginctl list-sessions --no-legend | grep -q ' $U '" 20
 	ok $? "$prof: logind no longer lists the session"
 done
+
+# A user with no logind session (cron, su from a root shell): each box is the only unit in the
+# user's slice, which stops when unneeded (user-.slice.d), so a login that comes as the last box
+# ends meets a queued stop of the slice; it must replace it, not fail ("destructive
+# transaction"). Twenty in a row, without pam_systemd.
+nsbox_pam_service nsbox-test-sdu "auth     required pam_permit.so
+account  required pam_permit.so
+session  required pam_nsbox.so"
+sd_profile restricted
+fails=0
+for i in $(seq 20); do
+	"$NSBOX_PAMRUN" nsbox-test-sdu $U -- true >/dev/null 2>&1 || fails=$((fails + 1))
+done
+is $fails 0 "twenty logins in a row with no logind session, each the user's only unit: all boxed"

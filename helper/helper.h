@@ -199,7 +199,7 @@ struct unit_spec {
 };
 /* True when systemd is PID 1 (sd_booted). */
 bool unit_systemd_running(void);
-/* Starts the scope nsbox-ID.scope in the user's slice with U's processes, and waits (bounded) for
+/* Starts the scope nsbox-ID.scope in nsbox.slice with U's processes, and waits (bounded) for
  * its job; NAME gets the unit's name. 0, or -errno with WHY. */
 int unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why);
 /* Moves PID into unit NAME (AttachProcessesToUnit; the unit is delegated for it). 0 or -errno. */

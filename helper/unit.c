@@ -1,5 +1,5 @@
 /* The box's own systemd unit, in nsbox-helper's supervisor (root), where systemd is PID 1: a
- * transient scope, nsbox-ID.scope in the user's slice, that holds the supervisor and its sweeper
+ * transient scope, nsbox-ID.scope in nsbox.slice, that holds the supervisor and its sweeper
  * and in which the box init is then born. Made through systemd's D-Bus API (sd-bus), never by
  * writing to cgroups systemd owns (systemd's CGROUP_DELEGATION rules).
  *
@@ -20,6 +20,12 @@
 
 #include "helper.h"
 #include "nsbox/cleanup.h"
+
+/* Every box's unit is in this slice, not in the user's: user-UID.slice stops when unneeded
+ * (user-.slice.d), and a box starting while its stop is queued or running (the user's last
+ * unit going, `loginctl terminate-user`) would wait for it or be refused. An active slice of our
+ * own has no such stop, and gives an admin one place for limits over all boxes. */
+#define NSBOX_SLICE "nsbox.slice"
 
 bool
 unit_systemd_running(void)
@@ -104,13 +110,12 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
-	char slice[64], desc[512];
+	char desc[512];
 	struct job_wait w = { .unit = name };
 	const long long deadline = now_usec() + UNIT_TIMEOUT_MS * 1000LL;
 	int r;
 
 	snprintf(name, namelen, "nsbox-%s.scope", u->id);
-	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)u->uid);
 	snprintf(desc, sizeof(desc), "nsbox box %s of user %s", u->id, u->user);
 	r = bus_open(&bus);
 	if (r >= 0)
@@ -131,15 +136,13 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 						   "/org/freedesktop/systemd1",
 						   "org.freedesktop.systemd1.Manager",
 						   "StartTransientUnit");
-	/* "replace": the user's slice stops when unneeded (user-.slice.d), and a box that starts as
-	 * the user's last unit goes must replace that queued stop, not fail on it */
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", name, "replace");
+		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
-					  slice, "CollectMode", "s", "inactive-or-failed");
+					  NSBOX_SLICE, "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
 	if (r >= 0 && u->set->memory_max)

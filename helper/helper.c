@@ -41,19 +41,20 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The module gives up on us after NSBOX_REPLY_TIMEOUT_MS; every stage before our answer that can
- * wait has a bound of its own, and together they end well before it, so that the user is told
- * what was slow, not that the helper timed out. The worst case, in order: the two lease locks
- * (IPv4 and IPv6), the box init, three children inside the box (link, the DHCP address,
- * resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
- * DHCP release, the two lease locks again). Reading the config and NSS lookups have no bound
- * here: the module's timeout is theirs. */
+/* The module gives up on us after NSBOX_REPLY_TIMEOUT_MIN_MS at the earliest; every stage before
+ * our answer that can wait has a bound of its own, and together they end well before it, so that
+ * the user is told what was slow, not that the helper timed out. The worst case, in order: a
+ * share = user join that gets no answer (share.c), the two lease locks (IPv4 and IPv6), the box
+ * init, three children inside the box (link, the DHCP address, resolv.conf), the longest
+ * dhcp_timeout, and on failure the teardown before the answer (the DHCP release, the two lease
+ * locks again). Reading the config and NSS lookups have no bound here: the module's timeout is
+ * theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \
-	(2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +                          \
+	(JOIN_TIMEOUT_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +        \
 	 3LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + NSBOX_DHCP_TIMEOUT_MAX * 1000LL +      \
 	 DHCP_STOP_MAX_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS)
-_Static_assert(WORST_BEFORE_REPLY_MS + 10000 < NSBOX_REPLY_TIMEOUT_MS,
-	       "the module's reply timeout must exceed the helper's bounded stages");
+_Static_assert(WORST_BEFORE_REPLY_MS + 10000 <= NSBOX_REPLY_TIMEOUT_MIN_MS,
+	       "the module's shortest reply timeout must exceed the helper's bounded stages");
 
 /* Exit codes (nsbox-helper(8)). */
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };

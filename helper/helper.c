@@ -141,7 +141,7 @@ struct session {
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
-	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
+	int sweeper;                /* our end of the sweeper's socket (sweeper.c) */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
 	int join_listen;            /* a shared box's join socket */
@@ -395,8 +395,7 @@ tell_sweeper(const char *id, void *arg)
 	};
 
 	snprintf(note.id, sizeof(note.id), "%s", id);
-	sweeper_tell(&note);
-	return 0;
+	return sweeper_tell(s->sweeper, &note);
 }
 
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
@@ -420,6 +419,11 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		why_set(why, "reading the helper's own start time: %s", strerror(-r));
 		return r;
 	}
+	r = sweeper_ready(s->sweeper);
+	if (r < 0) {
+		why_set(why, "the box's sweeper did not start: %s", strerror(-r));
+		return r;
+	}
 	r = box_reserve_with(s->box.id, &s->self, tell_sweeper, s);
 	if (r < 0) {
 		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
@@ -427,7 +431,11 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		return r;
 	}
 	s->reserved = true;
-	sweeper_reserved();
+	r = sweeper_reserved(s->sweeper);
+	if (r < 0) {
+		why_set(why, "the box's sweeper is gone: %s", strerror(-r));
+		return r;
+	}
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;

@@ -142,14 +142,18 @@ struct sweep_note {
 	bool bridged;                  /* what teardown_host would free besides the directory: */
 	struct nsbox_addrspec v4, v6;  /* the veth, and the leases of these (nsbox_addr_leased) */
 };
-/* Clones the sweeper (before anything is built); *FD is our end of its pipe, kept open until
- * we exit, close-on-exec. 0 or -errno. */
+/* Forks and execs the sweeper, `nsbox-helper --sweep` (before anything is built); *FD is our end
+ * of its socket, kept open until we exit, close-on-exec. 0 or -errno. */
 int sweeper_start(int *fd);
+/* Waits (INSIDE_TIMEOUT_MS at most) for the sweeper on FD to say it runs: 0, -ETIMEDOUT, or
+ * -ECHILD when it ended instead. */
+int sweeper_ready(int fd);
 /* What the sweeper sweeps should we die: told each id before its directory is made
- * (box_reserve_with), then that it is reserved. */
-void sweeper_tell(const struct sweep_note *n);
-void sweeper_reserved(void);
-/* `nsbox-helper --sweep`, exec'd by the sweeper once the supervisor is gone: the exit status. */
+ * (box_reserve_with), then that it is reserved. 0, or -errno when the sweeper is gone. */
+int sweeper_tell(int fd, const struct sweep_note *n);
+int sweeper_reserved(int fd);
+/* `nsbox-helper --sweep`: waits on fd 3 for the supervisor's end, then sweeps; the exit
+ * status. */
 int sweeper_run(void);
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */

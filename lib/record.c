@@ -296,15 +296,12 @@ box_record_write(const struct box_record *r)
 	return record_write_at(dfd, r);
 }
 
+/* The record in the box directory DFD. */
 static int
-record_read_at(int bfd, const char *name, struct box_record *r)
+record_read_dir(int dfd, struct box_record *r)
 {
-	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
 	struct stat st;
 
-	if (dfd < 0)
-		return -errno;
 	/* Only the helper (root) makes these: a box directory or record anyone else could have
 	 * written may name any process, and nsboxctl would signal or enter it. */
 	if (fstat(dfd, &st) < 0)
@@ -317,6 +314,14 @@ record_read_at(int bfd, const char *name, struct box_record *r)
 		return -EPERM;
 	memset(r, 0, sizeof(*r));
 	return kv_read(dfd, BOX_RECORD, field_parse, r);
+}
+
+static int
+record_read_at(int bfd, const char *name, struct box_record *r)
+{
+	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return dfd < 0 ? -errno : record_read_dir(dfd, r);
 }
 
 int
@@ -364,18 +369,24 @@ box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size
 	}
 	if (fd < 0)
 		return r < 0 ? r : -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		close(fd);
-		return r;
-	}
-	/* a reused id's new box is locked by its live supervisor; an unlocked one names its
-	 * supervisor, which must be OWNER (the building name names it already) */
+	/* A reused id's new box names its own supervisor (the building name names OWNER already):
+	 * never ours to touch, whoever holds its lock. Read through FD, the directory we lock. */
 	struct box_record rec = { .supervisor.pid = 0 };
-	if (strcmp(name, id) == 0 && record_read_at(bfd, id, &rec) == 0 &&
+	if (strcmp(name, id) == 0 && record_read_dir(fd, &rec) == 0 &&
 	    (rec.supervisor.pid != owner->pid || rec.supervisor.start != owner->start)) {
 		close(fd);
-		return -EBUSY;
+		return -EEXIST;
+	}
+	struct stat st;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	else if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_nlink == 0)
+		r = -ENOENT; /* removed since we opened it: its teardown finished */
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	return fd;
 }

@@ -72,8 +72,9 @@ int box_remove(const char *id);
 /* For the sweeper of OWNER, a supervisor that died (helper/sweeper.c): opens box ID's directory,
  * or the one OWNER was building, and locks it exclusively without waiting. Returns the fd (which
  * holds the lock) with NAME set to the directory's name; -ENOENT when there is neither (its
- * teardown finished); -EBUSY when it is locked or its record names another supervisor (a reused
- * id: a live box that is not OWNER's). */
+ * teardown finished); -EEXIST when its record names another supervisor (a reused id: a live box
+ * that is not OWNER's); -EBUSY when it is OWNER's but someone holds its lock for now (a gc's
+ * probe, a child of OWNER's not yet gone). */
 int box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size_t n);
 /* Removes directory NAME of NSBOX_BOXES_DIR and everything in it (box_orphan_lock's NAME). */
 int box_remove_dir(const char *name);

@@ -18,11 +18,12 @@ session  required $NSBOX_MODULE helper=$NSBOX_HELPER $args"
 }
 
 nsbox_records() { ls /run/nsbox/boxes 2>/dev/null | grep -E '^[0-9a-f]{8}$' || true; }
-# pids of helper processes (supervisors and box inits) that this run's helper binary started
-# (only this build's: an installed pam_nsbox on the same machine has live boxes of its own)
+# pids of helper processes (supervisors, box inits and sweepers) that this run's helper binary
+# started (only this build's: an installed pam_nsbox on the same machine has live boxes of its
+# own)
 nsbox_helper_pids() {
 	local p
-	for p in $(pgrep -f "^nsbox-helper --session"); do
+	for p in $(pgrep -f "^nsbox-helper --(session|sweep)$"); do
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$NSBOX_HELPER" ] && nsbox_alive "$p" && echo "$p"
 	done
 }

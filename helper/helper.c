@@ -138,6 +138,7 @@ struct session {
 	struct box_record rec;
 	struct nsbox_proc self; /* this supervisor */
 	char hostname[NSBOX_HOSTNAME_MAX + 1];
+	unsigned long long nsino[NSBOX_N_NS]; /* the box's namespaces in the index (box_ns_mark) */
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
@@ -370,6 +371,14 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 			return r;
 		}
 	}
+	/* before the module hears of the box: from then on, a helper started in any of its
+	 * namespaces knows it is inside a box */
+	r = box_ns_mark(s->box.id, s->box.init.pid, s->set.namespaces, s->nsino);
+	if (r < 0) {
+		why_set(why, "cannot mark the box's namespaces under " NSBOX_NS_DIR ": %s",
+			strerror(-r));
+		return r;
+	}
 	if (s->set.share == NSBOX_SHARE_USER) {
 		r = share_listen(s->box.id);
 		if (r < 0) {
@@ -478,6 +487,13 @@ teardown_host(struct session *s)
 
 	bool failed = false;
 
+	/* first: once the init is killed its namespaces may end, and their inode numbers may be
+	 * given to new ones, which a mark of ours would then misname */
+	if (s->box.id[0] && (r = box_ns_unmark(s->box.id, s->nsino)) < 0) {
+		syslog(LOG_ERR, "box=%s teardown: removing its marks under " NSBOX_NS_DIR ": %s",
+		       s->box.id, strerror(-r));
+		failed = true;
+	}
 	if (s->box.id[0] && (r = box_netns_remove(s->box.id)) < 0) {
 		syslog(LOG_ERR, "box=%s teardown: removing " NSBOX_NETNS_DIR "/" NSBOX_NETNS_PREFIX
 		       "%s: %s", s->box.id, s->box.id, strerror(-r));

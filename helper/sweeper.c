@@ -171,6 +171,7 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 		r = q;
 		snprintf(step, steplen, "%s", what);
 	}
+	box_ns_forget(n->id);
 	if ((q = box_remove_dir(name)) < 0 && !r) {
 		r = q;
 		snprintf(step, steplen, "removing its directory");

@@ -425,22 +425,8 @@ building_abandoned(int bfd, const char *name)
 	return now.tv_sec - st.st_mtim.tv_sec > BUILD_ABANDONED_S;
 }
 
-/* The supervisor's lock on directory NAME (see box_reserve): 1 held by someone (its supervisor
- * lives, or a child of a dead one still has the fd for a moment: judged at a later scan), 0 held
- * by nobody, -errno when that cannot be told. */
-static int
-dir_locked(int bfd, const char *name)
-{
-	_cleanup_close_ int fd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-		return 0; /* released with the close */
-	return errno == EWOULDBLOCK ? 1 : -errno;
-}
-
 static int netns_sweep(int bfd);
+static void ns_index_sweep(int bfd, const char *id);
 
 /* A directory being built, NAME. Removed when its owner is known dead: named in its
  * name (and the lock not held), or for an earlier version's ".new-ID" by the record it may hold,
@@ -454,7 +440,7 @@ scan_building(int bfd, const char *name, int fmt, const struct nsbox_proc *owner
 
 	if (fmt == 1) {
 		/* unlocked is not enough: between mkdirat and flock a live builder holds none */
-		q = dir_locked(bfd, name);
+		q = dir_lock_held(bfd, name);
 		if (q == 0 && proc_alive(owner) == 0)
 			return dir_remove_tree(bfd, name) == 0;
 	} else {
@@ -496,7 +482,7 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			continue;
 		/* Its supervisor holds the lock: owned, nothing to read (a gc's cost per live box is
 		 * an open and a failed flock, not a record and a /proc file). */
-		int locked = dir_locked(bfd, id);
+		int locked = dir_lock_held(bfd, id);
 		if (locked == 1 && !fn)
 			continue;
 		int q = record_read_at(bfd, id, &r);
@@ -522,6 +508,7 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			fn(&r, arg);
 		}
 	}
+	ns_index_sweep(bfd, NULL);
 	return n + netns_sweep(bfd);
 }
 
@@ -665,4 +652,128 @@ box_gc_maybe(unsigned duty)
 	if (futimens(fd, t) < 0)
 		return -errno;
 	return n;
+}
+
+/* ---- the namespace index (NSBOX_NS_DIR): which namespaces are a live box's ---- */
+
+static int
+ns_dir_open(bool create)
+{
+	if (create && mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (create && mkdir(NSBOX_NS_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return open_private_dir(NSBOX_NS_DIR);
+}
+
+int
+box_ns_mark(const char *id, pid_t init, unsigned long nstypes, unsigned long long ino[NSBOX_N_NS])
+{
+	_cleanup_close_ int dfd = -1;
+	char path[64], name[64], tmp[80];
+	struct stat st;
+
+	if (!box_id_valid(id))
+		return -EINVAL;
+	dfd = ns_dir_open(true);
+	if (dfd < 0)
+		return dfd;
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		const struct nsbox_ns *t = &nsbox_ns_table[i];
+		ino[i] = 0;
+		if (!(nstypes & t->flag))
+			continue; /* the host's: not the box's to claim */
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)init, t->proc);
+		if (stat(path, &st) < 0)
+			return -errno;
+		snprintf(name, sizeof(name), NSBOX_NS_ENTRY, t->proc, (unsigned long long)st.st_ino);
+		snprintf(tmp, sizeof(tmp), ".%s.%s", name, id);
+		/* An entry of that name is a dead box's: two live namespaces never share an inode
+		 * number. Replaced whole (a reader sees the old link or ours). */
+		if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT)
+			return -errno;
+		if (symlinkat(id, dfd, tmp) < 0 || renameat(dfd, tmp, dfd, name) < 0) {
+			int r = -errno;
+			unlinkat(dfd, tmp, 0);
+			return r;
+		}
+		ino[i] = (unsigned long long)st.st_ino;
+	}
+	return 0;
+}
+
+/* Entry NAME of DFD, when it leads to ID. */
+static bool
+ns_entry_is(int dfd, const char *name, const char *id)
+{
+	char target[NSBOX_ID_LEN + 2];
+	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = 0;
+	return strcmp(target, id) == 0;
+}
+
+int
+box_ns_unmark(const char *id, const unsigned long long ino[NSBOX_N_NS])
+{
+	_cleanup_close_ int dfd = ns_dir_open(false);
+	char name[64];
+	int r = 0;
+
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		if (!ino[i])
+			continue;
+		snprintf(name, sizeof(name), NSBOX_NS_ENTRY, nsbox_ns_table[i].proc, ino[i]);
+		/* a later box's entry of the same name is not ours to remove */
+		if (ns_entry_is(dfd, name, id) && unlinkat(dfd, name, 0) < 0 && errno != ENOENT && !r)
+			r = -errno;
+	}
+	return r;
+}
+
+/* With ID: removes every entry that leads to ID (the sweeper's, which has no inode numbers).
+ * Without: every entry whose box has no directory (its teardown or a gc removed it). */
+static void
+ns_index_sweep(int bfd, const char *id)
+{
+	_cleanup_close_ int dfd = ns_dir_open(false);
+	_cleanup_closedir_ DIR *d = NULL;
+	char target[NSBOX_ID_LEN + 2];
+	struct dirent *e;
+
+	if (dfd < 0)
+		return;
+	int fd = dup(dfd);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		ssize_t n = readlinkat(dfd, e->d_name, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (id ? strcmp(target, id) != 0 : !box_id_valid(target))
+			continue;
+		/* a box is marked after its directory has its id (box_reserve's rename) and
+		 * unmarked before it goes: one without it is gone */
+		if (!id && (faccessat(bfd, target, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
+			continue;
+		unlinkat(dfd, e->d_name, 0);
+	}
+}
+
+void
+box_ns_forget(const char *id)
+{
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+
+	if (box_id_valid(id))
+		ns_index_sweep(bfd, id);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "nsbox/ns.h"
 #include "nsbox/paths.h"
 #include "nsbox/proto.h"
 #include "proc.h"
@@ -91,6 +92,20 @@ int box_gc(void);
  * the collection then takes at most 1/DUTY of one CPU, not one scan per login. Returns how many
  * it removed (0 when it did not run). */
 int box_gc_maybe(unsigned duty);
+
+/* The namespace index (NSBOX_NS_DIR, read by proc_on_host): box ID's namespaces of the kinds in
+ * NSTYPES (CLONE_NEW*), those of its init INIT, each marked as the box's before anything of the
+ * session can run in them; INO gets their inode numbers (0 for a kind the box does not have).
+ * 0 or -errno. */
+int box_ns_mark(const char *id, pid_t init, unsigned long nstypes,
+		unsigned long long ino[NSBOX_N_NS]);
+/* Removes those marks again (before the box's namespaces can end, so that no mark ever names a
+ * namespace that is gone while its box's lock is held); a mark another box has since taken
+ * stays. 0 or the first -errno. */
+int box_ns_unmark(const char *id, const unsigned long long ino[NSBOX_N_NS]);
+/* Removes every mark that leads to ID, whatever its inode: the sweeper's, which does not know
+ * them. (box_scan removes the marks of boxes it finds gone.) */
+void box_ns_forget(const char *id);
 
 /* ip-netns(8) names: NSBOX_NETNS_DIR/NSBOX_NETNS_PREFIX ID, a bind mount of the box init's
  * network namespace, made as iproute2 makes its own (a shared NSBOX_NETNS_DIR). */

@@ -18,6 +18,8 @@ session  required $NSBOX_MODULE helper=$NSBOX_HELPER $args"
 }
 
 nsbox_records() { ls /run/nsbox/boxes 2>/dev/null | grep -E '^[0-9a-f]{8}$' || true; }
+# marks of box namespaces (lib/record.c box_ns_mark), one per namespace of a live box
+nsbox_nsmarks() { ls -A /run/nsbox/ns 2>/dev/null || true; }
 # pids of helper processes (supervisors, box inits and sweepers) that this run's helper binary
 # started (only this build's: an installed pam_nsbox on the same machine has live boxes of its
 # own)
@@ -45,8 +47,8 @@ nsbox_wait() {
 # Everything a finished session must leave behind: nothing.
 nsbox_check_clean() {
 	local what=$1
-	nsbox_wait '[ -z "$(nsbox_records)" ]' 10
-	is "$(nsbox_records | tr '\n' ' ')" "" "$what: no box record left"
+	nsbox_wait '[ -z "$(nsbox_records)$(nsbox_nsmarks)" ]' 10
+	is "$(nsbox_records | tr '\n' ' ')$(nsbox_nsmarks | tr '\n' ' ')" "" "$what: no box record left"
 	nsbox_wait '[ -z "$(nsbox_helper_pids)" ]' 10
 	is "$(nsbox_helper_pids | tr '\n' ' ')" "" "$what: no helper or box init left"
 }

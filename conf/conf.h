@@ -164,9 +164,14 @@ struct nsbox_section_result {
 void nsbox_conf_explain(const struct nsbox_conf *c, const struct nsbox_login *who,
 			void (*fn)(const struct nsbox_section_result *r, void *arg), void *arg);
 
-/* Hostname template: %u user, %i box id, %s service, %h host's hostname, %% a percent sign.
- * Returns 0; -EINVAL for an unknown %-escape or a trailing %; -ENAMETOOLONG when the result is
- * longer than NSBOX_HOSTNAME_MAX; -EDOM when the result is not an RFC 1123 host name. */
+/* Hostname template: %u user, %i box id, %s service, %h host's hostname, %% a percent sign. Any
+ * user name gives a host name: in the value of %u and %s (and %h, which keeps its dots) each
+ * byte a host name cannot hold becomes '-' (a run of them one, none at either end), and a value
+ * so changed gets "-" and six hex digits of a hash of it ("a_b" -> "a-b-HASH", "DOMAIN\user" ->
+ * "DOMAIN-user-HASH"); when the name would be longer than NSBOX_HOSTNAME_MAX, or a label longer
+ * than 63, the longest of those values is cut and hashed the same way. Returns 0; -EINVAL for
+ * an unknown %-escape or a trailing %; -ENAMETOOLONG when the template's own text leaves no
+ * room; -EDOM when its own text makes no RFC 1123 host name ("-%u", "a%%b"). */
 struct nsbox_tmpl_vars {
 	const char *user, *id, *service, *host;
 };

@@ -266,10 +266,17 @@ format_namespaces(const struct key_def *k, const struct nsbox_settings *s, char 
 static int
 parse_hostname(const struct kv *v, struct nsbox_settings *s)
 {
-	static const struct nsbox_tmpl_vars sample = { "u", "1", "s", "h" };
+	/* every value at its shortest (one that maps to its hash alone) and at its longest (cut to
+	 * fit): any user name, service and host then give a host name */
+	static const struct nsbox_tmpl_vars shortest = { "_", "0a1b2c3d", "_", "_" };
+	char longest_value[256];
+	struct nsbox_tmpl_vars longest = { longest_value, "0a1b2c3d", longest_value, longest_value };
 	char out[NSBOX_HOSTNAME_MAX + 1], q[QBUF];
 	const char *val = v->tok[0];
 	int r;
+
+	memset(longest_value, 'x', sizeof(longest_value) - 1);
+	longest_value[sizeof(longest_value) - 1] = 0;
 
 	if (!strcmp(val, "keep")) {
 		s->hostname[0] = 0;
@@ -278,7 +285,9 @@ parse_hostname(const struct kv *v, struct nsbox_settings *s)
 	if (strlen(val) >= v->key->size)
 		return kv_fail(v, "hostname template '%s' is too long (max %zu bytes)",
 			       conf_quote(q, sizeof(q), val), v->key->size - 1);
-	r = nsbox_template_expand(val, &sample, out, sizeof(out));
+	r = nsbox_template_expand(val, &shortest, out, sizeof(out));
+	if (r == 0)
+		r = nsbox_template_expand(val, &longest, out, sizeof(out));
 	if (r == -EINVAL)
 		return bad_value(v, val);
 	if (r == -ENAMETOOLONG)

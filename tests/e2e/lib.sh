@@ -552,6 +552,24 @@ nsbox_add_user() {
 	out=$(usermod -p '*' "$u" 2>&1) || nsbox_die "harness: usermod -p '*' $u" "$out"
 }
 
+# nsbox_add_user_badname NAME : like nsbox_add_user, for a name useradd refuses by default
+# ("nsbt-x@ad.example", "nsbt-m$", "nsbt-DOM\w": what SSSD, machine accounts and winbind give):
+# still nsbt-*, and never ':', '/', whitespace or a control character
+nsbox_add_user_badname() {
+	local u=$1 out
+	[[ $u == nsbt-?* ]] && [ ${#u} -le 32 ] && [[ $u != *[:/[:space:][:cntrl:]]* ]] ||
+		nsbox_die "harness: refusing name '$u' (must be nsbt-*, at most 32 chars, no ':', '/' or blank)"
+	if getent passwd "$u" >/dev/null; then
+		diag "removing leftover user $u"
+		userdel -r -f "$u" >/dev/null 2>&1
+	fi
+	_nsbox_users+=("$u")
+	# shadow's option; newer ones spell it --badnames
+	out=$(useradd --badname -m -s /bin/bash "$u" 2>&1) ||
+		out=$(useradd --badnames -m -s /bin/bash "$u" 2>&1) || nsbox_die "harness: useradd $u" "$out"
+	out=$(usermod -p '*' "$u" 2>&1) || nsbox_die "harness: usermod -p '*' $u" "$out"
+}
+
 # ---------------------------------------------------------------------------------------------
 # PAM service files
 

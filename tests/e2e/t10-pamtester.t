@@ -109,9 +109,6 @@ deny "symlinked config" nsbox-test-symconf $U "is a symlink"
 
 deny "unknown user" nsbox-test-pt nsbt-nosuchuser "unknown user 'nsbt-nosuchuser'"
 
-# a template valid for most users, not for one whose name has an underscore
-nsbox_add_user nsbt-pt_x
-deny "invalid hostname after expansion" nsbox-test-pt nsbt-pt_x "hostname template '%u-box' \\(defaults\\): result is not a valid host name"
 
 # ---- on_error = allow: warn and go on unboxed ----
 nsbox_service nsbox-test-allow "conf=$BAD on_error=allow"

@@ -76,6 +76,7 @@ struct nsbox_settings {
 	bool sticky;                           /* pool: same user gets the same address while free */
 	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
 	unsigned dhcp_timeout;                 /* seconds, default 5, at most NSBOX_DHCP_TIMEOUT_MAX */
+	char dhcp_user[33];                    /* the client's own unprivileged user, "_nsbox-dhcp" */
 	/* hardening: what the session's processes may do (see profile) */
 	enum nsbox_profile profile;            /* the preset the hardening keys started from */
 	bool no_new_privs;

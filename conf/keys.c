@@ -176,6 +176,20 @@ parse_ifname(const struct kv *v, struct nsbox_settings *s)
 	return parse_string(v, s);
 }
 
+/* A system account's name, as useradd takes it without --badname: [A-Za-z0-9_.-], not starting
+ * with '-' or '.', at most 32 bytes. */
+static int
+parse_username(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *u = v->tok[0];
+	size_t len = strlen(u);
+
+	if (len == 0 || len > 32 || u[0] == '-' || u[0] == '.' ||
+	    strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len)
+		return bad_value(v, u);
+	return parse_string(v, s);
+}
+
 static int
 parse_path(const struct kv *v, struct nsbox_settings *s)
 {
@@ -885,6 +899,8 @@ const struct key_def key_table[K_N] = {
 		FIELD(dhcp_client), PATH },
 	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
 		NUMBER(1, NSBOX_DHCP_TIMEOUT_MAX, NULL) },
+	[K_DHCP_USER] = { "dhcp_user", "a user name", "_nsbox-dhcp", FIELD(dhcp_user),
+		OWN(parse_username, format_string) },
 	[K_PROFILE] = { "profile", "restricted, lab or none", "none", FIELD(profile),
 		CHOICE(profile_words) },
 	[K_NO_NEW_PRIVS] = { "no_new_privs", "yes or no", "no", FIELD(no_new_privs),

@@ -67,6 +67,12 @@ int box_reap(struct box *b, int timeout_ms);
 #define KILLED_WAIT_MS 1000
 /* fork(): the child gets 0 (and dies with us); we get its pid and *PIDFD, or -errno. */
 pid_t child_fork(int *pidfd);
+/* The same, the child PID 1 of a new pid namespace of its own (it sees no other process);
+ * the child gets in *PARENT a pidfd of ours (close-on-exec) for child_rearm. */
+pid_t child_fork_pidns(int *pidfd, int *parent);
+/* In such a child, after a change of its credentials (which clears it): its death with the
+ * supervisor set again, and whether the supervisor still lives. 0, or -errno. */
+int child_rearm(int parent);
 /* Waits at most TIMEOUT_MS (< 0: forever) for FD to be readable, restarting after a signal
  * with the time left: 0 or -ETIMEDOUT (or -errno). */
 int fd_wait(int fd, int timeout_ms);
@@ -97,6 +103,8 @@ struct box_net {
 	int netns;                   /* the box's network namespace, held until teardown */
 	pid_t dhcp_pid;              /* > 0 while the client runs; then dhcp_pidfd holds it */
 	int dhcp_pidfd;
+	uid_t dhcp_uid;              /* the client's own user (dhcp_user), never 0 once it ran */
+	gid_t dhcp_gid;
 	char id[NSBOX_ID_LEN + 1];   /* its files live in the box's directory */
 };
 /* Builds the veth, static or pooled addresses and routes of a bridged box (nothing for

@@ -16,9 +16,10 @@
 #define BOX_RECORD          "record"          /* key=value lines, see record.c */
 #define BOX_RESOLV          "resolv.conf"     /* bind-mounted over the box's /etc/resolv.conf */
 #define BOX_RESOLV_DIR      "resolv.d"        /* over the directory a resolv.conf symlink leads to */
-#define BOX_DHCP_LEASE      "dhcp.lease"      /* the DHCP script's output */
-#define BOX_DHCP_PID        "dhcp.pid"        /* the DHCP client's pid file */
-#define BOX_DHCLIENT_LEASES "dhclient.leases" /* dhclient's own lease database */
+#define BOX_DHCP_DIR        "dhcp"            /* the DHCP client's, owned by its user: */
+#define BOX_DHCP_LEASE      "dhcp/lease"      /* the DHCP script's output */
+#define BOX_DHCP_PID        "dhcp/pid"        /* the DHCP client's pid file */
+#define BOX_DHCLIENT_LEASES "dhcp/dhclient.leases" /* dhclient's own lease database */
 #define BOX_MEMBERS         "members"         /* a shared box's sessions, see member.h */
 #define BOX_JOIN            "join"            /* a shared box's socket for joining logins */
 

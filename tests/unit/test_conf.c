@@ -441,6 +441,12 @@ test_values(void)
 		{ "dhcp_timeout = 1", NULL },
 		{ "dhcp_timeout = 120", NULL },
 		{ "dhcp_timeout = 0", "t:2: bad value '0' for 'dhcp_timeout' (want 1-120)" },
+		{ "dhcp_user = nsbt-dhcp", NULL },
+		{ "dhcp_user = _nsbox-dhcp", NULL },
+		{ "dhcp_user = -x", "t:2: bad value '-x' for 'dhcp_user' (want a user name)" },
+		{ "dhcp_user = a/b", "t:2: bad value 'a/b' for 'dhcp_user' (want a user name)" },
+		{ "dhcp_user = a:b", "t:2: bad value 'a:b' for 'dhcp_user' (want a user name)" },
+		{ "dhcp_user = abcdefghijklmnopqrstuvwxyz0123456", "t:2: bad value 'abcdefghijklmnopqrstuvwxyz0123456' for 'dhcp_user' (want a user name)" },
 		{ "share = none", NULL },
 		{ "share = user", NULL },
 		{ "share = group", "t:2: bad value 'group' for 'share' (want none or user)" },
@@ -1071,6 +1077,7 @@ test_print(void)
 	       "sticky = no\n"
 	       "dhcp_client = /sbin/dhclient\n"
 	       "dhcp_timeout = 5\n"
+	       "dhcp_user = _nsbox-dhcp\n"
 	       "profile = none\n"
 	       "no_new_privs = no\n"
 	       "caps = keep ALL\n"

@@ -61,7 +61,7 @@ nsbox_host_ns() {
 }
 
 # Live (not zombie) processes of user $1: what "the user's processes are dead" looks at.
-nsbox_user_procs() { ps -u "$1" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'; }
+nsbox_user_procs() { nsbox_procs_of "$1"; }
 
 # Bridged boxes: leases held in this run's lease files, and host ends of veths (nsb<id>).
 held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }

@@ -294,12 +294,27 @@ _nsbox_cleanup() {
 	fi
 }
 
+# nsbox_ours PID : true when PID runs on this file system tree (its root is ours), as everything
+# a test starts does, boxes included. A container or guest on the same machine (another suite's,
+# whose test users have the same uids as ours) has a root of its own: its processes are never
+# counted as ours, let alone killed.
+_nsbox_root_id=$(stat -L -c %d:%i / 2>/dev/null)
+nsbox_ours() { [ "$(stat -L -c %d:%i "/proc/$1/root" 2>/dev/null)" = "$_nsbox_root_id" ]; }
+
+# nsbox_procs_of USER : this test's live (not zombie) processes of USER, one pid a line
+nsbox_procs_of() {
+	local p
+	for p in $(ps -o pid=,stat= -u "$1" 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'); do
+		nsbox_ours "$p" && echo "$p"
+	done
+}
+
 _nsbox_userdel() {
 	local u=$1 i out left
 	getent passwd "$u" >/dev/null || return 0
 	# the script's sessions should have ended: what is left is a leak, reported, then ended.
 	# Zombies do not count: orphans are reparented to pid 1, which may be slow to reap them.
-	left=$(ps -o pid=,stat= -u "$u" 2>/dev/null | awk '$2 !~ /^Z/ {print $1}')
+	left=$(nsbox_procs_of "$u")
 	if [ -n "$left" ]; then
 		_nsbox_clean_err+=("processes of $u still running: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | tr '\n' ';')")
 		_nsbox_kill_pids 10 $left
@@ -309,7 +324,7 @@ _nsbox_userdel() {
 		getent passwd "$u" >/dev/null || return 0 # deleted, only mail spool or home warnings
 		sleep 0.2
 	done
-	_nsbox_clean_err+=("userdel -r $u failed: $out" "processes of $u: $(pgrep -a -u "$u" 2>/dev/null | tr '\n' ';')")
+	_nsbox_clean_err+=("userdel -r $u failed: $out" "processes of $u: $(nsbox_procs_of "$u" | tr '\n' ' ')")
 	userdel -r -f "$u" >/dev/null 2>&1 || _nsbox_clean_err+=("userdel -r -f $u failed too")
 }
 

@@ -12,14 +12,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
@@ -64,6 +62,7 @@ sweeper_start(int *fd)
 		 * socket goes along: not the module's socket (fd 3 here; the supervisor must see
 		 * it hang up), not the box directory's lock, not syslog's socket. */
 		sigfillset(&all);
+		close(sv[0]); /* (close-on-exec, but it could be below 3) */
 		if (sigprocmask(SIG_SETMASK, &all, NULL) < 0 ||
 		    (sv[1] == SWEEP_FD ? fcntl(SWEEP_FD, F_SETFD, 0) : dup2(sv[1], SWEEP_FD)) < 0 ||
 		    syscall(SYS_close_range, SWEEP_FD + 1, ~0U, 0) < 0)

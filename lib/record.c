@@ -508,7 +508,10 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			fn(&r, arg);
 		}
 	}
-	ns_index_sweep(bfd, NULL);
+	/* marks go stale only with a box that a scan finds dead (its teardown and its sweeper
+	 * remove their own): looked at then, not at every scan of thousands of live boxes */
+	if (n > 0)
+		ns_index_sweep(bfd, NULL);
 	return n + netns_sweep(bfd);
 }
 
@@ -736,7 +739,7 @@ box_ns_unmark(const char *id, const unsigned long long ino[NSBOX_N_NS])
 }
 
 /* With ID: removes every entry that leads to ID (the sweeper's, which has no inode numbers).
- * Without: every entry whose box has no directory (its teardown or a gc removed it). */
+ * Without: every entry whose box has no directory in BFD (its teardown or a gc removed it). */
 static void
 ns_index_sweep(int bfd, const char *id)
 {
@@ -747,7 +750,7 @@ ns_index_sweep(int bfd, const char *id)
 
 	if (dfd < 0)
 		return;
-	int fd = dup(dfd);
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
 		if (fd >= 0)
@@ -772,8 +775,6 @@ ns_index_sweep(int bfd, const char *id)
 void
 box_ns_forget(const char *id)
 {
-	_cleanup_close_ int bfd = boxes_dir_open(false);
-
 	if (box_id_valid(id))
-		ns_index_sweep(bfd, id);
+		ns_index_sweep(-1, id);
 }

@@ -133,16 +133,22 @@ box_path(const char *id, const char *name, char *out, size_t n)
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-/* NSBOX_BOXES_DIR, created if missing; someone else's directory there would let them forge or
- * hide boxes (we run as root: "ours" is root's). */
+/* DIR, one of NSBOX_RUN_DIR's, created if missing (with NSBOX_RUN_DIR); someone else's directory
+ * there would let them forge or hide boxes (we run as root: "ours" is root's). */
 static int
-boxes_dir_open(bool create)
+state_dir_open(const char *dir, bool create)
 {
 	if (create && mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (create && mkdir(NSBOX_BOXES_DIR, 0700) < 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	return open_private_dir(NSBOX_BOXES_DIR);
+	return open_private_dir(dir);
+}
+
+static int
+boxes_dir_open(bool create)
+{
+	return state_dir_open(NSBOX_BOXES_DIR, create);
 }
 
 static int
@@ -662,11 +668,7 @@ box_gc_maybe(unsigned duty)
 static int
 ns_dir_open(bool create)
 {
-	if (create && mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (create && mkdir(NSBOX_NS_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return open_private_dir(NSBOX_NS_DIR);
+	return state_dir_open(NSBOX_NS_DIR, create);
 }
 
 int

@@ -282,13 +282,18 @@ value_map(const char *value, bool dots, size_t max, char *out)
 		h = (h ^ c) * 0x01000193;
 		if (i >= TMPL_VALUE_MAX)
 			continue;
-		if (!host_char(c, dots) || c == '-') {
-			if (n && m[n - 1] != '-')
+		if (c == '.' && dots) { /* a label's end: never empty, no hyphen before it */
+			if (n && m[n - 1] == '-')
+				m[n - 1] = '.';
+			else if (n && m[n - 1] != '.')
+				m[n++] = '.';
+		} else if (!host_char(c, dots) || c == '-') {
+			if (n && m[n - 1] != '-' && m[n - 1] != '.')
 				m[n++] = '-';
 		} else
 			m[n++] = (char)c;
 	}
-	while (n && m[n - 1] == '-')
+	while (n && (m[n - 1] == '-' || m[n - 1] == '.'))
 		n--;
 	m[n] = 0;
 	if (vlen <= TMPL_VALUE_MAX && n <= max && strcmp(m, value) == 0) {

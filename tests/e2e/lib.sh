@@ -294,12 +294,21 @@ _nsbox_cleanup() {
 	fi
 }
 
-# nsbox_ours PID : true when PID runs on this file system tree (its root is ours), as everything
-# a test starts does, boxes included. A container or guest on the same machine (another suite's,
-# whose test users have the same uids as ours) has a root of its own: its processes are never
-# counted as ours, let alone killed.
-_nsbox_root_id=$(stat -L -c %d:%i / 2>/dev/null)
-nsbox_ours() { [ "$(stat -L -c %d:%i "/proc/$1/root" 2>/dev/null)" = "$_nsbox_root_id" ]; }
+# nsbox_ours PID : true when PID descends from this test's reaper (tests/reaper.c, the script's
+# parent once it runs in its private namespaces), as everything the test starts does: boxes,
+# sshd's sessions, and every orphan, which the reaper adopts. A container or guest on the same
+# machine (another suite's, whose test users have the same uids as ours) is never counted as
+# ours, let alone killed.
+_nsbox_reaper_pid=$PPID
+nsbox_ours() {
+	local p=$1 i
+	for ((i = 0; i < 64; i++)); do
+		[ "$p" = "$_nsbox_reaper_pid" ] && return 0
+		[ -n "$p" ] && [ "$p" -gt 1 ] || return 1
+		p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+	done
+	return 1
+}
 
 # nsbox_procs_of USER : this test's live (not zombie) processes of USER, one pid a line
 nsbox_procs_of() {

@@ -802,6 +802,17 @@ test_template(void)
 	   "a_b, a.b, a@b, a-b: four host names (%s %s %s %s)", got[0], got[1], got[2], got[3]);
 	is_str(got[3], "a-b-box", "a valid name is kept as it is, no hash");
 
+	/* %h keeps its dots; an odd host name is mapped the same way, label by label */
+	v.user = "alice";
+	v.host = "lab1.example.org";
+	is_int(nsbox_template_expand("%u.%h", &v, out, sizeof(out)), 0, "a dotted host name");
+	is_str(out, "alice.lab1.example.org", "kept as it is");
+	v.host = ".my_host..example.-org.";
+	is_int(nsbox_template_expand("%u.%h", &v, out, sizeof(out)), 0, "an odd host name");
+	ok(nsbox_hostname_valid(out) && !strncmp(out, "alice.my-host.example.org-", 26),
+	   "its labels mapped, then the hash ('%s')", out);
+	v.host = "lab1";
+
 	/* Too long: the longest value is cut and hashed to fit; the template's own text is kept. */
 	char u255[256], u255b[256], keep[NSBOX_HOSTNAME_MAX + 1];
 	memset(u255, 'a', 255);

@@ -670,7 +670,7 @@ session_main(void)
 	int appfd = -1, sfd = -1, r, status;
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
-	s.box.init_pidfd = s.box.lifeline = s.box.ready = -1;
+	s.box.init_pidfd = s.box.lifeline = s.box.ready = s.box.go = -1;
 	s.user_lock = s.join_listen = s.sweeper = -1;
 	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);

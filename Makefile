@@ -205,7 +205,14 @@ bench: all $(TEST_BINS) $(BENCH_BINS)
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]
 
+# The DHCP client's own user (nsbox.conf's dhcp_user): made by a direct install, not a staged one
+# (DESTDIR: the package's postinst makes it).
+DHCP_USER ?= _nsbox-dhcp
+
 install: all
+	[ -n "$(DESTDIR)" ] || getent passwd $(DHCP_USER) >/dev/null || \
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin $(DHCP_USER)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)/security
 	install -m 0644 $(B)/pam_nsbox.so $(DESTDIR)$(PAMDIR)/pam_nsbox.so
@@ -225,6 +232,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/nsbox-helper.8
 	-rmdir $(DESTDIR)$(LIBEXEC)
 	@echo "left $(SYSCONF)/security/nsbox.conf in place (remove it by hand if unwanted)"
+	@echo "left the user $(DHCP_USER) in place (userdel $(DHCP_USER) if unwanted)"
 
 clean:
 	rm -rf build build-san

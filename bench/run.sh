@@ -232,11 +232,18 @@ fi
 echo "-- boxes:"
 "$PB" scale nsbox-bench-lo "$SCALE_MAX" "$RES/scale-lo" "${cps[@]}" | tee "$RES/scale-lo.txt" ||
 	nsbox_die "scale run failed"
-echo "-- memory per box, net of its holder process (box row minus pam_permit row):"
-awk -F, 'FNR == 1 || /^#/ {next}
-	FILENAME ~ /permit/ {a[$2] = $7; s[$2] = $8; next}
-	($2 in a) {printf "  %5d live: MemAvailable %7.1f KiB, Slab %6.1f KiB per box\n", $2, $7 - a[$2], $8 - s[$2]}' \
-	"$RES/scale-permit.csv" "$RES/scale-lo.csv" | tee "$RES/scale-mem.txt"
+echo "-- memory per box, net of its holder process (box row minus pam_permit row; the kernel"
+echo "   stacks and page tables are the supervisor's, the init's and the sweeper's):"
+mem_rows() { # CSV LABEL
+	awk -F, -v label="$2" 'FNR == 1 || /^#/ {next}
+		FILENAME ~ /permit/ {a[$2] = $7; s[$2] = $8; k[$2] = $10; p[$2] = $11; next}
+		($2 in a) {printf "  %-9s %5d live: MemAvailable %7.1f KiB, Slab %6.1f, KStack %5.1f, PgTbl %5.1f KiB per box\n",
+			label, $2, $7 - a[$2], $8 - s[$2], $10 - k[$2], $11 - p[$2]}' "$RES/scale-permit.csv" "$1"
+}
+{
+	[ -n "${BENCH_BASELINE:-}" ] && mem_rows "$RES/scale-base-lo.csv" baseline
+	mem_rows "$RES/scale-lo.csv" this
+} | tee "$RES/scale-mem.txt"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ struct nsbox_settings {
 	bool sticky;                           /* pool: same user gets the same address while free */
 	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
 	unsigned dhcp_timeout;                 /* seconds, default 5, at most NSBOX_DHCP_TIMEOUT_MAX */
+	char dhcp_user[33];                    /* the client's own unprivileged user, "_nsbox-dhcp" */
 	/* hardening: what the session's processes may do (see profile) */
 	enum nsbox_profile profile;            /* the preset the hardening keys started from */
 	bool no_new_privs;
@@ -169,9 +170,14 @@ struct nsbox_section_result {
 void nsbox_conf_explain(const struct nsbox_conf *c, const struct nsbox_login *who,
 			void (*fn)(const struct nsbox_section_result *r, void *arg), void *arg);
 
-/* Hostname template: %u user, %i box id, %s service, %h host's hostname, %% a percent sign.
- * Returns 0; -EINVAL for an unknown %-escape or a trailing %; -ENAMETOOLONG when the result is
- * longer than NSBOX_HOSTNAME_MAX; -EDOM when the result is not an RFC 1123 host name. */
+/* Hostname template: %u user, %i box id, %s service, %h host's hostname, %% a percent sign. Any
+ * user name gives a host name: in the value of %u and %s (and %h, which keeps its dots) each
+ * byte a host name cannot hold becomes '-' (a run of them one, none at either end), and a value
+ * so changed gets "-" and six hex digits of a hash of it ("a_b" -> "a-b-HASH", "DOMAIN\user" ->
+ * "DOMAIN-user-HASH"); when the name would be longer than NSBOX_HOSTNAME_MAX, or a label longer
+ * than 63, the longest of those values is cut and hashed the same way. Returns 0; -EINVAL for
+ * an unknown %-escape or a trailing %; -ENAMETOOLONG when the template's own text leaves no
+ * room; -EDOM when its own text makes no RFC 1123 host name ("-%u", "a%%b"). */
 struct nsbox_tmpl_vars {
 	const char *user, *id, *service, *host;
 };

@@ -176,6 +176,20 @@ parse_ifname(const struct kv *v, struct nsbox_settings *s)
 	return parse_string(v, s);
 }
 
+/* A system account's name, as useradd takes it without --badname: [A-Za-z0-9_.-], not starting
+ * with '-' or '.', at most 32 bytes. */
+static int
+parse_username(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *u = v->tok[0];
+	size_t len = strlen(u);
+
+	if (len == 0 || len > 32 || u[0] == '-' || u[0] == '.' ||
+	    strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len)
+		return bad_value(v, u);
+	return parse_string(v, s);
+}
+
 static int
 parse_path(const struct kv *v, struct nsbox_settings *s)
 {
@@ -266,10 +280,17 @@ format_namespaces(const struct key_def *k, const struct nsbox_settings *s, char 
 static int
 parse_hostname(const struct kv *v, struct nsbox_settings *s)
 {
-	static const struct nsbox_tmpl_vars sample = { "u", "1", "s", "h" };
+	/* every value at its shortest (one that maps to its hash alone) and at its longest (cut to
+	 * fit): any user name, service and host then give a host name */
+	static const struct nsbox_tmpl_vars shortest = { "_", "0a1b2c3d", "_", "_" };
+	char longest_value[256];
+	struct nsbox_tmpl_vars longest = { longest_value, "0a1b2c3d", longest_value, longest_value };
 	char out[NSBOX_HOSTNAME_MAX + 1], q[QBUF];
 	const char *val = v->tok[0];
 	int r;
+
+	memset(longest_value, 'x', sizeof(longest_value) - 1);
+	longest_value[sizeof(longest_value) - 1] = 0;
 
 	if (!strcmp(val, "keep")) {
 		s->hostname[0] = 0;
@@ -278,7 +299,9 @@ parse_hostname(const struct kv *v, struct nsbox_settings *s)
 	if (strlen(val) >= v->key->size)
 		return kv_fail(v, "hostname template '%s' is too long (max %zu bytes)",
 			       conf_quote(q, sizeof(q), val), v->key->size - 1);
-	r = nsbox_template_expand(val, &sample, out, sizeof(out));
+	r = nsbox_template_expand(val, &shortest, out, sizeof(out));
+	if (r == 0)
+		r = nsbox_template_expand(val, &longest, out, sizeof(out));
 	if (r == -EINVAL)
 		return bad_value(v, val);
 	if (r == -ENAMETOOLONG)
@@ -919,6 +942,8 @@ const struct key_def key_table[K_N] = {
 		FIELD(dhcp_client), PATH },
 	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
 		NUMBER(1, NSBOX_DHCP_TIMEOUT_MAX, NULL) },
+	[K_DHCP_USER] = { "dhcp_user", "a user name", "_nsbox-dhcp", FIELD(dhcp_user),
+		OWN(parse_username, format_string) },
 	[K_PROFILE] = { "profile", "restricted, lab or none", "none", FIELD(profile),
 		CHOICE(profile_words) },
 	[K_NO_NEW_PRIVS] = { "no_new_privs", "yes or no", "no", FIELD(no_new_privs),

@@ -3,6 +3,8 @@
  * nsbox-helper (root, for every login), nsboxctl and the tests. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,47 +256,142 @@ nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
 
 /* ---- templates ---- */
 
+#define TMPL_HASH_LEN 6  /* hex digits of the hash a changed value gets */
+#define TMPL_VALUE_MAX 255
+
+static bool
+host_char(unsigned char c, bool dots)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || (dots && c == '.');
+}
+
+/* VALUE as host-name text of at most MAX bytes (MAX >= TMPL_HASH_LEN) into OUT: each byte a host
+ * name cannot hold (with DOTS, a dot can) becomes '-', a run of them one, none at either end.
+ * When that changed VALUE, or it had to be cut to MAX, "-" and a hash of the whole VALUE follow,
+ * so that two values that map alike ("a_b", "a.b") still give two names. Returns the length. */
+static size_t
+value_map(const char *value, bool dots, size_t max, char *out)
+{
+	char m[TMPL_VALUE_MAX + 1];
+	size_t n = 0, vlen = strnlen(value, TMPL_VALUE_MAX + 1);
+	uint32_t h = 0x811c9dc5; /* FNV-1a */
+
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char c = (unsigned char)value[i];
+		h = (h ^ c) * 0x01000193;
+		if (i >= TMPL_VALUE_MAX)
+			continue;
+		if (c == '.' && dots) { /* a label's end: never empty, no hyphen before it */
+			if (n && m[n - 1] == '-')
+				m[n - 1] = '.';
+			else if (n && m[n - 1] != '.')
+				m[n++] = '.';
+		} else if (!host_char(c, dots) || c == '-') {
+			if (n && m[n - 1] != '-' && m[n - 1] != '.')
+				m[n++] = '-';
+		} else
+			m[n++] = (char)c;
+	}
+	while (n && (m[n - 1] == '-' || m[n - 1] == '.'))
+		n--;
+	m[n] = 0;
+	if (vlen <= TMPL_VALUE_MAX && n <= max && strcmp(m, value) == 0) {
+		memcpy(out, m, n + 1);
+		return n;
+	}
+	/* cut to leave room for "-HASH", no hyphen or dot left at the cut */
+	size_t keep = max > TMPL_HASH_LEN ? max - TMPL_HASH_LEN - 1 : 0;
+	if (keep > n)
+		keep = n;
+	while (keep && (m[keep - 1] == '-' || m[keep - 1] == '.'))
+		keep--;
+	memcpy(out, m, keep);
+	return keep + (size_t)sprintf(out + keep, "%s%0*x", keep ? "-" : "", TMPL_HASH_LEN,
+				      (unsigned)(h & ((1u << (4 * TMPL_HASH_LEN)) - 1)));
+}
+
+/* The longest label of NAME (LEN bytes). */
+static size_t
+longest_label(const char *name, size_t len)
+{
+	size_t best = 0, cur = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		cur = name[i] == '.' ? 0 : cur + 1;
+		if (cur > best)
+			best = cur;
+	}
+	return best;
+}
+
+#define TMPL_MAX_VARS 32
+
 int
 nsbox_template_expand(const char *tmpl, const struct nsbox_tmpl_vars *v, char *out, size_t outlen)
 {
-	size_t o = 0;
+	/* each %-escape's value: where it comes from, and how long it may be (it is cut, with a
+	 * hash, when the name is too long) */
+	struct {
+		const char *value;
+		bool dots, fixed;
+		size_t max;
+	} var[TMPL_MAX_VARS];
+	size_t nvar = 0;
+	char buf[TMPL_MAX_VARS * (TMPL_VALUE_MAX + TMPL_HASH_LEN + 2) + NSBOX_TEMPLATE_MAX];
 
 	if (outlen)
 		out[0] = 0;
 	if (!tmpl)
 		return -EINVAL;
-	for (const char *t = tmpl; *t; t++)
-		if (*t == '%') {
-			t++;
-			if (*t != 'u' && *t != 'i' && *t != 's' && *t != 'h' && *t != '%')
-				return -EINVAL;
-		}
 	for (const char *t = tmpl; *t; t++) {
-		const char *add = t;
-		size_t alen = 1;
-
-		if (*t == '%') {
-			t++;
-			switch (*t) {
-			case 'u': add = v ? v->user : NULL; break;
-			case 'i': add = v ? v->id : NULL; break;
-			case 's': add = v ? v->service : NULL; break;
-			case 'h': add = v ? v->host : NULL; break;
-			default: add = "%"; break;
-			}
-			if (!add)
-				add = "";
-			alen = strnlen(add, NSBOX_HOSTNAME_MAX + 1);
-		}
-		if (o + alen > NSBOX_HOSTNAME_MAX)
-			return -ENAMETOOLONG;
-		if (o + alen >= outlen)
-			return -ENOSPC;
-		memcpy(out + o, add, alen);
-		o += alen;
-		out[o] = 0;
+		if (*t != '%')
+			continue;
+		t++;
+		if (*t != 'u' && *t != 'i' && *t != 's' && *t != 'h' && *t != '%')
+			return -EINVAL;
+		if (*t == '%')
+			continue;
+		if (nvar == TMPL_MAX_VARS)
+			return -E2BIG;
+		const char *val = !v ? NULL : *t == 'u' ? v->user : *t == 'i' ? v->id
+							: *t == 's' ? v->service : v->host;
+		var[nvar++] = (typeof(var[0])){ .value = val ? val : "", .dots = *t == 'h',
+						 .fixed = *t == 'i', .max = TMPL_VALUE_MAX + 1 + TMPL_HASH_LEN };
 	}
-	if (!nsbox_hostname_valid(outlen ? out : ""))
-		return -EDOM;
-	return 0;
+	for (;;) {
+		size_t o = 0, k = 0, len[TMPL_MAX_VARS];
+		for (const char *t = tmpl; *t; t++) {
+			if (*t != '%') {
+				buf[o++] = *t;
+			} else if (*++t == '%') {
+				buf[o++] = '%';
+			} else {
+				len[k] = value_map(var[k].value, var[k].dots, var[k].max, buf + o);
+				o += len[k++];
+			}
+		}
+		buf[o] = 0;
+		/* too long: the longest value that may be cut gives what is over */
+		size_t over = o > NSBOX_HOSTNAME_MAX ? o - NSBOX_HOSTNAME_MAX : 0;
+		size_t lab = longest_label(buf, o);
+		if (lab > 63 && lab - 63 > over)
+			over = lab - 63;
+		if (over) {
+			size_t best = nvar;
+			for (k = 0; k < nvar; k++)
+				if (!var[k].fixed && len[k] > TMPL_HASH_LEN &&
+				    (best == nvar || len[k] > len[best]))
+					best = k;
+			if (best == nvar)
+				return -ENAMETOOLONG;
+			var[best].max = len[best] < over + TMPL_HASH_LEN ? TMPL_HASH_LEN
+									  : len[best] - over;
+			continue;
+		}
+		if (o >= outlen)
+			return -ENOSPC;
+		memcpy(out, buf, o + 1);
+		return nsbox_hostname_valid(out) ? 0 : -EDOM;
+	}
 }

@@ -84,16 +84,16 @@ plan_private(struct mnt_plan *p, const struct nsbox_settings *s, uid_t uid, gid_
 					 NULL);
 	}
 	if (r == 0 && s->runtime_private) {
-		/* /run/user is logind's; on a host without it the box still gets one */
-		r = mnt_plan_add(p, MNT_DIR, "/run/user", 0, 0, NULL, "mode=0755,uid=0,gid=0",
-				 "making /run/user");
-		if (r == 0)
-			r = mnt_plan_add(p, MNT_TMPFS, "/run/user", 0, nosuid | MOUNT_ATTR_NOEXEC,
-					 NULL, "mode=0755,size=64m", NULL);
+		/* /run/user is logind's, and the host's /run is the box's until something covers
+		 * it: nothing is made, owned or permissioned there. A host without it has no
+		 * runtime directories to hide, and the box gets none either; the user's own is
+		 * made inside the box's tmpfs. */
+		r = mnt_plan_add(p, MNT_TMPFS, "/run/user", MNT_F_IF_EXISTS,
+				 nosuid | MOUNT_ATTR_NOEXEC, NULL, "mode=0755,size=64m", NULL);
 		snprintf(user, sizeof(user), "/run/user/%u", (unsigned)uid);
 		snprintf(dir, sizeof(dir), "mode=0700,uid=%u,gid=%u", (unsigned)uid, (unsigned)gid);
 		if (r == 0)
-			r = mnt_plan_add(p, MNT_DIR, user, 0, 0, NULL, dir, NULL);
+			r = mnt_plan_add(p, MNT_DIR, user, MNT_F_IF_EXISTS, 0, NULL, dir, NULL);
 	}
 	return r;
 }

@@ -1,12 +1,16 @@
 /* The DHCP client of a bridged box, run by nsbox-helper's supervisor (root): a trusted external
- * client (dhclient or busybox udhcpc) started confined (network capabilities only, its own
- * read-only mount namespace, no_new_privs) in the box's network namespace, waited for within
- * dhcp_timeout, and told to release at the end of the session. */
+ * client (dhclient or busybox udhcpc) started confined in the box's network namespace (its own
+ * unprivileged user, dhcp_user, with the two network capabilities it needs; PID 1 of a pid
+ * namespace of its own; a root of its own with the host's programs and /etc read-only and one
+ * writable directory; no_new_privs), waited for within dhcp_timeout, and told to release at the
+ * end of the session. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include "dhcp.h"
+#include "groups.h"
 #include "helper.h"
 #include "nsbox/cleanup.h"
 
@@ -64,36 +69,198 @@ dhcp_script_path(char *out, size_t n)
 }
 
 /* What the client keeps of root (dhclient, checked: a packet socket and UDP port 68; it
- * configures nothing itself, the helper does with the lease). */
+ * configures nothing itself, the helper does with the lease), as ambient capabilities of its
+ * own unprivileged user. */
 static const int client_caps[] = { CAP_NET_RAW, CAP_NET_BIND_SERVICE };
 
-/* In the client's child, as root, before exec: the client parses packets from a shared bridge, so
- * what it can do if one of them takes it over is cut to what it needs. Its own mount namespace,
- * a copy of the host's in which every mount is read-only (and nosuid) but the box's directory,
- * where its pid file, lease database and the script's output live: it writes nothing else, and
- * nobody's mounts reach its view (the box's namespace would let the box's admin config decide
- * what a root process reads). Only the capabilities above, in every set and the bounding set,
- * so the script it runs has no more; no_new_privs. It stays in the host's pid namespace: the
- * release (dhclient -r) signals the pid in the pid file. */
+/* What the client sees of the host, read-only: programs, libraries and /etc (what of it its user
+ * may read is its user's business: not /etc/shadow, not the ssh host keys). Not /home, /root,
+ * /run (sockets of the system bus and of daemons), /var, /tmp, /srv or /sys. */
+static const char *const view_dirs[] = { "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32",
+					 "/lib64", "/libx32" };
+static const char *const view_devs[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+					 "/dev/urandom" };
+/* Where the client's root is built, in its own mount namespace (covering nothing of the host) */
+#define VIEW "/tmp"
+
+/* The client's own user (dhcp_user), never root. */
 static int
-confine_client(const char *boxdir)
+client_user(const struct nsbox_settings *s, uid_t *uid, gid_t *gid)
 {
-	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
-	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY,
-				 .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	struct passwd pw;
+	_cleanup_free_ char *buf = NULL;
+	int r = user_lookup(s->dhcp_user, &pw, &buf);
+
+	if (r < 0)
+		return r;
+	if (pw.pw_uid == 0 || pw.pw_gid == 0)
+		return -EPERM;
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+/* The box directory's BOX_DHCP_DIR, the client's own: the one place it writes (pid file, lease
+ * database, the script's output). Its files are read as a user's: regular files only, no
+ * symlink followed (open_regular). */
+static int
+client_dir(const struct box_net *n)
+{
+	char box[128];
+	int r = box_path(n->id, NULL, box, sizeof(box));
+
+	if (r < 0)
+		return r;
+	_cleanup_close_ int bfd = open(box, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return -errno;
+	if (mkdirat(bfd, BOX_DHCP_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int dfd = openat(bfd, BOX_DHCP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	return fchown(dfd, n->dhcp_uid, n->dhcp_gid) < 0 || fchmod(dfd, 0700) < 0 ? -errno : 0;
+}
+
+/* mkdir -p of PATH (absolute) below VIEW. */
+static int
+view_mkdir(const char *path)
+{
+	char p[PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), VIEW "%s", path) >= sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *c = p + sizeof(VIEW); ; c++) {
+		if (*c != '/' && *c)
+			continue;
+		char end = *c;
+		*c = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (!end)
+			return 0;
+		*c = '/';
+	}
+}
+
+/* PATH of the host bound at the same path below VIEW, with ATTR on it and every mount below. */
+static int
+view_bind(const char *path, unsigned attr, bool file)
+{
+	char to[PATH_MAX];
+	struct mount_attr ma = { .attr_set = attr, .attr_clr = attr & MOUNT_ATTR_RDONLY ? 0 : MOUNT_ATTR_RDONLY };
+	int r;
+
+	if ((size_t)snprintf(to, sizeof(to), VIEW "%s", path) >= sizeof(to))
+		return -ENAMETOOLONG;
+	if (file) {
+		int fd = open(to, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	} else if ((r = view_mkdir(path)) < 0)
+		return r;
+	if (mount(path, to, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount_setattr(AT_FDCWD, to, AT_RECURSIVE, &ma, sizeof(ma)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The directory DIR (of the client or the script), unless the view has it already. */
+static int
+view_dir_of(const char *file)
+{
+	char dir[PATH_MAX], in[PATH_MAX];
+	struct stat st;
+	const char *slash = strrchr(file, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) : 0, file);
+	if (!dir[0])
+		return 0;
+	if ((size_t)snprintf(in, sizeof(in), VIEW "%s", dir) >= sizeof(in))
+		return -ENAMETOOLONG;
+	if (stat(in, &st) == 0)
+		return 0; /* under /usr, /sbin, ... */
+	return view_bind(dir, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
+}
+
+/* The client's root: a tmpfs holding VIEW_DIRS, the client's and the script's directories
+ * (read-only), a /dev of VIEW_DEVS, a /proc of its own pid namespace and STATE, its own
+ * directory, at the paths the host has them. STEP names what failed. */
+static int
+view_build(const char *state, const char *client, const char *script, const char **step)
+{
+	const unsigned ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	char p[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	int r;
+
+	*step = "its root";
+	if (mount("nsbox-dhcp", VIEW, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0755,size=1m,nr_inodes=1024") < 0)
+		return -errno;
+	*step = "the host's directories";
+	for (size_t i = 0; i < ARRAY_SIZE(view_dirs); i++) {
+		if (lstat(view_dirs[i], &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		if (S_ISLNK(st.st_mode)) { /* merged /usr: /bin -> usr/bin */
+			ssize_t k = readlink(view_dirs[i], link, sizeof(link) - 1);
+			if (k < 0)
+				return -errno;
+			link[k] = 0;
+			snprintf(p, sizeof(p), VIEW "%s", view_dirs[i]); /* short: the table's */
+			if (symlink(link, p) < 0)
+				return -errno;
+		} else if (S_ISDIR(st.st_mode) && (r = view_bind(view_dirs[i], ro, false)) < 0)
+			return r;
+	}
+	*step = "the client's directory";
+	if ((r = view_dir_of(client)) < 0)
+		return r;
+	*step = "the script's directory";
+	if ((r = view_dir_of(script)) < 0)
+		return r;
+	*step = "its /dev";
+	if ((r = view_mkdir("/dev")) < 0)
+		return r;
+	if (mount("nsbox-dhcp-dev", VIEW "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=16k,nr_inodes=16") < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(view_devs); i++)
+		if (access(view_devs[i], F_OK) == 0 &&
+		    (r = view_bind(view_devs[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true)) < 0)
+			return r;
+	*step = "its /proc";
+	if ((r = view_mkdir("/proc")) < 0)
+		return r;
+	if (mount("proc", VIEW "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
+	*step = "its directory";
+	if ((r = view_bind(state, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false)) < 0)
+		return r;
+	*step = "its root";
+	struct mount_attr top = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (mount_setattr(AT_FDCWD, VIEW, 0, &top, sizeof(top)) < 0 || chdir(VIEW) < 0 ||
+	    syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return -errno;
+	return 0;
+}
+
+/* From root to the client's user, keeping CLIENT_CAPS only: ambient (so that they survive the
+ * exec of a file without capabilities), and the bounding set cut to them, so the script it runs
+ * has no more; no_new_privs. */
+static int
+drop_to_client(uid_t uid, gid_t gid)
+{
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2] = { { 0 } };
 	uint64_t keep = 0;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-	    mount(boxdir, boxdir, NULL, MS_BIND, NULL) < 0 ||
-	    mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0 ||
-	    mount_setattr(AT_FDCWD, boxdir, 0, &rw, sizeof(rw)) < 0)
-		return -errno;
-	for (size_t i = 0; i < sizeof(client_caps) / sizeof(client_caps[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(client_caps); i++)
 		keep |= 1ull << client_caps[i];
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return -errno;
 	for (int c = 0; c < 64; c++) {
 		if (keep & (1ull << c))
 			continue;
@@ -103,39 +270,70 @@ confine_client(const char *boxdir)
 			return -errno;
 		}
 	}
-	d[0].effective = d[0].permitted = (uint32_t)keep;
-	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
-	if (syscall(SYS_capset, &h, d) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+	    setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresuid(uid, uid, uid) < 0)
 		return -errno;
-	return 0;
+	d[0].effective = d[0].permitted = d[0].inheritable = (uint32_t)keep;
+	d[1].effective = d[1].permitted = d[1].inheritable = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(client_caps); i++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, client_caps[i], 0, 0) < 0)
+			return -errno;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
 }
 
 /* What a child that could not exec says on its status pipe. */
 struct spawn_err {
 	int err;
-	char step[32];
+	char step[48];
 };
 
-/* Through the netns fd we hold, not the init: the DHCP release must still work after the module
- * killed the init at logout. Returns the pid (held by *PIDFD) once the client is exec'd; -errno,
- * with STEP naming what failed, when it could not start. */
-static pid_t
-spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[], int *pidfd,
-	     char *step, size_t steplen)
+/* In the client's child, PID 1 of a pid namespace of its own, as root: the client parses packets
+ * from a shared bridge, so what it can do if one of them takes it over is cut to what it needs.
+ * The box's network namespace (through the netns fd we hold, not the init: the release must
+ * still work after the module killed the init at logout); a mount namespace of its own whose
+ * root is view_build's; its own user with CLIENT_CAPS. */
+static struct spawn_err
+confine_client(const struct box_net *n, const char *client, const char *script)
 {
 	struct spawn_err e = { 0 };
-	char boxdir[128];
+	char state[128];
+	const char *step = "";
+	int r;
+
+	box_path(n->id, BOX_DHCP_DIR, state, sizeof(state));
+	if (setns(n->netns, CLONE_NEWNET) < 0)
+		return (struct spawn_err){ -errno, "joining the box's network" };
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return (struct spawn_err){ -errno, "a mount namespace of its own" };
+	if ((r = view_build(state, client, script, &step)) < 0) {
+		e.err = r;
+		snprintf(e.step, sizeof(e.step), "building %s", step);
+		return e;
+	}
+	if ((r = drop_to_client(n->dhcp_uid, n->dhcp_gid)) < 0)
+		return (struct spawn_err){ r, "dropping to its user" };
+	return e;
+}
+
+/* Returns the pid (held by *PIDFD) once the client is exec'd; -errno, with STEP naming what
+ * failed, when it could not start. SCRIPT: the DHCP script, which the view must hold. */
+static pid_t
+spawn_in_box(const struct box_net *n, const char *script, char *const argv[], char *const envp[],
+	     int *pidfd, char *step, size_t steplen)
+{
+	struct spawn_err e = { 0 };
 	int p[2];
 	sigset_t none;
 
-	snprintf(step, steplen, "box directory");
-	if (box_path(n->id, NULL, boxdir, sizeof(boxdir)) < 0)
-		return -ENAMETOOLONG;
 	snprintf(step, steplen, "pipe");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	snprintf(step, steplen, "fork");
-	pid_t pid = child_fork(pidfd);
+	int parent;
+	pid_t pid = child_fork_pidns(pidfd, &parent);
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
@@ -149,10 +347,11 @@ spawn_in_box(const struct box_net *n, char *const argv[], char *const envp[], in
 		/* the supervisor blocks its stop signals; the client (udhcpc -R) needs SIGTERM */
 		if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 			e = (struct spawn_err){ -errno, "sigprocmask" };
-		else if (setns(n->netns, CLONE_NEWNET) < 0)
-			e = (struct spawn_err){ -errno, "joining the box's network" };
-		else if ((e.err = confine_client(boxdir)) < 0)
-			snprintf(e.step, sizeof(e.step), "confining the client");
+		else if ((e = confine_client(n, argv[0], script)).err < 0)
+			;
+		/* its own user now: the kernel forgot its death with us */
+		else if ((e.err = child_rearm(parent)) < 0)
+			snprintf(e.step, sizeof(e.step), "dying with the supervisor");
 		else if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || dup2(null, 0) < 0 ||
 			 dup2(null, 1) < 0 || dup2(null, 2) < 0)
 			e = (struct spawn_err){ -errno, "/dev/null" };
@@ -198,6 +397,18 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 		why_set(why, "DHCP script next to the helper: %s", strerror(-r));
 		return r;
 	}
+	r = client_user(s, &n->dhcp_uid, &n->dhcp_gid);
+	if (r < 0) {
+		why_set(why, "DHCP client user '%s' (dhcp_user): %s", s->dhcp_user,
+			r == -ENOENT ? "no such user (make install and the package create it)"
+			: r == -EPERM ? "is root or in group 0" : strerror(-r));
+		return r;
+	}
+	r = client_dir(n);
+	if (r < 0) {
+		why_set(why, "making the DHCP client's directory in the box's: %s", strerror(-r));
+		return r;
+	}
 	box_path(b->id, BOX_DHCP_LEASE, out, sizeof(out));
 	box_path(b->id, BOX_DHCP_PID, pidf, sizeof(pidf));
 	box_path(b->id, BOX_DHCLIENT_LEASES, leasef, sizeof(leasef));
@@ -215,9 +426,9 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	char *const udhcpc_argv[] = { client, of, oR, oi, ifname, os, script, op, pidf, NULL };
 	char *const envp[] = { path_env, env, NULL };
 
-	char step[32];
+	char step[64];
 	n->dhcp_udhcpc = is_udhcpc(s->dhcp_client);
-	n->dhcp_pid = spawn_in_box(n, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp,
+	n->dhcp_pid = spawn_in_box(n, script, n->dhcp_udhcpc ? udhcpc_argv : dhclient_argv, envp,
 				   &n->dhcp_pidfd, step, sizeof(step));
 	if (n->dhcp_pid < 0) {
 		r = n->dhcp_pid;
@@ -267,7 +478,8 @@ lease_db_wait(const struct box_net *n)
 
 	box_path(n->id, BOX_DHCLIENT_LEASES, path, sizeof(path));
 	for (int waited = 0;; waited += 20) {
-		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		/* the client's file: a regular one or nothing (a FIFO would block us) */
+		_cleanup_close_ int fd = open_regular(AT_FDCWD, path);
 		char tail[2];
 		off_t end = fd >= 0 ? lseek(fd, -2, SEEK_END) : -1;
 		if (end >= 0 && read(fd, tail, 2) == 2 && tail[0] == '}' && tail[1] == '\n')
@@ -306,13 +518,15 @@ dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t 
 		char *const envp[] = { path_env, NULL };
 		if (n->dhcp_bound && (r = lease_db_wait(n)) < 0)
 			snprintf(step, steplen, "dhclient wrote no lease database");
-		child_stop(&n->dhcp_pidfd, SIGTERM, KILLED_WAIT_MS);
+		/* not SIGTERM: as PID 1 of its pid namespace it would not see it; and it has nothing
+		 * to do at its end, the release below reads what it wrote */
+		child_stop(&n->dhcp_pidfd, SIGKILL, KILLED_WAIT_MS);
 		if (unlink(a_pid) < 0 && errno != ENOENT && !r) {
 			r = -errno;
 			snprintf(step, steplen, "removing its pid file");
 		}
 		if (n->dhcp_bound && !r) {
-			pid_t pid = spawn_in_box(n, argv, envp, &relfd, step, steplen);
+			pid_t pid = spawn_in_box(n, a_script, argv, envp, &relfd, step, steplen);
 			if (pid < 0)
 				r = pid;
 			else if ((r = child_wait(&relfd, DHCP_RELEASE_WAIT_MS, &status)) < 0) {

@@ -42,20 +42,21 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The module gives up on us after NSBOX_REPLY_TIMEOUT_MS; every stage before our answer that can
- * wait has a bound of its own, and together they end well before it, so that the user is told
- * what was slow, not that the helper timed out. The worst case, in order: the two lease locks
- * (IPv4 and IPv6), the box's systemd unit, the box init, four children (the application's hold;
- * inside the box: link, the DHCP address, resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
- * DHCP release, the two lease locks again). Reading the config and NSS lookups have no bound
- * here: the module's timeout is theirs. */
+/* The module gives up on us after NSBOX_REPLY_TIMEOUT_MIN_MS at the earliest; every stage before
+ * our answer that can wait has a bound of its own, and together they end well before it, so that
+ * the user is told what was slow, not that the helper timed out. The worst case, in order: a
+ * share = user join that gets no answer (share.c), the two lease locks (IPv4 and IPv6), the box's
+ * systemd unit, the box init, four children (the application's hold; inside the box: link, the
+ * DHCP address, resolv.conf), the longest dhcp_timeout, and on failure the teardown before the
+ * answer (the DHCP release, the two lease locks again). Reading the config and NSS lookups have
+ * no bound here: the module's timeout is theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \
-	(2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +                          \
-	 4LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + 2LL * UNIT_TIMEOUT_MS +                  \
+	(JOIN_TIMEOUT_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +        \
+	 4LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + 2LL * UNIT_TIMEOUT_MS +                 \
 	 NSBOX_DHCP_TIMEOUT_MAX * 1000LL +                                                    \
 	 DHCP_STOP_MAX_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS)
-_Static_assert(WORST_BEFORE_REPLY_MS + 10000 < NSBOX_REPLY_TIMEOUT_MS,
-	       "the module's reply timeout must exceed the helper's bounded stages");
+_Static_assert(WORST_BEFORE_REPLY_MS + 10000 <= NSBOX_REPLY_TIMEOUT_MIN_MS,
+	       "the module's shortest reply timeout must exceed the helper's bounded stages");
 
 /* Exit codes (nsbox-helper(8)). */
 enum { EXIT_OK = 0, EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_SETUP = 3 };
@@ -151,14 +152,16 @@ struct session {
 	struct box_record rec;
 	struct nsbox_proc self; /* this supervisor */
 	char hostname[NSBOX_HOSTNAME_MAX + 1];
+	unsigned long long nsino[NSBOX_N_NS]; /* the box's namespaces in the index (box_ns_mark) */
 	uid_t uid;
 	gid_t gid;
 	bool reserved;
 	bool denied;                /* refused by a rule, not a failure: on_error does not apply */
-	int sweeper;                /* our end of the sweeper's pipe (sweeper.c) */
+	int sweeper;                /* our end of the sweeper's socket (sweeper.c) */
 	pid_t sweeper_pid;
 	char unit[64];              /* the box's systemd unit, where systemd runs (unit.c) */
-	struct box_cgroups cg;      /* its cgroups where systemd does not run (limits.c) */
+	struct sweep_note host;     /* what it holds on the host: the sweeper has a copy */
+	bool finish_after_reap;     /* its directory goes after its cgroups, once the init ended */
 	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */
 	int user_lock;              /* held from the lookup until the record is written */
@@ -310,8 +313,9 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	s->rec.tasks_max = (int)s->set.tasks_max;
 	s->rec.cpu_quota = (int)s->set.cpu_quota;
 	snprintf(s->rec.unit, sizeof(s->rec.unit), "%s", s->unit);
-	_Static_assert(sizeof(s->rec.cgroup) == sizeof(s->cg.dir), "the record holds every cgroup");
-	memcpy(s->rec.cgroup, s->cg.dir, sizeof(s->rec.cgroup));
+	_Static_assert(sizeof(s->rec.cgroup) == sizeof(s->host.cg.dir),
+		       "the record holds every cgroup");
+	memcpy(s->rec.cgroup, s->host.cg.dir, sizeof(s->rec.cgroup));
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		why_set(why, "cannot write the box record: %s", strerror(-r));
@@ -397,6 +401,14 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 			return r;
 		}
 	}
+	/* before the module hears of the box: from then on, a helper started in any of its
+	 * namespaces knows it is inside a box */
+	r = box_ns_mark(s->box.id, s->box.init.pid, s->set.namespaces, s->nsino);
+	if (r < 0) {
+		why_set(why, "cannot mark the box's namespaces under " NSBOX_NS_DIR ": %s",
+			strerror(-r));
+		return r;
+	}
 	if (s->set.share == NSBOX_SHARE_USER) {
 		r = share_listen(s->box.id);
 		if (r < 0) {
@@ -413,17 +425,16 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 static int
 tell_sweeper(const char *id, void *arg)
 {
-	const struct session *s = arg;
-	struct sweep_note note = {
+	struct session *s = arg;
+
+	s->host = (struct sweep_note){
 		.owner = s->self,
 		.bridged = s->set.network == NSBOX_NET_BRIDGE,
 		.v4 = s->set.address,
 		.v6 = s->set.address6,
 	};
-
-	snprintf(note.id, sizeof(note.id), "%s", id);
-	sweeper_tell(&note);
-	return 0;
+	snprintf(s->host.id, sizeof(s->host.id), "%s", id);
+	return sweeper_tell(s->sweeper, &s->host);
 }
 
 /* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
@@ -457,6 +468,11 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		why_set(why, "reading the helper's own start time: %s", strerror(-r));
 		return r;
 	}
+	r = sweeper_ready(s->sweeper);
+	if (r < 0) {
+		why_set(why, "the box's sweeper did not start: %s", strerror(-r));
+		return r;
+	}
 	r = box_reserve_with(s->box.id, &s->self, tell_sweeper, s);
 	if (r < 0) {
 		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
@@ -464,7 +480,11 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		return r;
 	}
 	s->reserved = true;
-	sweeper_reserved();
+	r = sweeper_reserved(s->sweeper);
+	if (r < 0) {
+		why_set(why, "the box's sweeper is gone: %s", strerror(-r));
+		return r;
+	}
 	r = expand_hostname(s, why);
 	if (r < 0)
 		return r;
@@ -476,11 +496,19 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		struct unit_spec u = { .id = s->box.id, .user = s->req.user, .uid = s->uid,
 				       .pids = pids, .n_pids = ARRAY_SIZE(pids), .set = &s->set };
 		r = unit_start(&u, s->unit, sizeof(s->unit), why);
-	} else
-		r = limits_make(s->box.id, &s->set, &s->cg, why);
+	} else if ((r = limits_plan(s->box.id, &s->set, &s->host.cg, why)) == 0 && s->host.cg.n) {
+		/* the sweeper learns of them before they exist */
+		r = sweeper_tell(s->sweeper, &s->host);
+		if (r == 0)
+			r = sweeper_reserved(s->sweeper);
+		if (r < 0)
+			why_set(why, "the box's sweeper is gone: %s", strerror(-r));
+		else
+			r = limits_make(&s->set, &s->host.cg, why);
+	}
 	if (r < 0)
 		return r;
-	r = box_start(&s->box, &s->set, &s->cg, s->hostname, s->uid, s->gid, why);
+	r = box_start(&s->box, &s->set, &s->host.cg, s->hostname, s->uid, s->gid, why);
 	if (r < 0)
 		return r;
 	/* While the init mounts: what needs only its namespaces and our own state. */
@@ -519,6 +547,13 @@ teardown_host(struct session *s)
 
 	bool failed = false;
 
+	/* first: once the init is killed its namespaces may end, and their inode numbers may be
+	 * given to new ones, which a mark of ours would then misname */
+	if (s->box.id[0] && (r = box_ns_unmark(s->box.id, s->nsino)) < 0) {
+		syslog(LOG_ERR, "box=%s teardown: removing its marks under " NSBOX_NS_DIR ": %s",
+		       s->box.id, strerror(-r));
+		failed = true;
+	}
 	if (s->box.id[0] && (r = box_netns_remove(s->box.id)) < 0) {
 		syslog(LOG_ERR, "box=%s teardown: removing " NSBOX_NETNS_DIR "/" NSBOX_NETNS_PREFIX
 		       "%s: %s", s->box.id, s->box.id, strerror(-r));
@@ -537,6 +572,8 @@ teardown_host(struct session *s)
 	 * tries the steps again (sweeper.c), and failing that, the gc collects it. */
 	if (s->reserved && failed)
 		syslog(LOG_WARNING, "box=%s teardown: left to its sweeper", s->box.id);
+	else if (s->reserved && s->host.cg.n)
+		s->finish_after_reap = true; /* the record names the cgroups until they are gone */
 	else if (s->reserved && (r = box_remove(s->box.id)) < 0)
 		syslog(LOG_ERR, "box=%s teardown: removing its record: %s", s->box.id,
 		       strerror(-r));
@@ -561,10 +598,13 @@ reap_box(struct session *s)
 	else if (r < 0)
 		syslog(LOG_ERR, "box=%s teardown: reaping init=%d: %s", s->box.id, (int)init,
 		       strerror(-r));
-	/* the box's cgroups, once nothing runs in them (the init ends last) */
-	if (s->cg.n && (r = limits_remove(&s->cg)) < 0)
-		syslog(LOG_WARNING, "box=%s teardown: removing its cgroup %s: %s", s->box.id,
-		       s->cg.dir[s->cg.n - 1], strerror(-r));
+	/* the box's cgroups, once nothing runs in them (the init ends last), then its directory */
+	char step[96];
+	if (s->finish_after_reap && (r = box_host_finish(&s->host, s->box.id, 0, step,
+							 sizeof(step))) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: %s: %s; left to the gc", s->box.id, step,
+		       strerror(-r));
+	s->finish_after_reap = false;
 }
 
 /* The module found this login in no logind session on a host where systemd runs. When the
@@ -664,7 +704,7 @@ stop_signals(void)
 static const char *
 supervise(struct session *s, int sock, int appfd, int sfd)
 {
-	const struct box_attach at = { .id = s->box.id, .unit = s->unit, .cg = &s->cg };
+	const struct box_attach at = { .id = s->box.id, .unit = s->unit, .cg = &s->host.cg };
 
 	for (;;) {
 		struct pollfd p[5] = {
@@ -703,7 +743,7 @@ share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd,
 				 .init_pidfd = s->box.init_pidfd, .hold = s->hold, .init = s->box.init,
 				 .rep = *rep,
 				 .rec = &s->rec, .watch_fd = resolv_watch_fd(),
-				 .attach = { .id = s->box.id, .unit = s->unit, .cg = &s->cg },
+				 .attach = { .id = s->box.id, .unit = s->unit, .cg = &s->host.cg },
 				 .on_watch = resolv_rebind_cb, .watch_arg = s };
 	const char *reason;
 
@@ -729,7 +769,7 @@ session_main(void)
 	int appfd = -1, sfd = -1, r, status;
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
-	s.box.init_pidfd = s.box.lifeline = s.box.ready = -1;
+	s.box.init_pidfd = s.box.lifeline = s.box.ready = s.box.go = -1;
 	s.user_lock = s.join_listen = s.sweeper = s.hold = -1;
 	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);

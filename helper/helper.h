@@ -23,7 +23,13 @@ struct nsbox_why {
 };
 __attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const char *fmt, ...);
 
-struct box_cgroups;
+/* The box's cgroups where systemd is not PID 1 (limits.c). */
+struct box_cgroups {
+	unsigned n;
+	char dir[3][BOX_CGROUP_MAX]; /* ours, one per hierarchy (memory, pids, cpu at most) */
+	bool v2[3];                  /* dir[k] is in the cgroup2 hierarchy */
+	int ctl_dir[3];              /* memory, pids, cpu: 1 + the index of its dir, 0 none */
+};
 
 /* ---- box.c: the box init and its lifetime ---- */
 struct box {
@@ -70,6 +76,12 @@ int box_reap(struct box *b, int timeout_ms);
 #define KILLED_WAIT_MS 1000
 /* fork(): the child gets 0 (and dies with us); we get its pid and *PIDFD, or -errno. */
 pid_t child_fork(int *pidfd);
+/* The same, the child PID 1 of a new pid namespace of its own (it sees no other process);
+ * the child gets in *PARENT a pidfd of ours (close-on-exec) for child_rearm. */
+pid_t child_fork_pidns(int *pidfd, int *parent);
+/* In such a child, after a change of its credentials (which clears it): its death with the
+ * supervisor set again, and whether the supervisor still lives. 0, or -errno. */
+int child_rearm(int parent);
 /* Waits at most TIMEOUT_MS (< 0: forever) for FD to be readable, restarting after a signal
  * with the time left: 0 or -ETIMEDOUT (or -errno). */
 int fd_wait(int fd, int timeout_ms);
@@ -100,6 +112,8 @@ struct box_net {
 	int netns;                   /* the box's network namespace, held until teardown */
 	pid_t dhcp_pid;              /* > 0 while the client runs; then dhcp_pidfd holds it */
 	int dhcp_pidfd;
+	uid_t dhcp_uid;              /* the client's own user (dhcp_user), never 0 once it ran */
+	gid_t dhcp_gid;
 	char id[NSBOX_ID_LEN + 1];   /* its files live in the box's directory */
 };
 /* Builds the veth, static or pooled addresses and routes of a bridged box (nothing for
@@ -139,20 +153,34 @@ int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, siz
 #define DHCP_STOP_MAX_MS (DHCP_DB_WAIT_MS + DHCP_RELEASE_WAIT_MS + 4 * KILLED_WAIT_MS)
 
 /* ---- sweeper.c: what a supervisor that died without its teardown leaves, removed at once ---- */
+/* What a box holds on the host besides its processes: the one description that the supervisor's
+ * teardown and its sweeper both free it from (a new kind of thing goes here, or one of them would
+ * forget it). Beside these: its ip-netns name and namespace marks, named by the id, and its
+ * directory under NSBOX_BOXES_DIR. */
 struct sweep_note {
 	char id[NSBOX_ID_LEN + 1];
 	struct nsbox_proc owner;       /* the supervisor */
-	bool bridged;                  /* what teardown_host would free besides the directory: */
-	struct nsbox_addrspec v4, v6;  /* the veth, and the leases of these (nsbox_addr_leased) */
+	bool bridged;                  /* the host end of the veth */
+	struct nsbox_addrspec v4, v6;  /* the leases of these (nsbox_addr_leased) */
+	struct box_cgroups cg;         /* the box's cgroups (limits.c) */
 };
-/* Clones the sweeper (before anything is built); *FD is our end of its pipe, kept open until
- * we exit, close-on-exec; *PID the sweeper. 0 or -errno. */
+/* The end of freeing box N's host side, by teardown (its init reaped) and sweeper (its supervisor
+ * dead) alike: its cgroups, waiting at most WAIT_MS for the last of its processes to leave them,
+ * then its directory NAME under NSBOX_BOXES_DIR, never before them, so that the record that
+ * names them stays for the gc while they are busy. 0, or -errno with STEP. */
+int box_host_finish(const struct sweep_note *n, const char *name, int wait_ms, char *step,
+		    size_t steplen);/* Forks and execs the sweeper, `nsbox-helper --sweep` (before anything is built); *FD is our end
+ * of its socket, kept open until we exit, close-on-exec; *PID the sweeper. 0 or -errno. */
 int sweeper_start(int *fd, pid_t *pid);
+/* Waits (INSIDE_TIMEOUT_MS at most) for the sweeper on FD to say it runs: 0, -ETIMEDOUT, or
+ * -ECHILD when it ended instead. */
+int sweeper_ready(int fd);
 /* What the sweeper sweeps should we die: told each id before its directory is made
- * (box_reserve_with), then that it is reserved. */
-void sweeper_tell(const struct sweep_note *n);
-void sweeper_reserved(void);
-/* `nsbox-helper --sweep`, exec'd by the sweeper once the supervisor is gone: the exit status. */
+ * (box_reserve_with), then that it is reserved. 0, or -errno when the sweeper is gone. */
+int sweeper_tell(int fd, const struct sweep_note *n);
+int sweeper_reserved(int fd);
+/* `nsbox-helper --sweep`: waits on fd 3 for the supervisor's end, then sweeps; the exit
+ * status. */
 int sweeper_run(void);
 
 /* ---- hold.c: the application's hold (see there) ---- */
@@ -161,15 +189,14 @@ int sweeper_run(void);
 int hold_make(int *fd, struct nsbox_why *why);
 
 /* ---- limits.c: the box's cgroups where systemd is not PID 1 (see there) ---- */
-struct box_cgroups {
-	unsigned n;
-	char dir[3][BOX_CGROUP_MAX]; /* made by us, one per hierarchy (memory, pids, cpu at most) */
-};
 /* True when S sets a resource limit. */
 bool limits_wanted(const struct nsbox_settings *s);
-/* Makes box ID's cgroups below our own for the limits S sets, and sets them. 0, or -errno
- * with WHY (-EOPNOTSUPP: a controller the limits need is not there for us). */
-int limits_make(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
+/* Where box ID's cgroups go, below our own, for the limits S sets: CG filled, nothing made. 0,
+ * or -errno with WHY (-EOPNOTSUPP: a controller the limits need is not there for us). */
+int limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
+		struct nsbox_why *why);
+/* Makes the cgroups CG plans and sets S's limits in them. 0, or -errno with WHY. */
+int limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg,
 		struct nsbox_why *why);
 /* Moves PID into every cgroup of CG. 0 or -errno. */
 int limits_attach(const struct box_cgroups *cg, pid_t pid);

@@ -4,9 +4,11 @@
  * wrong namespace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -42,6 +44,42 @@ child_fork(int *pidfd)
 		return r;
 	}
 	return pid;
+}
+
+pid_t
+child_fork_pidns(int *pidfd, int *parent)
+{
+	struct clone_args ca = { .flags = CLONE_PIDFD | CLONE_NEWPID, .exit_signal = SIGCHLD };
+	int fd = -1;
+	/* the child sees its parent as pid 0: it checks us through a pidfd of ours */
+	_cleanup_close_ int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+	*pidfd = *parent = -1;
+	if (self < 0)
+		return -errno;
+	ca.pidfd = (uint64_t)(uintptr_t)&fd;
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		*parent = steal_fd(self);
+		if (child_rearm(*parent) < 0)
+			_exit(126);
+		return 0;
+	}
+	*pidfd = fd;
+	return pid;
+}
+
+int
+child_rearm(int parent)
+{
+	struct pollfd p = { .fd = parent, .events = POLLIN };
+
+	/* the supervisor's death ends us; one that died before the prctl shows in its pidfd */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -errno;
+	return poll(&p, 1, 0) == 0 ? 0 : -ESRCH;
 }
 
 static long

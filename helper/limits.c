@@ -197,7 +197,7 @@ apply(const char *dir, bool v2, size_t i, const struct nsbox_settings *s)
 }
 
 int
-limits_make(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
+limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
 	    struct nsbox_why *why)
 {
 	_cleanup_free_ char *mountinfo = malloc(256 * 1024);
@@ -206,7 +206,7 @@ limits_make(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 	int r;
 
 	_Static_assert(ARRAY_SIZE(cg->dir) == ARRAY_SIZE(ctl_names), "a directory per controller");
-	cg->n = 0;
+	*cg = (struct box_cgroups){ .n = 0 };
 	if (!limits_wanted(s))
 		return 0;
 	if (!mountinfo)
@@ -233,21 +233,38 @@ limits_make(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 		strcat(dir, "/nsbox-");
 		strncat(dir, id, NSBOX_ID_LEN);
 		/* one directory per hierarchy: v2 and co-mounted v1 controllers share it */
-		size_t k;
+		unsigned k;
 		for (k = 0; k < cg->n && strcmp(cg->dir[k], dir); k++)
 			;
 		if (k == cg->n) {
-			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-				r = -errno;
-				why_set(why, "making the box's cgroup %s: %s", dir, strerror(-r));
-				return r;
-			}
-			snprintf(cg->dir[cg->n++], sizeof(cg->dir[0]), "%s", dir);
+			snprintf(cg->dir[k], sizeof(cg->dir[k]), "%s", dir);
+			cg->v2[k] = v2;
+			cg->n++;
 		}
-		r = apply(dir, v2, i, s);
+		cg->ctl_dir[i] = (int)k + 1;
+	}
+	return 0;
+}
+
+int
+limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg, struct nsbox_why *why)
+{
+	int r;
+
+	for (unsigned k = 0; k < cg->n; k++)
+		if (mkdir(cg->dir[k], 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			why_set(why, "making the box's cgroup %s: %s", cg->dir[k], strerror(-r));
+			return r;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(ctl_names); i++) {
+		if (!cg->ctl_dir[i])
+			continue;
+		const unsigned k = (unsigned)cg->ctl_dir[i] - 1;
+		r = apply(cg->dir[k], cg->v2[k], i, s);
 		if (r < 0) {
-			why_set(why, "setting the box's %s limit in %s: %s", ctl_names[i], dir,
-				strerror(-r));
+			why_set(why, "setting the box's %s limit in %s: %s", ctl_names[i],
+				cg->dir[k], strerror(-r));
 			return r;
 		}
 	}

@@ -251,6 +251,8 @@ make_dir(const struct mnt_op *o)
 		return -EINVAL;
 	snprintf(parent, sizeof(parent), "%.*s", (int)(name - o->target), o->target);
 	_cleanup_close_ int pfd = open_path(parent[0] ? parent : "/", false);
+	if (pfd == -ENOENT && (o->flags & MNT_F_IF_EXISTS))
+		return 0;
 	if (pfd < 0)
 		return pfd;
 	_cleanup_close_ int dfd = -1;

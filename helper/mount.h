@@ -27,7 +27,8 @@ enum mnt_flags {
 	MNT_F_FRESH = 1u << 1,     /* detach what is mounted at target first (the host's /proc) */
 	MNT_F_FOLLOW = 1u << 2,    /* target may go through symlinks: root-owned paths only */
 	MNT_F_RECURSIVE = 1u << 3, /* MNT_RDONLY: submounts too */
-	MNT_F_IF_EXISTS = 1u << 4, /* skip when target is missing; a symlink on the way still fails */
+	MNT_F_IF_EXISTS = 1u << 4, /* skip when target (MNT_DIR: its parent) is missing; a symlink
+				    * on the way still fails */
 };
 
 struct mnt_op {

@@ -27,7 +27,6 @@
 #include "share.h"
 
 #define SHARE_PROTO      1
-#define JOIN_TIMEOUT_MS  30000 /* the owner answers at once; this bounds a hung one */
 #define JOIN_RECV_MS     5000  /* a joiner sends its request right after connecting */
 
 /* Joining helper → owner, with two fds: the module's socket and the application's pidfd. */
@@ -198,7 +197,8 @@ collect_user(const struct box_record *r, void *arg)
 }
 
 /* Hands L's session to box R's supervisor: 0 joined, -EUSERS full (ACK's message in WHY),
- * -ESHUTDOWN or a connection error: not joinable now. */
+ * -ETIMEDOUT no ack in time (WHY; the owner will not answer the module either), -ESHUTDOWN or a
+ * connection error: not joinable now. */
 static int
 try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *why)
 {
@@ -230,12 +230,19 @@ try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *wh
 	do
 		e = poll(&p, 1, JOIN_TIMEOUT_MS);
 	while (e < 0 && errno == EINTR);
-	if (e == 0) {
-		/* it may yet answer the module: do not answer it a second time */
-		why_set(why, "box %s did not answer the join in time", r->id);
+	/* Late, the owner may be acking this very moment and then answer the module. Once our end
+	 * is shut, its ack can no longer be sent (the kernel checks and queues under our socket's
+	 * lock), and an owner whose ack failed leaves the module to us (accept_join): what it said is
+	 * queued by now, or it never says it. So exactly one of us answers. */
+	const bool late = e <= 0;
+	if (late)
+		(void)shutdown(c, SHUT_RDWR); /* fails only with no peer left to send */
+	e = nsbox_recv(c, &ack, sizeof(ack), NULL);
+	if (e < 0 && late) {
+		why_set(why, "box %s did not answer the join within %d s", r->id,
+			JOIN_TIMEOUT_MS / 1000);
 		return -ETIMEDOUT;
 	}
-	e = nsbox_recv(c, &ack, sizeof(ack), NULL);
 	if (e < 0)
 		return e == -ECONNRESET ? -ESHUTDOWN : e; /* closed before it took us: not joined */
 	ack.msg[sizeof(ack.msg) - 1] = 0;

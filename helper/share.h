@@ -35,6 +35,9 @@ struct share_login {
 	char refused_id[NSBOX_ID_LEN + 1];
 };
 #define SHARE_JOINED 1
+/* How long a joining login waits for the owner's ack: the owner answers at once; this bounds a
+ * hung one (helper.c counts it among the stages before the module's answer). */
+#define JOIN_TIMEOUT_MS 30000
 /* Under the user's lock: with share, hands the login to a live shared box of the user with the
  * same digest, which answers the module itself (SHARE_JOINED); else counts the user's live boxes
  * against max_boxes. 0: build a box of our own. -errno with WHY: the login is denied (a limit). */

@@ -1,115 +1,152 @@
-/* The supervisor's sweeper, run by nsbox-helper as root: a child the supervisor clones before it
- * builds anything, which outlives it. A supervisor that dies without its teardown (SIGKILL, the
- * OOM killer, a crash), or whose teardown failed a step, would leave the box's ip-netns name,
- * veth, leases and directory to the next login's gc; the sweeper, woken by the end of the
- * supervisor's pipe, removes them at once. After a normal teardown it finds nothing and exits.
+/* The supervisor's sweeper: `nsbox-helper --sweep`, root, a process of its own that the
+ * supervisor forks and execs before it builds anything, and that outlives it. A supervisor that
+ * dies without its teardown (SIGKILL, the OOM killer, a crash), or whose teardown failed a step,
+ * would leave the box's ip-netns name, veth, leases and directory to the next login's gc; the
+ * sweeper, woken by the end of the supervisor's socket, removes them at once. After a normal
+ * teardown it finds nothing and exits.
  *
- * It costs a box almost nothing while it waits: it shares the supervisor's memory (CLONE_VM) on a
- * small stack of its own, blocked in one read. Only once the supervisor is gone (and with it any
- * libc state it may have left half-changed) does it exec a fresh `nsbox-helper --sweep`, which
- * gets the note on fd 3 and does the work with a libc of its own. */
+ * It shares nothing with the supervisor but that socket: its own memory (the OOM killer kills
+ * every process that shares the victim's; a clone with CLONE_VM died with it), its own libc and
+ * errno. The supervisor tells it each box id before the id's directory may exist, and that the
+ * id is reserved; the sweeper only reads until the socket ends. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
 #include "nsbox/cleanup.h"
 
-/* Shared with the sweeper (CLONE_VM): what to sweep should the supervisor die. NOTE_STATE says
- * how far it got: nothing yet, an id told (its directory may exist from now on), or reserved
- * (the directory exists until the teardown removes it). */
-enum { NOTE_NONE, NOTE_TOLD, NOTE_RESERVED };
-static struct sweep_note note;
-static int note_state;
-static _Alignas(16) char sweeper_stack[16 * 1024];
+/* On the socket, each way one whole message: READY from the sweeper once it runs; NOTE and
+ * RESERVED from the supervisor. What it says last before the end is what the sweeper sweeps:
+ * nothing (no NOTE), an id told (its directory may exist from then on), or reserved (the
+ * directory exists until the teardown removes it). */
+enum { SWEEP_READY = 1, SWEEP_NOTE, SWEEP_RESERVED };
+struct sweep_msg {
+	uint32_t kind;
+	struct sweep_note note; /* NOTE */
+};
 
-void
-sweeper_tell(const struct sweep_note *n)
-{
-	__atomic_store_n(&note_state, NOTE_NONE, __ATOMIC_RELEASE);
-	note = *n;
-	__atomic_store_n(&note_state, NOTE_TOLD, __ATOMIC_RELEASE);
-}
+/* The sweeper's fd in the --sweep process. */
+#define SWEEP_FD 3
+/* How long the sweeper waits for a box directory that someone else holds locked for a moment (a
+ * gc probing it, a child of the dead supervisor not yet gone) before it leaves it to the gc. */
+#define SWEEP_LOCK_WAIT_MS 2000
 
-void
-sweeper_reserved(void)
-{
-	__atomic_store_n(&note_state, NOTE_RESERVED, __ATOMIC_RELEASE);
-}
-
-/* In the clone, on the supervisor's memory while it runs: raw syscalls only, and no errno to
- * look at (a failing syscall() writes the supervisor's errno, so it ends us at once). */
-static int
-sweeper_wait(void *arg)
+int
+sweeper_start(int *fd, pid_t *pidp)
 {
 	static char arg0[] = "nsbox-helper", arg1[] = "--sweep";
 	char *const argv[] = { arg0, arg1, NULL };
-	static char *const envp[] = { NULL };
-	const uint64_t all = ~0ull;
-	char path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1], c;
-	int p[2];
+	char *const envp[] = { NULL };
+	int sv[2];
+	sigset_t all;
 
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
-	/* nothing of the supervisor's but our pipe: not the module's socket (the supervisor
-	 * must see it hang up), not the box directory's lock, not syslog's socket */
-	if (syscall(SYS_dup3, (int)(intptr_t)arg, 3, O_CLOEXEC) < 0 ||
-	    syscall(SYS_close_range, 4, ~0U, 0) < 0)
-		_exit(1);
-	syscall(SYS_prctl, PR_SET_NAME, "nsbox-sweeper", 0, 0, 0);
-	for (;;) {
-		long k = syscall(SYS_read, 3, &c, 1);
-		if (k == 0)
-			break; /* every copy of the other end is closed: the supervisor is gone */
-		if (k < 0)
-			_exit(1); /* that says nothing of the supervisor: never sweep then */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* A copy of the supervisor while it is still small (before the config and NSS), for as
+	 * long as the exec takes. Not child_fork: no PR_SET_PDEATHSIG, it is for after our death. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Every signal blocked while it waits (an admin's kill meant for the supervisor
+		 * must not take its sweeper too); --sweep unblocks them once it sweeps. Only the
+		 * socket goes along: not the module's socket (fd 3 here; the supervisor must see
+		 * it hang up), not the box directory's lock, not syslog's socket. */
+		sigfillset(&all);
+		close(sv[0]); /* (close-on-exec, but it could be below 3) */
+		if (sigprocmask(SIG_SETMASK, &all, NULL) < 0 ||
+		    (sv[1] == SWEEP_FD ? fcntl(SWEEP_FD, F_SETFD, 0) : dup2(sv[1], SWEEP_FD)) < 0 ||
+		    syscall(SYS_close_range, SWEEP_FD + 1, ~0U, 0) < 0)
+			_exit(126);
+		execve("/proc/self/exe", argv, envp);
+		_exit(127);
 	}
-	int st = __atomic_load_n(&note_state, __ATOMIC_ACQUIRE);
-	if (st == NOTE_NONE)
-		_exit(0); /* it never came to reserve a box */
-	if (st == NOTE_RESERVED) {
-		/* the teardown removes the directory last: gone means it finished */
-		memcpy(path, NSBOX_BOXES_DIR "/", sizeof(NSBOX_BOXES_DIR));
-		memcpy(path + sizeof(NSBOX_BOXES_DIR), note.id, NSBOX_ID_LEN + 1);
-		if (syscall(SYS_faccessat, AT_FDCWD, path, F_OK, 0) < 0)
-			_exit(0);
+	close(sv[1]);
+	if (pid < 0) {
+		int r = -errno;
+		close(sv[0]);
+		return r;
 	}
-	if (syscall(SYS_pipe2, p, O_CLOEXEC) < 0 || syscall(SYS_write, p[1], &note, sizeof(note)) < 0 ||
-	    syscall(SYS_dup3, p[0], 3, 0) < 0)
-		_exit(1);
-	syscall(SYS_execve, "/proc/self/exe", argv, envp);
-	_exit(127);
+	*fd = sv[0];
+	*pidp = pid;
+	return 0;
 }
 
 int
-sweeper_start(int *fd, pid_t *pid)
+sweeper_ready(int fd)
 {
-	int p[2];
+	struct sweep_msg m;
+	int r = fd_wait(fd, INSIDE_TIMEOUT_MS);
 
-	/* never written: its end (every copy of our end closed) is the only message */
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (r < 0)
+		return r;
+	ssize_t k = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (k < 0)
 		return -errno;
-	/* Not fork: a copy of the supervisor per box would cost as much memory again. Not
-	 * child_fork's PR_SET_PDEATHSIG either: the sweeper is for after our death. */
-	*pid = clone(sweeper_wait, sweeper_stack + sizeof(sweeper_stack), CLONE_VM | SIGCHLD,
-		     (void *)(intptr_t)p[0]);
-	if (*pid < 0) {
-		int r = -errno;
-		close(p[0]);
-		close(p[1]);
+	return k == (ssize_t)sizeof(m) && m.kind == SWEEP_READY ? 0 : -ECHILD;
+}
+
+static int
+sweeper_send(int fd, const struct sweep_msg *m)
+{
+	return send(fd, m, sizeof(*m), MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -errno;
+}
+
+int
+sweeper_tell(int fd, const struct sweep_note *n)
+{
+	struct sweep_msg m = { .kind = SWEEP_NOTE, .note = *n };
+
+	return sweeper_send(fd, &m);
+}
+
+int
+sweeper_reserved(int fd)
+{
+	struct sweep_msg m = { .kind = SWEEP_RESERVED };
+
+	return sweeper_send(fd, &m);
+}
+
+/* How long the sweeper waits for a dead box's processes to leave its cgroups. */
+#define SWEEP_CGROUP_WAIT_MS 2000
+
+static int
+sleep_ms(long ms)
+{
+	struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
+
+	return nanosleep(&d, NULL);
+}
+
+int
+box_host_finish(const struct sweep_note *n, const char *name, int wait_ms, char *step,
+		 size_t steplen)
+{
+	struct box_cgroups cg = n->cg;
+	int r;
+
+	/* a box's processes are gone once its init is, but a pid namespace's end is the kernel's
+	 * to finish: its cgroups may be busy a moment longer */
+	for (int waited = 0; (r = limits_remove(&cg)) == -EBUSY && waited < wait_ms; waited += 10)
+		sleep_ms(10);
+	if (r < 0) {
+		snprintf(step, steplen, "removing its cgroup %s", cg.dir[cg.n - 1]);
 		return r;
 	}
-	close(p[0]);
-	*fd = p[1];
-	return 0;
+	r = box_remove_dir(name);
+	if (r < 0)
+		snprintf(step, steplen, "removing its directory");
+	return r;
 }
 
 /* teardown_host's steps, by the same functions, from the note; each is a no-op when already
@@ -124,12 +161,25 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 	struct box_net net = { .active = true, .veth_made = n->bridged,
 			       .leased4 = nsbox_addr_leased(&n->v4),
 			       .leased6 = nsbox_addr_leased(&n->v6), .netns = -1, .dhcp_pidfd = -1 };
-	int r = 0, q;
+	int r = 0, q, lock;
 
 	*removed = false;
-	_cleanup_close_ int lock = box_orphan_lock(n->id, &n->owner, name, sizeof(name));
-	if (lock == -ENOENT || lock == -EBUSY)
+	/* Locked while the directory is the owner's: someone holds it for a moment (a gc's probe,
+	 * a child of the owner not yet gone). Try again until it is ours, gone, or too long held. */
+	for (long waited = 0;; waited += 10) {
+		lock = box_orphan_lock(n->id, &n->owner, name, sizeof(name));
+		if (lock != -EBUSY || waited >= SWEEP_LOCK_WAIT_MS)
+			break;
+		sleep_ms(10);
+	}
+	_cleanup_close_ int held = lock;
+	if (lock == -ENOENT || lock == -EEXIST)
 		return 0; /* its teardown finished, or the id is another live box's now */
+	if (lock == -EBUSY) {
+		snprintf(step, steplen, "its directory stayed locked for %d s; left to the gc",
+			 SWEEP_LOCK_WAIT_MS / 1000);
+		return lock;
+	}
 	if (lock < 0) {
 		snprintf(step, steplen, "locking its directory");
 		return lock;
@@ -145,14 +195,16 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 		r = q;
 		snprintf(step, steplen, "%s", what);
 	}
-	if ((q = box_remove_dir(name)) < 0 && !r) {
+	box_ns_forget(n->id);
+	char fin[96];
+	if ((q = box_host_finish(n, name, SWEEP_CGROUP_WAIT_MS, fin, sizeof(fin))) < 0 && !r) {
 		r = q;
-		snprintf(step, steplen, "removing its directory");
+		snprintf(step, steplen, "%s", fin);
 	}
 	return r;
 }
 
-/* Our pipe closes in the supervisor's exit before the kernel marks it dead: wait for that
+/* Our socket closes in the supervisor's exit before the kernel marks it dead: wait for that
  * (its pidfd turns readable), at most KILLED_WAIT_MS. 0 once OWNER is dead, else -errno. */
 static int
 owner_wait_dead(const struct nsbox_proc *owner)
@@ -169,29 +221,88 @@ owner_wait_dead(const struct nsbox_proc *owner)
 	return r < 0 ? r : (proc_alive(owner) == 0 ? 0 : -EBUSY);
 }
 
+/* What the socket said until its end: 0 with *STATE the last of NOTE or RESERVED (0: none) and
+ * *N the last note; -errno when it failed (which says nothing of the supervisor). */
+static int
+listen_until_end(struct sweep_note *n, int *state)
+{
+	struct sweep_msg m;
+
+	*state = 0;
+	for (;;) {
+		ssize_t k = recv(SWEEP_FD, &m, sizeof(m), 0);
+		if (k == 0)
+			return 0; /* every copy of the other end is closed: the supervisor is gone */
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k != (ssize_t)sizeof(m))
+			return k < 0 ? -errno : -EBADMSG;
+		if (m.kind == SWEEP_NOTE) {
+			*n = m.note;
+			*state = SWEEP_NOTE;
+		} else if (m.kind == SWEEP_RESERVED && *state)
+			*state = SWEEP_RESERVED;
+		else
+			return -EBADMSG;
+	}
+}
+
+/* fd 3 is a SOCK_SEQPACKET unix socket: what sweeper_start hands over. */
+static bool
+started_by_supervisor(void)
+{
+	int type = 0, dom = 0;
+	socklen_t l = sizeof(type);
+
+	if (getsockopt(SWEEP_FD, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
+		return false;
+	l = sizeof(dom);
+	return getsockopt(SWEEP_FD, SOL_SOCKET, SO_DOMAIN, &dom, &l) == 0 && dom == AF_UNIX &&
+	       type == SOCK_SEQPACKET;
+}
+
 int
 sweeper_run(void)
 {
-	struct sweep_note n;
-	char step[64] = "";
+	struct sweep_msg ready = { .kind = SWEEP_READY };
+	struct sweep_note n = { .id = "" };
+	char step[96] = "", path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1];
 	bool removed;
 	sigset_t none;
+	int state;
 
+	if (geteuid() != 0 || !started_by_supervisor()) {
+		openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_ERR, "--sweep: started by nsbox-helper's supervisor only");
+		return 2;
+	}
+	prctl(PR_SET_NAME, "nsbox-sweeper");
+	prctl(PR_SET_DUMPABLE, 0);
+	/* the OOM killer's choice should it come to that: never us, who free what its victim held
+	 * (a few pages; everything that grows is the supervisor's) */
+	int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (adj >= 0) {
+		(void)!write(adj, "-1000", 5);
+		close(adj);
+	}
+	if (sweeper_send(SWEEP_FD, &ready) < 0)
+		return 1;
+	int r = listen_until_end(&n, &state);
+	close(SWEEP_FD);
+	if (r < 0 || state == 0)
+		return r < 0 ? 1 : 0; /* a failed read says nothing of the supervisor: never sweep */
+	if (memchr(n.id, 0, sizeof(n.id)) == NULL || !box_id_valid(n.id))
+		return 1;
+	/* the teardown removes the directory last: gone means it finished */
+	snprintf(path, sizeof(path), NSBOX_BOXES_DIR "/%s", n.id);
+	if (state == SWEEP_RESERVED && access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
-	/* only what a sweeper's clone hands over: root, a whole note on fd 3, an owner that is
-	 * known dead */
-	ssize_t k = read(3, &n, sizeof(n));
-	close(3);
-	if (geteuid() != 0 || k != (ssize_t)sizeof(n) || memchr(n.id, 0, sizeof(n.id)) == NULL ||
-	    !box_id_valid(n.id)) {
-		syslog(LOG_ERR, "--sweep: started by nsbox-helper's sweeper only");
-		return 2;
-	}
 	if (owner_wait_dead(&n.owner) < 0)
-		return 1; /* alive (someone else held its pipe), or it cannot be told */
-	int r = sweep(&n, &removed, step, sizeof(step));
+		return 1; /* alive (someone else held its socket), or it cannot be told */
+	r = sweep(&n, &removed, step, sizeof(step));
 	if (r < 0)
 		syslog(LOG_ERR,
 		       "box=%s sweeper: supervisor %d ended before its teardown was done; %s: %s",

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,4 +168,16 @@ int
 dir_remove_tree(int dirfd, const char *name)
 {
 	return tree_remove(dirfd, name, 0);
+}
+
+int
+dir_lock_held(int dirfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return 0; /* released with the close */
+	return errno == EWOULDBLOCK ? 1 : -errno;
 }

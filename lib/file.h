@@ -30,5 +30,9 @@ int file_flush(FILE *f);
 /* Removes directory NAME in DIRFD and everything below it; a symlink is removed, never
  * followed. Missing: 0. */
 int dir_remove_tree(int dirfd, const char *name);
+/* Whether someone holds an flock on directory NAME in DIRFD (a box's supervisor holds its own
+ * until it exits): probed shared without waiting and released at once. 1 held, 0 not, -errno
+ * (-ENOENT: no such directory). */
+int dir_lock_held(int dirfd, const char *name);
 
 #endif

@@ -46,8 +46,13 @@
 #include "lease.h"
 #include "nsbox/cleanup.h"
 
-#define LEASE_MAX_LINE 1024          /* bytes per line, newline excluded */
-#define LEASE_MAX_FILE (1024 * 1024) /* bytes read from a lease file; never written larger */
+#define LEASE_MAX_LINE 1024 /* bytes per line, newline excluded */
+/* Bytes read from a lease file; never written larger. Every held entry is written, so this is
+ * only a bound against a runaway file, far above what leases need: a held line is at most 350
+ * bytes (an IPv6 address, a 255-byte user name), so a whole /16 pool of such lines and the
+ * remembered free entries take 24 MiB; 64 MiB is 190,000 such leases, more live boxes than
+ * 100 GiB of memory holds (bench/README.md). */
+#define LEASE_MAX_FILE (64 * 1024 * 1024)
 #define LEASE_MAX_FREE 4096          /* free entries remembered (for sticky), newest kept */
 #define LEASE_ID_MAX   (sizeof(((struct lease_owner *)0)->id) - 1)
 #define LEASE_USER_MAX (sizeof(((struct lease_owner *)0)->user) - 1)
@@ -369,13 +374,19 @@ db_read(int dirfd, const char *name, int family, struct lease_db *db)
 	size_t len = 0;
 	int r;
 
+	struct stat st;
 	_cleanup_close_ int fd = open_regular(dirfd, name);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd == -ELOOP ? -EPERM : fd;
-	buf = malloc(LEASE_MAX_FILE + 1);
+	/* Its size is exact: under the lock nobody writes it (a writer renames a new file over
+	 * it), so a buffer of that size, not of the cap, for every lease. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	size_t want = st.st_size > LEASE_MAX_FILE ? LEASE_MAX_FILE + 1 : (size_t)st.st_size + 1;
+	buf = malloc(want);
 	if (!buf)
 		return -ENOMEM;
-	r = read_full(fd, buf, LEASE_MAX_FILE + 1, &len);
+	r = read_full(fd, buf, want, &len);
 	if (r < 0)
 		return r;
 	if (len > LEASE_MAX_FILE) {

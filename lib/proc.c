@@ -10,6 +10,9 @@
 
 #include "file.h"
 #include "nsbox/cleanup.h"
+#include "nsbox/ns.h"
+#include "nsbox/paths.h"
+#include "nsbox/proto.h"
 #include "proc.h"
 
 int
@@ -121,6 +124,42 @@ proc_alive(const struct nsbox_proc *p)
 	return start == p->start && state != 'Z' && state != 'X';
 }
 
+/* 1 when one of the caller's namespaces is a live box's: the namespace index names it (an entry
+ * is made before anything of a session runs in the box and removed before its namespaces can
+ * end), and that box's supervisor still holds its directory's lock (else the entry is stale, its
+ * inode number maybe another namespace's by now). 0 when none is; -errno. */
+static int
+in_box_namespace(void)
+{
+	_cleanup_close_ int nfd = open_private_dir(NSBOX_NS_DIR), bfd = -1;
+	char path[64], name[64], id[NSBOX_ID_LEN + 2];
+	struct stat st;
+
+	if (nfd < 0)
+		return nfd == -ENOENT ? 0 : nfd;
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsbox_ns_table[i].proc);
+		if (stat(path, &st) < 0)
+			return -errno;
+		snprintf(name, sizeof(name), NSBOX_NS_ENTRY, nsbox_ns_table[i].proc,
+			 (unsigned long long)st.st_ino);
+		ssize_t n = readlinkat(nfd, name, id, sizeof(id) - 1);
+		if (n < 0 && errno == ENOENT)
+			continue;
+		if (n < 0)
+			return -errno;
+		id[n] = 0;
+		if (strchr(id, '/') || id[0] == '.')
+			continue; /* not an id: nothing of ours */
+		if (bfd < 0 && (bfd = open_private_dir(NSBOX_BOXES_DIR)) < 0)
+			return bfd == -ENOENT ? 0 : bfd;
+		int r = dir_lock_held(bfd, id);
+		if (r != -ENOENT && r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 proc_on_host(void)
 {
@@ -132,6 +171,7 @@ proc_on_host(void)
 	/* /proc/self resolves only in a procfs of our own pid namespace */
 	if (stat("/proc/self/ns/pid", &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
+	/* PID 1 of a box's pid namespace: seen even when the box hides /run/nsbox */
 	fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -139,7 +179,11 @@ proc_on_host(void)
 	if (n < 0)
 		return -errno;
 	comm[n] = 0;
-	return strcmp(comm, "nsbox-init\n") != 0;
+	if (strcmp(comm, "nsbox-init\n") == 0)
+		return 0;
+	/* a box without a pid namespace keeps the host's /proc: only the namespaces tell */
+	int r = in_box_namespace();
+	return r < 0 ? r : !r;
 }
 
 int

@@ -21,10 +21,11 @@ int proc_self(struct nsbox_proc *out, unsigned long long *sigignore);
  * zombie, its pid was reused, or P names no process (pid <= 0). -errno when that cannot be told:
  * a caller must then treat P as alive, never remove what P owns. */
 int proc_alive(const struct nsbox_proc *p);
-/* 1 when the caller runs in the host's pid and mount namespaces, as the helper and nsboxctl must:
- * its own /proc is the one it sees (a process that joined a box's mount namespace alone cannot
- * find itself there), and PID 1 of its pid namespace is not a box init (a helper that su or sudo
- * started inside a box). 0 when not; -errno when that cannot be told. */
+/* 1 when the caller runs outside every box, as the helper and nsboxctl must: its own /proc is the
+ * one it sees (a process that joined a box's mount namespace alone cannot find itself there),
+ * PID 1 of its pid namespace is not a box init, and none of its namespaces is a live box's by
+ * identity (the index under NSBOX_NS_DIR, lib/record.c): a helper that su or sudo started inside
+ * a box, with or without a pid namespace of its own. 0 when not; -errno when that cannot be told. */
 int proc_on_host(void);
 /* PID's name (from /proc/PID/status) and its parent; -errno when unreadable. */
 int proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid);

@@ -140,16 +140,22 @@ box_path(const char *id, const char *name, char *out, size_t n)
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-/* NSBOX_BOXES_DIR, created if missing; someone else's directory there would let them forge or
- * hide boxes (we run as root: "ours" is root's). */
+/* DIR, one of NSBOX_RUN_DIR's, created if missing (with NSBOX_RUN_DIR); someone else's directory
+ * there would let them forge or hide boxes (we run as root: "ours" is root's). */
 static int
-boxes_dir_open(bool create)
+state_dir_open(const char *dir, bool create)
 {
 	if (create && mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (create && mkdir(NSBOX_BOXES_DIR, 0700) < 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	return open_private_dir(NSBOX_BOXES_DIR);
+	return open_private_dir(dir);
+}
+
+static int
+boxes_dir_open(bool create)
+{
+	return state_dir_open(NSBOX_BOXES_DIR, create);
 }
 
 static int
@@ -303,15 +309,12 @@ box_record_write(const struct box_record *r)
 	return record_write_at(dfd, r);
 }
 
+/* The record in the box directory DFD. */
 static int
-record_read_at(int bfd, const char *name, struct box_record *r)
+record_read_dir(int dfd, struct box_record *r)
 {
-	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
 	struct stat st;
 
-	if (dfd < 0)
-		return -errno;
 	/* Only the helper (root) makes these: a box directory or record anyone else could have
 	 * written may name any process, and nsboxctl would signal or enter it. */
 	if (fstat(dfd, &st) < 0)
@@ -324,6 +327,14 @@ record_read_at(int bfd, const char *name, struct box_record *r)
 		return -EPERM;
 	memset(r, 0, sizeof(*r));
 	return kv_read(dfd, BOX_RECORD, field_parse, r);
+}
+
+static int
+record_read_at(int bfd, const char *name, struct box_record *r)
+{
+	_cleanup_close_ int dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return dfd < 0 ? -errno : record_read_dir(dfd, r);
 }
 
 int
@@ -390,18 +401,24 @@ box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size
 	}
 	if (fd < 0)
 		return r < 0 ? r : -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		close(fd);
-		return r;
-	}
-	/* a reused id's new box is locked by its live supervisor; an unlocked one names its
-	 * supervisor, which must be OWNER (the building name names it already) */
+	/* A reused id's new box names its own supervisor (the building name names OWNER already):
+	 * never ours to touch, whoever holds its lock. Read through FD, the directory we lock. */
 	struct box_record rec = { .supervisor.pid = 0 };
-	if (strcmp(name, id) == 0 && record_read_at(bfd, id, &rec) == 0 &&
+	if (strcmp(name, id) == 0 && record_read_dir(fd, &rec) == 0 &&
 	    (rec.supervisor.pid != owner->pid || rec.supervisor.start != owner->start)) {
 		close(fd);
-		return -EBUSY;
+		return -EEXIST;
+	}
+	struct stat st;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	else if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_nlink == 0)
+		r = -ENOENT; /* removed since we opened it: its teardown finished */
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	return fd;
 }
@@ -440,22 +457,8 @@ building_abandoned(int bfd, const char *name)
 	return now.tv_sec - st.st_mtim.tv_sec > BUILD_ABANDONED_S;
 }
 
-/* The supervisor's lock on directory NAME (see box_reserve): 1 held by someone (its supervisor
- * lives, or a child of a dead one still has the fd for a moment: judged at a later scan), 0 held
- * by nobody, -errno when that cannot be told. */
-static int
-dir_locked(int bfd, const char *name)
-{
-	_cleanup_close_ int fd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-		return 0; /* released with the close */
-	return errno == EWOULDBLOCK ? 1 : -errno;
-}
-
 static int netns_sweep(int bfd);
+static void ns_index_sweep(int bfd, const char *id);
 
 /* A directory being built, NAME. Removed when its owner is known dead: named in its
  * name (and the lock not held), or for an earlier version's ".new-ID" by the record it may hold,
@@ -469,7 +472,7 @@ scan_building(int bfd, const char *name, int fmt, const struct nsbox_proc *owner
 
 	if (fmt == 1) {
 		/* unlocked is not enough: between mkdirat and flock a live builder holds none */
-		q = dir_locked(bfd, name);
+		q = dir_lock_held(bfd, name);
 		if (q == 0 && proc_alive(owner) == 0)
 			return dir_remove_tree(bfd, name) == 0;
 	} else {
@@ -511,7 +514,7 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			continue;
 		/* Its supervisor holds the lock: owned, nothing to read (a gc's cost per live box is
 		 * an open and a failed flock, not a record and a /proc file). */
-		int locked = dir_locked(bfd, id);
+		int locked = dir_lock_held(bfd, id);
 		if (locked == 1 && !fn)
 			continue;
 		int q = record_read_at(bfd, id, &r);
@@ -541,6 +544,10 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 			fn(&r, arg);
 		}
 	}
+	/* marks go stale only with a box that a scan finds dead (its teardown and its sweeper
+	 * remove their own): looked at then, not at every scan of thousands of live boxes */
+	if (n > 0)
+		ns_index_sweep(bfd, NULL);
 	return n + netns_sweep(bfd);
 }
 
@@ -684,4 +691,122 @@ box_gc_maybe(unsigned duty)
 	if (futimens(fd, t) < 0)
 		return -errno;
 	return n;
+}
+
+/* ---- the namespace index (NSBOX_NS_DIR): which namespaces are a live box's ---- */
+
+static int
+ns_dir_open(bool create)
+{
+	return state_dir_open(NSBOX_NS_DIR, create);
+}
+
+int
+box_ns_mark(const char *id, pid_t init, unsigned long nstypes, unsigned long long ino[NSBOX_N_NS])
+{
+	_cleanup_close_ int dfd = -1;
+	char path[64], name[64], tmp[80];
+	struct stat st;
+
+	if (!box_id_valid(id))
+		return -EINVAL;
+	dfd = ns_dir_open(true);
+	if (dfd < 0)
+		return dfd;
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		const struct nsbox_ns *t = &nsbox_ns_table[i];
+		ino[i] = 0;
+		if (!(nstypes & t->flag))
+			continue; /* the host's: not the box's to claim */
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)init, t->proc);
+		if (stat(path, &st) < 0)
+			return -errno;
+		snprintf(name, sizeof(name), NSBOX_NS_ENTRY, t->proc, (unsigned long long)st.st_ino);
+		snprintf(tmp, sizeof(tmp), ".%s.%s", name, id);
+		/* An entry of that name is a dead box's: two live namespaces never share an inode
+		 * number. Replaced whole (a reader sees the old link or ours). */
+		if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT)
+			return -errno;
+		if (symlinkat(id, dfd, tmp) < 0 || renameat(dfd, tmp, dfd, name) < 0) {
+			int r = -errno;
+			unlinkat(dfd, tmp, 0);
+			return r;
+		}
+		ino[i] = (unsigned long long)st.st_ino;
+	}
+	return 0;
+}
+
+/* Entry NAME of DFD, when it leads to ID. */
+static bool
+ns_entry_is(int dfd, const char *name, const char *id)
+{
+	char target[NSBOX_ID_LEN + 2];
+	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = 0;
+	return strcmp(target, id) == 0;
+}
+
+int
+box_ns_unmark(const char *id, const unsigned long long ino[NSBOX_N_NS])
+{
+	_cleanup_close_ int dfd = ns_dir_open(false);
+	char name[64];
+	int r = 0;
+
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	for (size_t i = 0; i < NSBOX_N_NS; i++) {
+		if (!ino[i])
+			continue;
+		snprintf(name, sizeof(name), NSBOX_NS_ENTRY, nsbox_ns_table[i].proc, ino[i]);
+		/* a later box's entry of the same name is not ours to remove */
+		if (ns_entry_is(dfd, name, id) && unlinkat(dfd, name, 0) < 0 && errno != ENOENT && !r)
+			r = -errno;
+	}
+	return r;
+}
+
+/* With ID: removes every entry that leads to ID (the sweeper's, which has no inode numbers).
+ * Without: every entry whose box has no directory in BFD (its teardown or a gc removed it). */
+static void
+ns_index_sweep(int bfd, const char *id)
+{
+	_cleanup_close_ int dfd = ns_dir_open(false);
+	_cleanup_closedir_ DIR *d = NULL;
+	char target[NSBOX_ID_LEN + 2];
+	struct dirent *e;
+
+	if (dfd < 0)
+		return;
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		ssize_t n = readlinkat(dfd, e->d_name, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (id ? strcmp(target, id) != 0 : !box_id_valid(target))
+			continue;
+		/* a box is marked after its directory has its id (box_reserve's rename) and
+		 * unmarked before it goes: one without it is gone */
+		if (!id && (faccessat(bfd, target, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
+			continue;
+		unlinkat(dfd, e->d_name, 0);
+	}
+}
+
+void
+box_ns_forget(const char *id)
+{
+	if (box_id_valid(id))
+		ns_index_sweep(-1, id);
 }

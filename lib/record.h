@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "nsbox/ns.h"
 #include "nsbox/paths.h"
 #include "nsbox/proto.h"
 #include "proc.h"
@@ -15,9 +16,10 @@
 #define BOX_RECORD          "record"          /* key=value lines, see record.c */
 #define BOX_RESOLV          "resolv.conf"     /* bind-mounted over the box's /etc/resolv.conf */
 #define BOX_RESOLV_DIR      "resolv.d"        /* over the directory a resolv.conf symlink leads to */
-#define BOX_DHCP_LEASE      "dhcp.lease"      /* the DHCP script's output */
-#define BOX_DHCP_PID        "dhcp.pid"        /* the DHCP client's pid file */
-#define BOX_DHCLIENT_LEASES "dhclient.leases" /* dhclient's own lease database */
+#define BOX_DHCP_DIR        "dhcp"            /* the DHCP client's, owned by its user: */
+#define BOX_DHCP_LEASE      "dhcp/lease"      /* the DHCP script's output */
+#define BOX_DHCP_PID        "dhcp/pid"        /* the DHCP client's pid file */
+#define BOX_DHCLIENT_LEASES "dhcp/dhclient.leases" /* dhclient's own lease database */
 #define BOX_MEMBERS         "members"         /* a shared box's sessions, see member.h */
 #define BOX_JOIN            "join"            /* a shared box's socket for joining logins */
 
@@ -85,8 +87,9 @@ int box_cgroups_remove(const struct box_record *r);
 /* For the sweeper of OWNER, a supervisor that died (helper/sweeper.c): opens box ID's directory,
  * or the one OWNER was building, and locks it exclusively without waiting. Returns the fd (which
  * holds the lock) with NAME set to the directory's name; -ENOENT when there is neither (its
- * teardown finished); -EBUSY when it is locked or its record names another supervisor (a reused
- * id: a live box that is not OWNER's). */
+ * teardown finished); -EEXIST when its record names another supervisor (a reused id: a live box
+ * that is not OWNER's); -EBUSY when it is OWNER's but someone holds its lock for now (a gc's
+ * probe, a child of OWNER's not yet gone). */
 int box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size_t n);
 /* Removes directory NAME of NSBOX_BOXES_DIR and everything in it (box_orphan_lock's NAME). */
 int box_remove_dir(const char *name);
@@ -103,6 +106,20 @@ int box_gc(void);
  * the collection then takes at most 1/DUTY of one CPU, not one scan per login. Returns how many
  * it removed (0 when it did not run). */
 int box_gc_maybe(unsigned duty);
+
+/* The namespace index (NSBOX_NS_DIR, read by proc_on_host): box ID's namespaces of the kinds in
+ * NSTYPES (CLONE_NEW*), those of its init INIT, each marked as the box's before anything of the
+ * session can run in them; INO gets their inode numbers (0 for a kind the box does not have).
+ * 0 or -errno. */
+int box_ns_mark(const char *id, pid_t init, unsigned long nstypes,
+		unsigned long long ino[NSBOX_N_NS]);
+/* Removes those marks again (before the box's namespaces can end, so that no mark ever names a
+ * namespace that is gone while its box's lock is held); a mark another box has since taken
+ * stays. 0 or the first -errno. */
+int box_ns_unmark(const char *id, const unsigned long long ino[NSBOX_N_NS]);
+/* Removes every mark that leads to ID, whatever its inode: the sweeper's, which does not know
+ * them. (box_scan removes the marks of boxes it finds gone.) */
+void box_ns_forget(const char *id);
 
 /* ip-netns(8) names: NSBOX_NETNS_DIR/NSBOX_NETNS_PREFIX ID, a bind mount of the box init's
  * network namespace, made as iproute2 makes its own (a shared NSBOX_NETNS_DIR). */

@@ -133,9 +133,14 @@ parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
 			o->on_error = 0;
 		else if (strcmp(a, "on_error=allow") == 0)
 			o->on_error = 1;
-		else if (strncmp(a, "timeout=", 8) == 0 && parse_secs(a + 8, &o->timeout_ms) == 0)
-			;
-		else {
+		else if (strncmp(a, "timeout=", 8) == 0 && parse_secs(a + 8, &o->timeout_ms) == 0) {
+			if (o->timeout_ms < NSBOX_REPLY_TIMEOUT_MIN_MS) {
+				pam_syslog(pamh, LOG_ERR,
+					   "bad module argument '%s': below the helper's own bounds "
+					   "(at least %d s)", a, NSBOX_REPLY_TIMEOUT_MIN_MS / 1000);
+				return -EINVAL;
+			}
+		} else {
 			pam_syslog(pamh, LOG_ERR, "bad module argument '%s'", a);
 			return -EINVAL;
 		}

@@ -12,8 +12,11 @@
 #define NSBOX_ID_LEN        8 /* hex digits; host veth "nsb" + id fits IFNAMSIZ */
 /* How long the module waits for the helper's answer: a backstop for a helper that hangs where
  * it has no bound of its own (an NSS lookup). Every stage the helper bounds ends well before it,
- * with its own message (helper.c adds those bounds up and checks them against this). */
-#define NSBOX_REPLY_TIMEOUT_MS 240000
+ * with its own message (helper.c adds those bounds up and checks them against the minimum). The
+ * module's timeout= argument may raise it, never below the minimum: shorter, a slow stage would
+ * be reported as "helper timed out" instead of what was slow. */
+#define NSBOX_REPLY_TIMEOUT_MIN_MS 240000
+#define NSBOX_REPLY_TIMEOUT_MS     NSBOX_REPLY_TIMEOUT_MIN_MS
 
 enum nsbox_op {
 	NSBOX_OP_OPEN = 1,  /* module → helper, carries the application's pidfd */

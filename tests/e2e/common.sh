@@ -18,11 +18,14 @@ session  required $NSBOX_MODULE helper=$NSBOX_HELPER $args"
 }
 
 nsbox_records() { ls /run/nsbox/boxes 2>/dev/null | grep -E '^[0-9a-f]{8}$' || true; }
-# pids of helper processes (supervisors and box inits) that this run's helper binary started
-# (only this build's: an installed pam_nsbox on the same machine has live boxes of its own)
+# marks of box namespaces (lib/record.c box_ns_mark), one per namespace of a live box
+nsbox_nsmarks() { ls -A /run/nsbox/ns 2>/dev/null || true; }
+# pids of helper processes (supervisors, box inits and sweepers) that this run's helper binary
+# started (only this build's: an installed pam_nsbox on the same machine has live boxes of its
+# own)
 nsbox_helper_pids() {
 	local p
-	for p in $(pgrep -f "^nsbox-helper --session"); do
+	for p in $(pgrep -f "^nsbox-helper --(session|sweep)$"); do
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$NSBOX_HELPER" ] && nsbox_alive "$p" && echo "$p"
 	done
 }
@@ -44,8 +47,8 @@ nsbox_wait() {
 # Everything a finished session must leave behind: nothing.
 nsbox_check_clean() {
 	local what=$1
-	nsbox_wait '[ -z "$(nsbox_records)" ]' 10
-	is "$(nsbox_records | tr '\n' ' ')" "" "$what: no box record left"
+	nsbox_wait '[ -z "$(nsbox_records)$(nsbox_nsmarks)" ]' 10
+	is "$(nsbox_records | tr '\n' ' ')$(nsbox_nsmarks | tr '\n' ' ')" "" "$what: no box record left"
 	nsbox_wait '[ -z "$(nsbox_helper_pids)" ]' 10
 	is "$(nsbox_helper_pids | tr '\n' ' ')" "" "$what: no helper or box init left"
 }
@@ -58,7 +61,7 @@ nsbox_host_ns() {
 }
 
 # Live (not zombie) processes of user $1: what "the user's processes are dead" looks at.
-nsbox_user_procs() { ps -u "$1" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'; }
+nsbox_user_procs() { nsbox_procs_of "$1"; }
 
 # Bridged boxes: leases held in this run's lease files, and host ends of veths (nsb<id>).
 held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }

@@ -122,6 +122,7 @@ fw_leftovers() {
 	x=$(host_veths) && [ -n "$x" ] && printf 'veth %s\n' $x
 	x=$(fw_netns) && [ -n "$x" ] && printf 'netns %s\n' $x
 	x=$(fw_records) && [ -n "$x" ] && printf 'record %s\n' $x
+	x=$(nsbox_nsmarks) && [ -n "$x" ] && printf 'nsmark %s\n' $x
 	x=$(fw_leases) && [ -n "$x" ] && printf 'lease held by %s\n' "$x"
 	return 0
 }
@@ -254,7 +255,7 @@ fw_force_clean() {
 	for id in $(host_veths); do ip link del "$id" 2>/dev/null; done
 	nsbox_wait '[ -z "$(fw_procs)" ]' 5
 	fw_gc
-	rm -f /run/nsbox/leases/* 2>/dev/null
+	rm -f /run/nsbox/leases/* /run/nsbox/ns/* 2>/dev/null
 	for id in $(fw_records); do rm -rf "/run/nsbox/boxes/$id"; done
 }
 

@@ -302,12 +302,36 @@ _nsbox_cleanup() {
 	fi
 }
 
+# nsbox_ours PID : true when PID descends from this test's reaper (tests/reaper.c, the script's
+# parent once it runs in its private namespaces), as everything the test starts does: boxes,
+# sshd's sessions, and every orphan, which the reaper adopts. A container or guest on the same
+# machine (another suite's, whose test users have the same uids as ours) is never counted as
+# ours, let alone killed.
+_nsbox_reaper_pid=$PPID
+nsbox_ours() {
+	local p=$1 i
+	for ((i = 0; i < 64; i++)); do
+		[ "$p" = "$_nsbox_reaper_pid" ] && return 0
+		[ -n "$p" ] && [ "$p" -gt 1 ] || return 1
+		p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+	done
+	return 1
+}
+
+# nsbox_procs_of USER : this test's live (not zombie) processes of USER, one pid a line
+nsbox_procs_of() {
+	local p
+	for p in $(ps -o pid=,stat= -u "$1" 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'); do
+		nsbox_ours "$p" && echo "$p"
+	done
+}
+
 _nsbox_userdel() {
 	local u=$1 i out left
 	getent passwd "$u" >/dev/null || return 0
 	# the script's sessions should have ended: what is left is a leak, reported, then ended.
 	# Zombies do not count: orphans are reparented to pid 1, which may be slow to reap them.
-	left=$(ps -o pid=,stat= -u "$u" 2>/dev/null | awk '$2 !~ /^Z/ {print $1}')
+	left=$(nsbox_procs_of "$u")
 	if [ -n "$left" ]; then
 		_nsbox_clean_err+=("processes of $u still running: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | tr '\n' ';')")
 		_nsbox_kill_pids 10 $left
@@ -317,7 +341,7 @@ _nsbox_userdel() {
 		getent passwd "$u" >/dev/null || return 0 # deleted, only mail spool or home warnings
 		sleep 0.2
 	done
-	_nsbox_clean_err+=("userdel -r $u failed: $out" "processes of $u: $(pgrep -a -u "$u" 2>/dev/null | tr '\n' ';')")
+	_nsbox_clean_err+=("userdel -r $u failed: $out" "processes of $u: $(nsbox_procs_of "$u" | tr '\n' ' ')")
 	userdel -r -f "$u" >/dev/null 2>&1 || _nsbox_clean_err+=("userdel -r -f $u failed too")
 }
 
@@ -557,6 +581,24 @@ nsbox_add_user() {
 	_nsbox_users+=("$u")
 	out=$(useradd -m -s /bin/bash ${groups:+-G "$groups"} "$u" 2>&1) ||
 		nsbox_die "harness: useradd $u" "$out"
+	out=$(usermod -p '*' "$u" 2>&1) || nsbox_die "harness: usermod -p '*' $u" "$out"
+}
+
+# nsbox_add_user_badname NAME : like nsbox_add_user, for a name useradd refuses by default
+# ("nsbt-x@ad.example", "nsbt-m$", "nsbt-DOM\w": what SSSD, machine accounts and winbind give):
+# still nsbt-*, and never ':', '/', whitespace or a control character
+nsbox_add_user_badname() {
+	local u=$1 out
+	[[ $u == nsbt-?* ]] && [ ${#u} -le 32 ] && [[ $u != *[:/[:space:][:cntrl:]]* ]] ||
+		nsbox_die "harness: refusing name '$u' (must be nsbt-*, at most 32 chars, no ':', '/' or blank)"
+	if getent passwd "$u" >/dev/null; then
+		diag "removing leftover user $u"
+		userdel -r -f "$u" >/dev/null 2>&1
+	fi
+	_nsbox_users+=("$u")
+	# shadow's option; newer ones spell it --badnames
+	out=$(useradd --badname -m -s /bin/bash "$u" 2>&1) ||
+		out=$(useradd --badnames -m -s /bin/bash "$u" 2>&1) || nsbox_die "harness: useradd $u" "$out"
 	out=$(usermod -p '*' "$u" 2>&1) || nsbox_die "harness: usermod -p '*' $u" "$out"
 }
 

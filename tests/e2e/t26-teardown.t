@@ -22,6 +22,7 @@ ip link set $BR up
 
 nsbox_add_user nsbt-hang
 nsbox_add_user nsbt-udh
+nsbox_add_user nsbt-dhcpc
 # A stand-in for busybox udhcpc (the helper tells it by its name): never gets a lease, and
 # exits on SIGTERM as udhcpc -R does after its release.
 mkdir -p -m 0755 "$NSBOX_T/bin"
@@ -45,7 +46,8 @@ network = bridge
 bridge  = $BR
 address = dhcp
 dhcp_client = $NSBOX_T/bin/udhcpc
-dhcp_timeout = 1")
+dhcp_timeout = 1
+dhcp_user = nsbt-dhcpc")
 SVC=nsbox-test-td
 nsbox_service $SVC "conf=$CONF"
 

@@ -2,8 +2,12 @@
 # address = dhcp: a real DHCP server (dnsmasq) on a test bridge inside this test's network
 # namespace; the box gets address, route and DNS from it and releases the lease at logout;
 # no server → the login is refused after dhcp_timeout; a server sending a bad lease (a router
-# outside the subnet) → refused at once with the reason. The client runs confined: network
-# capabilities only, no_new_privs, the box's network namespace, its own read-only mount namespace.
+# outside the subnet) → refused at once with the reason. The client runs confined: its own
+# unprivileged user (dhcp_user) with the two network capabilities it needs as ambient ones,
+# no_new_privs, the box's network namespace, PID 1 of a pid namespace of its own, a root of its
+# own (the host's programs and /etc read-only, one writable directory). From its credentials
+# /etc/shadow cannot be read nor a root process signalled; with the root credentials it had
+# before, both can (the probe works).
 . "$(dirname "$0")/lib.sh"
 nsbox_require_root
 nsbox_enter_private_ns "$@"
@@ -72,9 +76,12 @@ exec /sbin/dhclient "\${args[@]}"
 EOS
 chmod 0755 "$NSBOX_T/bin/dhclient-late" "$NSBOX_T/bin/dhclient-late-script"
 
-for u in nsbt-dh nsbt-dhq nsbt-dhdead nsbt-dhbad; do nsbox_add_user $u; done
+for u in nsbt-dh nsbt-dhq nsbt-dhdead nsbt-dhbad nsbt-dhcpc; do nsbox_add_user $u; done
+DUID=$(id -u nsbt-dhcpc)
+DGID=$(id -g nsbt-dhcpc)
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 hostname = %u
+dhcp_user = nsbt-dhcpc
 
 [match user=nsbt-dh]
 network = bridge
@@ -135,36 +142,93 @@ is "$(grep -c DHCPRELEASE "$NSBOX_T/dnsmasq.log")" $((rel0 + 1)) "late lease dat
 unlike "$(nsbox_log_since "$m")" "DHCP release" "late lease database: no release warning in the log"
 
 # ---- the running client, confined ----
-"$NSBOX_PAMRUN" $SVC nsbt-dh -- sleep 600 </dev/null >/dev/null 2>&1 &
+mkdir -m 1777 "$NSBOX_T/s"
+"$NSBOX_PAMRUN" $SVC nsbt-dh -- sh -c "echo up >$NSBOX_T/s/held; exec sleep 600" </dev/null >/dev/null 2>&1 &
 HELD=$!
 nsbox_track_pid $HELD
-nsbox_wait '[ -n "$(nsbox_records)" ] && [ -n "$(pgrep -f "dhclient.* /run/nsbox/boxes/")" ]' 15
+# the session runs: the login is done, nothing of the box is still being built
+nsbox_wait "[ -s $NSBOX_T/s/held ]" 15
 BOX=$(nsbox_records | head -1)
 C=$(pgrep -f 'dhclient.* /run/nsbox/boxes/' | head -1)
 nsbox_wait "grep -q '^init=[1-9]' /run/nsbox/boxes/$BOX/record" 15
 INIT=$(sed -n 's/^init=//p' "/run/nsbox/boxes/$BOX/record")
 st() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$C/status"; }
-note "client $C: $(grep -E '^(Cap|NoNewPrivs)' /proc/$C/status | tr '\n\t' '  ')"
+note "client $C: $(grep -E '^(Uid|Gid|Groups|NSpid|Cap|NoNewPrivs)' /proc/$C/status | tr '\n\t' '  ')"
+is "$(st Uid)" "$DUID	$DUID	$DUID	$DUID" "client: runs as its own user, nsbt-dhcpc (dhcp_user), not root"
+is "$(st Gid)/$(st Groups | tr -d ' ')" "$DGID	$DGID	$DGID	$DGID/$DGID" "client: its group only"
 # CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13) only
 is "$(st CapEff)" 0000000000002400 "client: effective capabilities are net_bind_service and net_raw only"
 is "$(st CapPrm)" 0000000000002400 "client: permitted the same"
 is "$(st CapBnd)" 0000000000002400 "client: bounding set the same (its script gets no more)"
-is "$(st CapInh)/$(st CapAmb)" 0000000000000000/0000000000000000 "client: no inheritable or ambient capabilities"
+is "$(st CapInh)/$(st CapAmb)" 0000000000002400/0000000000002400 "client: the two as ambient capabilities (and inheritable, which ambient ones need)"
 is "$(st NoNewPrivs)" 1 "client: no_new_privs"
 is "$(readlink /proc/$C/ns/net)" "$(readlink /proc/$INIT/ns/net)" "client: in the box's network namespace"
+like "$(st NSpid)" "^$C	1$" "client: PID 1 of a pid namespace of its own"
+isnt "$(readlink /proc/$C/ns/pid)" "$(readlink /proc/$INIT/ns/pid)" "client: not the box's pid namespace (which dies with the box's init before the release)"
 isnt "$(readlink /proc/$C/ns/mnt)" "$(readlink /proc/self/ns/mnt)" "client: not in the host's mount namespace"
 isnt "$(readlink /proc/$C/ns/mnt)" "$(readlink /proc/$INIT/ns/mnt)" "client: not in the box's mount namespace (its own)"
-# the probe: a root process may write $NSBOX_T in the host's view, not in the client's
+# its view of the file system
+cview() { nsenter --target "$C" --mount -- "$@"; }
+# (and the top of the script's directory, next to the helper, when it is not below /usr)
+top=$(echo "$NSBOX_BUILD" | cut -d/ -f2)
+want=$(for d in bin dev etc lib lib32 lib64 libx32 proc run sbin usr $top; do
+	case $d in dev | proc | run) echo $d ;; *) [ -e /$d ] && echo $d ;; esac
+done | sort -u | tr '\n' ' ')
+is "$(cview ls -A / | tr '\n' ' ')" "$want" \
+	"client's root: programs, libraries, /etc, /dev, /proc and /run (no /home, /root, /tmp, /var, /srv, /sys)"
+is "$(cview ls -A /dev | tr '\n' ' ')" "full null random urandom zero " "client's /dev: five nodes"
+is "$(cview ls /proc | grep -cE '^[0-9]+$')" 1 "client's /proc: its own pid namespace, one process"
+is "$(cview find /run -mindepth 1 -maxdepth 4 | tr '\n' ' ')" "/run/nsbox /run/nsbox/boxes /run/nsbox/boxes/$BOX /run/nsbox/boxes/$BOX/dhcp " \
+	"client's /run: only the way to its own directory"
 probe=$NSBOX_T/client-probe
 touch "$probe" && rm -f "$probe"
 ok $? "probe: root writes $probe in the host's mount namespace"
-nsenter --mount=/proc/$C/ns/mnt touch "$probe" 2>/dev/null
-isnt $? 0 "probe: root cannot write it in the client's mount namespace (read-only)"
-nsenter --mount=/proc/$C/ns/mnt touch "/run/nsbox/boxes/$BOX/probe" 2>/dev/null
-ok $? "probe: the box's directory stays writable there (pid file, leases, the script's output)"
+cview touch "$probe" 2>/dev/null
+isnt $? 0 "probe: not in the client's view (no $NSBOX_T there)"
+cview touch /usr/nsbt-probe 2>/dev/null
+isnt $? 0 "probe: the host's directories are read-only there"
+cview setpriv --reuid=$DUID --regid=$DGID --clear-groups touch "/run/nsbox/boxes/$BOX/dhcp/probe" 2>/dev/null
+ok $? "probe: its own directory is writable for its user (pid file, lease database, the script's output)"
+is "$(stat -c '%U %a' "/run/nsbox/boxes/$BOX/dhcp")" "nsbt-dhcpc 700" "which is its user's, 0700, inside the box's root-only directory"
+
+# ---- what the client's credentials can do if a packet takes it over ----
+# A root process to signal: one of ours (signal 0 is only the check).
+sleep 600 &
+ROOTP=$!
+nsbox_track_pid $ROOTP
+# the credentials the client runs with, from its status, and the root ones it ran with before
+cred_of_client="--reuid=$(st Uid | cut -f1) --regid=$(st Gid | cut -f1) --clear-groups"
+caps="--inh-caps=-all,+net_raw,+net_bind_service --bounding-set=-all,+net_raw,+net_bind_service"
+attack='r=""; head -c1 /etc/shadow >/dev/null 2>&1 && r="$r shadow"; kill -0 '$ROOTP' 2>/dev/null && r="$r kill"; echo "got:$r"'
+out=$(setpriv $cred_of_client $caps --ambient-caps=+net_raw,+net_bind_service --no-new-privs sh -c "$attack" 2>&1)
+is "$out" "got:" "with the client's credentials: /etc/shadow unreadable, root's process not signalled"
+out=$(nsenter --target "$C" --mount --pid -- setpriv $cred_of_client $caps \
+	--ambient-caps=+net_raw,+net_bind_service --no-new-privs sh -c "$attack; echo root-procs: \$(ps -eo user= | grep -cx root)" 2>&1)
+is "$out" "got:
+root-procs: 0" "in the client's namespaces too, and no root process is even visible there"
+out=$(setpriv --reuid=0 --regid=0 --clear-groups $caps --no-new-privs sh -c "$attack" 2>&1)
+is "$out" "got: shadow kill" "control: the root credentials it had before read /etc/shadow and signal root's process"
+_nsbox_kill_pids 10 $ROOTP
 "$NSBOX_CTL" stop --wait "$BOX" >/dev/null 2>&1
 wait $HELD 2>/dev/null
 nsbox_check_clean "held DHCP box"
+
+# ---- the client dies with its supervisor: its own user's credentials must not cost it its
+# parent-death signal (a credential change clears it) ----
+rm -f "$NSBOX_T/s/held"
+"$NSBOX_PAMRUN" $SVC nsbt-dh -- sh -c "echo up >$NSBOX_T/s/held; exec sleep 600" </dev/null >/dev/null 2>&1 &
+HELD=$!
+nsbox_track_pid $HELD
+nsbox_wait "[ -s $NSBOX_T/s/held ]" 15
+BOX=$(nsbox_records | head -1)
+SUP=$(sed -n 's/^supervisor=//p' "/run/nsbox/boxes/$BOX/record")
+C=$(pgrep -f "dhclient.* /run/nsbox/boxes/$BOX/" | head -1)
+ok $([ -n "$SUP" ] && [ -n "$C" ]; echo $?) "held DHCP box: supervisor $SUP, client $C"
+kill -KILL "$SUP"
+nsbox_wait "! nsbox_alive $C" $NSBOX_SETTLE
+ok $? "kill -9 of the supervisor: its DHCP client ends with it"
+wait $HELD 2>/dev/null
+nsbox_check_clean "supervisor killed"
 
 # ---- a bad lease: refused at once, with the reason ----
 m=$(nsbox_log_mark)

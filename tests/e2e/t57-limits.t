@@ -88,6 +88,19 @@ nsbox_wait "[ ! -d '$MEM' ]" 10
 ok $? "logout: the box's cgroups are gone"
 nsbox_check_clean "limits"
 
+# 1a. a supervisor killed outright: its sweeper removes the box's cgroups too (they are in the
+# description of what a box holds that teardown and sweeper share)
+hold nsbox-test-lim kill 'echo K'
+ID=$(nsbox_records | head -1)
+MEM=$(cgdir memory "$(box_init)")
+sup=$(sed -n 's/^supervisor=\([0-9]*\).*/\1/p' /run/nsbox/boxes/$ID/record)
+kill -9 "$sup"
+nsbox_wait "[ ! -d '$MEM' ] && [ ! -e /run/nsbox/boxes/$ID ]" 10
+ok $? "supervisor killed: its sweeper removed the box's cgroups and its directory"
+like "$(nsbox_log_since 0 | grep "box=$ID sweeper")" "removed what the box held" "... and said so"
+wait $held 2>/dev/null
+nsbox_check_clean "killed supervisor"
+
 # 1b. a shared box: every member's processes are in the one box's cgroup
 hold nsbox-test-limsh m1 'echo M1'
 first=$held

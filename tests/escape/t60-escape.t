@@ -3,8 +3,9 @@
 # through a real su run by root from a pty for the terminal probes), tries each known way out.
 # Every probe runs in three boxes: "plain" (no profile: today's box), where it must work, so the
 # probe is known to work; "restricted" (profile = restricted), where it must be blocked; and
-# "lab" (profile = lab), whose results are only tabled, except that sudo must work there and its
-# effects stay in the box. The results end as a table of "# " notes.
+# "lab" (profile = lab), where it must give what nsbox.conf(5) says a lab box does and does not
+# contain (RESTRICTED BOXES): everything plain gives but what the private /tmp takes away, sudo
+# working with its effects kept in the box. The results end as a table of "# " notes.
 #
 # Everything the suite makes on shared paths is a tmpfs inside the test's private mount
 # namespace (the probe copies with the setuid one, sudoers.d, the cron and at spools,
@@ -177,6 +178,15 @@ OTHER_ID=${OTHER_REC%/record}
 OTHER_ID=${OTHER_ID##*/}
 [[ $OTHER_ID =~ ^[0-9a-f]{8}$ ]] || nsbox_die "harness: no record for $U2's box"
 OTHER_SUM=$(sha256sum <"$OTHER_REC")
+OTHER_SUP=$(sed -n 's/^supervisor=//p' "$OTHER_REC")
+# what to say when the record is not what it was: whether the box still lives, and what the log
+# says of it (its end, a sweeper, a gc)
+other_box_state() {
+	local s=dead
+	nsbox_alive "$OTHER_SUP" && s=alive
+	echo "supervisor $OTHER_SUP $s; directory: $(ls -A "/run/nsbox/boxes/$OTHER_ID" 2>&1 | tr '\n' ' ')"
+	nsbox_log_since 0 | grep -E "box=$OTHER_ID|nsbt-esc2" | tail -n 5
+}
 
 # ---------------------------------------------------------------------------------------------
 # The probes run in one ssh session per profile. NAME|PLAIN-EXPECTATION|SHELL COMMAND (run in
@@ -268,6 +278,10 @@ EOF
 printf '%s\n' "$PROBES" >$D/probes.txt
 chmod 0644 $D/batch.sh $D/probes.txt
 
+# The lab column: as plain, but for what lives in the host's /tmp (nsbox.conf(5): a lab box
+# keeps only tmp = private)
+declare -A LAB_WANT=(["tmux server outside (run-shell)"]=blocked ["host /tmp file"]=blocked)
+
 declare -A R DET
 NAMES=()
 while IFS='|' read -r name expect cmd; do NAMES+=("$name"); done <<<"$PROBES"
@@ -294,7 +308,7 @@ run_batch() { # PROFILE
 		for name in "${NAMES[@]}"; do
 			R[$prof,$name]=refused
 			# one line per probe all the same: the plan does not depend on whether the login works
-			[ "$prof" = lab ] || t $prof 1 "$name: $([ $prof = plain ] && echo the probe runs || echo blocked)" "no login"
+			t $prof 1 "$name: $([ $prof = restricted ] && echo blocked || echo the probe runs)" "no login"
 		done
 		return
 	fi
@@ -308,7 +322,7 @@ run_batch() { # PROFILE
 		case $prof in
 		plain) want=$expect ;;
 		restricted) want=blocked ;;
-		lab) continue ;;
+		lab) want=${LAB_WANT[$name]:-$expect} ;;
 		esac
 		t $prof $([ "$v" = "$want" ]; echo $?) "$name: $want" "$b"
 	done <<<"$PROBES"
@@ -321,7 +335,7 @@ host_evidence() { # PROFILE
 	# in the host's namespaces) would run it; restricted must leave nothing there
 	v=no
 	grep -qs nsbt-esc-cron /var/spool/cron/crontabs/$U && v=yes
-	if [ "$prof" = plain ]; then
+	if [ "$prof" != restricted ]; then
 		t $prof $([ $v = yes ]; echo $?) "the box's crontab is in the host's cron spool"
 	elif [ "$prof" = restricted ]; then
 		t $prof $([ $v = no ] && [ "${R[$prof,crontab]}" = blocked ]; echo $?) \
@@ -329,7 +343,7 @@ host_evidence() { # PROFILE
 	fi
 	crontab -r -u $U >/dev/null 2>&1
 	v=$(atq -q n 2>/dev/null | awk -v u=$U '$NF == u' | wc -l)
-	if [ "$prof" = plain ]; then
+	if [ "$prof" != restricted ]; then
 		t $prof $([ "$v" -ge 1 ]; echo $?) "the box's at job is queued on the host ($v job)"
 	elif [ "$prof" = restricted ]; then
 		t $prof $([ "$v" = 0 ] && [ "${R[$prof,at]}" = blocked ]; echo $?) \
@@ -338,7 +352,9 @@ host_evidence() { # PROFILE
 	for j in $(atq 2>/dev/null | awk -v u=$U '$NF == u {print $1}'); do atrm "$j"; done
 	# the box's sethostname and mounts never reach the host
 	is "$(hostname)" "$HOST_HOSTNAME" "$prof: the host's hostname is unchanged"
-	is "$(sha256sum <"$OTHER_REC")" "$OTHER_SUM" "$prof: $U2's box record is unchanged"
+	v=$(sha256sum <"$OTHER_REC" 2>&1)
+	ok $([ "$v" = "$OTHER_SUM" ]; echo $?) "$prof: $U2's box record is unchanged" "got: '$v'" \
+		"$U2's box: $(other_box_state)"
 	if [ "$prof" = restricted ]; then
 		b=$(block sudo "$NSBOX_T/batch-$prof.out")
 		# sudo 1.9 names the flag; older ones say "effective uid is not 0"
@@ -372,7 +388,8 @@ fwd_probe() { # PROFILE
 	DET[$prof,${EXTRA[0]}]="got '$got' through 127.0.0.1:$port"
 	case $prof in
 	plain) t $prof $([ $v = ok ]; echo $?) "${EXTRA[0]}: ok (got '$got')" "$(cat "$NSBOX_T/fwd-$prof.out")" ;;
-	restricted) t $prof $([ $v = blocked ]; echo $?) "${EXTRA[0]}: blocked (got '$got')" "$(cat "$NSBOX_T/fwd-$prof.out")" ;;
+	# lab: the socket is in the host's /tmp, which a lab box has a private one over
+	restricted | lab) t $prof $([ $v = blocked ]; echo $?) "${EXTRA[0]}: blocked (got '$got')" "$(cat "$NSBOX_T/fwd-$prof.out")" ;;
 	esac
 }
 
@@ -417,7 +434,7 @@ hostfd_probe() { # PROFILE
 	if ! { nsbox_wait "grep -qx UP '$NSBOX_T/hfd-$prof.out' || ! kill -0 $pid 2>/dev/null" 15 &&
 		grep -qx UP "$NSBOX_T/hfd-$prof.out"; }; then
 		R[$prof,${EXTRA[1]}]=refused
-		[ "$prof" = restricted ] && t $prof 1 "${EXTRA[1]}: the login came up" "$(cat "$NSBOX_T/hfd-$prof.out")"
+		[ "$prof" != plain ] && t $prof 1 "${EXTRA[1]}: the login came up" "$(cat "$NSBOX_T/hfd-$prof.out")"
 		wait $pid 2>/dev/null
 		return
 	fi
@@ -439,7 +456,7 @@ hostfd_probe() { # PROFILE
 			"$(foreign_ns_fds "$init")"
 		_nsbox_kill_pids 10 $ctlpid $ctl
 		note "plain: host-namespace fds found in today's box processes: ${found:-none}"
-	elif [ "$prof" = restricted ]; then
+	else
 		t $prof $([ -z "$found" ]; echo $?) "${EXTRA[1]}: none (box init $init)" "$found"
 	fi
 	end_remote $U 42
@@ -502,7 +519,7 @@ session  required   $NSBOX_MODULE helper=$NSBOX_HELPER conf=$(eval echo \$CONF_$
 		[ -e "$marker" ] && [ "$(stat -c %u "$marker")" = 0 ] && hit=yes
 		DET[$prof,$name]="${DET[$prof,$name]} root-shell-ran-it=$hit"
 		case $prof in
-		plain) t $prof $([ $v = ok ] && [ $hit = yes ]; echo $?) "$name: ok, and root's shell ran the pushed command" \
+		plain | lab) t $prof $([ $v = ok ] && [ $hit = yes ]; echo $?) "$name: ok, and root's shell ran the pushed command" \
 			"probe: $(cat "$out" 2>/dev/null)" "pty log: $(clean_tty <"$NSBOX_T/tty-$tag.log" | tail -n 15)" ;;
 		restricted) t $prof $([ $v = blocked ] && [ $hit = no ] && [ -s "$sentinel" ]; echo $?) \
 			"$name: blocked, and nothing reached root's shell" \
@@ -510,7 +527,7 @@ session  required   $NSBOX_MODULE helper=$NSBOX_HELPER conf=$(eval echo \$CONF_$
 		esac ;;
 	*)
 		case $prof in
-		plain) t $prof $([ $v = ok ]; echo $?) "$name: ok" "probe: $(cat "$out" 2>/dev/null)" ;;
+		plain | lab) t $prof $([ $v = ok ]; echo $?) "$name: ok" "probe: $(cat "$out" 2>/dev/null)" ;;
 		restricted) t $prof $([ $v = blocked ]; echo $?) "$name: blocked" "probe: $(cat "$out" 2>/dev/null)" ;;
 		esac ;;
 	esac

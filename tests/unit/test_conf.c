@@ -441,6 +441,12 @@ test_values(void)
 		{ "dhcp_timeout = 1", NULL },
 		{ "dhcp_timeout = 120", NULL },
 		{ "dhcp_timeout = 0", "t:2: bad value '0' for 'dhcp_timeout' (want 1-120)" },
+		{ "dhcp_user = nsbt-dhcp", NULL },
+		{ "dhcp_user = _nsbox-dhcp", NULL },
+		{ "dhcp_user = -x", "t:2: bad value '-x' for 'dhcp_user' (want a user name)" },
+		{ "dhcp_user = a/b", "t:2: bad value 'a/b' for 'dhcp_user' (want a user name)" },
+		{ "dhcp_user = a:b", "t:2: bad value 'a:b' for 'dhcp_user' (want a user name)" },
+		{ "dhcp_user = abcdefghijklmnopqrstuvwxyz0123456", "t:2: bad value 'abcdefghijklmnopqrstuvwxyz0123456' for 'dhcp_user' (want a user name)" },
 		{ "share = none", NULL },
 		{ "share = user", NULL },
 		{ "share = group", "t:2: bad value 'group' for 'share' (want none or user)" },
@@ -737,7 +743,6 @@ test_template(void)
 				     .host = "lab1" };
 	char out[NSBOX_HOSTNAME_MAX + 1];
 	char small[8];
-	char u64[NSBOX_HOSTNAME_MAX + 2];
 
 	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), 0, "%%u-box");
 	is_str(out, "alice-box", "%%u-box expands");
@@ -751,32 +756,114 @@ test_template(void)
 	is_int(nsbox_template_expand("%%x%q", &v, out, sizeof(out)), -EINVAL,
 	       "unknown escape after %%%%");
 	is_int(nsbox_template_expand("", &v, out, sizeof(out)), -EDOM, "empty template");
-	v.user = "john_doe";
-	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), -EDOM, "underscore user");
-	v.user = "john.doe";
-	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), 0, "dotted user");
-	v.user = "-x";
-	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), -EDOM, "leading hyphen");
-	v.user = "x\nroot";
-	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), -EDOM, "newline in user");
-	memset(u64, 'a', sizeof(u64));
-	u64[NSBOX_HOSTNAME_MAX] = 0;
-	u64[30] = '.';
-	v.user = u64;
-	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), 0, "64-byte result");
-	is_int(strlen(out), 64, "64-byte result copied");
-	u64[NSBOX_HOSTNAME_MAX] = 'a';
-	u64[NSBOX_HOSTNAME_MAX + 1] = 0;
-	is_int(nsbox_template_expand("%u", &v, out, sizeof(out)), -ENAMETOOLONG, "65-byte result");
-	is_int(nsbox_template_expand("x%u", &v, out, sizeof(out)), -ENAMETOOLONG,
-	       "too long through literal");
-	v.user = "alice";
+	is_int(nsbox_template_expand("-%u", &v, out, sizeof(out)), -EDOM,
+	       "the template's own leading hyphen");
+	is_int(nsbox_template_expand("%u.", &v, out, sizeof(out)), -EDOM, "the template's own trailing dot");
 	is_int(nsbox_template_expand("%u-box", &v, small, sizeof(small)), -ENOSPC,
 	       "output buffer too small");
 	v.host = NULL;
 	is_int(nsbox_template_expand("%h", &v, out, sizeof(out)), -EDOM, "NULL variable is empty");
 	is_int(nsbox_template_expand("a%hb", &v, out, sizeof(out)), 0, "NULL variable inside");
 	is_str(out, "ab", "NULL variable inside expands to nothing");
+	v.host = "lab1";
+
+	/* Any user name gives a host name (issue 19): what a host name cannot hold becomes '-', and
+	 * a name so changed gets a hash, so that names that map alike stay apart. */
+	static const struct {
+		const char *user, *mapped;
+	} names[] = {
+		{ "a_b", "a-b" },		   /* Debian allows '_' */
+		{ "x@ad.example", "x-ad-example" }, /* SSSD fully qualified */
+		{ "m$", "m" },			   /* a machine account */
+		{ "DOMAIN\\user", "DOMAIN-user" },  /* winbind */
+		{ "john.doe", "john-doe" },	   /* one label, not a domain */
+		{ "-x", "x" },
+		{ "x\nroot", "x-root" },
+		{ "jos\xc3\xa9", "jos" },
+		{ "a  b", "a-b" },
+		{ "$$", "" },
+		{ "a-_-b", "a-b" },
+	};
+	char first[sizeof(names) / sizeof(names[0])][NSBOX_HOSTNAME_MAX + 1];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char want[80], q[40];
+		size_t n = strlen(names[i].mapped);
+
+		v.user = names[i].user;
+		snprintf(q, sizeof(q), "%s", names[i].user);
+		for (char *c = q; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x80)
+				*c = '?';
+		is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), 0, "user '%s': a host name", q);
+		ok(nsbox_hostname_valid(out), "user '%s': '%s' is valid", q, out);
+		snprintf(want, sizeof(want), "%s%s", names[i].mapped, n ? "-" : "");
+		ok(strncmp(out, want, strlen(want)) == 0 && strlen(out) == strlen(want) + 6 + 4 &&
+			   strspn(out + strlen(want), "0123456789abcdef") == 6 &&
+			   strcmp(out + strlen(want) + 6, "-box") == 0,
+		   "user '%s': '%s' is '%s' and six hex digits of a hash, then -box", q, out, want);
+		snprintf(first[i], sizeof(first[i]), "%s", out);
+		nsbox_template_expand("%u-box", &v, out, sizeof(out));
+		is_str(out, first[i], "user '%s': the same name every time", q);
+	}
+	size_t clash = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t j = i + 1; j < sizeof(names) / sizeof(names[0]); j++)
+			clash += !strcmp(first[i], first[j]);
+	is_int(clash, 0, "eleven such users: eleven host names");
+	const char *alike[] = { "a_b", "a.b", "a@b", "a-b" };
+	char got[4][NSBOX_HOSTNAME_MAX + 1];
+	for (size_t i = 0; i < 4; i++) {
+		v.user = alike[i];
+		nsbox_template_expand("%u-box", &v, got[i], sizeof(got[i]));
+	}
+	ok(strcmp(got[0], got[1]) && strcmp(got[0], got[2]) && strcmp(got[1], got[2]) &&
+		   strcmp(got[0], got[3]),
+	   "a_b, a.b, a@b, a-b: four host names (%s %s %s %s)", got[0], got[1], got[2], got[3]);
+	is_str(got[3], "a-b-box", "a valid name is kept as it is, no hash");
+
+	/* %h keeps its dots; an odd host name is mapped the same way, label by label */
+	v.user = "alice";
+	v.host = "lab1.example.org";
+	is_int(nsbox_template_expand("%u.%h", &v, out, sizeof(out)), 0, "a dotted host name");
+	is_str(out, "alice.lab1.example.org", "kept as it is");
+	v.host = ".my_host..example.-org.";
+	is_int(nsbox_template_expand("%u.%h", &v, out, sizeof(out)), 0, "an odd host name");
+	ok(nsbox_hostname_valid(out) && !strncmp(out, "alice.my-host.example.org-", 26),
+	   "its labels mapped, then the hash ('%s')", out);
+	v.host = "lab1";
+
+	/* Too long: the longest value is cut and hashed to fit; the template's own text is kept. */
+	char u255[256], u255b[256], keep[NSBOX_HOSTNAME_MAX + 1];
+	memset(u255, 'a', 255);
+	u255[255] = 0;
+	memcpy(u255b, u255, sizeof(u255b));
+	u255b[254] = 'b';
+	v.user = u255;
+	is_int(nsbox_template_expand("%u-box", &v, out, sizeof(out)), 0, "a 255-byte user name");
+	ok(strlen(out) == 63 && nsbox_hostname_valid(out) && !strcmp(out + strlen(out) - 4, "-box"),
+	   "cut to one label of 63 bytes, the template's -box kept ('%s')", out);
+	snprintf(keep, sizeof(keep), "%s", out);
+	v.user = u255b;
+	nsbox_template_expand("%u-box", &v, out, sizeof(out));
+	ok(strcmp(out, keep) != 0, "two long names that differ at their end: two host names");
+	v.user = u255;
+	is_int(nsbox_template_expand("%u.%h", &v, out, sizeof(out)), 0, "a long user in a dotted name");
+	ok(nsbox_hostname_valid(out) && strchr(out, '.') - out <= 63 && !strcmp(strchr(out, '.'), ".lab1"),
+	   "its label cut to 63 at most ('%s')", out);
+	is_int(nsbox_template_expand("%u-%s-%h", &v, out, sizeof(out)), 0, "three values, one long");
+	ok(strlen(out) <= NSBOX_HOSTNAME_MAX && !strcmp(out + strlen(out) - 10, "-sshd-lab1"),
+	   "only the long one is cut ('%s')", out);
+	char lit[80];
+	memset(lit, 'x', 57);
+	strcpy(lit + 57, "%u");
+	is_int(nsbox_template_expand(lit, &v, out, sizeof(out)), 0, "57 bytes of template and a long user");
+	is_int(strlen(out), 63, "the user's part cut to its hash");
+	memset(lit, 'x', 58);
+	strcpy(lit + 58, "%u");
+	is_int(nsbox_template_expand(lit, &v, out, sizeof(out)), -ENAMETOOLONG,
+	       "58 bytes of template leave no room for a hash in a 63-byte label");
+	v.user = "alice";
+	is_int(nsbox_template_expand(lit, &v, out, sizeof(out)), 0, "(a short user still fits)");
 }
 
 struct name_case {
@@ -1020,6 +1107,7 @@ test_print(void)
 	       "sticky = no\n"
 	       "dhcp_client = /sbin/dhclient\n"
 	       "dhcp_timeout = 5\n"
+	       "dhcp_user = _nsbox-dhcp\n"
 	       "profile = none\n"
 	       "no_new_privs = no\n"
 	       "caps = keep ALL\n"

@@ -82,6 +82,7 @@ test_parsers_stay_inside(void)
 		[K_STICKY] = "yes",
 		[K_DHCP_CLIENT] = "/usr/sbin/dhclient",
 		[K_DHCP_TIMEOUT] = "30",
+		[K_DHCP_USER] = "nsbt-dhcp",
 		[K_PROFILE] = "restricted",
 		[K_NO_NEW_PRIVS] = "yes",
 		[K_CAPS] = "drop net_raw",

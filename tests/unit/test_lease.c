@@ -180,12 +180,14 @@ read_all(const char *path, size_t *len)
 	char *buf = NULL;
 	size_t n = 0;
 
+	struct stat st;
+
 	*len = 0;
 	if (!f)
 		return NULL;
-	buf = malloc(4 * LEASE_MAX_FILE);
+	buf = fstat(fileno(f), &st) == 0 ? malloc((size_t)st.st_size + 1) : NULL;
 	if (buf)
-		n = fread(buf, 1, 4 * LEASE_MAX_FILE - 1, f);
+		n = fread(buf, 1, (size_t)st.st_size, f);
 	fclose(f);
 	if (buf)
 		buf[n] = '\0';
@@ -658,31 +660,32 @@ test_corrupt(void)
 	is_int(res.corrupt, 1, "counted once");
 	is_str(got, "10.9.1.2", "address of the cut line is free");
 
-	/* 2 MiB: one valid line, then junk lines past the limit. */
+	/* Past the limit: one valid line, then junk lines beyond LEASE_MAX_FILE. */
+	const size_t over = LEASE_MAX_FILE + 1024 * 1024;
 	s = spec(NSBOX_ADDR_POOL, "10.9.2.0", 24, NULL, NULL);
 	free(text);
-	text = malloc(2 * LEASE_MAX_FILE + 64);
+	text = malloc(over + 64);
 	len = (size_t)sprintf(text, "10.9.2.1 held big1 1 1 u\n");
-	while (len < 2 * LEASE_MAX_FILE) {
+	while (len < over) {
 		memcpy(text + len, "junkjunk\n", 9);
 		len += 9;
 	}
 	prefill(&s, text, len);
-	is_int(acq(&s, "bad00004", "zed", 9400, false), 0, "2 MiB file: acquire works");
-	ok(res.corrupt > 1, "2 MiB file: junk counted (%u)", res.corrupt);
-	is_str(got, "10.9.2.2", "2 MiB file: the valid holder kept");
+	is_int(acq(&s, "bad00004", "zed", 9400, false), 0, "file past the limit: acquire works");
+	ok(res.corrupt > 1, "file past the limit: junk counted (%u)", res.corrupt);
+	is_str(got, "10.9.2.2", "file past the limit: the valid holder kept");
 	path_of(&s, path, sizeof(path));
 	struct stat st;
 	ok(stat(path, &st) == 0 && st.st_size < 1024, "rewritten small (%lld bytes)",
 	   (long long)st.st_size);
 
-	/* 2 MiB in one line without newline. */
+	/* Past the limit in one line without newline. */
 	s = spec(NSBOX_ADDR_POOL, "10.9.3.0", 24, NULL, NULL);
-	memset(text, 'A', 2 * LEASE_MAX_FILE);
-	prefill(&s, text, 2 * LEASE_MAX_FILE);
-	is_int(acq(&s, "bad00005", "zed", 9500, false), 0, "2 MiB single line: acquire works");
-	ok(res.corrupt >= 1, "2 MiB single line: counted");
-	is_str(got, "10.9.3.1", "2 MiB single line: first address");
+	memset(text, 'A', over);
+	prefill(&s, text, over);
+	is_int(acq(&s, "bad00005", "zed", 9500, false), 0, "one line past the limit: acquire works");
+	ok(res.corrupt >= 1, "one line past the limit: counted");
+	is_str(got, "10.9.3.1", "one line past the limit: first address");
 
 	/* The free entries are capped, newest kept. */
 	s = spec(NSBOX_ADDR_POOL, "10.8.0.0", 16, NULL, NULL);
@@ -699,6 +702,41 @@ test_corrupt(void)
 	is_int(count_lines(text), LEASE_MAX_FREE + 1, "file keeps 4096 free + 1 held");
 	ok(text && !strstr(text, " user0\n") && strstr(text, " user4999\n"),
 	   "the oldest free entries were dropped");
+}
+
+/* A /16 pool, every address held by a box of a user with a 255-byte name but one: every holder
+ * is read and written (the 1 MiB cap of earlier versions held 3,500 such leases and handed out
+ * addresses that were held), the one free address is found, and then the pool is exhausted. */
+static void
+test_big_pool(void)
+{
+	struct nsbox_addrspec s = spec(NSBOX_ADDR_POOL, "10.77.0.0", 16, NULL, NULL);
+	char user[256], path[PATH_MAX];
+	const unsigned hosts = 65534, free_at = 51000; /* 10.77.199.56 */
+	size_t len = 0, cap = (size_t)hosts * 320;
+	_cleanup_free_ char *text = malloc(cap);
+
+	usedir("bigpool");
+	memset(user, 'u', 255);
+	user[255] = '\0';
+	for (unsigned i = 1; text && i <= hosts; i++)
+		if (i != free_at)
+			len += (size_t)snprintf(text + len, cap - len, "10.77.%u.%u held %08x %u %u %s\n",
+						i >> 8, i & 255, i, 200000 + i, i, user);
+	ok(text && len > 16 * 1024 * 1024, "a /16 of held leases with 255-byte names: %zu MiB", len >> 20);
+	if (!text)
+		return;
+	prefill(&s, text, len);
+	is_int(acq(&s, "b16a0001", user, 99001, false), 0, "acquire from the full pool");
+	is_str(got, "10.77.199.56", "the one address nobody holds");
+	is_int(res.corrupt, 0, "no line dropped");
+	is_int(acq(&s, "b16a0002", user, 99002, false), -EADDRNOTAVAIL, "then the pool is exhausted");
+	path_of(&s, path, sizeof(path));
+	_cleanup_free_ char *after = read_all(path, &len);
+	is_int(count_lines(after), hosts, "the file holds every lease");
+	is_int(lease_release(cur, &s, "b16a0001"), 0, "release");
+	is_int(acq(&s, "b16a0003", user, 99003, false), 0, "and the released address is leased again");
+	is_str(got, "10.77.199.56", "the same one");
 }
 
 static void
@@ -1031,6 +1069,7 @@ main(void)
 	test_sticky();
 	test_ipv6();
 	test_corrupt();
+	test_big_pool();
 	test_reboot();
 	test_dir_safety();
 	test_owner_alive();

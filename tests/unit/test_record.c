@@ -311,8 +311,21 @@ tests(void)
 		       "a box that is gone: -ENOENT (its teardown finished)");
 		is_int(box_reserve_with(id5, &dead, tell, &t), 0, "another box of the dead owner");
 		struct nsbox_proc other = { .pid = dead.pid, .start = dead.start + 1 };
-		is_int(box_orphan_lock(id5, &other, name, sizeof(name)), -EBUSY,
-		       "its record names another supervisor: not this sweeper's (-EBUSY)");
+		is_int(box_orphan_lock(id5, &other, name, sizeof(name)), -EEXIST,
+		       "its record names another supervisor: not this sweeper's (-EEXIST)");
+		box_path(id5, NULL, p, sizeof(p));
+		int probe = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ok(probe >= 0 && flock(probe, LOCK_SH | LOCK_NB) == 0, "a gc's probe holds it shared");
+		is_int(box_orphan_lock(id5, &other, name, sizeof(name)), -EEXIST,
+		       "another supervisor's, probed: still -EEXIST (the sweeper does not wait for it)");
+		is_int(box_orphan_lock(id5, &dead, name, sizeof(name)), -EBUSY,
+		       "its own owner's, probed: -EBUSY (the sweeper waits and tries again)");
+		if (probe >= 0)
+			close(probe);
+		fd = box_orphan_lock(id5, &dead, name, sizeof(name));
+		ok(fd >= 0, "the probe gone, its owner's sweeper locks it");
+		if (fd >= 0)
+			close(fd);
 		box_remove(id5);
 		is_int(box_reserve_with(id5, &self, tell, &t), 0, "a box of a live supervisor");
 		is_int(box_orphan_lock(id5, &self, name, sizeof(name)), -EBUSY,

@@ -82,40 +82,10 @@ child_rearm(int parent)
 	return poll(&p, 1, 0) == 0 ? 0 : -ESRCH;
 }
 
-static long
-ms_left(const struct timespec *end)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
-}
-
 int
 fd_wait(int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec end;
-	int r;
-
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (end.tv_nsec >= 1000000000) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000;
-	}
-	/* a signal (SIGCHLD) does not restart the wait with the whole timeout, and once the
-	 * deadline passed it is over even if signals keep interrupting it */
-	while ((r = poll(&p, 1, timeout_ms < 0 ? -1 : (int)ms_left(&end))) < 0 && errno == EINTR)
-		if (timeout_ms >= 0 && ms_left(&end) == 0) {
-			r = 0;
-			break;
-		}
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
+	return nsbox_wait_readable(fd, timeout_ms);
 }
 
 int

@@ -1,8 +1,10 @@
 /* Record transport for include/nsbox/proto.h; linked into both pam_nsbox.so (in the PAM
  * application) and nsbox-helper, so it must not log, exit or allocate. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nsbox/proto.h"
@@ -91,6 +93,42 @@ nsbox_recv_fds(int sock, void *buf, size_t len, int *fds, size_t nfd, int flags)
 		return n == 0 ? -ECONNRESET : -EBADMSG;
 	}
 	return (int)got;
+}
+
+static long
+ms_until(const struct timespec *end)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+int
+nsbox_wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec end;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	/* a signal (the application's SIGCHLD) does not restart the wait with the whole timeout,
+	 * and once the deadline passed it is over even if signals keep interrupting it */
+	while ((r = poll(&p, 1, timeout_ms < 0 ? -1 : (int)ms_until(&end))) < 0 && errno == EINTR)
+		if (timeout_ms >= 0 && ms_until(&end) == 0) {
+			r = 0;
+			break;
+		}
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
 }
 
 int

@@ -404,30 +404,11 @@ spawn_helper(const struct opts *o, const struct nsbox_request *req, struct sessi
 static int
 wait_reply(int sock, int timeout_ms, struct nsbox_reply *rep, int fds[2], const char **why)
 {
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	struct timespec t0, now;
-	long left = timeout_ms;
-	int r;
+	int r = nsbox_wait_readable(sock, timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* a signal (the application's SIGCHLD) restarts the wait with the time left, not anew;
-	 * once none is left the wait is over, even if signals keep interrupting it */
-	while ((r = poll(&p, 1, (int)left)) < 0 && errno == EINTR) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000 +
-						 (now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0) {
-			r = 0;
-			break;
-		}
-	}
 	if (r < 0) {
-		*why = "poll";
-		return -errno;
-	}
-	if (r == 0) {
-		*why = "helper timed out";
-		return -ETIMEDOUT;
+		*why = r == -ETIMEDOUT ? "helper timed out" : "poll";
+		return r;
 	}
 	r = nsbox_recv_fds(sock, rep, sizeof(*rep), fds, 2, 0);
 	if (r < 0) {

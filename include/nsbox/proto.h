@@ -107,6 +107,10 @@ int nsbox_send(int sock, const void *buf, size_t len, int fd);
 int nsbox_recv_fds(int sock, void *buf, size_t len, int *fds, size_t nfd, int flags);
 /* nsbox_recv_fds for at most one fd into *FD (none when FD is NULL); 0 or -errno. */
 int nsbox_recv(int sock, void *buf, size_t len, int *fd);
+/* Waits at most TIMEOUT_MS (< 0: for ever) for FD to be readable: after a signal it goes on with
+ * the time left, and once the deadline has passed the wait is over, however many signals keep
+ * interrupting it. 0, -ETIMEDOUT, or -errno. */
+int nsbox_wait_readable(int fd, int timeout_ms);
 /* True when S is NUL-terminated inside its N bytes and holds no control characters. */
 int nsbox_str_ok(const char *s, size_t n);
 /* True when REQ is an OPEN request of this version whose user, service and conf the helper may

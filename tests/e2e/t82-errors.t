@@ -77,21 +77,14 @@ is "$(fw_login $SVC $U)" ran "supervisor's signalfd: control: a fault at a secon
 # pam-run has a SIGWINCH handler that does nothing (an application's SIGCHLD handler; the
 # default action ignores it, so a signal before the handler is set is harmless): every signal
 # interrupts the module's poll with EINTR. The wait must go on with the time it has left: a
-# login still works, and a helper that answers only after the module's shortest timeout (a delay
-# at its clone3, under strace) is refused by that timeout while the signals keep coming. A wait
-# that started again with the whole timeout after each EINTR would never time out and would let
-# it in. The timeout cannot be shorter than the helper's own bounds (NSBOX_REPLY_TIMEOUT_MIN_MS):
-# this case waits it out, once.
-TMIN=$(sed -nE 's/^#define NSBOX_REPLY_TIMEOUT_MIN_MS ([0-9]+)$/\1/p' "$NSBOX_TOP/include/nsbox/proto.h")
-TMIN=$((TMIN / 1000))
-[ "$TMIN" -gt 0 ] || nsbox_die "harness: NSBOX_REPLY_TIMEOUT_MIN_MS not found in proto.h"
-fw_service nsbox-test-errt "$CONF" timeout=$TMIN
+# login still works. That a wait whose deadline has passed ends while the signals keep coming is
+# tested where it can be without waiting out the module's 240 s: the wait itself,
+# nsbox_wait_readable, under a timer's storm in test_proto.
 mkfifo -m 0600 "$NSBOX_T/tick"
 exec {tick}<>"$NSBOX_T/tick"
-# storm PID : SIGWINCH to PID every 2 ms until it is gone (at most TMIN + 30 s); prints how
-# many were sent
+# storm PID : SIGWINCH to PID every 2 ms until it is gone (at most 60 s); prints how many
 storm() {
-	local n=0 end=$((SECONDS + TMIN + 30))
+	local n=0 end=$((SECONDS + 60))
 	while [ $SECONDS -lt $end ] && kill -WINCH "$1" 2>/dev/null; do
 		n=$((n + 1))
 		read -r -t 0.002 -u $tick
@@ -111,20 +104,8 @@ signal_login $SVC
 is $rc 0 "signal storm: the login runs ($n SIGWINCH sent while it lasted)"
 [ $rc = 0 ] || note "$(cat "$NSBOX_T/storm.out")"
 is "$(cat "$NSBOX_T/storm.out")" RAN "signal storm: its command ran"
+ok $([ "$n" -gt 0 ]; echo $?) "signal storm: the signals came ($n)"
 nsbox_check_clean "signal storm"
-
-fw_args /usr/bin/strace -f -qq -o /dev/null -e trace=clone3 \
-	-e inject=clone3:delay_enter=$(((TMIN + 3) * 1000000)):when=1 -- "$NSBOX_HELPER" --session
-m=$(nsbox_log_mark)
-signal_login nsbox-test-errt
-is $rc 126 "signal storm, helper answering after $((TMIN + 3)) s: the login is refused ($n SIGWINCH sent)"
-unlike "$(cat "$NSBOX_T/storm.out")" RAN "signal storm, slow helper: the command did not run"
-like "$(nsbox_log_since "$m" | grep pam_nsbox)" "no box for user '$U': helper timed out" \
-	"signal storm, slow helper: refused by the module's timeout=$TMIN"
-ok $([ "$n" -gt 100 ]; echo $?) "signal storm, slow helper: the signals kept coming ($n)"
-# the delay runs out, the helper finds the module gone and undoes what it built
-is "$(fw_clean_within $((FW_SETTLE + 3)))" "" "signal storm, slow helper: nothing left once it gives up"
 exec {tick}>&-
-fw_plain
 
 nsbox_check_clean "end"

@@ -4,7 +4,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 
 #include "../../lib/proto.c"
 
@@ -59,6 +63,47 @@ round_trip(int sv[2], size_t nfd, size_t take, int got[NSBOX_MAX_FDS])
 	return r;
 }
 
+static volatile sig_atomic_t storm_hits;
+
+static void
+on_storm(int sig)
+{
+	(void)sig;
+	storm_hits++;
+}
+
+/* In a child: a SIGALRM every 200 us (a handler without SA_RESTART, like an application's SIGCHLD
+ * handler: every one interrupts poll) while waiting TIMEOUT_MS on FD. Exit status: 0 when the wait
+ * ended with WANT, 2 when it ended otherwise, 3 when a wait that had to time out saw no signal
+ * (the storm did not work). */
+static int
+storm_wait(int fd, int timeout_ms, int want)
+{
+	struct sigaction sa = { .sa_handler = on_storm };
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigaction(SIGALRM, &sa, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+		int r = nsbox_wait_readable(fd, timeout_ms);
+		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+		_exit(storm_hits == 0 && want == -ETIMEDOUT ? 3 : r == want ? 0 : 2);
+	}
+	/* a wait that never ends is the bug: give it ten seconds, then fail */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), st = -1;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	if (pidfd >= 0 && poll(&p, 1, 10000) == 1 && waitpid(pid, &st, 0) == pid)
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	else {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return st;
+}
+
 int
 main(void)
 {
@@ -106,5 +151,16 @@ main(void)
 	is_int(nsbox_recv(sv[1], in, sizeof(in), NULL), -ECONNRESET, "the peer gone: -ECONNRESET");
 	close(sv[1]);
 	is_int(open_fds(), base - 2, "no fd left over");
+	/* nsbox_wait_readable: the module's wait for the helper, and the helper's for its children */
+	int w[2];
+	ok(pipe2(w, O_CLOEXEC) == 0, "pipe");
+	is_int(nsbox_wait_readable(w[0], 0), -ETIMEDOUT, "wait: nothing to read, no time: -ETIMEDOUT");
+	is_int(storm_wait(w[0], 300, -ETIMEDOUT), 0,
+	       "wait: a deadline passes under a storm of signals: -ETIMEDOUT, not a wait for ever");
+	ok(write(w[1], "x", 1) == 1, "something to read");
+	is_int(nsbox_wait_readable(w[0], 1000), 0, "wait: readable: 0");
+	is_int(storm_wait(w[0], 10000, 0), 0, "wait: readable under a storm of signals: 0");
+	close(w[0]);
+	close(w[1]);
 	return tap_done();
 }

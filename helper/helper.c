@@ -274,6 +274,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 				      .namespaces = s->set.namespaces };
 	snprintf(s->rec.id, sizeof(s->rec.id), "%s", s->box.id);
 	snprintf(s->rec.user, sizeof(s->rec.user), "%s", s->req.user);
+	s->rec.uid = s->uid;
 	snprintf(s->rec.service, sizeof(s->rec.service), "%s", s->req.service);
 	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
 	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);

@@ -174,16 +174,21 @@ join_addr(const char *id, struct sockaddr_un *sa)
 
 struct candidates {
 	const char *user;
+	uid_t uid;
 	struct box_record *v;
 	size_t n, cap;
 };
 
+/* The boxes of the login's uid, whatever name they were opened under: a second name for the
+ * uid (useradd -o) or another spelling a case-insensitive directory accepts is the same user to
+ * the kernel, and a limit counted by name would let it past. A record that does not say its uid
+ * (an earlier version's) is judged by its name. */
 static int
 collect_user(const struct box_record *r, void *arg)
 {
 	struct candidates *c = arg;
 
-	if (strcmp(r->user, c->user) != 0)
+	if (r->uid >= 0 ? r->uid != (long long)c->uid : strcmp(r->user, c->user) != 0)
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 8;
@@ -255,7 +260,7 @@ by_age(const void *a, const void *b)
 int
 share_lookup(struct share_login *l, struct nsbox_why *why)
 {
-	struct candidates c = { .user = l->req->user };
+	struct candidates c = { .user = l->req->user, .uid = l->uid };
 	size_t live = 0;
 	int r;
 
@@ -280,7 +285,10 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 			}
 			continue;
 		}
-		if (l->share && b->share && b->digest == l->digest && !l->box[0]) {
+		/* only a box opened under the same name: the name shapes the box (its hostname,
+		 * its records) as much as the settings do */
+		if (l->share && b->share && b->digest == l->digest && !l->box[0] &&
+		    !strcmp(b->user, l->req->user)) {
 			r = try_join(b, l, why);
 			if (r == 0) {
 				snprintf(l->box, sizeof(l->box), "%s", b->id);
@@ -303,8 +311,8 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 	}
 	free(c.v);
 	if (l->max_boxes && live >= l->max_boxes) {
-		why_set(why, "user '%s' has %zu live boxes (max_boxes = %u)", l->req->user, live,
-			l->max_boxes);
+		why_set(why, "user '%s' (uid %u) has %zu live boxes (max_boxes = %u)", l->req->user,
+			(unsigned)l->uid, live, l->max_boxes);
 		return -EUSERS;
 	}
 	return 0;

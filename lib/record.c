@@ -31,6 +31,7 @@ static const struct field {
 	{ key, kind, offsetof(struct box_record, member), sizeof(((struct box_record *)0)->member) }
 	FIELD("id", F_STR, id),
 	FIELD("user", F_STR, user),
+	FIELD("uid", F_LL, uid),
 	FIELD("service", F_STR, service),
 	FIELD("supervisor", F_INT, supervisor.pid),
 	FIELD("supervisor_start", F_ULL, supervisor.start),
@@ -246,7 +247,7 @@ box_reserve_with(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor,
 	if (bfd < 0)
 		return bfd;
 	for (int tries = 0; tries < 16; tries++) {
-		struct box_record r = { .supervisor = *supervisor };
+		struct box_record r = { .supervisor = *supervisor, .uid = -1 };
 		uint32_t v;
 		int e;
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
@@ -316,6 +317,7 @@ record_read_at(int bfd, const char *name, struct box_record *r)
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
 		return -EPERM;
 	memset(r, 0, sizeof(*r));
+	r->uid = -1; /* a record without the field is not root's */
 	return kv_read(dfd, BOX_RECORD, field_parse, r);
 }
 

@@ -23,7 +23,9 @@
 
 struct box_record {
 	char id[NSBOX_ID_LEN + 1];
-	char user[256];
+	char user[256];               /* the login name, as PAM gave it */
+	long long uid;                /* the user's uid; -1: not known (a record being built, or one
+				       * written by a version that had no such field) */
 	char service[64];
 	struct nsbox_proc supervisor; /* the helper that owns the box */
 	struct nsbox_proc init;       /* the box's PID 1, in the host's pid namespace */

@@ -261,7 +261,7 @@ m=$(nsbox_log_mark)
 isnt $? 0 "max_boxes = 2: a third box is refused"
 ok $([ ! -e "$S/b3.ran" ]; echo $?) "max_boxes: its command did not run"
 out=$(nsbox_log_since "$m" | grep pam_nsbox)
-like "$out" "no box for user 'nsbt-shb': user 'nsbt-shb' has 2 live boxes \(max_boxes = 2\); session denied" "max_boxes: the log says why"
+like "$out" "no box for user 'nsbt-shb': user 'nsbt-shb' \(uid $(id -u nsbt-shb)\) has 2 live boxes \(max_boxes = 2\); session denied" "max_boxes: the log says why"
 is "$(printf '%s\n' "$out" | grep -c .)" 1 "max_boxes: one line"
 rm "$S/b1.hold"
 nsbox_wait "[ \$(nsbox_records | wc -l) = 1 ]" 10

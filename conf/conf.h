@@ -74,6 +74,7 @@ struct nsbox_settings {
 	char search[NSBOX_MAX_SEARCH][254];
 	unsigned n_search;
 	bool sticky;                           /* pool: same user gets the same address while free */
+	bool isolated;                         /* neighbours = deny: the box's bridge port is isolated */
 	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
 	unsigned dhcp_timeout;                 /* seconds, default 5, at most NSBOX_DHCP_TIMEOUT_MAX */
 	/* hardening: what the session's processes may do (see profile) */

@@ -793,6 +793,7 @@ static const char *const profile_values[][K_N] = {
 		[K_TMP] = "private", [K_RUNTIME_DIR] = "private",
 		[K_HIDE] = "/run/dbus /run/systemd/private /run/screen",
 		[K_READONLY] = "/proc/sys",
+		[K_NEIGHBOURS] = "deny",
 	},
 	[NSBOX_PROFILE_LAB] = { [K_TMP] = "private" },
 };
@@ -829,6 +830,8 @@ static const char *const profile_words[] = { [NSBOX_PROFILE_NONE] = "none",
 					     [NSBOX_PROFILE_LAB] = "lab", NULL };
 static const char *const seccomp_words[] = { "off", "default", NULL };
 static const char *const shared_private[] = { "shared", "private", NULL };
+/* neighbours: whether boxes on one bridge reach each other (deny: isolated bridge ports) */
+static const char *const neighbours_words[] = { "allow", "deny", NULL };
 static const char *const share_words[] = { [NSBOX_SHARE_NONE] = "none",
 					   [NSBOX_SHARE_USER] = "user", NULL };
 _Static_assert(sizeof(enum nsbox_profile) == sizeof(int), "choices are stored as int");
@@ -872,6 +875,8 @@ const struct key_def key_table[K_N] = {
 	[K_SEARCH] = { "search", "1-6 domain names", NULL, SPAN(search, n_search),
 		OWN(parse_names, format_names), .list = true, .flags = KF_BRIDGE },
 	[K_STICKY] = { "sticky", "yes or no", "no", FIELD(sticky), CHOICE(yes_no) },
+	[K_NEIGHBOURS] = { "neighbours", "allow or deny", "allow", FIELD(isolated),
+		CHOICE(neighbours_words), .flags = KF_PROFILE },
 	[K_DHCP_CLIENT] = { "dhcp_client", "an absolute path", "/sbin/dhclient",
 		FIELD(dhcp_client), PATH },
 	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),

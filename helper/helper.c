@@ -291,6 +291,8 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");
+	snprintf(s->rec.neighbours, sizeof(s->rec.neighbours), "%s",
+		 s->set.network != NSBOX_NET_BRIDGE ? "" : s->set.isolated ? "deny" : "allow");
 	s->rec.share = s->set.share == NSBOX_SHARE_USER;
 	s->rec.digest = s->rec.share ? s->digest : 0;
 	s->rec.members = 1;

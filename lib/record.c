@@ -52,6 +52,7 @@ static const struct field {
 	FIELD("tmp_private", F_INT, tmp_private),
 	FIELD("veth", F_STR, veth),
 	FIELD("bridge", F_STR, bridge),
+	FIELD("neighbours", F_STR, neighbours),
 	FIELD("share", F_INT, share),
 	FIELD("digest", F_ULL, digest),
 	FIELD("members", F_INT, members),

@@ -44,6 +44,7 @@ struct box_record {
 	int no_new_privs, seccomp, tmp_private;
 	char veth[16];                /* host end, "" for network = none */
 	char bridge[16];
+	char neighbours[8];           /* "deny": its bridge port is isolated; "allow"; "" unbridged */
 	/* share = user (helper/share.c): joinable by the user's logins with settings of this
 	 * digest; who the members are is in BOX_MEMBERS */
 	int share;

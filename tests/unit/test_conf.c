@@ -999,6 +999,7 @@ test_print(void)
 	       "# dns (not set)\n"
 	       "# search (not set)\n"
 	       "sticky = no\n"
+	       "neighbours = allow\n"
 	       "dhcp_client = /sbin/dhclient\n"
 	       "dhcp_timeout = 5\n"
 	       "profile = none\n"
@@ -1395,6 +1396,15 @@ test_hardening(void)
 	    "t:2: bad value 'strict' for 'seccomp' (want default or off)", "seccomp value");
 	bad("[defaults]\ntmp = yes\n", "t:2: bad value 'yes' for 'tmp' (want shared or private)",
 	    "tmp value");
+	bad("[defaults]\nneighbours = no\n",
+	    "t:2: bad value 'no' for 'neighbours' (want allow or deny)", "neighbours value");
+	c = parse("[defaults]\nprofile = restricted\n[match user=talk]\nneighbours = allow\n"
+		  "[match user=lab]\nprofile = lab\nneighbours = deny\n", NULL);
+	resolve(c, "talk", "s", NULL, &s);
+	ok(!s.isolated && s.seccomp, "neighbours = allow in a later section, the rest of restricted kept");
+	resolve(c, "lab", "s", NULL, &s);
+	ok(s.isolated && !s.seccomp, "neighbours = deny over lab in the same section");
+	nsbox_conf_free(c);
 	bad("[defaults]\nprofile = paranoid\n",
 	    "t:2: bad value 'paranoid' for 'profile' (want restricted, lab or none)", "profile value");
 	good("[defaults]\nshm_size = 1m\ntmp_size = 1024g\n", "sizes at both ends");
@@ -1461,20 +1471,21 @@ test_hardening(void)
 	   "restricted hides /run/dbus, /run/systemd/private, /run/screen");
 	ok(s.readonly.n == 1 && !strcmp(s.readonly.p[0], "/proc/sys"),
 	   "restricted makes /proc/sys read-only");
+	ok(s.isolated, "restricted: neighbours = deny (an isolated bridge port)");
 	resolve(c, "tmpuser", "s", NULL, &s);
 	ok(!s.tmp_private && s.no_new_privs && s.seccomp,
 	   "an explicit key wins over the same section's profile, whatever the order");
 	resolve(c, "labuser", "s", NULL, &s);
 	ok(s.profile == NSBOX_PROFILE_LAB && s.tmp_private && !s.no_new_privs &&
 		   s.caps_keep == ~0ull && !s.seccomp && !s.runtime_private && !s.hide.n &&
-		   !s.readonly.n,
+		   !s.readonly.n && !s.isolated,
 	   "a later section's profile replaces the earlier one whole (lab: only private /tmp)");
 	resolve(c, "capuser", "s", NULL, &s);
 	ok(s.caps_keep == 1ull << 10 && s.no_new_privs && s.seccomp && s.tmp_private,
 	   "a key in a later section changes just that key of the profile");
 	resolve(c, "plain", "s", NULL, &s);
-	ok(!s.no_new_privs && s.caps_keep == ~0ull && !s.seccomp && !s.tmp_private,
-	   "profile = none: the built-in values");
+	ok(!s.no_new_privs && s.caps_keep == ~0ull && !s.seccomp && !s.tmp_private && !s.isolated,
+	   "profile = none: the built-in values (neighbours = allow)");
 	resolve(c, "capuser", "s", NULL, &s);
 	out = print_settings(&s);
 	ok(out && strstr(out, "profile = restricted\nno_new_privs = yes\ncaps = keep net_bind_service\n"

@@ -80,6 +80,7 @@ test_parsers_stay_inside(void)
 		[K_DNS] = "10.0.0.1 fd00::1",
 		[K_SEARCH] = "example.org lab.example.org",
 		[K_STICKY] = "yes",
+		[K_NEIGHBOURS] = "deny",
 		[K_DHCP_CLIENT] = "/usr/sbin/dhclient",
 		[K_DHCP_TIMEOUT] = "30",
 		[K_PROFILE] = "restricted",

@@ -93,6 +93,10 @@ struct nsbox_settings {
 	enum nsbox_share share;                /* none: a box per login; user: one per user */
 	unsigned max_boxes;                    /* live boxes per user, 0 = no limit */
 	unsigned max_sessions;                 /* members of one shared box, 0 = no limit */
+	/* addresses of one pool the boxes of one uid may hold at a time, 0 = no limit; a
+	 * percentage of the pool's size with pool_share_pct (nsbox_pool_share_limit) */
+	unsigned pool_share;
+	bool pool_share_pct;
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];
@@ -180,6 +184,11 @@ bool nsbox_hostname_valid(const char *name);
 bool nsbox_domain_valid(const char *name);
 /* Kernel dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
 bool nsbox_ifname_valid(const char *name);
+
+/* The addresses of a pool of POOL_SIZE that pool_share leaves one uid's boxes: N, or P percent
+ * of the size rounded down but at least 1; 0 when there is no limit. */
+unsigned long long nsbox_pool_share_limit(const struct nsbox_settings *s,
+					  unsigned long long pool_size);
 
 /* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
 void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);

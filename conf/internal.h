@@ -48,6 +48,7 @@ enum key {
 	K_SHARE,
 	K_MAX_BOXES,
 	K_MAX_SESSIONS,
+	K_POOL_SHARE,
 	K_N
 };
 

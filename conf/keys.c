@@ -786,6 +786,55 @@ parse_proc(const struct kv *v, struct nsbox_settings *s)
 	return 0;
 }
 
+/* pool_share: "none", N (1-65535) or P% (1-100); then pool_share_pct. */
+static int
+parse_pool_share(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *t = v->tok[0];
+	size_t len = strlen(t);
+	bool pct = len > 1 && t[len - 1] == '%';
+	char num[8];
+	unsigned n;
+
+	if (!strcmp(t, "none")) {
+		s->pool_share = 0;
+		s->pool_share_pct = false;
+		return 0;
+	}
+	if (len - pct >= sizeof(num))
+		return bad_value(v, t);
+	memcpy(num, t, len - pct);
+	num[len - pct] = 0;
+	if (nsbox_uint_parse(num, 1, pct ? 100 : 65535, &n) < 0)
+		return bad_value(v, t);
+	s->pool_share = n;
+	s->pool_share_pct = pct;
+	return 0;
+}
+
+static int
+format_pool_share(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	(void)k;
+	if (!s->pool_share)
+		snprintf(out, n, "none");
+	else
+		snprintf(out, n, "%u%s", s->pool_share, s->pool_share_pct ? "%" : "");
+	return 0;
+}
+
+unsigned long long
+nsbox_pool_share_limit(const struct nsbox_settings *s, unsigned long long pool_size)
+{
+	unsigned long long l;
+
+	if (!s->pool_share || !s->pool_share_pct)
+		return s->pool_share;
+	/* size * P / 100 without overflowing: a /64 pool has 2^64 - 1 addresses */
+	l = pool_size / 100 * s->pool_share + pool_size % 100 * s->pool_share / 100;
+	return l ? l : 1;
+}
+
 /* What each profile gives the KF_PROFILE keys; a key it does not name gets its built-in value. */
 static const char *const profile_values[][K_N] = {
 	[NSBOX_PROFILE_RESTRICTED] = {
@@ -906,6 +955,8 @@ const struct key_def key_table[K_N] = {
 		NUMBER(1, 65535, "none") },
 	[K_MAX_SESSIONS] = { "max_sessions", "1-1000 or none", "none", FIELD(max_sessions),
 		NUMBER(1, 1000, "none") },
+	[K_POOL_SHARE] = { "pool_share", "1-65535, 1%-100% or none", "none",
+		SPAN(pool_share, pool_share_pct), OWN(parse_pool_share, format_pool_share) },
 };
 /* clang-format on */
 

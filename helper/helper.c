@@ -45,12 +45,12 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 /* The module gives up on us after NSBOX_REPLY_TIMEOUT_MS; every stage before our answer that can
  * wait has a bound of its own, and together they end well before it, so that the user is told
  * what was slow, not that the helper timed out. The worst case, in order: the two lease locks
- * (IPv4 and IPv6), the box's systemd unit, the box init, four children (the application's hold;
+ * of the pool_share count, the two lease locks (IPv4 and IPv6), the box's systemd unit, the box init, four children (the application's hold;
  * inside the box: link, the DHCP address, resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
  * DHCP release, the two lease locks again). Reading the config and NSS lookups have no bound
  * here: the module's timeout is theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \
-	(2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +                          \
+	(4LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +                          \
 	 4LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + 2LL * UNIT_TIMEOUT_MS +                  \
 	 NSBOX_DHCP_TIMEOUT_MAX * 1000LL +                                                    \
 	 DHCP_STOP_MAX_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS)
@@ -318,8 +318,16 @@ session_policy(const struct nsbox_settings *set)
 	return p;
 }
 
-/* With share = user or max_boxes: under the user's lock, join the user's shared box
- * (STATUS_JOINED), or go on to build one (0) within the limit; -errno: denied. */
+/* pool_share applies: a bridged box with a pooled address and a share set. */
+static bool
+pool_shared(const struct nsbox_settings *set)
+{
+	return set->pool_share && set->network == NSBOX_NET_BRIDGE &&
+	       (set->address.mode == NSBOX_ADDR_POOL || set->address6.mode == NSBOX_ADDR_POOL);
+}
+
+/* With share = user, max_boxes or pool_share: under the user's lock, join the user's shared box
+ * (STATUS_JOINED), or go on to build one (0) within the limits; -errno: denied. */
 static int
 share_begin(struct session *s, int appfd, struct nsbox_why *why)
 {
@@ -329,7 +337,7 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 				 .appfd = appfd };
 	int r;
 
-	if (!l.share && !l.max_boxes)
+	if (!l.share && !l.max_boxes && !pool_shared(&s->set))
 		return 0;
 	s->digest = l.digest = share_digest(&s->set);
 	r = share_lock_user(s->uid);
@@ -347,8 +355,10 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 		       s->req.user, l.refused, l.refused_id);
 	if (r == SHARE_JOINED) {
 		snprintf(s->joined, sizeof(s->joined), "%s", l.box);
-		return STATUS_JOINED;
-	}
+		r = STATUS_JOINED;
+	} else if (r == 0 && pool_shared(&s->set))
+		r = share_pool_check(&l, &s->set, why);
+	share_login_done(&l);
 	return r;
 }
 

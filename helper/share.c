@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lease.h"
 #include "member.h"
 #include "nsbox/cleanup.h"
 #include "share.h"
@@ -257,6 +258,27 @@ by_age(const void *a, const void *b)
 	return x->started < y->started ? -1 : x->started > y->started;
 }
 
+/* One more of the user's live boxes, for pool_share. */
+static int
+keep_id(struct share_login *l, const char *id)
+{
+	void *v = reallocarray(l->ids, l->n_ids + 1, sizeof(*l->ids));
+
+	if (!v)
+		return -ENOMEM;
+	l->ids = v;
+	snprintf(l->ids[l->n_ids++], sizeof(l->ids[0]), "%s", id);
+	return 0;
+}
+
+void
+share_login_done(struct share_login *l)
+{
+	free(l->ids);
+	l->ids = NULL;
+	l->n_ids = 0;
+}
+
 int
 share_lookup(struct share_login *l, struct nsbox_why *why)
 {
@@ -266,6 +288,7 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 
 	l->box[0] = 0;
 	l->refused = 0;
+	share_login_done(l);
 	r = box_scan(collect_user, &c);
 	if (r < 0) {
 		free(c.v);
@@ -308,6 +331,11 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 			continue;
 		}
 		live++;
+		if ((r = keep_id(l, b->id)) < 0) {
+			free(c.v);
+			why_set(why, "counting the boxes of user '%s': %s", l->req->user, strerror(-r));
+			return r;
+		}
 	}
 	free(c.v);
 	if (l->max_boxes && live >= l->max_boxes) {
@@ -316,6 +344,56 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 		return -EUSERS;
 	}
 	return 0;
+}
+
+/* What the user's boxes hold of pool SPEC (GW its gateway) against S's share of it. */
+static int
+pool_check(const struct share_login *l, const struct nsbox_settings *s,
+	   const struct nsbox_addrspec *spec, const struct nsbox_ip *gw, struct nsbox_why *why)
+{
+	unsigned long long size = nsbox_pool_size(spec, gw), limit = nsbox_pool_share_limit(s, size);
+	char pool[INET6_ADDRSTRLEN * 3 + 16], share[96];
+	_cleanup_free_ const char **ids = NULL;
+	int held;
+
+	if (spec->mode != NSBOX_ADDR_POOL || !limit)
+		return 0;
+	ids = calloc(l->n_ids ? l->n_ids : 1, sizeof(*ids));
+	if (!ids) {
+		why_set(why, "counting the leases of user '%s': out of memory", l->req->user);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l->n_ids; i++)
+		ids[i] = l->ids[i];
+	nsbox_addrspec_text(spec, pool, sizeof(pool));
+	held = lease_count_held_by(NSBOX_LEASE_DIR, spec, ids, l->n_ids, lease_owner_alive);
+	if (held < 0) {
+		why_set(why, "counting the leases of user '%s' in pool %s: %s", l->req->user, pool,
+			strerror(-held));
+		return held;
+	}
+	if ((unsigned long long)held < limit)
+		return 0;
+	if (s->pool_share_pct)
+		snprintf(share, sizeof(share), "pool_share = %u%% of %llu addresses: %llu",
+			 s->pool_share, size, limit);
+	else
+		snprintf(share, sizeof(share), "pool_share = %llu", limit);
+	why_set(why, "user '%s' (uid %u) holds %d address%s of pool %s (%s) (%s)", l->req->user,
+		(unsigned)l->uid, held, held == 1 ? "" : "es", pool, s->matched, share);
+	return -EUSERS;
+}
+
+int
+share_pool_check(const struct share_login *l, const struct nsbox_settings *s,
+		 struct nsbox_why *why)
+{
+	int r = 0;
+
+	if (s->network != NSBOX_NET_BRIDGE)
+		return 0;
+	r = pool_check(l, s, &s->address, &s->gateway, why);
+	return r < 0 ? r : pool_check(l, s, &s->address6, &s->gateway6, why);
 }
 
 /* ---- the owner ---- */

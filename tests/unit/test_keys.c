@@ -95,6 +95,7 @@ test_parsers_stay_inside(void)
 		[K_SHM_SIZE] = "16m",
 		[K_PROC] = "hidepid=invisible",
 		[K_SHARE] = "user", [K_MAX_BOXES] = "4", [K_MAX_SESSIONS] = "20",
+		[K_POOL_SHARE] = "25%",
 	};
 
 	for (int k = 0; k < K_N; k++) {

@@ -82,9 +82,11 @@ struct nsbox_settings {
 	bool no_new_privs;
 	unsigned long long caps_keep;          /* bounding set: bit N keeps capability N */
 	bool seccomp;                          /* the built-in denylist */
-	bool tmp_private;                      /* fresh tmpfs on /tmp and /var/tmp */
-	unsigned long long tmp_size;           /* bytes, each */
+	bool tmp_private;                      /* one fresh tmpfs for /tmp and /var/tmp */
+	unsigned long long tmp_size;           /* bytes, of /tmp and /var/tmp together */
 	bool runtime_private;                  /* fresh /run/user with only the user's dir */
+	bool run_private;                      /* run_writable = private: a fresh tmpfs over each
+						* world-writable directory right under /run */
 	struct nsbox_paths hide;               /* covered with an empty node */
 	struct nsbox_paths readonly;           /* remounted read-only, with submounts */
 	unsigned long long shm_size;           /* bytes of /dev/shm */

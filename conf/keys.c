@@ -839,7 +839,7 @@ nsbox_pool_share_limit(const struct nsbox_settings *s, unsigned long long pool_s
 static const char *const profile_values[][K_N] = {
 	[NSBOX_PROFILE_RESTRICTED] = {
 		[K_NO_NEW_PRIVS] = "yes", [K_CAPS] = "drop ALL", [K_SECCOMP] = "default",
-		[K_TMP] = "private", [K_RUNTIME_DIR] = "private",
+		[K_TMP] = "private", [K_RUNTIME_DIR] = "private", [K_RUN_WRITABLE] = "private",
 		[K_HIDE] = "/run/dbus /run/systemd/private /run/screen",
 		[K_READONLY] = "/proc/sys",
 		[K_NEIGHBOURS] = "deny",
@@ -940,8 +940,10 @@ const struct key_def key_table[K_N] = {
 		.flags = KF_PROFILE },
 	[K_TMP] = { "tmp", "shared or private", "shared", FIELD(tmp_private),
 		CHOICE(shared_private), .flags = KF_PROFILE },
-	[K_TMP_SIZE] = { "tmp_size", "a size from 1m to 1024g", "512m", FIELD(tmp_size), SIZE },
+	[K_TMP_SIZE] = { "tmp_size", "a size from 1m to 1024g", "256m", FIELD(tmp_size), SIZE },
 	[K_RUNTIME_DIR] = { "runtime_dir", "shared or private", "shared", FIELD(runtime_private),
+		CHOICE(shared_private), .flags = KF_PROFILE },
+	[K_RUN_WRITABLE] = { "run_writable", "shared or private", "shared", FIELD(run_private),
 		CHOICE(shared_private), .flags = KF_PROFILE },
 	[K_HIDE] = { "hide", "1-16 absolute paths", NULL, FIELD(hide), PATHS,
 		.flags = KF_PROFILE },

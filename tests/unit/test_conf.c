@@ -1020,8 +1020,9 @@ test_print(void)
 	       "caps = keep ALL\n"
 	       "seccomp = off\n"
 	       "tmp = shared\n"
-	       "tmp_size = 512m\n"
+	       "tmp_size = 256m\n"
 	       "runtime_dir = shared\n"
+	       "run_writable = shared\n"
 	       "# hide (not set)\n"
 	       "# readonly (not set)\n"
 	       "shm_size = 64m\n"
@@ -1486,13 +1487,14 @@ test_hardening(void)
 	ok(s.readonly.n == 1 && !strcmp(s.readonly.p[0], "/proc/sys"),
 	   "restricted makes /proc/sys read-only");
 	ok(s.isolated, "restricted: neighbours = deny (an isolated bridge port)");
+	ok(s.run_private, "restricted: run_writable = private");
 	resolve(c, "tmpuser", "s", NULL, &s);
 	ok(!s.tmp_private && s.no_new_privs && s.seccomp,
 	   "an explicit key wins over the same section's profile, whatever the order");
 	resolve(c, "labuser", "s", NULL, &s);
 	ok(s.profile == NSBOX_PROFILE_LAB && s.tmp_private && !s.no_new_privs &&
 		   s.caps_keep == ~0ull && !s.seccomp && !s.runtime_private && !s.hide.n &&
-		   !s.readonly.n && !s.isolated,
+		   !s.readonly.n && !s.isolated && !s.run_private,
 	   "a later section's profile replaces the earlier one whole (lab: only private /tmp)");
 	resolve(c, "capuser", "s", NULL, &s);
 	ok(s.caps_keep == 1ull << 10 && s.no_new_privs && s.seccomp && s.tmp_private,
@@ -1503,7 +1505,8 @@ test_hardening(void)
 	resolve(c, "capuser", "s", NULL, &s);
 	out = print_settings(&s);
 	ok(out && strstr(out, "profile = restricted\nno_new_privs = yes\ncaps = keep net_bind_service\n"
-		  "seccomp = default\ntmp = private\ntmp_size = 512m\nruntime_dir = private\n"
+		  "seccomp = default\ntmp = private\ntmp_size = 256m\nruntime_dir = private\n"
+		  "run_writable = private\n"
 		  "hide = /run/dbus /run/systemd/private /run/screen\nreadonly = /proc/sys\n"),
 	   "nsboxctl check prints the policy in force");
 	free(out);

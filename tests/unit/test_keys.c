@@ -81,6 +81,7 @@ test_parsers_stay_inside(void)
 		[K_SEARCH] = "example.org lab.example.org",
 		[K_STICKY] = "yes",
 		[K_NEIGHBOURS] = "deny",
+		[K_RUN_WRITABLE] = "private",
 		[K_DHCP_CLIENT] = "/usr/sbin/dhclient",
 		[K_DHCP_TIMEOUT] = "30",
 		[K_PROFILE] = "restricted",

@@ -45,8 +45,9 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 /* The module gives up on us after NSBOX_REPLY_TIMEOUT_MS; every stage before our answer that can
  * wait has a bound of its own, and together they end well before it, so that the user is told
  * what was slow, not that the helper timed out. The worst case, in order: the two lease locks
- * of the pool_share count, the two lease locks (IPv4 and IPv6), the box's systemd unit, the box init, four children (the application's hold;
- * inside the box: link, the DHCP address, resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
+ * of the pool_share count, the two lease locks (IPv4 and IPv6), the box's systemd unit, the box
+ * init, four children (the application's hold; inside the box: link, the DHCP address,
+ * resolv.conf), the longest dhcp_timeout, and on failure the teardown before the answer (the
  * DHCP release, the two lease locks again). Reading the config and NSS lookups have no bound
  * here: the module's timeout is theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \

@@ -310,9 +310,9 @@ split_dir(int mfd, const char *name)
 	return t < 0 ? -errno : t;
 }
 
-/* MNT_TMPFS_SPLIT: the tmpfs is attached at target for a moment (open_tree clones a subtree of
- * an attached mount only, before Linux 6.15), its two directories cloned, and it is detached
- * again: the clones keep it, and are all that is left of it. */
+/* MNT_TMPFS_SPLIT: the tmpfs is attached at target for a moment (older kernels clone subtrees of
+ * attached mounts only), its two directories cloned, and it is detached again: the clones keep
+ * it, and are all that is left of it. */
 static int
 split_run(const struct mnt_op *o, int tfd)
 {
@@ -332,12 +332,10 @@ split_run(const struct mnt_op *o, int tfd)
 	if (stage < 0)
 		return stage;
 	a = split_dir(stage, "tmp");
-	b = a < 0 || sfd < 0 ? -ENOENT : split_dir(stage, "var-tmp");
+	b = a >= 0 && sfd >= 0 ? split_dir(stage, "var-tmp") : -1;
 	r = detach(stage);
-	if (a < 0)
-		return a;
-	if (b < 0 && b != -ENOENT)
-		return b;
+	if (a < 0 || (sfd >= 0 && b < 0))
+		return a < 0 ? a : b;
 	if (r < 0)
 		return r;
 	/* the target opens to what it showed before the staging mount */
@@ -346,7 +344,7 @@ split_run(const struct mnt_op *o, int tfd)
 	if (stage < 0)
 		return stage;
 	r = attach(a, stage);
-	return r < 0 || b < 0 ? r : attach(b, sfd);
+	return r < 0 || sfd < 0 ? r : attach(b, sfd);
 }
 
 static int

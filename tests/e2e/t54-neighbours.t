@@ -15,9 +15,7 @@ nsbox_private_state
 BR=nsbt-nbr0
 GW=10.79.0.1
 UP=10.79.0.2
-ip link add $BR type bridge
-ip addr add $GW/24 dev $BR
-ip link set $BR up
+nsbox_bridge $BR $GW/24
 # the gateway's own service, on the bridge's address (socat is the job itself: $! is its pid)
 socat TCP-LISTEN:8001,bind=$GW,reuseaddr,fork SYSTEM:'echo GW' </dev/null >/dev/null 2>&1 &
 nsbox_track_pid $!

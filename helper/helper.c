@@ -297,6 +297,13 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	s->rec.share = s->set.share == NSBOX_SHARE_USER;
 	s->rec.digest = s->rec.share ? s->digest : 0;
 	s->rec.members = 1;
+	/* the uid's list first: a record that names the uid is always on it (share.c counts) */
+	r = box_uid_add(s->uid, s->box.id);
+	if (r < 0) {
+		why_set(why, "cannot list the box under " NSBOX_USERS_DIR "/%u.boxes: %s",
+			(unsigned)s->uid, strerror(-r));
+		return r;
+	}
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		why_set(why, "cannot write the box record: %s", strerror(-r));

@@ -174,23 +174,15 @@ join_addr(const char *id, struct sockaddr_un *sa)
 /* ---- the joining side ---- */
 
 struct candidates {
-	const char *user;
-	uid_t uid;
 	struct box_record *v;
 	size_t n, cap;
 };
 
-/* The boxes of the login's uid, whatever name they were opened under: a second name for the
- * uid (useradd -o) or another spelling a case-insensitive directory accepts is the same user to
- * the kernel, and a limit counted by name would let it past. A record that does not say its uid
- * (an earlier version's) is judged by its name. */
 static int
 collect_user(const struct box_record *r, void *arg)
 {
 	struct candidates *c = arg;
 
-	if (r->uid >= 0 ? r->uid != (long long)c->uid : strcmp(r->user, c->user) != 0)
-		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 8;
 		struct box_record *v = realloc(c->v, cap * sizeof(*v));
@@ -282,14 +274,18 @@ share_login_done(struct share_login *l)
 int
 share_lookup(struct share_login *l, struct nsbox_why *why)
 {
-	struct candidates c = { .user = l->req->user, .uid = l->uid };
+	struct candidates c = { .v = NULL };
 	size_t live = 0;
 	int r;
 
 	l->box[0] = 0;
 	l->refused = 0;
 	share_login_done(l);
-	r = box_scan(collect_user, &c);
+	/* The boxes of the login's uid, whatever name they were opened under: a second name for
+	 * the uid (useradd -o) or another spelling a case-insensitive directory accepts is the same
+	 * user to the kernel, and a limit counted by name would let it past. From the uid's own
+	 * list, not by reading every record of the host at every login. */
+	r = box_scan_uid(l->uid, collect_user, &c);
 	if (r < 0) {
 		free(c.v);
 		why_set(why, "cannot read " NSBOX_BOXES_DIR ": %s", strerror(-r));

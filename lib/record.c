@@ -517,6 +517,76 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 	return n + netns_sweep(bfd);
 }
 
+/* NSBOX_USERS_DIR/UID.boxes, made with CREATE. */
+static int
+uid_dir_open(uid_t uid, bool create)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), NSBOX_USERS_DIR "/%u.boxes", (unsigned)uid);
+	if (create && ((mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST) ||
+		       (mkdir(NSBOX_USERS_DIR, 0700) < 0 && errno != EEXIST) ||
+		       (mkdir(path, 0700) < 0 && errno != EEXIST)))
+		return -errno;
+	return open_private_dir(path);
+}
+
+int
+box_uid_add(uid_t uid, const char *id)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int ufd = uid_dir_open(uid, true);
+	if (ufd < 0)
+		return ufd;
+	int fd = openat(ufd, id, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int
+box_scan_uid(uid_t uid, int (*fn)(const struct box_record *r, void *arg), void *arg)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int n = 0, ufd = uid_dir_open(uid, false);
+
+	if (ufd < 0)
+		return ufd == -ENOENT ? 0 : ufd;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0) {
+		close(ufd);
+		return bfd == -ENOENT ? 0 : bfd;
+	}
+	d = fdopendir(ufd);
+	if (!d) {
+		n = -errno;
+		close(ufd);
+		return n;
+	}
+	while ((e = readdir(d))) {
+		struct box_record r;
+
+		if (!box_id_valid(e->d_name))
+			continue;
+		/* its box went: a box directory is made before its entry (a new box that draws
+		 * the same random id writes its entry again with its record) */
+		if (faccessat(bfd, e->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+			unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
+		/* a record being rewritten or removed, or a reused id's of another uid */
+		if (record_read_at(bfd, e->d_name, &r) < 0 || r.uid != (long long)uid)
+			continue;
+		memcpy(r.id, e->d_name, NSBOX_ID_LEN + 1); /* box_id_valid: exactly that long */
+		fn(&r, arg);
+		n++;
+	}
+	return n;
+}
+
 int
 box_gc(void)
 {

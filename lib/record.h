@@ -86,6 +86,14 @@ int box_alive(const struct box_record *r);
  * how many it removed. A box whose directory lock is held is owned (no record or /proc read
  * without FN); an unlocked one is judged by /proc as before, so the lock only ever keeps. */
 int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
+/* The boxes of one uid, so that a login counts its user's boxes without reading every record
+ * of the host: NSBOX_USERS_DIR/UID.boxes/ID, an empty file made before the record that names
+ * the uid is written. box_uid_add: 0 or -errno. */
+int box_uid_add(uid_t uid, const char *id);
+/* Calls FN for the record of each box of UID that box_uid_add named (live or not: the caller
+ * judges), O(the uid's boxes); an entry whose box directory is gone is removed. Returns how many
+ * records FN got, or -errno. */
+int box_scan_uid(uid_t uid, int (*fn)(const struct box_record *r, void *arg), void *arg);
 int box_gc(void);
 /* box_gc, unless another one is running or the last one started less than DUTY times its own
  * duration ago (a stamp file in NSBOX_BOXES_DIR): what a login may run after its reply. A few

@@ -166,6 +166,21 @@ tests(void)
 	is_int(box_record_read(id, &r), 0, "a record of an earlier version (no uid line) reads");
 	ok(r.uid == -1 && !strcmp(r.user, "nsbt-old"), "and its uid is unknown (-1), not root's");
 	is_int(box_record_write(&w), 0, "the record written again");
+
+	/* A uid's list of boxes: what it names and whose record says the uid, O(its boxes). */
+	n = 0;
+	is_int(box_scan_uid(4000000000u, count, &n), 0, "a uid without a list has no boxes");
+	is_int(box_uid_add(4000000000u, id), 0, "the box listed under its uid");
+	is_int(box_uid_add(4000000000u, id), 0, "twice is once");
+	is_int(box_uid_add(4000000000u, "0badc0de"), 0, "and a box that is gone");
+	is_int(box_uid_add(4000000001u, id), 0, "and under another uid (a record saying otherwise)");
+	is_int(box_scan_uid(4000000000u, count, &n), 1, "the uid's list gives its one box");
+	is_int(n, 1, "and FN saw it");
+	snprintf(q, sizeof(q), NSBOX_USERS_DIR "/4000000000.boxes/%s", id);
+	ok(!exists(NSBOX_USERS_DIR "/4000000000.boxes/0badc0de") && exists(q),
+	   "the entry of the box that is gone is removed, the live box's kept");
+	n = 0;
+	is_int(box_scan_uid(4000000001u, count, &n), 0, "a record of another uid is not the uid's box");
 	is_int(box_record_read("nothex!!", &r), -EINVAL, "a bad id: -EINVAL");
 	is_int(box_record_read("00000000", &r), -ENOENT, "an unknown id: -ENOENT");
 

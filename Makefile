@@ -36,6 +36,7 @@ FUZZ_REPLAY = $(patsubst %,$(B)/tests/fuzz_%,$(FUZZ_NAMES))
 TEST_BINS  = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/pty-run $(B)/tests/nsbox-probe \
              $(B)/tests/pam_nsbt_leak.so $(B)/tests/fuse-hang \
              $(B)/tests/nss/libnss_nsbtfail.so.2 $(B)/tests/nss/libnss_nsbtdown.so.2 \
+             $(B)/tests/nss/libnss_nsbtci.so.2 \
              $(B)/tests/libswapcwd.so $(B)/tests/fault-wrap $(B)/tests/seccomp-fail \
              $(B)/tests/reaper
 
@@ -130,6 +131,11 @@ $(B)/tests/nss/libnss_nsbtfail.so.2: tests/nss/nsbtfail.c
 $(B)/tests/nss/libnss_nsbtdown.so.2: tests/nss/nsbtfail.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIC -shared -DNSBT_NAME=nsbtdown -DNSBT_DOWN -o $@ $<
+
+# A user directory with case-insensitive names, for t66-uid.t (SSSD's case_sensitive = false)
+$(B)/tests/nss/libnss_nsbtci.so.2: tests/nss/nsbtci.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -fPIC -shared -o $@ $<
 
 # t80-faults.t, t81-kills.t: runs the helper under strace --inject (fault.args)
 $(B)/tests/fault-wrap: tests/fault-wrap.c

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -157,6 +158,20 @@ bool
 nsbox_addr_leased(const struct nsbox_addrspec *a)
 {
 	return a->mode == NSBOX_ADDR_STATIC || a->mode == NSBOX_ADDR_POOL;
+}
+
+unsigned long long
+nsbox_pool_size(const struct nsbox_addrspec *a, const struct nsbox_ip *exclude)
+{
+	nsbox_u128 lo, hi, n;
+
+	if (a->mode != NSBOX_ADDR_POOL || nsbox_ip_to_u128(&a->first, &lo) < 0 ||
+	    nsbox_ip_to_u128(&a->last, &hi) < 0 || hi < lo)
+		return 0;
+	n = hi - lo + 1;
+	if (exclude && exclude->family && nsbox_addrspec_in_range(exclude, a))
+		n--;
+	return n > (nsbox_u128)ULLONG_MAX ? ULLONG_MAX : (unsigned long long)n;
 }
 
 bool

@@ -64,6 +64,9 @@ bool nsbox_addrspec_in_range(const struct nsbox_ip *ip, const struct nsbox_addrs
 bool nsbox_pool_range_explicit(const struct nsbox_addrspec *a);
 /* A static address or a pool: one the helper leases from its lease files (lib/lease.c). */
 bool nsbox_addr_leased(const struct nsbox_addrspec *a);
+/* How many addresses pool A hands out: its range FIRST..LAST, less EXCLUDE (its gateway, or
+ * NULL) when that lies inside; at most ULLONG_MAX (an IPv6 pool can be bigger). */
+unsigned long long nsbox_pool_size(const struct nsbox_addrspec *a, const struct nsbox_ip *exclude);
 
 /* Decimal digits only, in MIN..MAX: 0, -EINVAL or -ERANGE. */
 int nsbox_uint_parse(const char *s, unsigned min, unsigned max, unsigned *out);

@@ -74,6 +74,7 @@ struct nsbox_settings {
 	char search[NSBOX_MAX_SEARCH][254];
 	unsigned n_search;
 	bool sticky;                           /* pool: same user gets the same address while free */
+	bool isolated;                         /* neighbours = deny: the box's bridge port is isolated */
 	char dhcp_client[256];                 /* absolute path, default "/sbin/dhclient" */
 	unsigned dhcp_timeout;                 /* seconds, default 5, at most NSBOX_DHCP_TIMEOUT_MAX */
 	char dhcp_user[33];                    /* the client's own unprivileged user, "_nsbox-dhcp" */
@@ -82,9 +83,11 @@ struct nsbox_settings {
 	bool no_new_privs;
 	unsigned long long caps_keep;          /* bounding set: bit N keeps capability N */
 	bool seccomp;                          /* the built-in denylist */
-	bool tmp_private;                      /* fresh tmpfs on /tmp and /var/tmp */
-	unsigned long long tmp_size;           /* bytes, each */
+	bool tmp_private;                      /* one fresh tmpfs for /tmp and /var/tmp */
+	unsigned long long tmp_size;           /* bytes, of /tmp and /var/tmp together */
 	bool runtime_private;                  /* fresh /run/user with only the user's dir */
+	bool run_private;                      /* run_writable = private: a fresh tmpfs over each
+						* world-writable directory right under /run */
 	struct nsbox_paths hide;               /* covered with an empty node */
 	struct nsbox_paths readonly;           /* remounted read-only, with submounts */
 	unsigned long long shm_size;           /* bytes of /dev/shm */
@@ -98,6 +101,10 @@ struct nsbox_settings {
 	unsigned long long memory_max;         /* bytes */
 	unsigned tasks_max;
 	unsigned cpu_quota;                    /* percent of one CPU */
+	/* addresses of one pool the boxes of one uid may hold at a time, 0 = no limit; a
+	 * percentage of the pool's size with pool_share_pct (nsbox_pool_share_limit) */
+	unsigned pool_share;
+	bool pool_share_pct;
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];
@@ -190,6 +197,11 @@ bool nsbox_hostname_valid(const char *name);
 bool nsbox_domain_valid(const char *name);
 /* Kernel dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
 bool nsbox_ifname_valid(const char *name);
+
+/* The addresses of a pool of POOL_SIZE that pool_share leaves one uid's boxes: N, or P percent
+ * of the size rounded down but at least 1; 0 when there is no limit. */
+unsigned long long nsbox_pool_share_limit(const struct nsbox_settings *s,
+					  unsigned long long pool_size);
 
 /* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
 void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);

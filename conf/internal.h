@@ -31,6 +31,7 @@ enum key {
 	K_DNS,
 	K_SEARCH,
 	K_STICKY,
+	K_NEIGHBOURS,
 	K_DHCP_CLIENT,
 	K_DHCP_TIMEOUT,
 	K_DHCP_USER,
@@ -41,6 +42,7 @@ enum key {
 	K_TMP,
 	K_TMP_SIZE,
 	K_RUNTIME_DIR,
+	K_RUN_WRITABLE,
 	K_HIDE,
 	K_READONLY,
 	K_SHM_SIZE,
@@ -51,6 +53,7 @@ enum key {
 	K_MEMORY_MAX,
 	K_TASKS_MAX,
 	K_CPU_QUOTA,
+	K_POOL_SHARE,
 	K_N
 };
 

@@ -837,6 +837,32 @@ parse_percent(const struct kv *v, struct nsbox_settings *s)
 	return 0;
 }
 
+/* pool_share: "none", N (1-65535) or P% (1-100); then pool_share_pct. */
+static int
+parse_pool_share(const struct kv *v, struct nsbox_settings *s)
+{
+	const char *t = v->tok[0];
+	size_t len = strlen(t);
+	bool pct = len > 1 && t[len - 1] == '%';
+	char num[8];
+	unsigned n;
+
+	if (!strcmp(t, "none")) {
+		s->pool_share = 0;
+		s->pool_share_pct = false;
+		return 0;
+	}
+	if (len - pct >= sizeof(num))
+		return bad_value(v, t);
+	memcpy(num, t, len - pct);
+	num[len - pct] = 0;
+	if (nsbox_uint_parse(num, 1, pct ? 100 : 65535, &n) < 0)
+		return bad_value(v, t);
+	s->pool_share = n;
+	s->pool_share_pct = pct;
+	return 0;
+}
+
 static int
 format_percent(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
 {
@@ -849,13 +875,37 @@ format_percent(const struct key_def *k, const struct nsbox_settings *s, char *ou
 	return 0;
 }
 
+static int
+format_pool_share(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	(void)k;
+	if (!s->pool_share)
+		snprintf(out, n, "none");
+	else
+		snprintf(out, n, "%u%s", s->pool_share, s->pool_share_pct ? "%" : "");
+	return 0;
+}
+
+unsigned long long
+nsbox_pool_share_limit(const struct nsbox_settings *s, unsigned long long pool_size)
+{
+	unsigned long long l;
+
+	if (!s->pool_share || !s->pool_share_pct)
+		return s->pool_share;
+	/* size * P / 100 without overflowing: a /64 pool has 2^64 - 1 addresses */
+	l = pool_size / 100 * s->pool_share + pool_size % 100 * s->pool_share / 100;
+	return l ? l : 1;
+}
+
 /* What each profile gives the KF_PROFILE keys; a key it does not name gets its built-in value. */
 static const char *const profile_values[][K_N] = {
 	[NSBOX_PROFILE_RESTRICTED] = {
 		[K_NO_NEW_PRIVS] = "yes", [K_CAPS] = "drop ALL", [K_SECCOMP] = "default",
-		[K_TMP] = "private", [K_RUNTIME_DIR] = "private",
+		[K_TMP] = "private", [K_RUNTIME_DIR] = "private", [K_RUN_WRITABLE] = "private",
 		[K_HIDE] = "/run/dbus /run/systemd/private /run/screen",
 		[K_READONLY] = "/proc/sys",
+		[K_NEIGHBOURS] = "deny",
 		/* a shared host: a fork bomb, a memory hog or a spinner takes its own box down, not
 		 * the host (nsbox.conf(5) says why these numbers) */
 		[K_MEMORY_MAX] = "2g", [K_TASKS_MAX] = "512", [K_CPU_QUOTA] = "100%",
@@ -895,6 +945,8 @@ static const char *const profile_words[] = { [NSBOX_PROFILE_NONE] = "none",
 					     [NSBOX_PROFILE_LAB] = "lab", NULL };
 static const char *const seccomp_words[] = { "off", "default", NULL };
 static const char *const shared_private[] = { "shared", "private", NULL };
+/* neighbours: whether boxes on one bridge reach each other (deny: isolated bridge ports) */
+static const char *const neighbours_words[] = { "allow", "deny", NULL };
 static const char *const share_words[] = { [NSBOX_SHARE_NONE] = "none",
 					   [NSBOX_SHARE_USER] = "user", NULL };
 _Static_assert(sizeof(enum nsbox_profile) == sizeof(int), "choices are stored as int");
@@ -938,6 +990,8 @@ const struct key_def key_table[K_N] = {
 	[K_SEARCH] = { "search", "1-6 domain names", NULL, SPAN(search, n_search),
 		OWN(parse_names, format_names), .list = true, .flags = KF_BRIDGE },
 	[K_STICKY] = { "sticky", "yes or no", "no", FIELD(sticky), CHOICE(yes_no) },
+	[K_NEIGHBOURS] = { "neighbours", "allow or deny", "allow", FIELD(isolated),
+		CHOICE(neighbours_words), .flags = KF_PROFILE },
 	[K_DHCP_CLIENT] = { "dhcp_client", "an absolute path", "/sbin/dhclient",
 		FIELD(dhcp_client), PATH },
 	[K_DHCP_TIMEOUT] = { "dhcp_timeout", "1-120", "5", FIELD(dhcp_timeout),
@@ -954,8 +1008,10 @@ const struct key_def key_table[K_N] = {
 		.flags = KF_PROFILE },
 	[K_TMP] = { "tmp", "shared or private", "shared", FIELD(tmp_private),
 		CHOICE(shared_private), .flags = KF_PROFILE },
-	[K_TMP_SIZE] = { "tmp_size", "a size from 1m to 1024g", "512m", FIELD(tmp_size), SIZE },
+	[K_TMP_SIZE] = { "tmp_size", "a size from 1m to 1024g", "256m", FIELD(tmp_size), SIZE },
 	[K_RUNTIME_DIR] = { "runtime_dir", "shared or private", "shared", FIELD(runtime_private),
+		CHOICE(shared_private), .flags = KF_PROFILE },
+	[K_RUN_WRITABLE] = { "run_writable", "shared or private", "shared", FIELD(run_private),
 		CHOICE(shared_private), .flags = KF_PROFILE },
 	[K_HIDE] = { "hide", "1-16 absolute paths", NULL, FIELD(hide), PATHS,
 		.flags = KF_PROFILE },
@@ -976,6 +1032,8 @@ const struct key_def key_table[K_N] = {
 	[K_CPU_QUOTA] = { "cpu_quota", "1%-100000% of one CPU, or none", "none", FIELD(cpu_quota),
 		.parse = parse_percent, .format = format_percent, .min = 1, .max = 100000,
 		.zero = "none", .flags = KF_PROFILE },
+	[K_POOL_SHARE] = { "pool_share", "1-65535, 1%-100% or none", "none",
+		SPAN(pool_share, pool_share_pct), OWN(parse_pool_share, format_pool_share) },
 };
 /* clang-format on */
 

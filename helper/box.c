@@ -2,8 +2,10 @@
  * mount plan, sets hostname and loopback (and a bridged box's interface, once the supervisor has
  * made the veth), then drops every capability and only reaps orphans until its lifeline to the
  * supervisor breaks. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <malloc.h>
@@ -38,13 +40,22 @@ noop_handler(int sig)
 	(void)sig;
 }
 
+/* A box's tmpfs pin RAM that the OOM killer cannot free, inodes included, which their size does
+ * not count (tmpfs allows half of RAM's pages of them by default): one per 4 KiB of the size,
+ * what the size would hold in one-page files. */
+static unsigned long long
+tmpfs_inodes(unsigned long long size)
+{
+	return size / 4096 > 1024 ? size / 4096 : 1024;
+}
+
 /* The box's mounts, from its namespaces: what the host's instances would show wrongly inside. */
 static int
 plan_fresh(struct mnt_plan *p, const struct nsbox_settings *s)
 {
 	const unsigned safe = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	const unsigned long ns = s->namespaces;
-	char shm[64];
+	char shm[96];
 	/* First: nothing the box mounts may propagate back to the host. */
 	int r = mnt_plan_add(p, MNT_SLAVE, "/", 0, 0, NULL, NULL, "making / a slave mount");
 
@@ -59,7 +70,8 @@ plan_fresh(struct mnt_plan *p, const struct nsbox_settings *s)
 		r = mnt_plan_add(p, MNT_TMPFS, NSBOX_NETNS_DIR, MNT_F_FRESH | MNT_F_OPTIONAL,
 				 safe | MOUNT_ATTR_RDONLY, NULL, "mode=0755,size=4k,nr_inodes=1",
 				 "detaching the host's " NSBOX_NETNS_DIR);
-	snprintf(shm, sizeof(shm), "mode=1777,size=%llu", s->shm_size);
+	snprintf(shm, sizeof(shm), "mode=1777,size=%llu,nr_inodes=%llu", s->shm_size,
+		 tmpfs_inodes(s->shm_size));
 	if (r == 0)
 		r = mnt_plan_add(p, MNT_TMPFS, "/dev/shm", MNT_F_OPTIONAL,
 				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL, shm, NULL);
@@ -68,34 +80,73 @@ plan_fresh(struct mnt_plan *p, const struct nsbox_settings *s)
 	return r;
 }
 
-/* tmp = private, runtime_dir = private: fresh, empty, the user's own. */
+/* World-writable directories under /run that a box covers at most (each is one mount; the plan
+ * holds MNT_PLAN_MAX). */
+#define BOX_RUN_DIRS_MAX 16
+
+/* run_writable = private: a fresh small tmpfs, with the directory's mode and owner, over each
+ * world-writable directory right under /run (/run/lock): a place every user of the host can
+ * write is a channel between boxes and a place to plant files (lock files) for another user's
+ * programs, and where it is one file system with /run (or /), filling it fails every later
+ * login. Read here, in the host's view, which the box's slave copy of / shows too. */
+static int
+plan_run_dirs(struct mnt_plan *p)
+{
+	const unsigned safe = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	_cleanup_closedir_ DIR *d = opendir("/run");
+	struct dirent *e;
+	unsigned n = 0;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (r == 0 && (e = readdir(d))) {
+		char target[NAME_MAX + 8], data[96];
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || !(st.st_mode & S_IWOTH))
+			continue;
+		if (++n > BOX_RUN_DIRS_MAX)
+			return -EMLINK;
+		snprintf(target, sizeof(target), "/run/%s", e->d_name);
+		snprintf(data, sizeof(data), "mode=%o,uid=%u,gid=%u,size=1m,nr_inodes=1024",
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
+		r = mnt_plan_add(p, MNT_TMPFS, target, MNT_F_OPTIONAL, safe, NULL, data, NULL);
+	}
+	return r;
+}
+
+/* tmp = private, runtime_dir = private, run_writable = private: fresh, empty, the user's own. */
 static int
 plan_private(struct mnt_plan *p, const struct nsbox_settings *s, uid_t uid, gid_t gid)
 {
 	const unsigned nosuid = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	char tmp[64], dir[64], user[64];
+	char tmp[96], dir[64], user[64];
 	int r = 0;
 
-	snprintf(tmp, sizeof(tmp), "mode=1777,size=%llu", s->tmp_size);
-	if (s->tmp_private) {
-		r = mnt_plan_add(p, MNT_TMPFS, "/tmp", 0, nosuid, NULL, tmp, NULL);
-		if (r == 0)
-			r = mnt_plan_add(p, MNT_TMPFS, "/var/tmp", MNT_F_OPTIONAL, nosuid, NULL, tmp,
-					 NULL);
-	}
+	/* One tmpfs, not one each: /tmp and /var/tmp share one budget, and pin it once. */
+	snprintf(tmp, sizeof(tmp), "mode=0700,size=%llu,nr_inodes=%llu", s->tmp_size,
+		 tmpfs_inodes(s->tmp_size));
+	if (s->tmp_private)
+		r = mnt_plan_add(p, MNT_TMPFS_SPLIT, "/tmp", 0, nosuid, "/var/tmp", tmp,
+				 "mounting /tmp and /var/tmp");
 	if (r == 0 && s->runtime_private) {
 		/* /run/user is logind's, and the host's /run is the box's until something covers
 		 * it: nothing is made, owned or permissioned there. A host without it has no
 		 * runtime directories to hide, and the box gets none either; the user's own is
-		 * made inside the box's tmpfs. */
+		 * made inside the box's tmpfs. It holds sockets and small files (XDG_RUNTIME_DIR):
+		 * 16 MiB. */
 		r = mnt_plan_add(p, MNT_TMPFS, "/run/user", MNT_F_IF_EXISTS,
-				 nosuid | MOUNT_ATTR_NOEXEC, NULL, "mode=0755,size=64m", NULL);
+				 nosuid | MOUNT_ATTR_NOEXEC, NULL, "mode=0755,size=16m,nr_inodes=4096",
+				 NULL);
 		snprintf(user, sizeof(user), "/run/user/%u", (unsigned)uid);
 		snprintf(dir, sizeof(dir), "mode=0700,uid=%u,gid=%u", (unsigned)uid, (unsigned)gid);
 		if (r == 0)
 			r = mnt_plan_add(p, MNT_DIR, user, MNT_F_IF_EXISTS, 0, NULL, dir, NULL);
 	}
-	return r;
+	return r == 0 && s->run_private ? plan_run_dirs(p) : r;
 }
 
 /* hide and readonly, last: they may name paths under the mounts above (/proc/sys). A path that
@@ -347,10 +398,13 @@ box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroup
 	b->init_pidfd = b->lifeline = b->ready = b->go = -1;
 
 	int r = box_mount_plan(&plan, s, uid, gid);
-	if (r < 0) {
+	if (r == -EMLINK)
+		why_set(why, "planning the box's mounts: more than %d world-writable directories "
+			"under /run (run_writable = private)", BOX_RUN_DIRS_MAX);
+	else if (r < 0)
 		why_set(why, "planning the box's mounts: %s", strerror(-r));
+	if (r < 0)
 		return r;
-	}
 
 	if (pipe2(pfd, O_CLOEXEC) == 0) {
 		ready_r = pfd[0];

@@ -45,13 +45,14 @@ why_set(struct nsbox_why *w, const char *fmt, ...)
 /* The module gives up on us after NSBOX_REPLY_TIMEOUT_MIN_MS at the earliest; every stage before
  * our answer that can wait has a bound of its own, and together they end well before it, so that
  * the user is told what was slow, not that the helper timed out. The worst case, in order: a
- * share = user join that gets no answer (share.c), the two lease locks (IPv4 and IPv6), the box's
- * systemd unit, the box init, four children (the application's hold; inside the box: link, the
- * DHCP address, resolv.conf), the longest dhcp_timeout, and on failure the teardown before the
- * answer (the DHCP release, the two lease locks again). Reading the config and NSS lookups have
- * no bound here: the module's timeout is theirs. */
+ * share = user join that gets no answer (share.c), the two lease locks of the pool_share count,
+ * the two lease locks (IPv4 and IPv6), the box's systemd unit, the box init, four children (the
+ * application's hold; inside the box: link, the DHCP address, resolv.conf), the longest
+ * dhcp_timeout, and on failure the teardown before the answer (the DHCP release, the two lease
+ * locks again). Reading the config and NSS lookups have no bound here: the module's timeout is
+ * theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \
-	(JOIN_TIMEOUT_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +        \
+	(JOIN_TIMEOUT_MS + 4LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +        \
 	 4LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + 2LL * UNIT_TIMEOUT_MS +                 \
 	 NSBOX_DHCP_TIMEOUT_MAX * 1000LL +                                                    \
 	 DHCP_STOP_MAX_MS + 2LL * NSBOX_LEASE_LOCK_TIMEOUT_MS)
@@ -290,6 +291,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 				      .namespaces = s->set.namespaces };
 	snprintf(s->rec.id, sizeof(s->rec.id), "%s", s->box.id);
 	snprintf(s->rec.user, sizeof(s->rec.user), "%s", s->req.user);
+	s->rec.uid = s->uid;
 	snprintf(s->rec.service, sizeof(s->rec.service), "%s", s->req.service);
 	snprintf(s->rec.hostname, sizeof(s->rec.hostname), "%s", s->hostname);
 	snprintf(s->rec.ipv4, sizeof(s->rec.ipv4), "%s", rep->ipv4);
@@ -306,9 +308,18 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");
+	snprintf(s->rec.neighbours, sizeof(s->rec.neighbours), "%s",
+		 s->set.network != NSBOX_NET_BRIDGE ? "" : s->set.isolated ? "deny" : "allow");
 	s->rec.share = s->set.share == NSBOX_SHARE_USER;
 	s->rec.digest = s->rec.share ? s->digest : 0;
 	s->rec.members = 1;
+	/* the uid's list first: a record that names the uid is always on it (share.c counts) */
+	r = box_uid_add(s->uid, s->box.id);
+	if (r < 0) {
+		why_set(why, "cannot list the box under " NSBOX_USERS_DIR "/%u.boxes: %s",
+			(unsigned)s->uid, strerror(-r));
+		return r;
+	}
 	s->rec.memory_max = s->set.memory_max;
 	s->rec.tasks_max = (int)s->set.tasks_max;
 	s->rec.cpu_quota = (int)s->set.cpu_quota;
@@ -338,8 +349,16 @@ session_policy(const struct nsbox_settings *set)
 	return p;
 }
 
-/* With share = user or max_boxes: under the user's lock, join the user's shared box
- * (STATUS_JOINED), or go on to build one (0) within the limit; -errno: denied. */
+/* pool_share applies: a bridged box with a pooled address and a share set. */
+static bool
+pool_shared(const struct nsbox_settings *set)
+{
+	return set->pool_share && set->network == NSBOX_NET_BRIDGE &&
+	       (set->address.mode == NSBOX_ADDR_POOL || set->address6.mode == NSBOX_ADDR_POOL);
+}
+
+/* With share = user, max_boxes or pool_share: under the user's lock, join the user's shared box
+ * (STATUS_JOINED), or go on to build one (0) within the limits; -errno: denied. */
 static int
 share_begin(struct session *s, int appfd, struct nsbox_why *why)
 {
@@ -349,7 +368,7 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 				 .appfd = appfd };
 	int r;
 
-	if (!l.share && !l.max_boxes)
+	if (!l.share && !l.max_boxes && !pool_shared(&s->set))
 		return 0;
 	s->digest = l.digest = share_digest(&s->set);
 	r = share_lock_user(s->uid);
@@ -367,8 +386,10 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 		       s->req.user, l.refused, l.refused_id);
 	if (r == SHARE_JOINED) {
 		snprintf(s->joined, sizeof(s->joined), "%s", l.box);
-		return STATUS_JOINED;
-	}
+		r = STATUS_JOINED;
+	} else if (r == 0 && pool_shared(&s->set))
+		r = share_pool_check(&l, &s->set, why);
+	share_login_done(&l);
 	return r;
 }
 

@@ -302,6 +302,53 @@ new_mount(const struct mnt_op *o, int *tfd, mode_t mode, bool *late)
 	}
 }
 
+/* A world-writable sticky directory NAME made in the tmpfs at MFD, and a detached copy of it. */
+static int
+split_dir(int mfd, const char *name)
+{
+	if (mkdirat(mfd, name, 0700) < 0 || fchmodat(mfd, name, 01777, 0) < 0)
+		return -errno;
+	int t = open_tree(mfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	return t < 0 ? -errno : t;
+}
+
+/* MNT_TMPFS_SPLIT: the tmpfs is attached at target for a moment (older kernels clone subtrees of
+ * attached mounts only), its two directories cloned, and it is detached again: the clones keep
+ * it, and are all that is left of it. */
+static int
+split_run(const struct mnt_op *o, int tfd)
+{
+	_cleanup_close_ int sfd = open_path(o->source, false), mfd = -1, stage = -1, a = -1, b = -1;
+	int r;
+
+	/* the second place is optional, as a fresh /var/tmp always was */
+	if (sfd < 0 && sfd != -ENOENT && sfd != -ELOOP && sfd != -ENOTDIR)
+		return sfd;
+	mfd = fs_make("tmpfs", o->data, o->attr);
+	if (mfd < 0)
+		return mfd;
+	r = attach(mfd, tfd);
+	if (r < 0)
+		return r;
+	stage = open_path(o->target, false);
+	if (stage < 0)
+		return stage;
+	a = split_dir(stage, "tmp");
+	b = a >= 0 && sfd >= 0 ? split_dir(stage, "var-tmp") : -1;
+	r = detach(stage);
+	if (a < 0 || (sfd >= 0 && b < 0))
+		return a < 0 ? a : b;
+	if (r < 0)
+		return r;
+	/* the target opens to what it showed before the staging mount */
+	nsbox_closep(&stage);
+	stage = open_path(o->target, false);
+	if (stage < 0)
+		return stage;
+	r = attach(a, stage);
+	return r < 0 || sfd < 0 ? r : attach(b, sfd);
+}
+
 static int
 op_run(const struct mnt_op *o)
 {
@@ -323,6 +370,8 @@ op_run(const struct mnt_op *o)
 		return -errno;
 	if (o->kind == MNT_SLAVE)
 		return set_slave(tfd);
+	if (o->kind == MNT_TMPFS_SPLIT)
+		return S_ISDIR(st.st_mode) ? split_run(o, tfd) : -ENOTDIR;
 	if (o->kind == MNT_RDONLY)
 		return set_attr(tfd, o->attr | MOUNT_ATTR_RDONLY, o->flags & MNT_F_RECURSIVE,
 				follow ? o->target : NULL);

@@ -6,7 +6,9 @@
 
 #include <stddef.h>
 
-#define MNT_PLAN_MAX 64 /* the fixed mounts, private /tmp and runtime dir, 16 hide, 16 readonly */
+/* the fixed mounts, private /tmp and runtime dir, 16 world-writable dirs of /run, 16 hide, 16
+ * readonly */
+#define MNT_PLAN_MAX 80
 
 enum mnt_kind {
 	MNT_SLAVE,  /* make the tree at target a recursive slave: nothing propagates back */
@@ -20,6 +22,9 @@ enum mnt_kind {
 	MNT_SELF_RDONLY, /* the tree at target (not only a mount root) bound onto itself read-only,
 			  * with every mount below it */
 	MNT_DIR,    /* a directory made at target if missing; data "mode=0700,uid=N,gid=N" */
+	MNT_TMPFS_SPLIT, /* a fresh tmpfs (data) holding two directories of mode 1777, one bound
+			  * at target and the other, when source exists, at source: one size
+			  * budget for both */
 };
 
 enum mnt_flags {
@@ -36,7 +41,7 @@ struct mnt_op {
 	unsigned flags;      /* enum mnt_flags */
 	unsigned attr;       /* MOUNT_ATTR_* of the new mount (MNT_RDONLY: set on the old one) */
 	char target[256];
-	char source[256];    /* MNT_BIND */
+	char source[256];    /* MNT_BIND; MNT_TMPFS_SPLIT: the second target */
 	char data[128];      /* filesystem options "k=v,flag,...", e.g. tmpfs "mode=1777,size=64m" */
 	char what[64];       /* the step's name in an error, e.g. "mounting /proc" */
 };

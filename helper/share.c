@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lease.h"
 #include "member.h"
 #include "nsbox/cleanup.h"
 #include "share.h"
@@ -172,7 +173,6 @@ join_addr(const char *id, struct sockaddr_un *sa)
 /* ---- the joining side ---- */
 
 struct candidates {
-	const char *user;
 	struct box_record *v;
 	size_t n, cap;
 };
@@ -182,8 +182,6 @@ collect_user(const struct box_record *r, void *arg)
 {
 	struct candidates *c = arg;
 
-	if (strcmp(r->user, c->user) != 0)
-		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 8;
 		struct box_record *v = realloc(c->v, cap * sizeof(*v));
@@ -259,16 +257,42 @@ by_age(const void *a, const void *b)
 	return x->started < y->started ? -1 : x->started > y->started;
 }
 
+/* One more of the user's live boxes, for pool_share. */
+static int
+keep_id(struct share_login *l, const char *id)
+{
+	void *v = reallocarray(l->ids, l->n_ids + 1, sizeof(*l->ids));
+
+	if (!v)
+		return -ENOMEM;
+	l->ids = v;
+	snprintf(l->ids[l->n_ids++], sizeof(l->ids[0]), "%s", id);
+	return 0;
+}
+
+void
+share_login_done(struct share_login *l)
+{
+	free(l->ids);
+	l->ids = NULL;
+	l->n_ids = 0;
+}
+
 int
 share_lookup(struct share_login *l, struct nsbox_why *why)
 {
-	struct candidates c = { .user = l->req->user };
+	struct candidates c = { .v = NULL };
 	size_t live = 0;
 	int r;
 
 	l->box[0] = 0;
 	l->refused = 0;
-	r = box_scan(collect_user, &c);
+	share_login_done(l);
+	/* The boxes of the login's uid, whatever name they were opened under: a second name for
+	 * the uid (useradd -o) or another spelling a case-insensitive directory accepts is the same
+	 * user to the kernel, and a limit counted by name would let it past. From the uid's own
+	 * list, not by reading every record of the host at every login. */
+	r = box_scan_uid(l->uid, collect_user, &c);
 	if (r < 0) {
 		free(c.v);
 		why_set(why, "cannot read " NSBOX_BOXES_DIR ": %s", strerror(-r));
@@ -287,7 +311,10 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 			}
 			continue;
 		}
-		if (l->share && b->share && b->digest == l->digest && !l->box[0]) {
+		/* only a box opened under the same name: the name shapes the box (its hostname,
+		 * its records) as much as the settings do */
+		if (l->share && b->share && b->digest == l->digest && !l->box[0] &&
+		    !strcmp(b->user, l->req->user)) {
 			r = try_join(b, l, why);
 			if (r == 0) {
 				snprintf(l->box, sizeof(l->box), "%s", b->id);
@@ -307,14 +334,69 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 			continue;
 		}
 		live++;
+		if ((r = keep_id(l, b->id)) < 0) {
+			free(c.v);
+			why_set(why, "counting the boxes of user '%s': %s", l->req->user, strerror(-r));
+			return r;
+		}
 	}
 	free(c.v);
 	if (l->max_boxes && live >= l->max_boxes) {
-		why_set(why, "user '%s' has %zu live boxes (max_boxes = %u)", l->req->user, live,
-			l->max_boxes);
+		why_set(why, "user '%s' (uid %u) has %zu live boxes (max_boxes = %u)", l->req->user,
+			(unsigned)l->uid, live, l->max_boxes);
 		return -EUSERS;
 	}
 	return 0;
+}
+
+/* What the user's boxes hold of pool SPEC (GW its gateway) against S's share of it. */
+static int
+pool_check(const struct share_login *l, const struct nsbox_settings *s,
+	   const struct nsbox_addrspec *spec, const struct nsbox_ip *gw, struct nsbox_why *why)
+{
+	unsigned long long size = nsbox_pool_size(spec, gw), limit = nsbox_pool_share_limit(s, size);
+	char pool[INET6_ADDRSTRLEN * 3 + 16], share[96];
+	_cleanup_free_ const char **ids = NULL;
+	int held;
+
+	if (spec->mode != NSBOX_ADDR_POOL || !limit)
+		return 0;
+	ids = calloc(l->n_ids ? l->n_ids : 1, sizeof(*ids));
+	if (!ids) {
+		why_set(why, "counting the leases of user '%s': out of memory", l->req->user);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l->n_ids; i++)
+		ids[i] = l->ids[i];
+	nsbox_addrspec_text(spec, pool, sizeof(pool));
+	held = lease_count_held_by(NSBOX_LEASE_DIR, spec, ids, l->n_ids, lease_owner_alive);
+	if (held < 0) {
+		why_set(why, "counting the leases of user '%s' in pool %s: %s", l->req->user, pool,
+			strerror(-held));
+		return held;
+	}
+	if ((unsigned long long)held < limit)
+		return 0;
+	if (s->pool_share_pct)
+		snprintf(share, sizeof(share), "pool_share = %u%% of %llu addresses: %llu",
+			 s->pool_share, size, limit);
+	else
+		snprintf(share, sizeof(share), "pool_share = %llu", limit);
+	why_set(why, "user '%s' (uid %u) holds %d address%s of pool %s (%s) (%s)", l->req->user,
+		(unsigned)l->uid, held, held == 1 ? "" : "es", pool, s->matched, share);
+	return -EUSERS;
+}
+
+int
+share_pool_check(const struct share_login *l, const struct nsbox_settings *s,
+		 struct nsbox_why *why)
+{
+	int r = 0;
+
+	if (s->network != NSBOX_NET_BRIDGE)
+		return 0;
+	r = pool_check(l, s, &s->address, &s->gateway, why);
+	return r < 0 ? r : pool_check(l, s, &s->address6, &s->gateway6, why);
 }
 
 /* ---- the owner ---- */

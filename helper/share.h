@@ -33,6 +33,8 @@ struct share_login {
 	char box[NSBOX_ID_LEN + 1]; /* the box joined */
 	unsigned refused;     /* records of the user naming live processes that are no box */
 	char refused_id[NSBOX_ID_LEN + 1];
+	char (*ids)[NSBOX_ID_LEN + 1]; /* the user's live boxes counted (share_login_done frees) */
+	size_t n_ids;
 };
 #define SHARE_JOINED 1
 /* How long a joining login waits for the owner's ack: the owner answers at once; this bounds a
@@ -42,6 +44,13 @@ struct share_login {
  * same digest, which answers the module itself (SHARE_JOINED); else counts the user's live boxes
  * against max_boxes. 0: build a box of our own. -errno with WHY: the login is denied (a limit). */
 int share_lookup(struct share_login *l, struct nsbox_why *why);
+/* pool_share, after share_lookup found L's boxes: 0 when they hold fewer addresses of each pool of
+ * S than S's share of it; -EUSERS with WHY (one line naming the user, the pool and the limit) when
+ * they hold their share of one; -errno with WHY when the leases cannot be read. The user's lock
+ * keeps the count true until the login holds its own lease. */
+int share_pool_check(const struct share_login *l, const struct nsbox_settings *s,
+		     struct nsbox_why *why);
+void share_login_done(struct share_login *l);
 
 /* The owner of a shared box: its supervisor. */
 struct share_member {

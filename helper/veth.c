@@ -228,6 +228,21 @@ veth_host_name(const char *id, char *out, size_t n)
 	snprintf(out, n, "nsb%s", id);
 }
 
+/* neighbours = deny: the host end becomes an isolated bridge port. Isolation is a property of the
+ * port, so it is set once the veth is one; until then no frame passes, since the box's end is
+ * down (no carrier: the port forwards nothing) until the init configures it, after this. */
+static int
+isolate_port(const struct nsbox_settings *s, const struct box_net *n, struct nsbox_why *why)
+{
+	int r = s->isolated ? nl_port_isolate(n->host_if) : 0;
+
+	if (r < 0)
+		why_set(why, "isolating bridge port '%s' on '%s' (neighbours = deny, %s): %s",
+			n->host_if, n->bridge, s->matched,
+			r == -EOPNOTSUPP ? "the kernel does not isolate bridge ports" : strerror(-r));
+	return r;
+}
+
 /* The veth pair: host end on the first of BS that takes it, box end in the box's network
  * namespace. */
 static int
@@ -262,7 +277,7 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 		r = nl_link_master_up_v6_off(n->host_if, bs->index[k]);
 		if (r == 0) {
 			snprintf(n->bridge, sizeof(n->bridge), "%s", s->bridge[i]);
-			return 0;
+			return isolate_port(s, n, why);
 		}
 		/* EXFULL: the bridge has its 1023 ports (the kernel's BR_MAX_PORTS); ENODEV: it
 		 * went away since the lookup. Anything else is not the bridge's fault. */

@@ -1063,8 +1063,16 @@ lease_release(const char *dir, const struct nsbox_addrspec *spec, const char *id
 	return dirty ? db_write(dfd, name, p.family, &db) : 0;
 }
 
-int
-lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive)
+static int
+cmp_idp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Live leases of SPEC's range; with IDS (N box ids, sorted), only those of these boxes. */
+static int
+count_held(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive,
+	   const char *const *ids, size_t n_ids)
 {
 	_cleanup_(lease_db_free) struct lease_db db = { 0 };
 	_cleanup_close_ int dfd = -1;
@@ -1077,8 +1085,38 @@ lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn a
 	_cleanup_close_ int lfd = lease_open(dir, spec, &p, &dfd, &name, &db);
 	if (lfd < 0)
 		return lfd;
-	for (size_t i = 0; i < db.n && n < INT_MAX; i++)
-		if (db.v[i].held && in_pool(&p, db.v[i].addr) && alive(&db.v[i].o) != 0)
+	for (size_t i = 0; i < db.n && n < INT_MAX; i++) {
+		const struct lease_entry *e = &db.v[i];
+		const char *id = e->o.id;
+
+		if (!e->held || !in_pool(&p, e->addr))
+			continue;
+		if (ids && !bsearch(&id, ids, n_ids, sizeof(*ids), cmp_idp))
+			continue;
+		if (alive(&e->o) != 0)
 			n++;
+	}
 	return n;
+}
+
+int
+lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive)
+{
+	return count_held(dir, spec, alive, NULL, 0);
+}
+
+int
+lease_count_held_by(const char *dir, const struct nsbox_addrspec *spec, const char *const *ids,
+		    size_t n, lease_alive_fn alive)
+{
+	_cleanup_free_ const char **sorted = NULL;
+
+	if (!n)
+		return 0;
+	sorted = malloc(n * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, ids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_idp);
+	return count_held(dir, spec, alive, sorted, n);
 }

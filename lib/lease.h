@@ -57,6 +57,10 @@ int lease_release(const char *dir, const struct nsbox_addrspec *spec, const char
 
 /* Counts live leases of addresses in SPEC's range (for tests and nsboxctl). */
 int lease_count(const char *dir, const struct nsbox_addrspec *spec, lease_alive_fn alive);
+/* The same, of the leases held by the boxes IDS (N ids, any order) only: what the boxes of one
+ * user hold of a pool (pool_share). */
+int lease_count_held_by(const char *dir, const struct nsbox_addrspec *spec, const char *const *ids,
+			size_t n, lease_alive_fn alive);
 
 /* File name (no directory) of the database SPEC leases from: "v4" or "v6". */
 int lease_file_name(const struct nsbox_addrspec *spec, char *out, size_t n);

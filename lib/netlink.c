@@ -191,7 +191,21 @@ nl_link_master_up_v6_off(const char *ifname, int master_index)
 struct link_info {
 	int index;
 	char kind[32];
+	int isolated; /* a bridge port's IFLA_BRPORT_ISOLATED; -1 when not reported */
 };
+
+/* IFLA_INFO_SLAVE_DATA of a bridge port: the port's flags */
+static void
+port_attrs(const struct nlattr *sd, struct link_info *li)
+{
+	const struct nlattr *p;
+
+	mnl_attr_for_each_nested(p, sd) {
+		if (mnl_attr_get_type(p) == IFLA_BRPORT_ISOLATED &&
+		    mnl_attr_validate(p, MNL_TYPE_U8) >= 0)
+			li->isolated = mnl_attr_get_u8(p);
+	}
+}
 
 static int
 link_attr_cb(const struct nlattr *a, void *data)
@@ -202,6 +216,8 @@ link_attr_cb(const struct nlattr *a, void *data)
 		return MNL_CB_OK;
 	const struct nlattr *in;
 	mnl_attr_for_each_nested(in, a) {
+		if (mnl_attr_get_type(in) == IFLA_INFO_SLAVE_DATA)
+			port_attrs(in, li);
 		if (mnl_attr_get_type(in) == IFLA_INFO_KIND &&
 		    mnl_attr_validate(in, MNL_TYPE_STRING) >= 0) {
 			const char *k = mnl_attr_get_str(in);
@@ -226,31 +242,72 @@ link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Index of IFNAME (> 0) and its kind ("bridge", "veth", "" for none), or -ENODEV. */
-int
-nl_link_get(const char *ifname, char *kind, size_t kindlen)
+/* What the kernel says of IFNAME into LI: 0, or -ENODEV. */
+static int
+link_query(const char *ifname, struct link_info *li)
 {
 	char buf[NL_BUF];
 	struct nl nl = { 0 };
-	struct link_info li = { 0 };
 	struct nlmsghdr *nlh;
 	int r = nl_open(&nl);
 
+	*li = (struct link_info){ .isolated = -1 };
 	if (r < 0)
 		return r;
 	nlh = mnl_nlmsg_put_header(buf);
 	put_link(nlh, RTM_GETLINK, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = nl_talk_cb(&nl, nlh, link_cb, &li);
+	r = nl_talk_cb(&nl, nlh, link_cb, li);
 	nl_close(&nl);
 	if (r < 0)
 		return r;
-	if (li.index <= 0)
-		return -ENODEV;
+	return li->index > 0 ? 0 : -ENODEV;
+}
+
+/* Index of IFNAME (> 0) and its kind ("bridge", "veth", "" for none), or -ENODEV. */
+int
+nl_link_get(const char *ifname, char *kind, size_t kindlen)
+{
+	struct link_info li;
+	int r = link_query(ifname, &li);
+
+	if (r < 0)
+		return r;
 	if (kind)
 		snprintf(kind, kindlen, "%s", li.kind);
 	return li.index;
+}
+
+/* ---- bridge port isolation ---- */
+
+static void
+build_isolate(struct nlmsghdr *nlh, const void *arg)
+{
+	put_link(nlh, RTM_NEWLINK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+	struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 1);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+}
+
+int
+nl_port_isolate(const char *ifname)
+{
+	struct link_info li;
+	int r = nl_once(build_isolate, ifname);
+
+	if (r < 0)
+		return r;
+	/* A kernel that does not know the attribute (before 4.18) ignores it and says 0: only
+	 * the port's own report shows that it took. */
+	r = link_query(ifname, &li);
+	if (r < 0)
+		return r;
+	return li.isolated == 1 ? 0 : -EOPNOTSUPP;
 }
 
 /* ---- veth ---- */

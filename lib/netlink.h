@@ -23,6 +23,10 @@ int nl_link_del(const char *ifname);
 int nl_link_master_up_v6_off(const char *ifname, int master_index);
 /* Index (> 0) of IFNAME and its kind into KIND ("bridge", "veth", "" for a plain device). */
 int nl_link_get(const char *ifname, char *kind, size_t kindlen);
+/* Makes bridge port IFNAME isolated (IFLA_BRPORT_ISOLATED): the bridge forwards nothing between
+ * two isolated ports, only between an isolated port and the others (the bridge itself, an
+ * uplink). Checked by reading the port back: -EOPNOTSUPP when the kernel did not take it. */
+int nl_port_isolate(const char *ifname);
 int nl_veth_create(const struct nl_veth *v);
 int nl_addr_add(int index, const struct nsbox_cidr *a);
 int nl_route_default(int index, const struct nsbox_ip *gw);

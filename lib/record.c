@@ -31,6 +31,7 @@ static const struct field {
 	{ key, kind, offsetof(struct box_record, member), sizeof(((struct box_record *)0)->member) }
 	FIELD("id", F_STR, id),
 	FIELD("user", F_STR, user),
+	FIELD("uid", F_LL, uid),
 	FIELD("service", F_STR, service),
 	FIELD("supervisor", F_INT, supervisor.pid),
 	FIELD("supervisor_start", F_ULL, supervisor.start),
@@ -51,6 +52,7 @@ static const struct field {
 	FIELD("tmp_private", F_INT, tmp_private),
 	FIELD("veth", F_STR, veth),
 	FIELD("bridge", F_STR, bridge),
+	FIELD("neighbours", F_STR, neighbours),
 	FIELD("share", F_INT, share),
 	FIELD("digest", F_ULL, digest),
 	FIELD("members", F_INT, members),
@@ -259,7 +261,7 @@ box_reserve_with(char id[NSBOX_ID_LEN + 1], const struct nsbox_proc *supervisor,
 	if (bfd < 0)
 		return bfd;
 	for (int tries = 0; tries < 16; tries++) {
-		struct box_record r = { .supervisor = *supervisor };
+		struct box_record r = { .supervisor = *supervisor, .uid = -1 };
 		uint32_t v;
 		int e;
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
@@ -326,6 +328,7 @@ record_read_dir(int dfd, struct box_record *r)
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
 		return -EPERM;
 	memset(r, 0, sizeof(*r));
+	r->uid = -1; /* a record without the field is not root's */
 	return kv_read(dfd, BOX_RECORD, field_parse, r);
 }
 
@@ -549,6 +552,76 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 	if (n > 0)
 		ns_index_sweep(bfd, NULL);
 	return n + netns_sweep(bfd);
+}
+
+/* NSBOX_USERS_DIR/UID.boxes, made with CREATE. */
+static int
+uid_dir_open(uid_t uid, bool create)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), NSBOX_USERS_DIR "/%u.boxes", (unsigned)uid);
+	if (create && ((mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST) ||
+		       (mkdir(NSBOX_USERS_DIR, 0700) < 0 && errno != EEXIST) ||
+		       (mkdir(path, 0700) < 0 && errno != EEXIST)))
+		return -errno;
+	return open_private_dir(path);
+}
+
+int
+box_uid_add(uid_t uid, const char *id)
+{
+	if (!box_id_valid(id))
+		return -EINVAL;
+	_cleanup_close_ int ufd = uid_dir_open(uid, true);
+	if (ufd < 0)
+		return ufd;
+	int fd = openat(ufd, id, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int
+box_scan_uid(uid_t uid, int (*fn)(const struct box_record *r, void *arg), void *arg)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int n = 0, ufd = uid_dir_open(uid, false);
+
+	if (ufd < 0)
+		return ufd == -ENOENT ? 0 : ufd;
+	_cleanup_close_ int bfd = boxes_dir_open(false);
+	if (bfd < 0) {
+		close(ufd);
+		return bfd == -ENOENT ? 0 : bfd;
+	}
+	d = fdopendir(ufd);
+	if (!d) {
+		n = -errno;
+		close(ufd);
+		return n;
+	}
+	while ((e = readdir(d))) {
+		struct box_record r;
+
+		if (!box_id_valid(e->d_name))
+			continue;
+		/* its box went: a box directory is made before its entry (a new box that draws
+		 * the same random id writes its entry again with its record) */
+		if (faccessat(bfd, e->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+			unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
+		/* a record being rewritten or removed, or a reused id's of another uid */
+		if (record_read_at(bfd, e->d_name, &r) < 0 || r.uid != (long long)uid)
+			continue;
+		memcpy(r.id, e->d_name, NSBOX_ID_LEN + 1); /* box_id_valid: exactly that long */
+		fn(&r, arg);
+		n++;
+	}
+	return n;
 }
 
 int

@@ -28,7 +28,9 @@
 
 struct box_record {
 	char id[NSBOX_ID_LEN + 1];
-	char user[256];
+	char user[256];               /* the login name, as PAM gave it */
+	long long uid;                /* the user's uid; -1: not known (a record being built, or one
+				       * written by a version that had no such field) */
 	char service[64];
 	struct nsbox_proc supervisor; /* the helper that owns the box */
 	struct nsbox_proc init;       /* the box's PID 1, in the host's pid namespace */
@@ -47,6 +49,7 @@ struct box_record {
 	int no_new_privs, seccomp, tmp_private;
 	char veth[16];                /* host end, "" for network = none */
 	char bridge[16];
+	char neighbours[8];           /* "deny": its bridge port is isolated; "allow"; "" unbridged */
 	/* share = user (helper/share.c): joinable by the user's logins with settings of this
 	 * digest; who the members are is in BOX_MEMBERS */
 	int share;
@@ -99,6 +102,14 @@ int box_alive(const struct box_record *r);
  * how many it removed. A box whose directory lock is held is owned (no record or /proc read
  * without FN); an unlocked one is judged by /proc as before, so the lock only ever keeps. */
 int box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg);
+/* The boxes of one uid, so that a login counts its user's boxes without reading every record
+ * of the host: NSBOX_USERS_DIR/UID.boxes/ID, an empty file made before the record that names
+ * the uid is written. box_uid_add: 0 or -errno. */
+int box_uid_add(uid_t uid, const char *id);
+/* Calls FN for the record of each box of UID that box_uid_add named (live or not: the caller
+ * judges), O(the uid's boxes); an entry whose box directory is gone is removed. Returns how many
+ * records FN got, or -errno. */
+int box_scan_uid(uid_t uid, int (*fn)(const struct box_record *r, void *arg), void *arg);
 int box_gc(void);
 /* box_gc, unless another one is running or the last one started less than DUTY times its own
  * duration ago (a stamp file in NSBOX_BOXES_DIR): what a login may run after its reply. A few

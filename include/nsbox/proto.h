@@ -15,7 +15,7 @@
  * with its own message (helper.c adds those bounds up and checks them against the minimum). The
  * module's timeout= argument may raise it, never below the minimum: shorter, a slow stage would
  * be reported as "helper timed out" instead of what was slow. */
-#define NSBOX_REPLY_TIMEOUT_MIN_MS 240000
+#define NSBOX_REPLY_TIMEOUT_MIN_MS 250000
 #define NSBOX_REPLY_TIMEOUT_MS     NSBOX_REPLY_TIMEOUT_MIN_MS
 
 enum nsbox_op {

@@ -67,20 +67,46 @@ nsbox_user_procs() { nsbox_procs_of "$1"; }
 held_leases() { cat /run/nsbox/leases/v* 2>/dev/null | grep -c ' held ' || true; }
 host_veths() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^nsb[0-9a-f]' || true; }
 
-# nsbox_refused SERVICE USER REGEX DESC: a login of USER through SERVICE is refused, its command
-# does not run, the module logs exactly one line matching REGEX, and no record, helper, veth or
-# lease is left.
-nsbox_refused() {
-	local svc=$1 user=$2 re=$3 desc=$4 m rc
+# nsbox_denied SERVICE USER REGEX DESC: a login of USER through SERVICE is refused, its command
+# does not run, and the module logs exactly one line, matching REGEX (other boxes may live on).
+nsbox_denied() {
+	local svc=$1 user=$2 re=$3 desc=$4 m rc ran=$NSBOX_T/denied/ran
+	# where the user's command could leave its mark, had it run
+	[ -d "$NSBOX_T/denied" ] || mkdir -m 1777 "$NSBOX_T/denied"
 	m=$(nsbox_log_mark)
-	rm -f "$NSBOX_T/ran"
-	"$NSBOX_PAMRUN" "$svc" "$user" -- touch "$NSBOX_T/ran" 2>/dev/null
+	rm -f "$ran"
+	"$NSBOX_PAMRUN" "$svc" "$user" -- touch "$ran" 2>/dev/null
 	rc=$?
 	isnt $rc 0 "$desc: login refused"
-	ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "$desc: command did not run"
+	ok $([ ! -e "$ran" ]; echo $?) "$desc: command did not run"
 	like "$(nsbox_log_since "$m" | grep pam_nsbox)" "$re" "$desc: log says why"
 	is "$(nsbox_log_since "$m" | grep -c pam_nsbox)" 1 "$desc: one log line"
+}
+
+# nsbox_refused SERVICE USER REGEX DESC: nsbox_denied, and no record, helper, veth or lease is
+# left.
+nsbox_refused() {
+	local desc=$4
+	nsbox_denied "$@"
 	nsbox_check_clean "$desc"
 	is "$(host_veths | tr '\n' ' ')" "" "$desc: no veth left"
 	is "$(held_leases)" 0 "$desc: no lease left"
+}
+
+# nsbox_bridge NAME ADDRESS/PREFIX : a bridge of this test's network namespace with the gateway's
+# address, up
+nsbox_bridge() {
+	ip link add "$1" type bridge && ip addr add "$2" dev "$1" && ip link set "$1" up ||
+		nsbox_die "harness: bridge $1"
+}
+
+# nsbox_nss_libdir : sets LIBDIR to where glibc's dlopen finds libnss_*.so.2 without a path (the
+# directory libc itself is in), for a test NSS module bound there in a mount namespace of the
+# test's own; skips where a caching daemon would answer in place of the test's nsswitch.conf
+nsbox_nss_libdir() {
+	LIBDIR=$(dirname "$(readlink -f "$(ldd /bin/true | awk '$1 == "libc.so.6" {print $3}')")")
+	[ -d "$LIBDIR" ] || nsbox_die "cannot find the libc directory"
+	if pgrep -x nscd >/dev/null || pgrep -x sssd >/dev/null; then
+		skip_all "nscd or sssd runs on this host: NSS lookups bypass the test's nsswitch.conf"
+	fi
 }

@@ -17,13 +17,7 @@ nsbox_private_state
 NSS_LIB=$NSBOX_BUILD/tests/nss
 [ -f "$NSS_LIB/libnss_nsbtfail.so.2" ] && [ -f "$NSS_LIB/libnss_nsbtdown.so.2" ] ||
 	nsbox_die "missing $NSS_LIB/libnss_nsbt*.so.2 (make tests)"
-# where glibc's dlopen finds libnss_*.so.2 without a path: the directory libc itself is in
-LIBDIR=$(dirname "$(readlink -f "$(ldd /bin/true | awk '$1 == "libc.so.6" {print $3}')")")
-[ -d "$LIBDIR" ] || nsbox_die "cannot find the libc directory"
-if pgrep -x nscd >/dev/null || pgrep -x sssd >/dev/null; then
-	# a caching daemon would answer group lookups in place of the test's nsswitch.conf
-	skip_all "nscd or sssd runs on this host: NSS lookups bypass the test's nsswitch.conf"
-fi
+nsbox_nss_libdir
 
 G=nsbt-lab
 U=nsbt-nss

@@ -261,7 +261,7 @@ m=$(nsbox_log_mark)
 isnt $? 0 "max_boxes = 2: a third box is refused"
 ok $([ ! -e "$S/b3.ran" ]; echo $?) "max_boxes: its command did not run"
 out=$(nsbox_log_since "$m" | grep pam_nsbox)
-like "$out" "no box for user 'nsbt-shb': user 'nsbt-shb' has 2 live boxes \(max_boxes = 2\); session denied" "max_boxes: the log says why"
+like "$out" "no box for user 'nsbt-shb': user 'nsbt-shb' \(uid $(id -u nsbt-shb)\) has 2 live boxes \(max_boxes = 2\); session denied" "max_boxes: the log says why"
 is "$(printf '%s\n' "$out" | grep -c .)" 1 "max_boxes: one line"
 rm "$S/b1.hold"
 nsbox_wait "[ \$(nsbox_records | wc -l) = 1 ]" 10
@@ -307,9 +307,9 @@ nsbox_check_clean "nsboxctl stop"
 is "$(nsbox_user_procs $U | tr '\n' ' ')" "" "nsboxctl stop: no process of the user is left"
 
 # ---- a forged record is never joined ----
-# As root, a record for $U with the right digest, naming a listener of ours on the box's join
-# socket as the supervisor and its child named nsbox-init as the init: everything a record can
-# say, but not a process running nsbox-helper.
+# As root, a record for $U, on its list of boxes, with the right digest, naming a listener of ours
+# on the box's join socket as the supervisor and its child named nsbox-init as the init:
+# everything a record can say, but not a process running nsbox-helper.
 FID=deadbeef
 FD=/run/nsbox/boxes/$FID
 mkdir -m 0700 -p "$FD"
@@ -324,6 +324,7 @@ st() { awk '{ sub(/.*\) /, ""); print $20 }' /proc/$1/stat; }
 cat >"$FD/record" <<EOF
 id=$FID
 user=$U
+uid=$(id -u $U)
 service=$SVC
 supervisor=$FSUP
 supervisor_start=$(st $FSUP)
@@ -336,6 +337,8 @@ digest=$DIGEST
 members=1
 EOF
 chmod 0600 "$FD/record"
+# and on the user's list of boxes, as the helper puts a box there
+install -d -m 0700 "/run/nsbox/users/$(id -u $U).boxes" && touch "/run/nsbox/users/$(id -u $U).boxes/$FID"
 m=$(nsbox_log_mark)
 out=$("$NSBOX_PAMRUN" $SVC $U -- sh -c 'echo $NSBOX_ID')
 like "$out" '^[0-9a-f]{8}$' "forged record: the login is boxed"

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/io_uring.h>
 #include <linux/keyctl.h>
 #include <linux/nsfs.h>
 #include <linux/perf_event.h>
@@ -737,6 +738,26 @@ p_userfaultfd(int argc, char **argv)
 	ok("userfaultfd fd %ld", fd);
 }
 
+/* io_uring: a ring of the caller's own, and an io_uring_enter on it (the call that makes the
+ * kernel run what the ring holds) */
+static int
+p_io_uring(int argc, char **argv)
+{
+	struct io_uring_params p;
+	long fd;
+
+	(void)argc;
+	(void)argv;
+	memset(&p, 0, sizeof(p));
+	fd = syscall(SYS_io_uring_setup, 4, &p);
+	if (fd < 0)
+		blocked("io_uring_setup(4 entries): %s", ename(errno));
+	if (syscall(SYS_io_uring_enter, (int)fd, 0, 0, 0, NULL, 0) < 0)
+		blocked("io_uring_enter on ring fd %ld: %s", fd, ename(errno));
+	ok("io_uring_setup gave ring fd %ld (%u sq entries), io_uring_enter works on it", fd,
+	   p.sq_entries);
+}
+
 static int
 p_mknod(int argc, char **argv)
 {
@@ -1005,7 +1026,7 @@ static const struct {
 	{ "raw-packet", p_raw_packet },	    { "raw-icmp", p_raw_icmp },	       { "connect", p_connect },
 	{ "read", p_read },		    { "write", p_write },	       { "rewrite", p_rewrite },
 	{ "rofs", p_rofs },		    { "kill", p_kill },		       { "ptrace", p_ptrace },
-	{ "status", p_status },
+	{ "status", p_status },		    { "io_uring", p_io_uring },
 };
 
 /* Installed setuid root only for the suite: it serves test users (nsbt-esc*) and no one else. */

@@ -225,6 +225,7 @@ request_key|ok|$P request_key
 suid bpf|ok|$S bpf
 perf_event_open|ok|$P perf_event_open
 userfaultfd|ok|$P userfaultfd
+io_uring|ok|$P io_uring
 suid mknod (char dev in $HOME)|ok|$S mknod $HOME/nsbt-null
 suid write /proc/sys (global sysctl)|ok|$S rewrite /proc/sys/kernel/printk_ratelimit
 /proc/sys mount writable|ok|$P rofs /proc/sys

@@ -195,6 +195,8 @@ main(int argc, char **argv)
 			is_int(s.network, NSBOX_NET_NONE, "shipped: network none");
 			is_int(s.on_error, NSBOX_ON_ERROR_DENY, "shipped: on_error deny");
 			is_int(s.exempt, 0, "shipped: nobody exempt");
+			is_int(s.max_boxes, 8, "shipped: max_boxes 8");
+			ok(s.pool_share == 10 && s.pool_share_pct, "shipped: pool_share 10%%");
 			nsbox_conf_free(c);
 		}
 	}

@@ -460,6 +460,19 @@ test_values(void)
 		{ "max_sessions = 1", NULL },
 		{ "max_sessions = 1000", NULL },
 		{ "max_sessions = none", NULL },
+		{ "pool_share = none", NULL },
+		{ "pool_share = 1", NULL },
+		{ "pool_share = 65535", NULL },
+		{ "pool_share = 1%", NULL },
+		{ "pool_share = 100%", NULL },
+		{ "pool_share = 0", "t:2: bad value '0' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = 65536", "t:2: bad value '65536' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = 0%", "t:2: bad value '0%' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = 101%", "t:2: bad value '101%' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = %", "t:2: bad value '%' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = 5%%", "t:2: bad value '5%%' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = -1", "t:2: bad value '-1' for 'pool_share' (want 1-65535, 1%-100% or none)" },
+		{ "pool_share = 10 %", "t:2: bad value '10 %' for 'pool_share' (want 1-65535, 1%-100% or none)" },
 		{ "max_sessions = 1001", "t:2: bad value '1001' for 'max_sessions' (want 1-1000 or none)" },
 		{ "max_sessions = 2 3", "t:2: bad value '2 3' for 'max_sessions' (want 1-1000 or none)" },
 		{ "memory_max = 1m", NULL },
@@ -1105,6 +1118,7 @@ test_print(void)
 	       "# dns (not set)\n"
 	       "# search (not set)\n"
 	       "sticky = no\n"
+	       "neighbours = allow\n"
 	       "dhcp_client = /sbin/dhclient\n"
 	       "dhcp_timeout = 5\n"
 	       "dhcp_user = _nsbox-dhcp\n"
@@ -1113,8 +1127,9 @@ test_print(void)
 	       "caps = keep ALL\n"
 	       "seccomp = off\n"
 	       "tmp = shared\n"
-	       "tmp_size = 512m\n"
+	       "tmp_size = 256m\n"
 	       "runtime_dir = shared\n"
+	       "run_writable = shared\n"
 	       "# hide (not set)\n"
 	       "# readonly (not set)\n"
 	       "shm_size = 64m\n"
@@ -1125,6 +1140,7 @@ test_print(void)
 	       "memory_max = none\n"
 	       "tasks_max = none\n"
 	       "cpu_quota = none\n"
+	       "pool_share = none\n"
 	       "# matched defaults\n",
 	       "print of the built-in settings");
 
@@ -1505,6 +1521,15 @@ test_hardening(void)
 	    "t:2: bad value 'strict' for 'seccomp' (want default or off)", "seccomp value");
 	bad("[defaults]\ntmp = yes\n", "t:2: bad value 'yes' for 'tmp' (want shared or private)",
 	    "tmp value");
+	bad("[defaults]\nneighbours = no\n",
+	    "t:2: bad value 'no' for 'neighbours' (want allow or deny)", "neighbours value");
+	c = parse("[defaults]\nprofile = restricted\n[match user=talk]\nneighbours = allow\n"
+		  "[match user=lab]\nprofile = lab\nneighbours = deny\n", NULL);
+	resolve(c, "talk", "s", NULL, &s);
+	ok(!s.isolated && s.seccomp, "neighbours = allow in a later section, the rest of restricted kept");
+	resolve(c, "lab", "s", NULL, &s);
+	ok(s.isolated && !s.seccomp, "neighbours = deny over lab in the same section");
+	nsbox_conf_free(c);
 	bad("[defaults]\nprofile = paranoid\n",
 	    "t:2: bad value 'paranoid' for 'profile' (want restricted, lab or none)", "profile value");
 	good("[defaults]\nshm_size = 1m\ntmp_size = 1024g\n", "sizes at both ends");
@@ -1571,24 +1596,27 @@ test_hardening(void)
 	   "restricted hides /run/dbus, /run/systemd/private, /run/screen");
 	ok(s.readonly.n == 1 && !strcmp(s.readonly.p[0], "/proc/sys"),
 	   "restricted makes /proc/sys read-only");
+	ok(s.isolated, "restricted: neighbours = deny (an isolated bridge port)");
+	ok(s.run_private, "restricted: run_writable = private");
 	resolve(c, "tmpuser", "s", NULL, &s);
 	ok(!s.tmp_private && s.no_new_privs && s.seccomp,
 	   "an explicit key wins over the same section's profile, whatever the order");
 	resolve(c, "labuser", "s", NULL, &s);
 	ok(s.profile == NSBOX_PROFILE_LAB && s.tmp_private && !s.no_new_privs &&
 		   s.caps_keep == ~0ull && !s.seccomp && !s.runtime_private && !s.hide.n &&
-		   !s.readonly.n,
+		   !s.readonly.n && !s.isolated && !s.run_private,
 	   "a later section's profile replaces the earlier one whole (lab: only private /tmp)");
 	resolve(c, "capuser", "s", NULL, &s);
 	ok(s.caps_keep == 1ull << 10 && s.no_new_privs && s.seccomp && s.tmp_private,
 	   "a key in a later section changes just that key of the profile");
 	resolve(c, "plain", "s", NULL, &s);
-	ok(!s.no_new_privs && s.caps_keep == ~0ull && !s.seccomp && !s.tmp_private,
-	   "profile = none: the built-in values");
+	ok(!s.no_new_privs && s.caps_keep == ~0ull && !s.seccomp && !s.tmp_private && !s.isolated,
+	   "profile = none: the built-in values (neighbours = allow)");
 	resolve(c, "capuser", "s", NULL, &s);
 	out = print_settings(&s);
 	ok(out && strstr(out, "profile = restricted\nno_new_privs = yes\ncaps = keep net_bind_service\n"
-		  "seccomp = default\ntmp = private\ntmp_size = 512m\nruntime_dir = private\n"
+		  "seccomp = default\ntmp = private\ntmp_size = 256m\nruntime_dir = private\n"
+		  "run_writable = private\n"
 		  "hide = /run/dbus /run/systemd/private /run/screen\nreadonly = /proc/sys\n"),
 	   "nsboxctl check prints the policy in force");
 	free(out);
@@ -1678,6 +1706,51 @@ test_share(void)
 	nsbox_conf_free(c);
 }
 
+/* pool_share: the limit it gives a pool of a given size; the size of a pool */
+static void
+test_pool_share(void)
+{
+	struct nsbox_settings s;
+	struct nsbox_conf *c = parse("[defaults]\nnetwork = bridge\nbridge = br0\n"
+				     "address = pool 10.0.0.0/24\ngateway = 10.0.0.1\n"
+				     "address6 = pool fd00::/64\ngateway6 = fd00::1\npool_share = 10%\n"
+				     "[match user=n]\naddress = pool 10.1.0.0/24 10.1.0.100-10.1.0.103\n"
+				     "gateway = 10.1.0.1\npool_share = 2\n", NULL);
+	static const struct {
+		unsigned share;
+		bool pct;
+		unsigned long long size, want;
+	} t[] = {
+		{ 0, false, 100, 0 },  { 2, false, 4, 2 },    { 2, false, 1, 2 },
+		{ 50, true, 4, 2 },    { 10, true, 3, 1 },    { 10, true, 254, 25 },
+		{ 100, true, 3, 3 },   { 1, true, 1, 1 },     { 100, true, ULLONG_MAX, ULLONG_MAX },
+		{ 1, true, ULLONG_MAX, ULLONG_MAX / 100 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		s.pool_share = t[i].share;
+		s.pool_share_pct = t[i].pct;
+		ok(nsbox_pool_share_limit(&s, t[i].size) == t[i].want,
+		   "pool_share = %u%s of a pool of %llu: %llu", t[i].share, t[i].pct ? "%" : "",
+		   t[i].size, t[i].want);
+	}
+	ok(c != NULL, "pool_share config parses (%s)", last_err);
+	resolve(c, "u", "sshd", NULL, &s);
+	ok(s.pool_share == 10 && s.pool_share_pct, "pool_share = 10%% from [defaults]");
+	ok(nsbox_pool_size(&s.address, &s.gateway) == 253,
+	   "a /24 pool without a range: 254 hosts less its gateway");
+	ok(nsbox_pool_size(&s.address, NULL) == 254, "and 254 without one");
+	ok(nsbox_pool_size(&s.address6, &s.gateway6) == ULLONG_MAX - 1,
+	   "a /64 pool: 2^64 - 1 hosts (no subnet-router anycast) less its gateway");
+	resolve(c, "n", "sshd", NULL, &s);
+	ok(s.pool_share == 2 && !s.pool_share_pct, "pool_share = 2 from the section");
+	ok(nsbox_pool_size(&s.address, &s.gateway) == 4, "a range of 4 (the gateway outside it)");
+	ok(nsbox_pool_size(&s.address6, NULL) == ULLONG_MAX, "size of a /64 pool without a gateway");
+	nsbox_conf_free(c);
+	s.address = (struct nsbox_addrspec){ .mode = NSBOX_ADDR_DHCP };
+	ok(nsbox_pool_size(&s.address, NULL) == 0, "dhcp is no pool");
+}
+
 static void
 test_uses_groups(void)
 {
@@ -1725,5 +1798,6 @@ main(void)
 	test_hardening();
 	test_uses_groups();
 	test_share();
+	test_pool_share();
 	return tap_done();
 }

@@ -80,6 +80,8 @@ test_parsers_stay_inside(void)
 		[K_DNS] = "10.0.0.1 fd00::1",
 		[K_SEARCH] = "example.org lab.example.org",
 		[K_STICKY] = "yes",
+		[K_NEIGHBOURS] = "deny",
+		[K_RUN_WRITABLE] = "private",
 		[K_DHCP_CLIENT] = "/usr/sbin/dhclient",
 		[K_DHCP_TIMEOUT] = "30",
 		[K_DHCP_USER] = "nsbt-dhcp",
@@ -96,6 +98,7 @@ test_parsers_stay_inside(void)
 		[K_PROC] = "hidepid=invisible",
 		[K_SHARE] = "user", [K_MAX_BOXES] = "4", [K_MAX_SESSIONS] = "20",
 		[K_MEMORY_MAX] = "512m", [K_TASKS_MAX] = "64", [K_CPU_QUOTA] = "50%",
+		[K_POOL_SHARE] = "25%",
 	};
 
 	for (int k = 0; k < K_N; k++) {

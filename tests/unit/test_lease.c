@@ -439,6 +439,29 @@ test_reclaim(void)
 	is_str(got, "10.0.1.2", "the other reclaimed address");
 }
 
+/* What the boxes of one user hold of one pool (pool_share counts it): only their ids, only that
+ * pool's range, only live owners. */
+static void
+test_held_by(void)
+{
+	struct nsbox_addrspec a = spec(NSBOX_ADDR_POOL, "10.0.3.0", 24, "10.0.3.10", "10.0.3.19");
+	struct nsbox_addrspec b = spec(NSBOX_ADDR_POOL, "10.0.3.0", 24, "10.0.3.20", "10.0.3.29");
+	const char *mine[] = { "e0000003", "e0000001", "e0000004" };
+
+	usedir("heldby");
+	acq(&a, "e0000001", "alice", 3101, false);
+	acq(&a, "e0000002", "bob", 3102, false);
+	acq(&a, "e0000003", "alice2", 3103, false);
+	acq(&b, "e0000004", "alice", 3104, false);
+	is_int(lease_count_held_by(cur, &a, mine, 3, fake_alive), 2,
+	       "held by the user's boxes: 2 of pool a (another user's lease not counted)");
+	is_int(lease_count_held_by(cur, &b, mine, 3, fake_alive), 1, "and 1 of pool b");
+	is_int(lease_count_held_by(cur, &a, mine, 0, fake_alive), 0, "no boxes: none held");
+	kill_owner(3103);
+	is_int(lease_count_held_by(cur, &a, mine, 3, fake_alive), 1, "a dead owner's lease not counted");
+	is_int(lease_count(cur, &a, fake_alive), 2, "lease_count: every live lease of the pool");
+}
+
 static void
 test_exhaustion_range(void)
 {
@@ -1064,6 +1087,7 @@ main(void)
 	test_sequential_release();
 	test_static();
 	test_reclaim();
+	test_held_by();
 	test_exhaustion_range();
 	test_exclude_gateway();
 	test_sticky();

@@ -88,6 +88,30 @@ mounted(const char *name)
 	return a.st_dev != b.st_dev;
 }
 
+/* Writes up to BYTES zeros into new file NAME: how many it wrote, or -errno when none. */
+static long
+fill(const char *name, long bytes)
+{
+	static const char zero[4096];
+	char p[128];
+	long done = 0;
+
+	path(p, sizeof(p), name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (done < bytes) {
+		ssize_t k = write(fd, zero, (size_t)(bytes - done) < sizeof(zero) ? (size_t)(bytes - done)
+										      : sizeof(zero));
+		if (k <= 0)
+			break;
+		done += k;
+	}
+	int e = errno;
+	close(fd);
+	return done ? done : -e;
+}
+
 static long
 fs_magic(const char *name)
 {
@@ -127,7 +151,7 @@ old_kernel(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
-	char step[64], a[128];
+	char step[64], a[128], b[128];
 
 	ok(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0, "old kernel: no mount_setattr");
 	struct mount_attr ma = { .attr_set = MOUNT_ATTR_RDONLY };
@@ -159,6 +183,13 @@ old_kernel(void)
 	is_int(size_of("secret2"), 0, "old kernel: a covered file reads empty");
 	is_int(run1(MNT_RDONLY, "old", MNT_F_RECURSIVE, 0, NULL, NULL, step, sizeof(step)), -ENOSYS,
 	       "old kernel: a recursive read-only remount is refused, not done halfway");
+	path(a, sizeof(a), "old1");
+	path(b, sizeof(b), "old2");
+	mkdir(a, 0755);
+	mkdir(b, 0755);
+	is_int(run1(MNT_TMPFS_SPLIT, "old1", 0, MOUNT_ATTR_NOSUID, "old2", "mode=0700,size=1m", step,
+		    sizeof(step)), 0, "old kernel: split tmpfs mounted (it needs no mount_setattr)");
+	ok(statvfs(a, &sv) == 0 && (sv.f_flag & ST_NOSUID), "old kernel: the split's places are nosuid");
 }
 
 static int
@@ -230,6 +261,40 @@ tests(void)
 	is_int(run1(MNT_PROC, "procdir", MNT_F_FRESH, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 		    MOUNT_ATTR_NOEXEC, NULL, NULL, step, sizeof(step)), 0, "fresh proc mounted");
 	is_int(fs_magic("procdir"), PROC_SUPER_MAGIC, "it is a proc");
+
+	/* One tmpfs for two places (/tmp and /var/tmp): one budget, each a sticky directory. */
+	path(a, sizeof(a), "t1");
+	path(b, sizeof(b), "t2");
+	ok(mkdir(a, 0755) == 0 && mkdir(b, 0755) == 0, "split: two directories");
+	put("t1/host", "host's\n");
+	is_int(run1(MNT_TMPFS_SPLIT, "t1", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "t2",
+		    "mode=0700,size=1m,nr_inodes=64", step, sizeof(step)), 0, "split tmpfs mounted");
+	struct stat s1, s2;
+	ok(stat(a, &s1) == 0 && stat(b, &s2) == 0 && s1.st_dev == s2.st_dev,
+	   "split: both places are one file system");
+	is_int(fs_magic("t1"), TMPFS_MAGIC, "split: a tmpfs");
+	is_int(mounted("t1") + mounted("t2"), 2, "split: each place a mount of its own");
+	ok((s1.st_mode & 07777) == 01777 && (s2.st_mode & 07777) == 01777,
+	   "split: each place mode 1777 (%o, %o)", s1.st_mode & 07777, s2.st_mode & 07777);
+	ok(s1.st_ino != s2.st_ino, "split: two directories of it, not one");
+	is_int(size_of("t1/host"), -ENOENT, "split: what the place held before is hidden");
+	DIR *dir = opendir(a);
+	int entries = 0;
+	for (struct dirent *e; dir && (e = readdir(dir));)
+		entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (dir)
+		closedir(dir);
+	is_int(entries, 0, "split: the first place shows nothing of the second");
+	struct statvfs sv1;
+	ok(statvfs(a, &sv1) == 0 && (sv1.f_flag & ST_NOSUID) && (sv1.f_flag & ST_NODEV),
+	   "split: nosuid and nodev on the places");
+	is_int(fill("t1/big", 700 << 10), 700 << 10, "split: 700 KiB into the first place");
+	ok(fill("t2/big", 700 << 10) < 700 << 10, "split: the second stops at what the 1 MiB budget has left");
+	is_int(run1(MNT_TMPFS_SPLIT, "t1", 0, 0, "t-missing", "mode=0700,size=1m", step,
+		    sizeof(step)), 0, "split with the second place missing: the first alone");
+	is_int(writable("t1/x"), 0, "and it is writable");
+	is_int(run1(MNT_TMPFS_SPLIT, "t-missing", 0, 0, "t2", "mode=0700,size=1m", step,
+		    sizeof(step)), -ENOENT, "split with the first place missing: -ENOENT");
 
 	old_kernel();
 

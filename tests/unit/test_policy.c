@@ -54,6 +54,9 @@ static long s_reboot(void) { return syscall(SYS_reboot, 0, 0, 0, NULL); /* bad m
 static long s_swapon(void) { return syscall(SYS_swapon, "/nonexistent-nsbox", 0); }
 static long s_swapoff(void) { return syscall(SYS_swapoff, "/nonexistent-nsbox"); }
 static long s_obha(void) { return syscall(SYS_open_by_handle_at, -1, NULL, 0); }
+static long s_uring_setup(void) { return syscall(SYS_io_uring_setup, 1, NULL); /* EFAULT */ }
+static long s_uring_enter(void) { return syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0); }
+static long s_uring_register(void) { return syscall(SYS_io_uring_register, -1, 0, NULL, 0); }
 static long s_clone3(void) { return syscall(SYS_clone3, NULL, 0); }
 static long s_tiocsti(void) { char c = 'x'; return ioctl(0, TIOCSTI, &c); }
 static long s_tiocsti_hi(void) { char c = 'x'; return syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | 1ul << 32, &c); }
@@ -92,6 +95,8 @@ static const struct {
 	{ "delete_module", s_delete_module, EPERM }, { "reboot", s_reboot, EPERM },
 	{ "swapon", s_swapon, EPERM }, { "swapoff", s_swapoff, EPERM },
 	{ "open_by_handle_at", s_obha, EPERM }, { "clone3", s_clone3, ENOSYS },
+	{ "io_uring_setup", s_uring_setup, EPERM }, { "io_uring_enter", s_uring_enter, EPERM },
+	{ "io_uring_register", s_uring_register, EPERM },
 	{ "clone(CLONE_NEWUTS)", s_clone_ns, EPERM },
 	{ "ioctl(TIOCSTI)", s_tiocsti, EPERM }, { "ioctl(TIOCSTI | 1 << 32)", s_tiocsti_hi, EPERM },
 	{ "ioctl(TIOCLINUX)", s_tioclinux, EPERM },

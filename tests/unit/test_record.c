@@ -143,9 +143,10 @@ tests(void)
 	is_int(box_record_read(id, &r), 0, "the reserved record reads");
 	ok(r.supervisor.pid == self.pid && r.supervisor.start == self.start,
 	   "and names the supervisor");
+	ok(r.uid == -1, "and no uid: a box being built is nobody's, not root's");
 
 	w = (struct box_record){ .supervisor = self, .init = { 4242, 77 }, .started = 1234567890123LL,
-				 .namespaces = 0x6c020000UL };
+				 .namespaces = 0x6c020000UL, .uid = 4000000000LL };
 	snprintf(w.id, sizeof(w.id), "%s", id);
 	snprintf(w.user, sizeof(w.user), "nsbt-user");
 	snprintf(w.service, sizeof(w.service), "sshd");
@@ -158,8 +159,28 @@ tests(void)
 	   r.supervisor.pid == self.pid && r.supervisor.start == self.start &&
 	   r.init.pid == 4242 && r.init.start == 77 && r.started == w.started &&
 	   r.namespaces == w.namespaces && !strcmp(r.hostname, w.hostname) &&
-	   !strcmp(r.ipv4, w.ipv4) && !strcmp(r.ipv6, w.ipv6),
+	   !strcmp(r.ipv4, w.ipv4) && !strcmp(r.ipv6, w.ipv6) && r.uid == w.uid,
 	   "every field survives the round trip (one table writes and reads)");
+	box_path(id, BOX_RECORD, p, sizeof(p));
+	put(p, "user=nsbt-old\nsupervisor=1\n");
+	is_int(box_record_read(id, &r), 0, "a record of an earlier version (no uid line) reads");
+	ok(r.uid == -1 && !strcmp(r.user, "nsbt-old"), "and its uid is unknown (-1), not root's");
+	is_int(box_record_write(&w), 0, "the record written again");
+
+	/* A uid's list of boxes: what it names and whose record says the uid, O(its boxes). */
+	n = 0;
+	is_int(box_scan_uid(4000000000u, count, &n), 0, "a uid without a list has no boxes");
+	is_int(box_uid_add(4000000000u, id), 0, "the box listed under its uid");
+	is_int(box_uid_add(4000000000u, id), 0, "twice is once");
+	is_int(box_uid_add(4000000000u, "0badc0de"), 0, "and a box that is gone");
+	is_int(box_uid_add(4000000001u, id), 0, "and under another uid (a record saying otherwise)");
+	is_int(box_scan_uid(4000000000u, count, &n), 1, "the uid's list gives its one box");
+	is_int(n, 1, "and FN saw it");
+	snprintf(q, sizeof(q), NSBOX_USERS_DIR "/4000000000.boxes/%s", id);
+	ok(!exists(NSBOX_USERS_DIR "/4000000000.boxes/0badc0de") && exists(q),
+	   "the entry of the box that is gone is removed, the live box's kept");
+	n = 0;
+	is_int(box_scan_uid(4000000001u, count, &n), 0, "a record of another uid is not the uid's box");
 	is_int(box_record_read("nothex!!", &r), -EINVAL, "a bad id: -EINVAL");
 	is_int(box_record_read("00000000", &r), -ENOENT, "an unknown id: -ENOENT");
 

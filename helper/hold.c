@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -29,54 +31,55 @@ hold_make(int *out, struct nsbox_why *why)
 {
 	struct mount_attr ma = { .attr_set = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID,
 				 .propagation = MS_PRIVATE };
-	_cleanup_close_ int rd = -1, wr = -1;
-	char path[64];
-	int p[2], pidfd = -1, err = 0, r;
+	_cleanup_close_ int pidfd = -1;
+	int sv[2], err = 0, r, fd = -1;
 	pid_t pid;
 
 	*out = -1;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		why_set(why, "making the application's hold: pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		why_set(why, "making the application's hold: socketpair: %s", strerror(errno));
 		return -errno;
 	}
-	rd = p[0];
-	wr = p[1];
-	pid = child_fork(&pidfd);
-	if (pid < 0) {
-		why_set(why, "making the application's hold: fork: %s", strerror((int)-pid));
-		return (int)pid;
-	}
+	/* A plain fork, not child_fork: it ends by itself once it has sent the namespace (it is in
+	 * our pid namespace, so /proc/self names it), and needs no parent-death signal, which
+	 * would race the box init's own for the same call. */
+	pid = fork();
 	if (pid == 0) {
+		close(sv[0]);
 		/* "/" of the new namespace and every mount below it, hidden ones included */
 		if (unshare(CLONE_NEWNS) < 0 ||
-		    syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &ma, sizeof(ma)) < 0)
+		    syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &ma, sizeof(ma)) < 0 ||
+		    (fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
 			err = -errno;
-		if (write(wr, &err, sizeof(err)) != sizeof(err))
-			_exit(1);
-		/* kept alive until the supervisor holds the namespace, then killed */
-		for (;;)
-			pause();
+		_exit(nsbox_send(sv[1], &err, sizeof(err), fd) == 0 ? 0 : 1);
 	}
-	nsbox_closep(&wr);
-	wr = -1;
-	r = fd_wait(rd, INSIDE_TIMEOUT_MS);
-	if (r == 0 && read(rd, &err, sizeof(err)) != sizeof(err))
-		r = -EIO;
-	if (r == 0 && err == 0) {
-		/* our unreaped child: the pid names it until child_stop below */
-		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-		*out = open(path, O_RDONLY | O_CLOEXEC);
-		if (*out < 0)
-			r = -errno;
+	close(sv[1]);
+	if (pid < 0) {
+		r = -errno;
+		close(sv[0]);
+		why_set(why, "making the application's hold: fork: %s", strerror(-r));
+		return r;
 	}
-	child_stop(&pidfd, SIGKILL, KILLED_WAIT_MS);
-	nsbox_closep(&pidfd);
+	/* our unreaped child: the pid names it until it is reaped below */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	r = fd_wait(sv[0], INSIDE_TIMEOUT_MS);
+	if (r == 0)
+		r = nsbox_recv(sv[0], &err, sizeof(err), &fd);
+	close(sv[0]);
+	if (pidfd >= 0)
+		child_stop(&pidfd, SIGKILL, KILLED_WAIT_MS);
+	else
+		waitpid(pid, NULL, 0);
 	if (r < 0)
-		why_set(why, "making the application's hold: %s", r == -ETIMEDOUT
-								? "the child did not answer"
-								: strerror(-r));
+		why_set(why, "making the application's hold: %s",
+			r == -ETIMEDOUT ? "the child did not answer" : strerror(-r));
 	else if (err < 0)
 		why_set(why, "making the application's hold (a private, noexec copy of its mounts): %s",
 			strerror(-err));
-	return r < 0 ? r : err;
+	if (r == 0 && err == 0 && fd >= 0) {
+		*out = fd;
+		return 0;
+	}
+	nsbox_closep(&fd);
+	return r < 0 ? r : err < 0 ? err : -EIO;
 }

@@ -17,6 +17,7 @@ nsbox_in_private_ns || nsbox_die "harness: a /run of our own outside the private
 mount -t tmpfs -o mode=0755,size=8m nsbt-run /run || nsbox_die "harness: tmpfs on /run"
 install -d -m 0700 /run/nsbox
 install -d -m 1777 /run/lock          # Debian's
+install -d -m 0755 /run/user          # logind's: the box covers it (a host without it gives the box none)
 install -d -m 0777 /run/nsbt-ww       # another world-writable one
 install -d -m 2775 /run/nsbt-grp      # group-writable only: not covered
 ln -s /tmp /run/nsbt-link             # a link to a world-writable one: not covered

@@ -55,7 +55,7 @@ $(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h)
 	$(CC) $(BASE) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
-	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lsystemd
+	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
 
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap

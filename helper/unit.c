@@ -9,7 +9,11 @@
  * instead of its last. A unit of its own also names the box in systemctl and journalctl, and
  * carries the box's resource limits (MemoryMax=, TasksMax=, CPUQuota=); it is delegated
  * (Delegate=yes) only so that systemd moves the session's processes into it on our request
- * (AttachProcessesToUnit): we make no cgroup in it and write to none. */
+ * (AttachProcessesToUnit): we make no cgroup in it and write to none.
+ *
+ * libsystemd is loaded (dlopen) only where systemd runs and a box is built: a supervisor on a
+ * host without systemd, and every sweeper (an exec of this binary), map none of it. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +31,85 @@
  * own has no such stop, and gives an admin one place for limits over all boxes. */
 #define NSBOX_SLICE "nsbox.slice"
 
+/* The sd-bus calls we make, from libsystemd.so.0 (its ABI is stable: the .so.0 is forever). */
+#define SDBUS_SYMS(X)                                                                              \
+	X(int, sd_bus_new, (sd_bus **))                                                            \
+	X(int, sd_bus_set_address, (sd_bus *, const char *))                                       \
+	X(int, sd_bus_start, (sd_bus *))                                                           \
+	X(int, sd_bus_open_system, (sd_bus **))                                                    \
+	X(sd_bus *, sd_bus_flush_close_unref, (sd_bus *))                                          \
+	X(int, sd_bus_set_method_call_timeout, (sd_bus *, uint64_t))                               \
+	X(int, sd_bus_match_signal, (sd_bus *, sd_bus_slot **, const char *, const char *,         \
+				     const char *, const char *, sd_bus_message_handler_t, void *)) \
+	X(int, sd_bus_call_method, (sd_bus *, const char *, const char *, const char *,            \
+				    const char *, sd_bus_error *, sd_bus_message **, const char *,  \
+				    ...))                                                           \
+	X(int, sd_bus_message_new_method_call, (sd_bus *, sd_bus_message **, const char *,         \
+						const char *, const char *, const char *))          \
+	X(int, sd_bus_message_append, (sd_bus_message *, const char *, ...))                       \
+	X(int, sd_bus_message_open_container, (sd_bus_message *, char, const char *))              \
+	X(int, sd_bus_message_close_container, (sd_bus_message *))                                 \
+	X(int, sd_bus_message_read, (sd_bus_message *, const char *, ...))                         \
+	X(sd_bus_message *, sd_bus_message_unref, (sd_bus_message *))                              \
+	X(sd_bus_slot *, sd_bus_slot_unref, (sd_bus_slot *))                                       \
+	X(int, sd_bus_call, (sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *,                 \
+			     sd_bus_message **))                                                   \
+	X(int, sd_bus_process, (sd_bus *, sd_bus_message **))                                      \
+	X(int, sd_bus_wait, (sd_bus *, uint64_t))                                                  \
+	X(void, sd_bus_error_free, (sd_bus_error *))
+
+#define SDBUS_PTR(ret, name, args) static ret(*sym_##name) args;
+SDBUS_SYMS(SDBUS_PTR)
+
+/* 0 once every symbol is there, or -errno (loaded once, kept for the supervisor's life). */
+static int
+sdbus_load(void)
+{
+	static void *lib;
+
+	if (lib)
+		return 0;
+	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+#define SDBUS_SYM(ret, name, args)                                                                 \
+	if (!(sym_##name = (ret(*) args)dlsym(h, #name))) {                                        \
+		dlclose(h);                                                                        \
+		return -ENOSYS;                                                                    \
+	}
+	SDBUS_SYMS(SDBUS_SYM)
+	lib = h;
+	return 0;
+}
+
+static void
+bus_closep(sd_bus **b)
+{
+	if (*b)
+		sym_sd_bus_flush_close_unref(*b);
+}
+
+static void
+message_unrefp(sd_bus_message **m)
+{
+	if (*m)
+		sym_sd_bus_message_unref(*m);
+}
+
+static void
+slot_unrefp(sd_bus_slot **s)
+{
+	if (*s)
+		sym_sd_bus_slot_unref(*s);
+}
+
+static void
+error_freep(sd_bus_error *e)
+{
+	if (sym_sd_bus_error_free)
+		sym_sd_bus_error_free(e);
+}
+
 bool
 unit_systemd_running(void)
 {
@@ -41,17 +124,21 @@ unit_systemd_running(void)
 static int
 bus_open(sd_bus **bus)
 {
-	int r = sd_bus_new(bus);
+	int r = sdbus_load();
 
 	if (r < 0)
 		return r;
-	r = sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
+	r = sym_sd_bus_new(bus);
+
+	if (r < 0)
+		return r;
+	r = sym_sd_bus_set_address(*bus, "unix:path=/run/systemd/private");
 	if (r >= 0)
-		r = sd_bus_start(*bus);
+		r = sym_sd_bus_start(*bus);
 	if (r >= 0)
 		return 0;
-	*bus = sd_bus_flush_close_unref(*bus);
-	return sd_bus_open_system(bus);
+	*bus = sym_sd_bus_flush_close_unref(*bus);
+	return sym_sd_bus_open_system(bus);
 }
 
 struct job_wait {
@@ -68,7 +155,7 @@ on_job_removed(sd_bus_message *m, void *arg, sd_bus_error *err)
 	uint32_t id;
 
 	(void)err;
-	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
+	if (sym_sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
 	    strcmp(unit, w->unit) == 0) {
 		w->done = true;
 		snprintf(w->result, sizeof(w->result), "%s", result);
@@ -88,28 +175,28 @@ now_usec(void)
 static int
 append_pids(sd_bus_message *m, const pid_t *pids, size_t n)
 {
-	int r = sd_bus_message_open_container(m, 'r', "sv");
+	int r = sym_sd_bus_message_open_container(m, 'r', "sv");
 
 	if (r >= 0)
-		r = sd_bus_message_append(m, "s", "PIDs");
+		r = sym_sd_bus_message_append(m, "s", "PIDs");
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'v', "au");
+		r = sym_sd_bus_message_open_container(m, 'v', "au");
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "u");
+		r = sym_sd_bus_message_open_container(m, 'a', "u");
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = sd_bus_message_append(m, "u", (uint32_t)pids[i]);
+		r = sym_sd_bus_message_append(m, "u", (uint32_t)pids[i]);
 	for (int k = 0; r >= 0 && k < 3; k++)
-		r = sd_bus_message_close_container(m);
+		r = sym_sd_bus_message_close_container(m);
 	return r;
 }
 
 int
 unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	_cleanup_(bus_closep) sd_bus *bus = NULL;
+	_cleanup_(message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_(error_freep) sd_bus_error err = SD_BUS_ERROR_NULL;
 	char desc[512];
 	struct job_wait w = { .unit = name };
 	const long long deadline = now_usec() + UNIT_TIMEOUT_MS * 1000LL;
@@ -117,52 +204,58 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 
 	snprintf(name, namelen, "nsbox-%s.scope", u->id);
 	snprintf(desc, sizeof(desc), "nsbox box %s of user %s", u->id, u->user);
+	r = sdbus_load();
+	if (r < 0) {
+		why_set(why, "cannot load libsystemd.so.0 (sd-bus) for the box's unit: %s",
+			strerror(-r));
+		return r;
+	}
 	r = bus_open(&bus);
 	if (r >= 0)
-		r = sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
+		r = sym_sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
 	if (r < 0) {
 		why_set(why, "cannot reach systemd for the box's unit %s: %s", name, strerror(-r));
 		return r;
 	}
 	/* before the call: the job may end before its reply is read */
-	r = sd_bus_match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	r = sym_sd_bus_match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 				"org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
 	if (r >= 0)
-		r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+		r = sym_sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 				       "org.freedesktop.systemd1.Manager", "Subscribe", &err, NULL,
 				       "");
 	if (r >= 0)
-		r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+		r = sym_sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
 						   "/org/freedesktop/systemd1",
 						   "org.freedesktop.systemd1.Manager",
 						   "StartTransientUnit");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", name, "fail");
+		r = sym_sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(sv)");
+		r = sym_sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
+		r = sym_sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
 					  NSBOX_SLICE, "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
+		r = sym_sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
 	if (r >= 0 && u->set->memory_max)
-		r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)u->set->memory_max);
+		r = sym_sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)u->set->memory_max);
 	if (r >= 0 && u->set->tasks_max)
-		r = sd_bus_message_append(m, "(sv)", "TasksMax", "t", (uint64_t)u->set->tasks_max);
+		r = sym_sd_bus_message_append(m, "(sv)", "TasksMax", "t", (uint64_t)u->set->tasks_max);
 	if (r >= 0 && u->set->cpu_quota) /* CPUQuota=N% is N * 10 ms of CPU per second */
-		r = sd_bus_message_append(m, "(sv)", "CPUQuotaPerSecUSec", "t",
+		r = sym_sd_bus_message_append(m, "(sv)", "CPUQuotaPerSecUSec", "t",
 					  (uint64_t)u->set->cpu_quota * 10000);
 	if (r >= 0)
 		r = append_pids(m, u->pids, u->n_pids);
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);
+		r = sym_sd_bus_message_close_container(m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+		r = sym_sd_bus_message_append(m, "a(sa(sv))", 0);
 	if (r < 0) {
 		why_set(why, "cannot ask systemd for the box's unit %s: %s", name, strerror(-r));
 		return r;
 	}
-	r = sd_bus_call(bus, m, 0, &err, &reply);
+	r = sym_sd_bus_call(bus, m, 0, &err, &reply);
 	if (r < 0) {
 		why_set(why, "systemd refused the box's unit %s: %s", name,
 			err.message ? err.message : strerror(-r));
@@ -176,9 +269,9 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 				UNIT_TIMEOUT_MS / 1000);
 			return -ETIMEDOUT;
 		}
-		r = sd_bus_process(bus, NULL);
+		r = sym_sd_bus_process(bus, NULL);
 		if (r == 0)
-			r = sd_bus_wait(bus, (uint64_t)left);
+			r = sym_sd_bus_wait(bus, (uint64_t)left);
 		if (r < 0 && r != -EINTR) {
 			why_set(why, "waiting for the box's unit %s: %s", name, strerror(-r));
 			return r;
@@ -194,14 +287,14 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 int
 unit_attach(const char *name, pid_t pid)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	_cleanup_(bus_closep) sd_bus *bus = NULL;
+	_cleanup_(error_freep) sd_bus_error err = SD_BUS_ERROR_NULL;
 	int r = bus_open(&bus);
 
 	if (r >= 0)
-		r = sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
+		r = sym_sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
 	if (r >= 0)
-		r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+		r = sym_sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 				       "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit",
 				       &err, NULL, "ssau", name, "", 1, (uint32_t)pid);
 	return r < 0 ? r : 0;

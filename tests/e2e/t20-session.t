@@ -96,6 +96,7 @@ rm -f "$NSBOX_T/ran"
 isnt $? 0 "multi-threaded application: session refused"
 ok $([ ! -e "$NSBOX_T/ran" ]; echo $?) "multi-threaded application: the command did not run"
 like "$(nsbox_log_since "$m")" "no box for user '$U': application is multi-threaded; session denied" "multi-threaded application: the log says why"
+unlike "$(nsbox_log_since "$m")" "nsbox-helper" "multi-threaded application: refused before the helper ran (no box built, no helper log line)"
 nsbox_check_clean "multi-threaded application"
 
 # ---- nsboxctl list, show, enter, stop on a live box ----

@@ -210,16 +210,24 @@ parse_number(const struct kv *v, struct nsbox_settings *s)
 	return 0;
 }
 
+/* An unsigned field as the key's word for zero, or the number and UNIT. */
 static int
-format_number(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+format_unsigned(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n,
+		const char *unit)
 {
 	unsigned u = *(const unsigned *)cfield(k, s);
 
 	if (k->zero && !u)
 		snprintf(out, n, "%s", k->zero);
 	else
-		snprintf(out, n, "%u", u);
+		snprintf(out, n, "%u%s", u, unit);
 	return 0;
+}
+
+static int
+format_number(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	return format_unsigned(k, s, out, n, "");
 }
 
 /* Appends WORD to the blank-separated list in OUT (N bytes), *O bytes long so far. */
@@ -866,13 +874,7 @@ parse_pool_share(const struct kv *v, struct nsbox_settings *s)
 static int
 format_percent(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
 {
-	unsigned u = *(const unsigned *)cfield(k, s);
-
-	if (k->zero && !u)
-		snprintf(out, n, "%s", k->zero);
-	else
-		snprintf(out, n, "%u%%", u);
-	return 0;
+	return format_unsigned(k, s, out, n, "%");
 }
 
 static int

@@ -88,6 +88,10 @@ $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CONF_OBJ) $(wildcar
 
 $(B)/tests/test_dhcp_lease: helper/dhcp_lease.c helper/dhcp.h
 
+$(B)/tests/test_limits: tests/unit/test_limits.c helper/limits.c helper/helper.h lib/proto.c tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< lib/proto.c
+
 $(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c lib/proto.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c lib/proto.c -lpthread

@@ -36,15 +36,20 @@ limits_wanted(const struct nsbox_settings *s)
 	return s->memory_max || s->tasks_max || s->cpu_quota;
 }
 
-/* True when the comma-separated list L holds the word W. */
+/* True when the list L, separated by commas (mount options, v1 controllers) or blanks
+ * (cgroup.subtree_control), holds the word W: "cpu" is not "cpuset" nor "cpuacct". */
 static bool
 has_word(const char *l, const char *w)
 {
+	const char *const sep = ", \n";
 	size_t n = strlen(w);
 
-	for (const char *p = l; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
-		if (!strncmp(p, w, n) && (p[n] == ',' || p[n] == 0 || p[n] == ' ' || p[n] == '\n'))
+	for (const char *p = l; *p; p += strspn(p, sep)) {
+		size_t len = strcspn(p, sep);
+		if (len == n && !strncmp(p, w, n))
 			return true;
+		p += len;
+	}
 	return false;
 }
 
@@ -165,7 +170,7 @@ locate(const char *mountinfo, const char *cgfile, size_t i, char *dir, size_t n,
 	if (*v2) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-		if (read_small(path, ctl, sizeof(ctl)) < 0 || !strstr(ctl, ctl_names[i]))
+		if (read_small(path, ctl, sizeof(ctl)) < 0 || !has_word(ctl, ctl_names[i]))
 			return -ENOENT;
 	}
 	return 0;
@@ -308,7 +313,7 @@ limits_remove(struct box_cgroups *cg)
 static void
 attach_one(const struct box_attach *at, int ackfd, pid_t app)
 {
-	struct ucred uc;
+	struct ucred uc = { .pid = 0 };
 	socklen_t l = sizeof(uc);
 	char comm[32];
 	pid_t ppid = 0;

@@ -129,7 +129,6 @@ bus_open(sd_bus **bus)
 	if (r < 0)
 		return r;
 	r = sym_sd_bus_new(bus);
-
 	if (r < 0)
 		return r;
 	r = sym_sd_bus_set_address(*bus, "unix:path=/run/systemd/private");

@@ -625,9 +625,12 @@ outside_logind(void)
 	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
 		return false;
 	buf[n] = 0;
-	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		char *s = strstr(l, "/session-"), *nl = strchr(l, '\n');
-		if (s && (!nl || s < nl) && strstr(s, ".scope") && (!nl || strstr(s, ".scope") < nl))
+	for (char *l = buf, *nl; l; l = nl ? nl + 1 : NULL) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl = 0;
+		char *s = strstr(l, "/session-");
+		if (s && strstr(s, ".scope"))
 			return false;
 	}
 	return true;

@@ -57,6 +57,12 @@ gateway = 10.79.0.1")
 RSTR=$(nsbox_conf rstr.conf "[defaults]
 hostname = %u-box
 profile = restricted")
+RSTR_NOLIM=$(nsbox_conf rstr-nolim.conf "[defaults]
+hostname = %u-box
+profile = restricted
+memory_max = none
+tasks_max = none
+cpu_quota = none")
 LIM=$(nsbox_conf lim.conf "[defaults]
 hostname = %u-box
 memory_max = 2g
@@ -66,6 +72,7 @@ bench_pam permit "$PERMIT"
 bench_box lo "$LO"
 bench_box rstr "$RSTR"
 bench_box lim "$LIM"
+bench_box rstr-nolim "$RSTR_NOLIM"
 bench_box nonet "$NONET"
 bench_box br "$BR"
 
@@ -139,6 +146,27 @@ fi
 	nsbox_die "pambench compare failed"
 echo "(ns = namespaces; every box row is all five unless it says otherwise; the bridged box's"
 echo " unshare(1) counterpart has no veth, so its ratio also carries the veth and the lease)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Where systemd is PID 1, part 1's box rows carry the box's unit (helper/unit.c), whose limits
+# are its properties. Here the same boxes without it: systemd hidden from the helper (an empty
+# /run/systemd in a mount namespace of this pass only). The unit's cost is the difference of
+# the two passes' rows; limits cannot come along (without the unit they are cgroups of the
+# box's own, below the login's: a login in a logind scope has no controllers there), so the
+# restricted profile runs here with its limits off, and part 1 shows it with them too.
+if part compare && [ -d /run/systemd/system ]; then
+echo
+echo "== 1b. with systemd hidden from the helper: the same boxes without their unit =="
+unshare -m --propagation private sh -c 'mount -t tmpfs -o size=4k nsbox-bench /run/systemd &&
+	exec "$@"' sh "$PB" compare "$BENCH_N" "$RES/compare-nounit" \
+	"pam|pam_permit only (PAM baseline)|nsbox-bench-permit||" \
+	"pam|no unit: loopback only|nsbox-bench-lo||pam_permit only (PAM baseline)" \
+	"pam|no unit: restricted, limits none|nsbox-bench-rstr-nolim|no unit: loopback only|pam_permit only (PAM baseline)" |
+	tee "$RES/compare-nounit.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || nsbox_die "pambench compare (systemd hidden) failed"
+echo "(the unit's cost: part 1's loopback row against this pass's; the restricted row of part 1"
+echo " adds the unit and its limits)"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -23,10 +23,13 @@ lintian --display-info --pedantic --show-overrides --fail-on error,warning,info 
 	build/pam-nsbox_${v}_${a}.changes 2>&1 | tee build/lintian.out || bad "lintian"
 [ -s build/lintian.out ] || echo "(no tags)"
 
-# everything but the pseudo filesystems and this tree: what install + purge may not leave behind
+# everything but the pseudo filesystems and this tree: what install + purge may not leave behind.
+# /run/adduser is adduser's own lock file (Debian 13), left by every call of it; the postinst's
+# system user _nsbox-dhcp is kept on purge on purpose (Debian keeps system users).
 snapshot() {
 	find / \( -path /proc -o -path /sys -o -path /dev -o -path /src -o -path /tmp \
-		-o -path /var/log -o -path /var/cache -o -path /var/lib/dpkg -o -path /var/lib/apt \) -prune \
+		-o -path /var/log -o -path /var/cache -o -path /var/lib/dpkg -o -path /var/lib/apt \
+		-o -path /run/adduser \) -prune \
 		-o -print 2>/dev/null | sort
 }
 pam_sums() { md5sum /etc/pam.d/* | sort; }

@@ -46,9 +46,14 @@ hold_make(int *out, struct nsbox_why *why)
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		/* "/" of the new namespace and every mount below it, hidden ones included */
+		/* "/" of the new namespace and every mount below it, hidden ones included; then,
+		 * private (an unmount in a shared mount would propagate to the host), without the
+		 * host's netns names: a copy of each would keep every live box's network namespace
+		 * for as long as this hold lives, and at N live boxes every login would copy N. */
 		if (unshare(CLONE_NEWNS) < 0 ||
 		    syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &ma, sizeof(ma)) < 0 ||
+		    (umount2(NSBOX_NETNS_DIR, MNT_DETACH) < 0 && errno != EINVAL &&
+		     errno != ENOENT) ||
 		    (fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
 			err = -errno;
 		_exit(nsbox_send(sv[1], &err, sizeof(err), fd) == 0 ? 0 : 1);

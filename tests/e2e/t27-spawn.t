@@ -56,3 +56,24 @@ for mode in fork vfork spawn system clone3 exec; do
 	fi
 	nsbox_check_clean "$mode, boxed"
 done
+
+# ---- the hold copies no other box's netns name ----
+# Each live box has an ip-netns name, a mount under /run/netns. The application's hold is a copy
+# of the application's mounts: a copy of those names would keep every other live box's network
+# namespace alive for as long as this session lasts, and make each login copy one per live box.
+hold_netns() { grep -c " /run/netns/" "/proc/$1/mountinfo" 2>/dev/null; }
+"$NSBOX_PAMRUN" nsbox-test-spawn $U -- sleep 600 </dev/null >/dev/null 2>&1 &
+A=$!
+nsbox_track_pid $A
+nsbox_wait '[ "$(nsbox_records | wc -l)" = 1 ] && grep -q " /run/netns/nsbox-" /proc/self/mountinfo' $NSBOX_SETTLE
+ok $? "a live box A has its netns name on the host" "$(grep /run/netns /proc/self/mountinfo)"
+"$NSBOX_PAMRUN" nsbox-test-spawn $U -- sleep 600 </dev/null >/dev/null 2>&1 &
+B=$!
+nsbox_track_pid $B
+nsbox_wait '[ "$(nsbox_records | wc -l)" = 2 ] && [ "$(readlink /proc/'$B'/ns/mnt)" != "$HOST_MNT" ]' $NSBOX_SETTLE
+ok $? "a second box B is up, its application in its hold" "$(nsbox_records)"
+is "$(grep -c " /run/netns/nsbox-" /proc/self/mountinfo)" 2 "the host names both boxes' netns"
+is "$(hold_netns $B)" 0 "B's hold holds no copy of a netns name" "$(grep /run/netns /proc/$B/mountinfo)"
+is "$(hold_netns $A)" 0 "nor does A's"
+_nsbox_kill_pids 50 $A $B
+nsbox_check_clean "two held boxes"

@@ -110,6 +110,7 @@ rows=(
 	"pam|box: no net, 4 ns|nsbox-bench-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
 	"pam|box: bridged, veth + pool lease|nsbox-bench-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: restricted profile (shipped)|nsbox-bench-rstr|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+	"pam|box: restricted, limits none|nsbox-bench-rstr-nolim|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: loopback + limits|nsbox-bench-lim|box: loopback only, 5 ns|pam_permit only (PAM baseline)"
 	"floor|floor: clone 4 ns + mounts|4ns|unshare: 4 ns, no -n|"
 	"floor|floor: clone 5 ns + mounts|5ns|unshare -n: 5 ns|"

@@ -236,8 +236,10 @@ init_net(const struct init_args *a, struct init_status *st)
 	return net_cfg_in_box(a->s, &n, st->step, sizeof(st->step));
 }
 
+/* CGFDS: the box's cgroup.procs files, opened here while /sys is the host's; the init joins
+ * them once the box is built (init_main). */
 static int
-init_build(const struct init_args *a, struct init_status *st)
+init_build(const struct init_args *a, struct init_status *st, int cgfds[3])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct none[2] = { { 0 } };
@@ -245,12 +247,11 @@ init_build(const struct init_args *a, struct init_status *st)
 	const char *hostname = a->hostname;
 	int r = 0;
 
-	/* Into the box's cgroups (before the plan replaces /sys), then a cgroup namespace rooted
-	 * there: the box sees no host path in /proc/self/cgroup. Where systemd runs the init was
-	 * born in the box's unit. */
-	snprintf(st->step, sizeof(st->step), "joining the box's cgroups");
-	if ((r = limits_attach(a->cg, 0)) < 0)
+	snprintf(st->step, sizeof(st->step), "opening the box's cgroups");
+	if ((r = limits_procs_open(a->cg, cgfds)) < 0)
 		return r;
+	/* a cgroup namespace of our own: our /proc/self/cgroup shows nothing of the host's above
+	 * the login's cgroup (the session's processes make theirs in the box's cgroups) */
 	snprintf(st->step, sizeof(st->step), "unsharing the cgroup namespace");
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return -errno;
@@ -312,7 +313,7 @@ __attribute__((noreturn)) static void
 init_main(struct init_args *a)
 {
 	struct init_status st = { 0 };
-	int sfd = -1, ready, lifeline, go = -1;
+	int sfd = -1, ready, lifeline, go = -1, cgfds[3] = { -1, -1, -1 };
 
 	/* at 3, 4 (and 5), above everything else first so that no dup clobbers another */
 	ready = fcntl(a->ready, F_DUPFD_CLOEXEC, 10);
@@ -330,12 +331,20 @@ init_main(struct init_args *a)
 
 	st.err = init_setup(&sfd, &st);
 	if (st.err == 0)
-		st.err = init_build(a, &st);
+		st.err = init_build(a, &st, cgfds);
 	if (write(ready, &st, sizeof(st)) != sizeof(st) || st.err < 0)
 		_exit(1);
 	close(ready);
 	if (a->go >= 0)
 		close(a->go);
+	/* Into the box's cgroups (where systemd runs it was born in the box's unit), after the
+	 * answer: the kernel makes a move into a cgroup wait for an RCU grace period
+	 * (cgroup_threadgroup_rwsem; on cgroup v1, and v2 without favordynmods), ~10 ms the box's
+	 * build need not wait for. The init forks nothing; every process of the session joins
+	 * the cgroups on its own (the module's fork guard). Failing ends the box: the supervisor
+	 * sees its init die. No capability needed: the files are root's, and so are we. */
+	if (limits_procs_join(cgfds, a->cg->n) < 0)
+		_exit(1);
 	/* a copy of the supervisor's heap, which the init never uses: the pages it shares with
 	 * the supervisor are freed once both have let go of them (helper.c trims its own) */
 	malloc_trim(0);

@@ -200,6 +200,12 @@ int limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg,
 		struct nsbox_why *why);
 /* Moves PID into every cgroup of CG. 0 or -errno. */
 int limits_attach(const struct box_cgroups *cg, pid_t pid);
+/* Opens the cgroup.procs file of every cgroup of CG into FDS (CG->n of them), for a process
+ * that joins them later, once the paths are gone from its view. 0 or -errno (none left open). */
+int limits_procs_open(const struct box_cgroups *cg, int fds[3]);
+/* Moves the caller into the cgroups whose cgroup.procs are FDS (limits_procs_open), closing
+ * them. 0 or -errno. */
+int limits_procs_join(int fds[3], unsigned n);
 /* Removes CG's directories (once nothing of the box runs in them); a busy one is kept, with
  * CG->n saying how many are left. 0 or the first -errno. */
 int limits_remove(struct box_cgroups *cg);

@@ -165,7 +165,9 @@ locate(const char *mountinfo, const char *cgfile, size_t i, char *dir, size_t n,
 	size_t rl = strcmp(root, "/") ? strlen(root) : 0;
 	if (strncmp(own, root, rl) || (own[rl] && own[rl] != '/'))
 		return -ENOENT;
-	if ((size_t)snprintf(dir, n, "%s%s", mnt, own + rl) >= n)
+	/* the login's cgroup is the hierarchy's root: "/sys/fs/cgroup/pids", not ".../pids/" */
+	const char *below = strcmp(own + rl, "/") ? own + rl : "";
+	if ((size_t)snprintf(dir, n, "%s%s", mnt, below) >= n)
 		return -ENAMETOOLONG;
 	if (*v2) {
 		char path[PATH_MAX + 32];
@@ -288,6 +290,37 @@ limits_attach(const struct box_cgroups *cg, pid_t pid)
 			return r;
 	}
 	return 0;
+}
+
+int
+limits_procs_open(const struct box_cgroups *cg, int fds[3])
+{
+	char path[PATH_MAX + 32];
+
+	for (unsigned i = 0; i < cg->n; i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dir[i]);
+		fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int r = -errno;
+			while (i--)
+				nsbox_closep(&fds[i]);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int
+limits_procs_join(int fds[3], unsigned n)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (r == 0 && write(fds[i], "0", 1) != 1)
+			r = -errno;
+		nsbox_closep(&fds[i]);
+	}
+	return r;
 }
 
 int

@@ -58,7 +58,16 @@ hold() {
 	held=$!
 	nsbox_wait "grep -qs DONE $S/$2.out" 60
 }
-box_init() { sed -n 's/^init=\([0-9]*\).*/\1/p' /run/nsbox/boxes/$(nsbox_records | head -1)/record; }
+# the first box's init; with limits, once it has joined the box's cgroups (it does so after its
+# answer: box.c)
+box_init_pid() { sed -n 's/^init=\([0-9]*\).*/\1/p' /run/nsbox/boxes/$(nsbox_records | head -1)/record; }
+box_init() {
+	local p
+	p=$(box_init_pid)
+	nsbox_wait "grep -qE '/nsbox-[0-9a-f]{8}\$' /proc/$p/cgroup" $NSBOX_SETTLE ||
+		diag "box init $p did not join the box's cgroups: $(tr '\n' ' ' </proc/$p/cgroup)"
+	echo "$p"
+}
 
 # 1. the cgroups, the namespace, the session's processes in them, a daemon too
 hold nsbox-test-lim ns 'cat /proc/self/cgroup; (setsid sleep 1000 </dev/null >/dev/null 2>&1 &)'
@@ -126,7 +135,7 @@ spin='timeout 1 sh -c "while :; do :; done"; echo SPUN'
 for svc in nsbox-test-lim nsbox-test-free; do
 	lim=$([ $svc = nsbox-test-lim ] && echo limited || echo free)
 	hold $svc attack.$lim "$fork_bomb; $hog; $fill; $spin"
-	INIT=$(box_init)
+	if [ $lim = limited ]; then INIT=$(box_init); else INIT=$(box_init_pid); fi
 	out=$(cat "$S/attack.$lim.out")
 	note "$lim: $(tr '\n' ' ' <<<"$out")"
 	forked=$(sed -n 's/^FORKED //p' <<<"$out")

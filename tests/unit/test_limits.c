@@ -126,6 +126,11 @@ main(void)
 	r = where(mi, cgh, "cpu", dir, sizeof(dir), &v2);
 	ok(r == 0 && !v2, "hybrid: cpu is in its v1 hierarchy (%d)", r);
 	is_str(dir, "/sys/fs/cgroup/cpu,cpuacct/user.slice/s1", "hybrid: the login's v1 cgroup");
+	snprintf(mi + strlen(mi), sizeof(mi) - strlen(mi),
+		 "39 25 0:36 / /sys/fs/cgroup/pids rw shared:14 - cgroup cgroup rw,pids\n");
+	r = where(mi, "8:pids:/\n", "pids", dir, sizeof(dir), &v2);
+	ok(r == 0 && !v2, "v1: the login in the hierarchy's root (%d)", r);
+	is_str(dir, "/sys/fs/cgroup/pids", "v1: the root's directory, without a trailing slash");
 	r = where(mi, cgh, "memory", dir, sizeof(dir), &v2);
 	ok(r == 0 && v2, "hybrid: memory, bound to no v1 hierarchy, is in v2 (%d)", r);
 	is_str(dir, want, "hybrid: the login's v2 cgroup for memory");

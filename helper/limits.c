@@ -208,7 +208,7 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 	    struct nsbox_why *why)
 {
 	_cleanup_free_ char *mountinfo = malloc(256 * 1024);
-	char cgfile[4096], dir[PATH_MAX];
+	char cgfile[4096], dir[sizeof(cg->dir[0])];
 	bool v2;
 	int r;
 
@@ -228,7 +228,7 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_names); i++) {
 		if (!ctl_wanted(s, i))
 			continue;
-		r = locate(mountinfo, cgfile, i, dir, sizeof(cg->dir[0]) - 16, &v2);
+		r = locate(mountinfo, cgfile, i, dir, sizeof(dir) - 16, &v2);
 		if (r < 0) {
 			why_set(why, "%s: no %s controller below this login's cgroup (cgroup v1, or "
 				"cgroup v2 with %s in the login cgroup's cgroup.subtree_control; or "

@@ -313,6 +313,10 @@ confine_client(const struct box_net *n, const char *client, const char *script)
 		snprintf(e.step, sizeof(e.step), "building %s", step);
 		return e;
 	}
+	/* not the supervisor's -1000: a client that a packet made grow is the OOM killer's to take */
+	_cleanup_close_ int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (adj < 0 || write(adj, "0", 1) != 1)
+		return (struct spawn_err){ adj < 0 ? -errno : -EIO, "resetting its OOM score" };
 	if ((r = drop_to_client(n->dhcp_uid, n->dhcp_gid)) < 0)
 		return (struct spawn_err){ r, "dropping to its user" };
 	return e;

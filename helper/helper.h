@@ -184,7 +184,7 @@ int sweeper_reserved(int fd);
 int sweeper_run(void);
 
 /* ---- hold.c: the application's hold (see there) ---- */
-/* A private copy of the caller's mount namespace with every mount noexec and nosuid, made in a
+/* A copy (a slave) of the caller's mount namespace with every mount noexec and nosuid, made in a
  * short child; *FD its namespace, O_CLOEXEC. 0, or -errno with WHY. */
 int hold_make(int *fd, struct nsbox_why *why);
 

@@ -1,5 +1,5 @@
 /* The application's hold, made by nsbox-helper's supervisor (root) in a short child: a mount
- * namespace for the PAM application while its session is boxed, a private copy of the
+ * namespace for the PAM application while its session is boxed, a copy (a slave) of the
  * application's own mount tree in which no file can be executed.
  *
  * Why: the module moves the application into the box's other namespaces, but into this one for
@@ -10,7 +10,11 @@
  * execs in the process that opened the session (systemd's user manager). Here all of them find
  * nothing they can execute, so user code runs in the box under its policy or not at all. The
  * application itself keeps its view of the host's files (its /proc/self works) and may read and
- * write them as before; private, so that no mount made on the host later arrives executable. */
+ * write them as before. A slave, as the box's own mount namespace is: an unmount on the host
+ * reaches it, so a session does not keep the host's filesystems (a USB disk, an NFS export, another
+ * program's netns names) alive after the admin unmounted them. The price: a mount made on the host
+ * after the login arrives here with its own flags, executable, so a non-fork child could run a
+ * program that lives on it (never the shell or anything under /usr, mounted before the login). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -30,7 +34,7 @@ int
 hold_make(int *out, struct nsbox_why *why)
 {
 	struct mount_attr ma = { .attr_set = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID,
-				 .propagation = MS_PRIVATE };
+				 .propagation = MS_SLAVE };
 	_cleanup_close_ int pidfd = -1;
 	int sv[2], err = 0, r, fd = -1;
 	pid_t pid;
@@ -47,7 +51,7 @@ hold_make(int *out, struct nsbox_why *why)
 	if (pid == 0) {
 		close(sv[0]);
 		/* "/" of the new namespace and every mount below it, hidden ones included; then,
-		 * private (an unmount in a shared mount would propagate to the host), without the
+		 * a slave (an unmount in a shared mount would propagate to the host), without the
 		 * host's netns names: a copy of each would keep every live box's network namespace
 		 * for as long as this hold lives, and at N live boxes every login would copy N. */
 		if (unshare(CLONE_NEWNS) < 0 ||
@@ -79,7 +83,7 @@ hold_make(int *out, struct nsbox_why *why)
 		why_set(why, "making the application's hold: %s",
 			r == -ETIMEDOUT ? "the child did not answer" : strerror(-r));
 	else if (err < 0)
-		why_set(why, "making the application's hold (a private, noexec copy of its mounts): %s",
+		why_set(why, "making the application's hold (a noexec copy of its mounts): %s",
 			strerror(-err));
 	if (r == 0 && err == 0 && fd >= 0) {
 		*out = fd;

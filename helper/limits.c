@@ -76,6 +76,29 @@ read_small(const char *path, char *buf, size_t n)
 	return 0;
 }
 
+/* PATH whole into a buffer of the size it needs (*OUT, freed by the caller): each live box adds a
+ * netns name to the host's mountinfo, so that file has no small bound on a busy host. */
+static int
+read_grown(const char *path, char **out)
+{
+	for (size_t n = 64 * 1024; n <= 32 * 1024 * 1024; n *= 2) {
+		char *buf = malloc(n);
+		int r;
+
+		if (!buf)
+			return -ENOMEM;
+		r = read_small(path, buf, n);
+		if (r == 0) {
+			*out = buf;
+			return 0;
+		}
+		free(buf);
+		if (r != -EFBIG)
+			return r;
+	}
+	return -EFBIG;
+}
+
 static int
 write_str(const char *dir, const char *file, const char *val)
 {
@@ -207,8 +230,9 @@ int
 limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
 	    struct nsbox_why *why)
 {
-	_cleanup_free_ char *mountinfo = malloc(256 * 1024);
-	char cgfile[4096], dir[sizeof(cg->dir[0])];
+	_cleanup_free_ char *mountinfo = NULL, *cgfile = NULL;
+	char dir[sizeof(cg->dir[0])];
+	struct stat st;
 	bool v2;
 	int r;
 
@@ -216,11 +240,9 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 	*cg = (struct box_cgroups){ .n = 0 };
 	if (!limits_wanted(s))
 		return 0;
-	if (!mountinfo)
-		return -ENOMEM;
-	r = read_small("/proc/self/mountinfo", mountinfo, 256 * 1024);
+	r = read_grown("/proc/self/mountinfo", &mountinfo);
 	if (r == 0)
-		r = read_small("/proc/self/cgroup", cgfile, sizeof(cgfile));
+		r = read_grown("/proc/self/cgroup", &cgfile);
 	if (r < 0) {
 		why_set(why, "reading this process's cgroups: %s", strerror(-r));
 		return r;
@@ -228,14 +250,32 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_names); i++) {
 		if (!ctl_wanted(s, i))
 			continue;
+		const char *key = i == 0 ? "memory_max" : i == 1 ? "tasks_max" : "cpu_quota";
 		r = locate(mountinfo, cgfile, i, dir, sizeof(dir) - 16, &v2);
-		if (r < 0) {
+		if (r == -ENOENT) {
 			why_set(why, "%s: no %s controller below this login's cgroup (cgroup v1, or "
 				"cgroup v2 with %s in the login cgroup's cgroup.subtree_control; or "
-				"run systemd)", i == 0 ? "memory_max" : i == 1 ? "tasks_max"
-								: "cpu_quota",
-				ctl_names[i], ctl_names[i]);
+				"run systemd; or set %s = none)", key, ctl_names[i], ctl_names[i], key);
 			return -EOPNOTSUPP;
+		}
+		if (r < 0) {
+			why_set(why, "%s: finding this login's %s cgroup: %s", key, ctl_names[i],
+				strerror(-r));
+			return r;
+		}
+		/* whoever may write the parent may remove ours and make their own in its place, or
+		 * (cgroup v2) move the box's processes out of it: su from a delegated cgroup */
+		if (stat(dir, &st) < 0) {
+			r = -errno;
+			why_set(why, "%s: %s: %s", key, dir, strerror(-r));
+			return r;
+		}
+		if (st.st_uid != 0 || (st.st_mode & S_IWOTH) ||
+		    ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
+			why_set(why, "%s: this login's cgroup %s may be written by uid %u gid %u: the "
+				"box's limits are never put below a cgroup a user controls", key, dir,
+				(unsigned)st.st_uid, (unsigned)st.st_gid);
+			return -EPERM;
 		}
 		strcat(dir, "/nsbox-");
 		strncat(dir, id, NSBOX_ID_LEN);

@@ -262,13 +262,16 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 	}
 	/* the job moves the processes: they are in the unit once it has run */
 	while (!w.done) {
+		/* what is queued first: a JobRemoved that came in time is not a timeout */
+		r = sym_sd_bus_process(bus, NULL);
+		if (r > 0)
+			continue;
 		long long left = deadline - now_usec();
-		if (left <= 0) {
+		if (r == 0 && left <= 0) {
 			why_set(why, "systemd did not start the box's unit %s within %d s", name,
 				UNIT_TIMEOUT_MS / 1000);
 			return -ETIMEDOUT;
 		}
-		r = sym_sd_bus_process(bus, NULL);
 		if (r == 0)
 			r = sym_sd_bus_wait(bus, (uint64_t)left);
 		if (r < 0 && r != -EINTR) {

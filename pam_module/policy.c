@@ -17,7 +17,6 @@
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
@@ -137,11 +136,12 @@ guard_attach(int sock)
 	r = nsbox_send(sock, &req, sizeof(req), sv[1]);
 	close(sv[1]);
 	if (r == 0) {
-		struct pollfd p = { .fd = sv[0], .events = POLLIN };
-		if (poll(&p, 1, NSBOX_ATTACH_TIMEOUT_MS) != 1 || read(sv[0], &st, sizeof(st)) !=
-									 (ssize_t)sizeof(st))
-			st = -ETIMEDOUT;
-		r = st;
+		/* the application's signals (SIGCHLD, an alarm) reach this child too */
+		r = nsbox_wait_readable(sv[0], NSBOX_ATTACH_TIMEOUT_MS);
+		if (r == 0 && read(sv[0], &st, sizeof(st)) != (ssize_t)sizeof(st))
+			r = -EIO;
+		if (r == 0)
+			r = st;
 	}
 	close(sv[0]);
 	return r;

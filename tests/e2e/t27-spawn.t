@@ -77,3 +77,29 @@ is "$(hold_netns $B)" 0 "B's hold holds no copy of a netns name" "$(grep /run/ne
 is "$(hold_netns $A)" 0 "nor does A's"
 _nsbox_kill_pids 50 $A $B
 nsbox_check_clean "two held boxes"
+
+# ---- an unmount on the host reaches the hold ----
+# The hold is a slave of the application's mounts, as the box's own mount namespace is: a
+# filesystem the admin unmounts on the host (a USB disk, an NFS export, another program's netns
+# names) is not kept alive by the sessions that started while it was mounted. Shared, as
+# systemd makes every mount on a systemd host (this test's mount namespace is private).
+# (an unmount travels through the parent mount's peers: PIN sits in a shared mount of its own)
+PARENT=$NSBOX_T/pinp
+PIN=$PARENT/pin
+mkdir -p "$PARENT" && mount -t tmpfs -o size=1m nsbt-pinp "$PARENT" &&
+	mount --make-shared "$PARENT" && mkdir "$PIN" && mount -t tmpfs -o size=1m nsbt-pin "$PIN"
+ok $? "a mount on the host, in a shared one" "$(grep " $PIN " /proc/self/mountinfo)"
+"$NSBOX_PAMRUN" nsbox-test-spawn $U -- sleep 600 </dev/null >/dev/null 2>&1 &
+C=$!
+nsbox_track_pid $C
+nsbox_wait '[ "$(readlink /proc/'$C'/ns/mnt)" != "$HOST_MNT" ]' $NSBOX_SETTLE
+ok $? "a held session C"
+grep " $PIN " /proc/$C/mountinfo | grep -q noexec
+ok $? "C's hold has the mount, made before the login, noexec" "$(grep " $PIN " /proc/$C/mountinfo)"
+umount "$PIN"
+ok $? "the host unmounts it"
+is "$(grep -c " $PIN " /proc/$C/mountinfo)" 0 "the unmount reached C's hold" \
+	"$(grep " $PIN " /proc/$C/mountinfo)"
+_nsbox_kill_pids 50 $C
+umount "$PARENT"
+nsbox_check_clean "held box, host unmount"

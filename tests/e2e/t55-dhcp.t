@@ -143,7 +143,10 @@ unlike "$(nsbox_log_since "$m")" "DHCP release" "late lease database: no release
 
 # ---- the running client, confined ----
 mkdir -m 1777 "$NSBOX_T/s"
-"$NSBOX_PAMRUN" $SVC nsbt-dh -- sh -c "echo up >$NSBOX_T/s/held; exec sleep 600" </dev/null >/dev/null 2>&1 &
+# (an application that is the OOM killer's first pick, 500: the helper is forked from it, and
+# its supervisor sets -1000 for itself only where it has CAP_SYS_RESOURCE)
+sh -c 'echo 500 >/proc/self/oom_score_adj && exec "$0" "$@"' "$NSBOX_PAMRUN" $SVC nsbt-dh -- \
+	sh -c "echo up >$NSBOX_T/s/held; exec sleep 600" </dev/null >/dev/null 2>&1 &
 HELD=$!
 nsbox_track_pid $HELD
 # the session runs: the login is done, nothing of the box is still being built
@@ -162,6 +165,11 @@ is "$(st CapPrm)" 0000000000002400 "client: permitted the same"
 is "$(st CapBnd)" 0000000000002400 "client: bounding set the same (its script gets no more)"
 is "$(st CapInh)/$(st CapAmb)" 0000000000002400/0000000000002400 "client: the two as ambient capabilities (and inheritable, which ambient ones need)"
 is "$(st NoNewPrivs)" 1 "client: no_new_privs"
+# the client parses the bridge's packets: one that makes it grow must make it the OOM killer's
+# pick, never carry its supervisor's score (-1000, or here the application's 500)
+SUP=$(sed -n 's/^supervisor=//p' "/run/nsbox/boxes/$BOX/record")
+like "$(cat /proc/$SUP/oom_score_adj)" '^(-1000|500)$' "the supervisor's oom_score_adj is not 0 (the probe works)"
+is "$(cat /proc/$C/oom_score_adj)" 0 "client: oom_score_adj 0, not the supervisor's"
 is "$(readlink /proc/$C/ns/net)" "$(readlink /proc/$INIT/ns/net)" "client: in the box's network namespace"
 like "$(st NSpid)" "^$C	1$" "client: PID 1 of a pid namespace of its own"
 isnt "$(readlink /proc/$C/ns/pid)" "$(readlink /proc/$INIT/ns/pid)" "client: not the box's pid namespace (which dies with the box's init before the release)"

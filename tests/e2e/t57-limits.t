@@ -159,6 +159,42 @@ done
 # the host is unharmed: the test itself still forks
 check "the host still forks" sh -c 'true & wait'
 
+# 2a. a login from a cgroup a user may write (su run from a cgroup delegated to that user): its
+# owner could remove the box's cgroup and make one of their own in its place, limits theirs to
+# set. Refused, with one line; the same login from it once it is root's again is boxed.
+DELEG=$(cgdir memory $$)
+DELEG=${DELEG%/}/nsbt-deleg-$$
+mkdir "$DELEG" || nsbox_die "harness: mkdir $DELEG"
+nsbox_at_exit "[ ! -d '$DELEG' ] || rmdir '$DELEG'"
+printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" || exit 99\nexec "%s" "$@"\n' "$DELEG" \
+	"$NSBOX_PAMRUN" >"$NSBOX_T/in-deleg" && chmod 755 "$NSBOX_T/in-deleg"
+PAMRUN=$NSBOX_PAMRUN
+NSBOX_PAMRUN=$NSBOX_T/in-deleg
+chown $U "$DELEG"
+nsbox_refused nsbox-test-lim $U "no box for user '$U': memory_max: this login's cgroup $(re "$DELEG") may be written by uid $(id -u $U) gid 0" \
+	"a login from a cgroup the user owns"
+chown root "$DELEG"
+out=$("$NSBOX_PAMRUN" nsbox-test-lim $U -- sh -c 'readlink /proc/self/ns/net' 2>&1)
+ok $? "the same login from a root-owned cgroup is boxed (the probe works)" "$out"
+isnt "$out" "$(readlink /proc/self/ns/net)" "... in a network namespace of its own"
+NSBOX_PAMRUN=$PAMRUN
+nsbox_check_clean "a login from a root-owned child cgroup"
+nsbox_wait "rmdir '$DELEG' 2>/dev/null" $NSBOX_SETTLE
+ok $? "the test's cgroup is gone"
+
+# 2b. a long mountinfo: each live box adds its netns name to the host's, and the helper reads it
+# whole to find the cgroup mounts (a fixed 256 KiB used to refuse every login with limits past
+# about 2600 live boxes). 3000 mounts more here.
+MANY=$NSBOX_T/many
+mkdir "$MANY" && mount -t tmpfs -o size=1m nsbt-many "$MANY" || nsbox_die "harness: tmpfs $MANY"
+for i in $(seq 3000); do mkdir "$MANY/$i" && mount --bind "$MANY/$i" "$MANY/$i" || break; done
+n=$(wc -c </proc/self/mountinfo)
+ok $([ "$n" -gt $((256 * 1024)) ]; echo $?) "the host's mountinfo is $n bytes, more than 256 KiB"
+out=$("$NSBOX_PAMRUN" nsbox-test-lim $U -- cat /proc/self/cgroup 2>&1)
+ok $? "a login with limits still runs" "$out"
+umount -l "$MANY"
+nsbox_check_clean "a long mountinfo"
+
 # 3. a limit whose controller is not there: refused, with one line, whatever on_error says
 umount -l /sys/fs/cgroup/pids
 nsbox_refused nsbox-test-lim $U "no box for user '$U': tasks_max: no pids controller below this login's cgroup" \

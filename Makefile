@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # pam_nsbox build: module, helper, admin tool, tests. See README.md.
 PREFIX    ?= /usr
 SBINDIR   ?= $(PREFIX)/sbin

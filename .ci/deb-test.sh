@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The Debian package in CI, inside the Debian 13 root (.ci/trixie.sh), as root: `make deb`,
 # lintian, install, one boxed ssh login against the installed files (tests/deb/installed-login.t),
 # purge, and a check that the purge left nothing and no PAM service was ever changed. Prints

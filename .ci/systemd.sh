@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CI on a systemd host: boots a Debian 13 guest with systemd as PID 1 (systemd-nspawn, its own
 # network namespace with only lo), builds the Debian package inside it, installs it, and runs the
 # systemd suite (tests/systemd/*.t, as root in the guest) against the guest's real ssh.service,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # CI on Debian 13: builds (or reuses) a trixie root under build/, enters it in private mount, pid
 # and network namespaces with pivot_root, runs `make check` and `make demo` on a copy of the tree,
 # then builds, installs, tries and purges the .deb there (.ci/deb-test.sh). Runs as root on the CI

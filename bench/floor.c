@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Kernel floor of a box, for make bench: the least work the kernel must do for one box (clone
  * into the namespaces, / rslave, proc, hostname, optionally a veth with address and route by
  * libmnl), in-process with no exec. Root, inside the benchmark's private netns; linked into

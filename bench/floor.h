@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The kernel floor of a box (bench/floor.c), for the benchmark driver (bench/pambench.c): root,
  * runs in the benchmark's private network namespace only. */
 #ifndef NSBOX_BENCH_FLOOR_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* make bench driver: runs the real PAM stack in-process (pam_start, open/close_session, pam_end)
  * against the built pam_nsbox.so and times it side by side with the kernel floor (floor.c) and
  * external tools; also holds thousands of live boxes (scale) and runs parallel workers (storm).

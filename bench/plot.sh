@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench: PNG plots of one results directory (bench/results/<run>) with gnuplot; no root.
 #   bench/plot.sh bench/results/<run>
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench, part 7: where one box's time goes. Run by bench/run.sh inside its private
 # namespaces (root), after the PAM services nsbox-bench-* exist; writes into the results dir $1.
 # strace slows every syscall down, so its raw times are inflated: the phase table also shows an

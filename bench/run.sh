@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench: what a box costs a login on this machine, side by side with the kernel floor and
 # the tools an admin would use instead; figures only, nothing passes or fails on time. Root; runs
 # in its own private network and mount namespaces through the test harness (tests/e2e/lib.sh),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench: installs the benchmark's own comparison tools from Debian (root, host package
 # database); a tool that cannot be installed is skipped with a printed reason, never an error.
 # tests/install-deps.sh owns the product's and the tests' dependencies; this owns only these.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* IP addresses, CIDRs and address specs: text forms and 128-bit arithmetic. Pure code, no
  * privilege, no logging; runs wherever conf/ runs (nsbox-helper as root, nsboxctl, the tests). */
 #include "addr.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* IP addresses, CIDRs and address specs: text forms and 128-bit arithmetic. Pure code, no
  * privilege, no logging; used by conf/ (in nsbox-helper as root, nsboxctl, the tests) and meant
  * for the lease allocator too, so that one copy of the arithmetic serves both. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Load-time consistency checks of nsbox.conf: every combination of [defaults] with each [match]
  * must make a box that can be built, and static addresses and pools must not clash, so that
  * resolving a login never fails. Pure code: no privileged work, no logging; runs in nsbox-helper

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The public entry points of conf/: loading or parsing a whole config, freeing it, and what
  * nsboxctl asks of it. Pure code: no privileged work, no logging, no exit; linked into
  * nsbox-helper (runs as root and loads the config for every login), nsboxctl and the tests.

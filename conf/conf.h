@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Public API of conf/, the nsbox.conf parser, rule matcher and templates: pure code, no privileged
  * work, no logging; linked into nsbox-helper (root), nsboxctl and the unit tests. */
 #ifndef NSBOX_CONF_H

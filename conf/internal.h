@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Shared by the files of conf/ only (never by helper/ or nsboxctl): the key registry, the parsed
  * config, the parser's state and the message helpers. Pure code, no privilege, no logging. */
 #ifndef NSBOX_CONF_INTERNAL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The key registry of nsbox.conf: one row per key (name, parser, printer, built-in value, the bytes
  * of struct nsbox_settings it owns, flags), so that parsing, defaults, layering and printing are
  * loops over one table. Pure code: no privileged work, no logging; runs in nsbox-helper (root),

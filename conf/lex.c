@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* nsbox.conf as text: the trust checks and reading of each file, include globs, lines, bytes,
  * comments, words and the messages that quote them. Pure code: no privileged work, no logging;
  * runs in nsbox-helper (as root, for every login), nsboxctl and the tests. */

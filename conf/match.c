@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* nsbox.conf rules: [defaults] and [match ...] sections, their criteria, which section a login
  * gets, and hostname templates (%u %i %s %h). Pure code: no privileged work, no logging; runs in
  * nsbox-helper (root, for every login), nsboxctl and the tests. */

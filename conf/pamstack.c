@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* PAM service stacks read as Linux-PAM reads them (libpam/pam_handlers.c: lines joined at a
  * trailing backslash, '#' to the end of the line, case-insensitive types and controls, "[...]"
  * one word), for the session lines and pam_nsbox's rules about them. Pure code: no privileged

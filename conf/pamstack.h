@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A PAM service's session stack as Linux-PAM runs it (/etc/pam.d syntax, includes followed), and
  * what is wrong with it for pam_nsbox: pure code, no privileged work, no logging; used by nsboxctl
  * check --service and by nsbox-helper (root) to say why logind does not know a session. */

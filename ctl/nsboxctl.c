@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* nsboxctl: the admin tool, run by root from a shell: checks nsbox.conf, lists, shows, enters
  * and stops live boxes through their records under /run/nsbox. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The box init: cloned by nsbox-helper (root) into the new namespaces, builds the box from its
  * mount plan, sets hostname and loopback (and a bridged box's interface, once the supervisor has
  * made the veth), then drops every capability and only reaps orphans until its lifeline to the
@@ -65,7 +66,7 @@ plan_fresh(struct mnt_plan *p, const struct nsbox_settings *s)
 		r = mnt_plan_add(p, MNT_SYSFS, "/sys", MNT_F_FRESH, safe | MOUNT_ATTR_RDONLY, NULL,
 				 "ro", NULL);
 	/* The host's netns names (lib/record.c) are mounts: the box would keep a copy of each and
-	 * receive every later one (/ is a slave), O(live boxes) mounts per box (issue 12). */
+	 * receive every later one (/ is a slave), O(live boxes) mounts per box. */
 	if (r == 0)
 		r = mnt_plan_add(p, MNT_TMPFS, NSBOX_NETNS_DIR, MNT_F_FRESH | MNT_F_OPTIONAL,
 				 safe | MOUNT_ATTR_RDONLY, NULL, "mode=0755,size=4k,nr_inodes=1",

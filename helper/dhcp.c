@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The DHCP client of a bridged box, run by nsbox-helper's supervisor (root): a trusted external
  * client (dhclient or busybox udhcpc) started confined in the box's network namespace (its own
  * unprivileged user, dhcp_user, with the two network capabilities it needs; PID 1 of a pid

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* DHCP for a bridged box, in nsbox-helper's supervisor (root): an external client run in the box's
  * network namespace, and the lease it hands back. Returns 0 or -errno, never logs. */
 #ifndef NSBOX_DHCP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The lease a box's DHCP client hands over through nsbox-dhcp-script, parsed by nsbox-helper's
  * supervisor (root). Untrusted input (the DHCP server chose it): every value is checked and a
  * lease with any bad value is refused as a whole, with the reason in the lease's BAD; nothing is

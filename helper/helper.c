@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* nsbox-helper main: started by pam_nsbox.so (never setuid), runs as root in the host namespaces;
  * resolves the login's rules, builds the box, answers the module, then supervises the box until
  * the session ends and tears it down. The only place here that logs. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Internal interfaces of nsbox-helper (root): the box init and its lifetime (box.c), children
  * inside the box (inside.c), the box's network (veth.c, dhcp.c, resolv.c). Functions return 0 or
  * -errno and never log; helper.c's main logs. */

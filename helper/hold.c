@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The application's hold, made by nsbox-helper's supervisor (root) in a short child: a mount
  * namespace for the PAM application while its session is boxed, a copy (a slave) of the
  * application's own mount tree in which no file can be executed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Short children of nsbox-helper's supervisor (root): each is held by a pidfd from its fork to
  * its reaping, so it is never signalled by a pid that may name someone else; run_inside's join a
  * box's namespaces to configure it from inside, so the supervisor itself never stays in the

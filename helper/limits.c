@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A box's resource limits (memory_max, tasks_max, cpu_quota) where systemd is not PID 1, in
  * nsbox-helper's supervisor (root): cgroups of the box's own, nsbox-ID, made below the cgroups the
  * login came from in each hierarchy that has a controller the limits need: cgroup v1 where the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Carries out a box's mount plan (mount.h) inside the box's mount namespace: run by the box init
  * (root, before it drops every capability) and by the supervisor's short children that joined the
  * box (root). Every target is opened without following symlinks and mounted through its fd with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The mount plan of a box: a list of mount operations that nsbox-helper's supervisor (root)
  * builds from the settings and that the box init (root, in the box's mount namespace) or a
  * short child that joined it carries out in order. Returns 0 or -errno, never logs. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A box's own resolv.conf, written by nsbox-helper's supervisor (root) into the box's directory
  * and bound read-only in the box's mount namespace by a short child that joined it; the host's
  * file is never written. The supervisor then watches the host's side and binds again when the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* share = user, in nsbox-helper (root, host namespaces): a login's helper finds the user's shared
  * box through the root-owned records under NSBOX_BOXES_DIR, verifies the box's supervisor and init
  * are the live processes the record names (the supervisor runs our own binary, the init is its

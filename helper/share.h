@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* share = user and the per-user limits (share.c), in nsbox-helper (root): a login finds its user's
  * shared box through root-owned records only and hands its session to that box's supervisor,
  * which then supervises every member. Functions return 0/positive or -errno; share_supervise,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The supervisor's sweeper: `nsbox-helper --sweep`, root, a process of its own that the
  * supervisor forks and execs before it builds anything, and that outlives it. A supervisor that
  * dies without its teardown (SIGKILL, the OOM killer, a crash), or whose teardown failed a step,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The box's own systemd unit, in nsbox-helper's supervisor (root), where systemd is PID 1: a
  * transient scope, nsbox-ID.scope in nsbox.slice, that holds the supervisor and its sweeper
  * and in which the box init is then born. Made through systemd's D-Bus API (sd-bus), never by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Bridged networking of one box, in nsbox-helper's supervisor (root, host namespaces): the bridge
  * check, address leases, the veth pair, addresses and routes set from a short child inside the
  * box; DHCP (dhcp.c) and resolv.conf (resolv.c) in order; and the teardown after the session. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Small file helpers for nsbox-helper and nsboxctl (root): key=value files (records, the DHCP
  * script's output), files created without following symlinks, and a box directory removed with
  * an openat/unlinkat walk that never follows a symlink. */

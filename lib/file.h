@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Small file helpers for nsbox-helper and nsboxctl (root): key=value files, files created
  * without following symlinks, and a directory tree removed without following them. */
 #ifndef NSBOX_FILE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* User and group names of a login through NSS, for nsbox-helper (root, host namespaces) and
  * nsboxctl check (root): getgrouplist sees LDAP/SSSD groups that /etc/group does not list. The
  * reentrant calls tell "no such entry" (0 and no result) from "the source failed" (an error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The user and group names of a login through NSS (LDAP/SSSD too), for nsbox-helper (root) and
  * nsboxctl check alike; returns 0 or -errno, never logs. A source that fails (an LDAP or SSSD
  * outage) is an error, never a shorter answer: a missing group could exempt a login. */

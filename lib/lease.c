@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Address leases for bridged boxes: one database per address family for the whole host ("v4" and
  * "v6" in NSBOX_LEASE_DIR), each guarded by one lock file next to it. Runs inside nsbox-helper as
  * root (and in the unit tests and the fuzzer as any user). Pure file work: no netlink, no
@@ -5,7 +6,7 @@
  *
  * Keyed by address, not by pool: every pool and static address of a family, on every bridge,
  * shares one database, so widening, narrowing or moving a pool while boxes are live can never
- * hand out an address a live box holds (issue 9, finding 2). One host-wide database is stricter
+ * hand out an address a live box holds. One host-wide database is stricter
  * than needed for two bridges on separate L2 segments, and that is the point: nothing about a
  * bridge or a pool can make two boxes share an address.
  *
@@ -874,7 +875,7 @@ reclaim_dead(struct lease_db *db, lease_alive_fn alive)
 	return n;
 }
 
-/* Liveness checks an acquire makes while the pool has a free address (issue 12): judging every
+/* Liveness checks an acquire makes while the pool has a free address: judging every
  * holder in /proc made each lease cost O(live boxes). With at most this many holders all are
  * judged (so a dead holder's address is free again at the next lease, as before); with more,
  * this many picked at random, so the dead are still found over the following leases, and all of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Address leases for boxes: one database per address family for the whole host under
  * /run/nsbox/leases ("v4", "v6"), each guarded by one lock file; used by nsbox-helper (root).
  * Pure file work: no netlink, no logging. */

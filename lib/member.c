@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A shared box's member list, BOX_MEMBERS in NSBOX_BOXES_DIR/ID: written whole by the box's
  * supervisor (nsbox-helper, root) through a temporary file and a rename, read by nsboxctl (root).
  * One "member=APP STARTED SERVICE TTY RHOST" line per session, tab-separated: the strings are

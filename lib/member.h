@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The member sessions of a shared box (share = user): the file BOX_MEMBERS in the box's directory,
  * written by the box's supervisor (nsbox-helper, root) at each join and leave, read by nsboxctl
  * (root). Returns 0 or -errno, never logs. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* rtnetlink requests through libmnl, run by nsbox-helper or the box init (root) in whatever
  * network namespace the calling process is in; every request is ACKed and the kernel's errno kept. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Rtnetlink through libmnl for nsbox-helper (supervisor and box init, root) and nsboxctl check
  * (root); each call acts in the caller's current network namespace and never logs. */
 #ifndef NSBOX_NETLINK_H

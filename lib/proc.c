@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Process identity and liveness from /proc/PID/stat, for nsbox-helper, nsboxctl (root) and the
  * unit tests (any user). A failure to read is an error, never a verdict that the process died. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Process identity (pid + start time) and liveness, for nsbox-helper (supervisor and box init
  * records, leases) and nsboxctl (root), and the unit tests (any user); reads /proc only. */
 #ifndef NSBOX_PROC_H

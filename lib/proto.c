@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Record transport for include/nsbox/proto.h; linked into both pam_nsbox.so (in the PAM
  * application) and nsbox-helper, so it must not log, exit or allocate. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Box directories under /run/nsbox/boxes: created and written by nsbox-helper (root), read by
  * nsboxctl (root). Kept on tmpfs so a reboot forgets them; liveness is checked, never trusted. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* One directory per live box under /run/nsbox/boxes/ID (its record, resolv.conf, DHCP files),
  * for nsbox-helper (writes, root) and nsboxctl (reads, root); returns 0 or -errno, never logs. */
 #ifndef NSBOX_RECORD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The path trust walk for the module (root, inside the PAM application) and the config reader
  * (nsbox-helper and nsboxctl, root): a file is only as safe as every directory above it, since
  * whoever can write one of them can swap what lies below. One openat(O_NOFOLLOW) per component

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Whether a path can be trusted as root's: every directory from "/" down owned by root (or one
  * given uid) and writable by nobody else. For the module (root, inside the PAM application: the
  * helper's path) and the config reader (the helper and nsboxctl, root). Never logs. */

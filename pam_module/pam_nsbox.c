@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* pam_nsbox.so: thin glue inside the PAM application (sshd monitor, su, login, sudo), as root;
  * must never exit, never leak an fd, never block on the box. Spawns nsbox-helper, joins the
  * box it builds, and hands the box back at close_session. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Session policy of pam_nsbox.so, inside the PAM application (root): in every process the
  * application forks while a session is boxed, joins the box's mount namespace, enters the
  * working directory there, closes the module's own fds and applies no_new_privs, the capability

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The session policy guard of pam_nsbox.so, inside the PAM application (root): what every
  * process the application forks while boxed gets (the box's mount namespace, the working
  * directory found again there, the policy), and which of the module's fds it must not. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Build-time generator of the restricted box's seccomp denylist: runs on the build host (no
  * privilege), uses libseccomp to compile the policy for every x86 ABI, and prints it as a C
  * array that pam_nsbox.so installs in each process the application forks while boxed. Built

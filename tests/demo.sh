@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make demo: a real boxed login through OpenSSH on 127.0.0.1, shown side by side with the host.
 # Root. Runs inside its own private network and mount namespaces (tests/e2e/lib.sh), creates a
 # throwaway user nsbt-demo and PAM service nsbox-test-demo, and removes both when it ends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* fault-wrap: test-only stand-in for nsbox-helper (root, run by pam_nsbox.so through helper=);
  * never installed. Execs the command line in the file "fault.args" next to its own binary (one
  * argument per line; typically `strace ... -- /path/nsbox-helper --session`), so a test can

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /*
  * fuse-hang: a FUSE file system that never answers, for the end-to-end tests (root, started by
  * a test script inside its private mount namespace; never installed). It speaks the raw

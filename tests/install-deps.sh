@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs what building, testing and the demo need (Debian 12 and 13); used by .ci/run, the
 # Debian 13 CI root (.ci/trixie.sh) and make demo. --deb adds what `make deb` needs. Root.
 # make fuzz needs clang and its libFuzzer runtime (libclang-rt-dev, only a Recommends of clang);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /*
  * logsink: a minimal syslog sink for the end-to-end tests (no syslog daemon runs on the test
  * machines; glibc's syslog() writes datagrams to /dev/log). Runs as root inside the test's

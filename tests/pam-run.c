@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /*
  * pam-run: a small su-like PAM session runner for the end-to-end tests. Runs as root, started
  * by a test script; never installed.

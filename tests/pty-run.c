@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /*
  * pty-run: runs a command as the session leader and foreground process group of a new pty, for
  * the end-to-end tests (login(1)). Runs as root inside the test's private namespaces.

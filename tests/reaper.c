@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /*
  * reaper: runs an e2e test script as a child subreaper, as root inside the test's private
  * namespaces (lib.sh's nsbox_enter_private_ns). A box's processes include sshd's user child,

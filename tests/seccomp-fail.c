@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* seccomp-fail: test-only (root, never installed): runs a command under a seccomp filter that
  * fails one system call with a chosen errno when its first argument has a chosen value, in that
  * process and every process it starts. strace's --inject counts calls per process and cannot look

@@ -1,5 +1,6 @@
-/* libswapcwd.so: an LD_PRELOAD shim for t41-cwd.t, never installed. It makes the race of issue 9
- * finding 6 deterministic: just before the PAM application joins the box (its first setns()
+// SPDX-License-Identifier: BSD-3-Clause
+/* libswapcwd.so: an LD_PRELOAD shim for t41-cwd.t, never installed. It makes the race of the
+ * restored working directory deterministic: just before the PAM application joins the box (its first setns()
  * through libc: pam_nsbox's join, after it saved the working directory and before it goes back
  * into it; the spawn's own setns is a raw syscall) it renames $NSBT_SWAP_DIR aside and puts a
  * symlink to $NSBT_SWAP_TO in its place (an empty $NSBT_SWAP_TO: a new directory), as a user

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Scope-cleanup helpers shared by every nsbox binary (module, helper, nsboxctl, tests); no privilege of its own. */
 #ifndef NSBOX_CLEANUP_H
 #define NSBOX_CLEANUP_H

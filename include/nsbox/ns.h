@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The one table of namespaces a box can have, shared by the module, conf, the helper and nsboxctl; no privilege of its own. */
 #ifndef NSBOX_NS_H
 #define NSBOX_NS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Where nsbox-helper keeps its runtime state (tmpfs, root only), read by nsboxctl too; each path
  * spelled once. No privilege of its own. */
 #ifndef NSBOX_PATHS_H

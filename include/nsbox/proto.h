@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Wire format between pam_nsbox.so (inside the PAM application, root) and nsbox-helper (root):
  * fixed-size records over a SOCK_SEQPACKET socketpair, fds passed with SCM_RIGHTS. */
 #ifndef NSBOX_PROTO_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The installed Debian package, not build/: one real boxed ssh login through pam_nsbox.so loaded
 # by name from the release's PAM module directory, the module's built-in helper path
 # (/usr/libexec/nsbox/nsbox-helper) and the packaged /etc/security/nsbox.conf. Run as root by

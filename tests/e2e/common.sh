@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Product-specific helpers for the e2e tests, on top of lib.sh; sourced after it, inside the
 # test's private network and mount namespaces (root).
 

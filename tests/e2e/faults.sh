@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Fault-injection harness shared by tests/e2e/t80-faults.t (short form) and tests/soak/faults.t
 # (every occurrence): runs the real nsbox-helper under `strace --inject` through the test-only
 # wrapper build/tests/fault-wrap, and checks that after each fault nothing of the box remains.

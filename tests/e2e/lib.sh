@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Shared harness for the end-to-end tests (tests/e2e/tNN-*.t). Sourced by bash test scripts that
 # prove runs from the repository root, as root. Owns: TAP output, the test's private network and
 # mount namespaces (with a private /dev and a syslog sink at /dev/log), a per-script temp dir,

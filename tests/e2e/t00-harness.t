@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Self-test of the e2e harness without the product: the private namespaces and /dev, the syslog
 # sink, test users and PAM services, the su-like session runner (pam-run), a real sshd with
 # ssh/pty/sftp/scp, and the harness's own cleanup (checked from outside a sub-test).

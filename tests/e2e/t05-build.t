@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Static properties of the build: man pages lint clean, every fd the product opens is
 # close-on-exec, the module exports only pam_sm_*, binaries are hardened, and make install /
 # uninstall put the right files with the right modes under DESTDIR.
@@ -7,6 +8,27 @@ cd "$NSBOX_TOP" || exit 1
 
 out=$(mandoc -Tlint -Wwarning man/*.[58] 2>&1)
 is "$out" "" "man pages pass mandoc -Tlint"
+
+# The license: LICENSE is BSD-3-Clause, every source file says so in an SPDX line, and the
+# package's copyright file names it (the tree is read with find: CI's Debian 13 stage has no .git).
+src_files() {
+	find . \( -path ./build -o -path ./build-san -o -path ./build-deb -o -path ./.git \
+		-o -path ./debian/pam-nsbox -o -path ./debian/.debhelper -o -path ./bench/results \
+		-o -path ./tests/fuzz/corpus -o -path ./tests/fuzz/regress -o -path ./tests/data \) -prune \
+		-o -type f \( -name '*.[ch]' -o -name '*.sh' -o -name '*.t' -o -name '*.map' -o -name '*.supp' \
+		-o -name Makefile -o -path './man/*' -o -path './.ci/*' -o -path ./debian/rules \
+		-o -name '*.postinst' -o -name '*.postrm' -o -name '*.prerm' -o -name '*.bash' \
+		-o -path ./helper/nsbox-dhcp-script \) -print | sort
+}
+like "$(head -n 1 LICENSE)" "^BSD 3-Clause License$" "LICENSE is the BSD 3-Clause license"
+is "$(src_files | wc -l | awk '$1 > 150 {print "many"}')" "many" "the source list is the whole tree (over 150 files)"
+is "$(src_files | xargs grep -L 'SPDX-License-Identifier: BSD-3-Clause')" "" "every source file has its SPDX line"
+like "$(grep -E '^License:' debian/copyright | sort -u)" "^License: BSD-3-Clause$" "debian/copyright names BSD-3-Clause only"
+# the tree explains itself: no tracker numbers a reader of the tree cannot look up
+is "$({ src_files; find . -maxdepth 3 \( -name '*.md' -o -name INSTALL -o -name '*.README.Debian' \
+	-o -name nsbox.conf \) -not -path './bench/results/*' -not -path './build*'; } |
+	xargs grep -nE '[Ii]ssues? #?[0-9]+|[Ff]inding [0-9]+' | grep -v 't05-build.t:')" "" \
+	"no tracker numbers in code, tests or docs"
 
 # fd-creating calls in product code must say CLOEXEC (or glibc's "e" mode); dup2 onto 0-3 in
 # the exec paths is the one deliberate exception.

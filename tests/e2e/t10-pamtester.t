@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Module lifecycle through pamtester (open and close in one process): success, exempt users,
 # every way the module must refuse, and that nothing is left behind.
 . "$(dirname "$0")/lib.sh"

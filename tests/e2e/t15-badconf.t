@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Every malformed config in tests/data/bad denies a real login (pamtester) with one log line that
 # carries the expected error, and leaves nothing behind.
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# An NSS outage never unboxes a login (issue 9, finding 4). With "[defaults] exempt = yes" and
+# SPDX-License-Identifier: BSD-3-Clause
+# An NSS outage never unboxes a login. With "[defaults] exempt = yes" and
 # "[match group=nsbt-lab] exempt = no", a lab user whose lab group lives only in a directory that
 # is down (a test NSS module that fails every group lookup, seen only in a mount namespace of
 # its own: nsswitch.conf, /etc/group without the lab group, and the module in the libc directory

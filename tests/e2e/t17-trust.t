@@ -1,5 +1,6 @@
 #!/bin/bash
-# The whole path is trusted, not only the file and its directory (issue 9, finding 11): a config
+# SPDX-License-Identifier: BSD-3-Clause
+# The whole path is trusted, not only the file and its directory: a config
 # or a helper below a directory (an ancestor, not the parent) that is group- or other-writable
 # or owned by another user is refused with one clear line; the same path with the right modes
 # works. The helper that runs is the file that was checked (execveat of the checked fd), and a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # What a boxed user's processes see, through the su-like session runner (tests/pam-run.c):
 # namespaces, /proc, hostname, interfaces, /dev/shm, IPC, fds; concurrency; and that killing the
 # init, the supervisor or the application ends the whole box.
@@ -71,7 +72,7 @@ is "$(field SYSV)" "0" "host SysV shared memory is invisible"
 like "$(field ID)" "^[0-9a-f]{8}$" "NSBOX_ID is set"
 is "$(field FDS)" "0 1 2" "no fd of the module or helper reaches the user's process"
 # the host's netns names (its own included) are mounts the box would otherwise hold a copy of,
-# and receive every later one: O(live boxes) mounts per box (issue 12), and every box's id
+# and receive every later one: O(live boxes) mounts per box, and every box's id
 is "$(field NETNS)" "" "/run/netns in the box is empty: no host netns name, not even its own"
 is "$(field NETNSMNT)" "0" "and no netns name is mounted in the box's mount namespace"
 is "$(hostname)" "$(uname -n)" "host hostname unchanged"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The records' garbage collection runs after a login has its answer, never before: a record of a
 # dead supervisor (a full one and a half-built .new-ID one) goes soon after the next login; one
 # whose supervisor lives, or whose liveness cannot be told, stays; a login with a group= rule

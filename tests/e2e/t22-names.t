@@ -1,5 +1,6 @@
 #!/bin/bash
-# hostname = %u-box for user names a host name cannot hold (issue 19, item 10): a Debian name with
+# SPDX-License-Identifier: BSD-3-Clause
+# hostname = %u-box for user names a host name cannot hold: a Debian name with
 # '_', an SSSD fully-qualified name, a machine account's '$', a winbind DOMAIN\user. Each login
 # gets a box whose host name is the user name mapped to what a host name holds, with a short
 # hash (conf/match.c; the exact mapping is unit-tested in test_conf): valid, one label, apart

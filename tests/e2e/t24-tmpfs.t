@@ -1,5 +1,6 @@
 #!/bin/bash
-# Bounded RAM-backed files (issue 18). A private /tmp and /var/tmp are two directories of one
+# SPDX-License-Identifier: BSD-3-Clause
+# Bounded RAM-backed files. A private /tmp and /var/tmp are two directories of one
 # tmpfs: a fill of both stops at the one tmp_size budget (df in the box shows one file system
 # and one size). The restricted defaults are sized for a shared host (tmp 256m for both, /dev/shm
 # 64m, /run/user 16m). run_writable = private (restricted) gives every world-writable directory

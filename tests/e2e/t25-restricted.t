@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The restricted profile as the user's process sees it, through the su-like session runner
 # (tests/pam-run.c): no_new_privs, the bounding set, seccomp, private /tmp and /run/user/UID,
 # hidden and read-only paths, sized /dev/shm, procfs options; the same checks without the

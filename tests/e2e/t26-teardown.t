@@ -1,5 +1,6 @@
 #!/bin/bash
-# Teardown and error paths (issue 9): a box with a process stuck in the kernel (D state, from a
+# SPDX-License-Identifier: BSD-3-Clause
+# Teardown and error paths: a box with a process stuck in the kernel (D state, from a
 # FUSE file system that never answers: tests/fuse-hang.c) still frees its veth, lease, record
 # and network namespace name at logout, and its supervisor exits after a bounded wait with one
 # log line; a full /run/nsbox says "No space left on device", not "pool exhausted"; half-built

@@ -1,5 +1,6 @@
 #!/bin/bash
-# A login from inside a box is never boxed again (issue 19, item 7), also from a box without a
+# SPDX-License-Identifier: BSD-3-Clause
+# A login from inside a box is never boxed again, also from a box without a
 # pid namespace of its own (namespaces = mount ipc uts net): such a box sees the host's /proc,
 # whose PID 1 is the host's init, so only the identity of its namespaces tells a helper that it
 # runs inside a box. A boxed user runs su and sudo whose PAM stacks end with pam_nsbox (bound over

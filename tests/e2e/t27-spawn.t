@@ -1,5 +1,6 @@
 #!/bin/bash
-# The session's policy holds however the PAM application starts user code (issue 17, item 6).
+# SPDX-License-Identifier: BSD-3-Clause
+# The session's policy holds however the PAM application starts user code.
 # tests/pam-run.c opens a restricted session and starts the probe the way applications do: fork
 # (sshd, su, login, cron), vfork, posix_spawn, system(3), a raw clone3, or exec in the process that
 # opened the session (systemd's user manager). A fork(2) child gets the box and the policy (the

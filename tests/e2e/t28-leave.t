@@ -1,5 +1,6 @@
 #!/bin/bash
-# Logout runs on the host (issue 17, item 4). PAM closes a session's modules in stack order, so
+# SPDX-License-Identifier: BSD-3-Clause
+# Logout runs on the host. PAM closes a session's modules in stack order, so
 # with pam_nsbox last every module above it closes while the application is still boxed. A
 # `session optional pam_nsbox.so leave` line first in the stack puts the application back into
 # its own namespaces, with the fork guard off, before any of them: a pam_exec close hook then runs

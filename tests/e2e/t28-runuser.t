@@ -1,5 +1,6 @@
 #!/bin/bash
-# runtime_dir = private changes nothing on the host's /run (issue 19, item 9): the box covers
+# SPDX-License-Identifier: BSD-3-Clause
+# runtime_dir = private changes nothing on the host's /run: the box covers
 # /run/user with a tmpfs of its own and makes the user's directory there; the host's /run/user
 # keeps its mode and content, and a host without one (no logind) does not get one. The test runs
 # on a /run of its own (a tmpfs over /run in this test's mount namespace), so it decides what

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The systemd user manager of a boxed user is refused (issue 17). systemd opens the systemd-user
+# SPDX-License-Identifier: BSD-3-Clause
+# The systemd user manager of a boxed user is refused. systemd opens the systemd-user
 # PAM session in the process that then execs `systemd --user` (pam-run -m exec does the same),
 # so no box could hold the manager, and every unit it started would run outside the user's box.
 # With pam_nsbox in that stack a boxed user's manager does not start: one log line, nothing

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A real OpenSSH sshd on 127.0.0.1 (inside the test's network namespace) with pam_nsbox last in
 # its session stack: shell, pty, command, sftp, scp and -L forwarding all run inside the box;
 # a failed box gives none of them; killing the monitor ends the box.

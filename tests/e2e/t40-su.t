@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # util-linux su and su -l with pam_nsbox (test copies of their PAM files bind-mounted over the
 # stock ones inside this test's private mount namespace only).
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The session's working directory is restored by identity, not by path (issue 9, finding 6).
+# SPDX-License-Identifier: BSD-3-Clause
+# The session's working directory is restored by identity, not by path.
 # The module saves the application's working directory (under su: the invoker's), joins the box,
 # then goes back into it, as root. A user who swaps a component of that path for a symlink in
 # between would land the session in a directory behind another user's 0700 home. The swap is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # login(1) (shadow's on Debian 12, util-linux's on Debian 13), as the foreground process group
 # of a pty from tests/pty-run (util-linux's login stops on SIGTTOU under script(1)), with
 # pam_nsbox in a test copy of /etc/pam.d/login bind-mounted over the stock one inside this

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Unprivileged ping inside a box: net.ipv4.ping_group_range is per network namespace and starts
 # at "1 0" (nobody) in each new one, so a box gets the host's value. Ping runs under
 # no_new_privs, which ignores Debian 12's file capability, so it needs the range there too (on

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Chroots. setns() into a mount namespace resets the caller's root to that namespace's root, so a
 # PAM application running inside a chroot would put the user outside it: the module refuses to
 # join from a chroot (exempt users still pass). sshd's ChrootDirectory is applied by the session

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Bridged boxes through a real sshd and the session runner: a test bridge with an address and a
 # "lab host" namespace plugged into it, all inside this test's own network namespace (no real
 # NIC is ever touched). Static and pooled addresses, routes, DNS, IPv6, reachability, leases,

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Lease databases (issue 9): keyed by address, one per family for the whole host, so a pool
-# widened while a box is live does not hand out the live box's address again (finding 2); the
+# SPDX-License-Identifier: BSD-3-Clause
+# Lease databases: keyed by address, one per family for the whole host, so a pool
+# widened while a box is live does not hand out the live box's address again; the
 # per-pool files of earlier versions are merged in on upgrade; and no ordinary user can open
 # (so flock) any lease, lock or record file under /run/nsbox, shown with a probe that succeeds
 # on a copy whose modes are relaxed. A test bridge in this test's own network namespace.
@@ -44,7 +45,7 @@ hold() { # USER OUTFILE
 release() { exec 9>&-; wait "${held[@]}"; held=(); exec 9<>"$FIFO"; }
 held=()
 
-# ---- finding 2: widen the pool while a box holds an address ----
+# ---- widen the pool while a box holds an address ----
 hold nsbt-wa1 "$NSBOX_T/a1"
 nsbox_wait '[ -s "$NSBOX_T/a1" ]' 10
 A1=$(head -1 "$NSBOX_T/a1")

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # bridge = br0 br1 ...: boxes spread over several bridges, each box on the bridge its id picks
 # first; a missing bridge and a full one (1023 ports, the kernel's limit) are passed over; the
 # login is refused, with one line naming the bridges, only when none takes the box. All inside

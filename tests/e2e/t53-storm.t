@@ -1,5 +1,6 @@
 #!/bin/bash
-# Login storm (issue 9): STORM_LOGINS bridged logins from STORM_USERS users, all started at once,
+# SPDX-License-Identifier: BSD-3-Clause
+# Login storm: STORM_LOGINS bridged logins from STORM_USERS users, all started at once,
 # against a pool of STORM_POOL addresses; sessions hold until the test lets them go. Never more
 # boxes than addresses, no address twice, no deadlock (all settled within STORM_BOUND s), every
 # refused login refused with the exhaustion line, and nothing left afterwards. `make check` runs

@@ -1,5 +1,6 @@
 #!/bin/bash
-# neighbours = allow | deny (issue 18): with deny the host end of each box's veth is an isolated
+# SPDX-License-Identifier: BSD-3-Clause
+# neighbours = allow | deny: with deny the host end of each box's veth is an isolated
 # bridge port, so the boxes of two users on one bridge do not reach each other (a listener on
 # 0.0.0.0:8000 in one box is not read from the other) while both reach the gateway (the
 # bridge's own address) and the uplink (a non-isolated port: a "lab host" namespace on the

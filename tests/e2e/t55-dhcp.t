@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # address = dhcp: a real DHCP server (dnsmasq) on a test bridge inside this test's network
 # namespace; the box gets address, route and DNS from it and releases the lease at logout;
 # no server → the login is refused after dhcp_timeout; a server sending a bad lease (a router

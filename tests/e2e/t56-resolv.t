@@ -1,5 +1,6 @@
 #!/bin/bash
-# A box's own resolv.conf against the host replacing its file (finding 5 of issue 9): the host
+# SPDX-License-Identifier: BSD-3-Clause
+# A box's own resolv.conf against the host replacing its file: the host
 # (this test, in its own mount namespace over a private copy of /etc, so the real host file is
 # never touched) renames a new file over /etc/resolv.conf, as systemd-resolved, NetworkManager
 # and resolvconf do; the box must keep its own DNS. Three layouts: a plain file (re-bound by the

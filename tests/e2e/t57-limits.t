@@ -1,5 +1,6 @@
 #!/bin/bash
-# A box cannot exhaust the host (issue 18): tasks_max, memory_max and cpu_quota bound every
+# SPDX-License-Identifier: BSD-3-Clause
+# A box cannot exhaust the host: tasks_max, memory_max and cpu_quota bound every
 # process of the box, enforced here on this host's cgroup v1 controllers (no systemd: cgroups of
 # the box's own below the test's, which the box init and the session's processes are moved
 # into). Each attack runs in a box with the limit and in one without (the probe works): a fork

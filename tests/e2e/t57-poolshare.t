@@ -1,5 +1,6 @@
 #!/bin/bash
-# pool_share (issue 18): the boxes of one user hold at most their share of a pool's addresses,
+# SPDX-License-Identifier: BSD-3-Clause
+# pool_share: the boxes of one user hold at most their share of a pool's addresses,
 # so one user cannot exhaust a pool that others use. A pool of 4 with pool_share = 2: a user's
 # third bridged login is refused with one line naming the user, the pool and the limit (whatever
 # on_error says), leaving nothing behind, while another user still gets an address. Then the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A cron job of a boxed user runs boxed too, with the restricted policy, when pam_nsbox is in
 # cron's PAM service: Debian's cron opens a PAM session in the per-job child and forks the job
 # from it. A real cron daemon runs in this test's private mount namespace only, with a test copy

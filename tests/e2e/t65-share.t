@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # share = user: a user's concurrent logins (session runner and a real sshd) join one box and
 # share its pid, net, uts, ipc and mount namespaces; the box outlives the first logout and goes
 # with the last; a killed member leaves the others working; users and settings never mix; 20

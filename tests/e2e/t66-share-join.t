@@ -1,5 +1,6 @@
 #!/bin/bash
-# share = user, a join that the joining helper gives up on (issue 19, item 6): the module gets one
+# SPDX-License-Identifier: BSD-3-Clause
+# share = user, a join that the joining helper gives up on: the module gets one
 # answer, always. The joining helper runs under strace (tests/fault-wrap): its wait for the
 # owner's ack (the poll with the 30 s join timeout) is made to return "timed out" at once, and
 # stopped there (SIGSTOP) until the test lets it go on.

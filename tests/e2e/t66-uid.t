@@ -1,5 +1,6 @@
 #!/bin/bash
-# max_boxes counts a user's boxes by uid, not by name (issue 18): a second name for the uid
+# SPDX-License-Identifier: BSD-3-Clause
+# max_boxes counts a user's boxes by uid, not by name: a second name for the uid
 # (useradd -o) and another spelling of the name that a case-insensitive directory accepts (a
 # test NSS module, as SSSD with case_sensitive = false; seen only in a mount namespace of its
 # own) are the same user to the kernel, and each is refused at the limit with one line, whichever

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # nsboxctl against real sshd logins: list, show (text and JSON, checked against a probe inside
 # the box), enter, stop (one id, --user, --all, --wait), explain, the ip netns name of each box
 # (gone after a SIGKILLed supervisor), forged records refused, a non-root caller refused.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Fault injection at every step of box setup and teardown (short form; `make soak` runs every
 # occurrence in tests/soak/faults.t): the real helper runs under `strace --inject`
 # (tests/e2e/faults.sh), once per injected fault: an error (EIO; ENOMEM for clone3) or a SIGKILL
@@ -76,8 +77,8 @@ inject_all() { # USER LABEL
 	note "$label: $((FW_RUNS - runs0)) injections in $((SECONDS - t0)) s: $((FW_DENIED - denied0)) refused, $((FW_RAN - ran0)) ran boxed, $((FW_ENDED - ended0)) boxes ended under the session, $((FW_GC - gc0)) left something to the gc"
 }
 
-# Leaks found by this test and reported, not fixed here (their code belongs to other work on
-# issue 9): each is a TODO line, so it shows in every run without failing it. A pattern is
+# Leaks found by this test and reported, not fixed here (their code belongs to other work):
+# each is a TODO line, so it shows in every run without failing it. A pattern is
 # matched against the FW_BAD line. Empty the list to see them fail.
 FW_KNOWN=(
 	# none left: the .new-ID one (a supervisor killed between mkdirat and the rename in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # valgrind over the su-like session runner (tests/pam-run.c): open/close cycles of boxed, exempt
 # and refused sessions show no leak and no memory error in pam_nsbox.so (nor in libpam or the
 # runner). tests/valgrind/nsbox.supp suppresses only what lies outside our code. The probe: the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Killing each link of a live session's chain, and stopping the supervisor mid-login: kill -9
 # of the sshd monitor, of the supervisor, of the box init, each mid-session (loopback and
 # bridged); SIGSTOP of the supervisor while it builds the box, the application killed

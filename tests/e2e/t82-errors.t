@@ -1,5 +1,6 @@
 #!/bin/bash
-# The checked calls of issue 9's review, one at a time: a failure the code once ignored now
+# SPDX-License-Identifier: BSD-3-Clause
+# The checked calls a review found unchecked, one at a time: a failure the code once ignored now
 # refuses the login with one line naming the step, and leaves nothing. The box init's
 # close_range(5, ...) and PR_SET_PDEATHSIG and its signalfd are failed by a seccomp filter on the
 # argument (tests/seccomp-fail: strace's per-process count would hit the supervisor's own

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The sweeper (helper/sweeper.c) in the two cases issue 19 found it failing: the supervisor
+# SPDX-License-Identifier: BSD-3-Clause
+# The sweeper (helper/sweeper.c) in the two cases a review found it failing in: the supervisor
 # OOM-killed in a small memory cgroup (the OOM killer kills every process sharing its victim's
 # memory: a sweeper that was a CLONE_VM clone died with it, and nothing was swept), and a box
 # directory that someone (a gc's probe) holds locked when the sweeper comes (it gave up

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* nsbox-probe: the escape-probe suite's one test binary (tests/escape/t60-escape.t). Runs as a
  * boxed user (or, installed setuid root in a test-only tmpfs, as euid 0 for a test user only);
  * each subcommand tries exactly one escape with raw syscalls, so no libc fallback hides a

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The escape-probe suite (issue 8): a hostile boxed user, logged in through a real sshd (and
+# SPDX-License-Identifier: BSD-3-Clause
+# The escape-probe suite: a hostile boxed user, logged in through a real sshd (and
 # through a real su run by root from a pty for the terminal probes), tries each known way out.
 # Every probe runs in three boxes: "plain" (no profile: today's box), where it must work, so the
 # probe is known to work; "restricted" (profile = restricted), where it must be blocked; and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target for the nsbox.conf parser; runs unprivileged, touches no file. Feeds arbitrary
  * bytes to nsbox_conf_parse_string (what nsbox_conf_load runs after its trust checks), and on
  * success resolves, prints and re-parses the settings; also throws the input at the template and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer harness for the DHCP lease parser of helper/dhcp_lease.c (the key=value text that
  * nsbox-dhcp-script hands over from an untrusted DHCP server); runs unprivileged, touches no file.
  * Checked after a successful parse: an IPv4 address, a prefix 1..32, counts within their arrays,

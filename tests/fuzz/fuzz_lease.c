@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer harness for the lease-file parser of lib/lease.c; runs unprivileged, touches no
  * file. The first input byte picks a pool (and so the family's database), the rest is the lease
  * file, parsed by lease_db_parse. Checked after parsing: entries unique and sorted; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target for the module<->helper transport (lib/proto.c): arbitrary records with
  * arbitrary fds over a real SOCK_SEQPACKET socketpair into nsbox_recv, then the checks the helper
  * (nsbox_request_ok) and the module (nsbox_reply_ok) make before they trust a field. Runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Plain main for the fuzz targets (tests/fuzz/fuzz_*.c) when built without libFuzzer: `make check`
  * feeds every file of tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME to the target once and
  * prints TAP, so old crashes stay fixed with gcc (and under ASan/UBSan in check-san) without

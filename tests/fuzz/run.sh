@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make fuzz: runs each libFuzzer target (built by the Makefile into DIR) for FUZZ_SECONDS on a
 # scratch copy of its seed corpus plus its regression inputs; unprivileged, writes only under DIR.
 # One summary line per target and a last "fuzz: Result: PASS|FAIL"; exits non-zero when a target

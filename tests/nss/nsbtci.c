@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Test-only NSS module: a user directory that matches names case-insensitively (SSSD with
  * case_sensitive = false), so that "NSBT-X" logs in as nsbt-x: the entry of /etc/passwd whose
  * name is the one asked for in any case, under its own spelling. Loaded by glibc in an e2e

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Test-only NSS module: a directory service (LDAP, SSSD) that is down. Loaded by glibc in the
  * e2e test's own mount namespace only (t16-nss.t), as libnss_nsbtfail.so.2 (TRYAGAIN, errno
  * EAGAIN: a busy or timed-out server) and libnss_nsbtdown.so.2 (UNAVAIL, errno ENOENT: what

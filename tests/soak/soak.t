@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Soak (make soak): SOAK_N (default 1000) login/logout cycles through a real sshd on 127.0.0.1,
 # a mix of loopback-only and bridged (pooled addresses on a test bridge inside the test's netns)
 # boxes, every SOAK_SFTP-th an sftp session; then the host must be exactly as before: the same

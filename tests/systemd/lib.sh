@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Harness of the systemd suite (tests/systemd/tNN-*.t): sourced by scripts that .ci/systemd.sh
 # runs as root INSIDE a booted Debian 13 guest (systemd as PID 1), against the installed
 # package and the guest's real ssh.service, systemd-logind, dbus and user@.service. On top of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A boxed ssh login on a systemd host, the stacks as the docs give them: logind registers the
 # session; the box's supervisor, sweeper and init sit in a unit of their own, nsbox-ID.scope in
 # nsbox.slice, which carries the box's limits; with limits (restricted) the user's processes

@@ -1,5 +1,6 @@
 #!/bin/bash
-# A shared box (share = user) outlives the logind session that built it (issue 17, item 3): its
+# SPDX-License-Identifier: BSD-3-Clause
+# A shared box (share = user) outlives the logind session that built it: its
 # supervisor and init live in the box's own unit, not in the first session's scope, so
 # `loginctl terminate-session` of the first member, or its logout under KillUserProcesses=yes,
 # ends that session's processes (shown) and leaves the box to the others; the box ends with its

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The place of pam_nsbox's lines in a real stack (issue 17, items 4 and 5), against the guest's
+# SPDX-License-Identifier: BSD-3-Clause
+# The place of pam_nsbox's lines in a real stack, against the guest's
 # Debian sshd stack, pam_systemd and logind:
 #  - the box line before "@include common-session": every module after it opens inside the box
 #    (in the application's hold, where nothing can be executed); pam_systemd still reaches

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Nothing a boxed user starts runs outside a box, the user manager included (issue 17, items 1
-# and 2). From a boxed ssh login the user tries every way to the systemd user manager, which
-# runs on the host:
+# SPDX-License-Identifier: BSD-3-Clause
+# Nothing a boxed user starts runs outside a box, the user manager included. From a boxed ssh
+# login the user tries every way to the systemd user manager, which runs on the host:
 #   v1  systemd-run --user --wait --pipe
 #   v2  a unit written into ~/.config/systemd/user, then systemctl --user start
 #   v3  a unit linked into ~/.config/systemd/user/default.target.wants: the next login's manager

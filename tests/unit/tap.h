@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Minimal TAP producer for the unit tests; runs unprivileged, output read by prove. */
 #ifndef NSBOX_TAP_H
 #define NSBOX_TAP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Table-driven config tests, run unprivileged (or as root in CI): every tests/data/bad/NAME.conf
  * must fail to load with exactly the error in NAME.err (the token FILE stands for the path);
  * every tests/data/good/NAME.conf and the shipped conf/nsbox.conf must load. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for conf/ through its public API (conf.h): parsing, resolution, values, templates,
  * name checks, addresses, settings_print round trips and the trust checks of nsbox_conf_load
  * (files made in a private directory under /tmp). Runs unprivileged or as root. */
@@ -780,7 +781,7 @@ test_template(void)
 	is_str(out, "ab", "NULL variable inside expands to nothing");
 	v.host = "lab1";
 
-	/* Any user name gives a host name (issue 19): what a host name cannot hold becomes '-', and
+	/* Any user name gives a host name: what a host name cannot hold becomes '-', and
 	 * a name so changed gets a hash, so that names that map alike stay apart. */
 	static const struct {
 		const char *user, *mapped;
@@ -1307,7 +1308,7 @@ test_load(void)
 	nsbox_conf_free(c);
 	c = NULL;
 
-	/* every directory on the path, not only the parent (issue 9, finding 11) */
+	/* every directory on the path, not only the parent */
 	{
 		_cleanup_free_ char *a = tpath("anc"), *ab = tpath("anc/b"), *lk = tpath("lk"),
 				    *lk2 = tpath("lk2");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the DHCP lease parser of helper/dhcp_lease.c (what nsbox-dhcp-script hands over
  * from an untrusted DHCP server): good leases, and each kind of bad value refused as a whole with
  * its reason. Runs as any user, touches no file. Output: TAP. */

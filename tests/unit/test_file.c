@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the file helpers of lib/file.c: key=value parsing, files created without
  * following symlinks, and a box directory removed by a walk that never follows a symlink. Runs as
  * any user in a mkdtemp directory under /tmp. Output: TAP. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the key registry of conf/keys.c: every row complete, rows owning distinct bytes
  * of struct nsbox_settings, every built-in value parsing and printing back as written. Runs
  * unprivileged or as root. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the address lease allocator (lib/lease.c): allocation order, release, static
  * conflicts, reclaim of dead owners, exhaustion, ranges, sticky, IPv6, untrusted files, lock
  * timeout, 50 concurrent acquirers, pools widened or overlapping while live (one database per
@@ -241,7 +242,7 @@ test_file_name(void)
 	is_int(lease_file_name(&s, name, sizeof(name)), -EINVAL, "range of the other family: -EINVAL");
 }
 
-/* Issue 9, finding 2: a pool widened (or moved, or overlapping another) while boxes are live
+/* A pool widened (or moved, or overlapping another) while boxes are live
  * never hands out an address a live box holds. Under the old per-pool files the widened pool
  * started an empty database and gave .10 a second time. */
 static void
@@ -893,7 +894,7 @@ test_owner_alive(void)
 }
 
 /* A start time that cannot be read is an error, never "dead": the lease of an owner nobody can
- * judge is kept and counted (issue 9, finding 3). Probe: the same file with a dead owner is
+ * judge is kept and counted. Probe: the same file with a dead owner is
  * reclaimed. */
 static void
 test_owner_unknown(void)
@@ -1035,7 +1036,7 @@ test_reboot(void)
 	for (int i = 1; i <= 100; i++)
 		kill_owner(40000 + i);
 	is_int(lease_count(cur, &s, fake_alive), 0, "100%% stale: no live lease");
-	/* issue 12: while the pool has free addresses, an acquire judges a bounded number of
+	/* while the pool has free addresses, an acquire judges a bounded number of
 	 * holders, not all of them */
 	alive_calls = 0;
 	is_int(lease_acquire(cur, &s, &(struct lease_owner){ .id = "r0000998", .user = "first",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for where a box's limits go (helper/limits.c): which hierarchy holds a controller
  * (cgroup v1, or v2 where the login's cgroup enables it for its children), the login's own
  * cgroup there, a container's subtree mount, and word matching in controller lists ("cpu" is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the member list of a shared box (lib/member.c): a member line round-trips, odd
  * strings are made printable, malformed lines are refused. Runs unprivileged or as root. */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the mount plan executor (helper/mount.c): every kind of operation, the step named
  * in an error, optional targets, and that a symlink in a target is refused unless MNT_F_FOLLOW.
  * Needs root: runs in a child in its own mount namespace (made a slave by the plan's first

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests of conf/pamstack.c: PAM service stacks read as Linux-PAM reads them (includes,
  * substacks, the vendor directory, continued lines, comments, bracket controls) from the fake
  * /etc/pam.d and /usr/lib/pam.d in tests/data/pam, and pam_nsbox's rules about them. Unprivileged. */

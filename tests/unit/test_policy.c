@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests of the session policy (pam_module/policy.c): each denied syscall is refused in a
  * forked child with the filter and reaches the kernel without it, the capability sets and
  * no_new_privs are as asked, and the fork guard restricts children, not the application.

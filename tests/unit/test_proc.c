@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for lib/proc.c's reading of the caller's own /proc/self/stat (proc_self): the
  * identity the helper keeps for its records and the ignored signals it resets from the same
  * read. Runs as any user. Output: TAP. */

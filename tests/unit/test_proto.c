@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for the record transport (lib/proto.c) over a real SOCK_SEQPACKET socketpair: a
  * record carries exactly the fds it may, extra fds are refused and closed, never kept. Runs
  * unprivileged or as root. */

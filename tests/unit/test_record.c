@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests for box directories (lib/record.c): reserve, write and read back every field, scan
  * and gc (a dead supervisor's box and a half-built one go, a live one stays, one whose liveness
  * cannot be told stays), removal that does not follow a symlink. Needs root: runs in a child in
@@ -295,7 +296,7 @@ tests(void)
 		rmdir(b);
 	}
 
-	/* issue 9: a builder killed between mkdirat and the rename left a ".new-ID" that the gc could
+	/* a builder killed between mkdirat and the rename left a ".new-ID" that the gc could
 	 * not judge for BUILD_ABANDONED_S; its name says whose it is now, so the next gc removes it */
 	{
 		int st = killed_builder(__NR_renameat);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Test-only PAM module, never installed: loses one allocation in every pam_sm_open_session, so
  * tests/e2e/t80-valgrind.t can show that its valgrind run fails on a leak inside a PAM module
  * (the probe for that check). Loaded by pam-run as root. */

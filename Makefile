@@ -73,6 +73,18 @@ $(B)/gen/seccomp_prog.h: $(B)/seccomp-gen
 
 $(B)/pic/pam_module/policy.o: $(B)/gen/seccomp_prog.h
 
+# The helper's path is compiled into the module: a build for another PREFIX (or HELPER_PATH)
+# rebuilds the module, so `make install PREFIX=/usr/local` after a build for /usr never installs
+# a module that starts a helper from where none was installed. The file changes only when the
+# path does.
+$(B)/gen/helper-path: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(HELPER_PATH)' | cmp -s - $@ || echo '$(HELPER_PATH)' > $@
+
+$(B)/pic/pam_module/pam_nsbox.o: $(B)/gen/helper-path
+
+FORCE:
+
 $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.map
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
 		-o $@ $(filter %.o,$^) -lpam
@@ -248,7 +260,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check soak check-unit check-san fuzz demo bench lint install uninstall clean
+.PHONY: FORCE all tests check soak check-unit check-san fuzz demo bench lint install uninstall clean
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
 # results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.

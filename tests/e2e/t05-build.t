@@ -66,3 +66,17 @@ make -s uninstall DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 ok $? "make uninstall"
 is "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" "./etc/security/nsbox.conf " "uninstall removes everything but the admin's config"
 rm -rf "$D"
+
+# The PREFIX trap: a tree built for /usr, then installed for /usr/local, must install a module
+# that starts the helper it installed (the module is rebuilt), and the default build comes back.
+make -s all >/dev/null 2>&1
+D=$(mktemp -d /tmp/nsbox-inst.XXXXXX)
+make -s install DESTDIR="$D" PREFIX=/usr/local >/dev/null 2>&1
+ok $? "make install PREFIX=/usr/local after a build for /usr"
+like "$(strings "$D/$pamdir/pam_nsbox.so" | grep /nsbox-helper)" "^/usr/local/libexec/nsbox/nsbox-helper$" \
+	"the module installed for /usr/local starts /usr/local/libexec/nsbox/nsbox-helper"
+ok $([ -x "$D/usr/local/libexec/nsbox/nsbox-helper" ]; echo $?) "and that helper is installed"
+rm -rf "$D"
+make -s all >/dev/null 2>&1
+like "$(strings build/pam_nsbox.so | grep /nsbox-helper)" "^/usr/libexec/nsbox/nsbox-helper$" \
+	"a plain make rebuilds the module for the default PREFIX again"

@@ -58,6 +58,11 @@ $(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h)
 $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
 
+# The version is the package's (debian/changelog), shown by nsboxctl --version.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+$(B)/pie/ctl/nsboxctl.o: CFLAGS += -DNSBOX_VERSION='"$(VERSION)"'
+$(B)/pie/ctl/nsboxctl.o: debian/changelog
+
 $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl -lcap
 

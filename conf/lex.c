@@ -298,6 +298,10 @@ check_bytes(struct parser *p, const char *file, unsigned line, const char *s, si
 	for (size_t i = 0; i < n;) {
 		size_t l;
 
+		/* a file saved with DOS line ends: name it, a bare 0x0d means nothing to most */
+		if (u[i] == '\r' && i + 1 == n)
+			return conf_fail(p->err, file, line, -EINVAL,
+					 "CRLF line end: save the file with LF line ends (dos2unix)");
 		if ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f)
 			return conf_fail(p->err, file, line, -EINVAL, "invalid character 0x%02x",
 					 u[i]);

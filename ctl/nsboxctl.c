@@ -40,7 +40,23 @@ usage(FILE *f)
 		   "       nsboxctl list [--json]\n"
 		   "       nsboxctl show ID [--json]\n"
 		   "       nsboxctl enter ID [--] [CMD [ARG...]]\n"
-		   "       nsboxctl stop [--wait] ID... | --user USER | --all\n");
+		   "       nsboxctl stop [--wait] ID... | --user USER | --all\n"
+		   "       nsboxctl --version | --help\n");
+}
+
+static const char *cmd_name; /* the command being run, for messages */
+
+/* A command line that cannot run: one line saying why (getopt has said it when WHY is NULL),
+ * then the usage, all on stderr. */
+static int
+bad_usage(const char *why, const char *arg)
+{
+	if (why && arg)
+		fprintf(stderr, "nsboxctl: %s: %s '%s'\n", cmd_name, why, arg);
+	else if (why)
+		fprintf(stderr, "nsboxctl: %s: %s\n", cmd_name, why);
+	usage(stderr);
+	return EXIT_USAGE;
 }
 
 /* A bridge that is missing now refuses every login its sections match (one of a list of
@@ -202,14 +218,12 @@ cmd_check(int argc, char **argv)
 		else if (c == 's')
 			service = optarg, stack = true;
 		else
-			return 2;
+			return bad_usage(NULL, NULL);
 	}
 	if (optind < argc)
 		path = argv[optind++];
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return bad_usage("one configuration file at most; unexpected", argv[optind]);
 	r = nsbox_conf_load(path, 0, &conf, &err);
 	if (r < 0) {
 		char m[600];
@@ -491,10 +505,8 @@ cmd_list(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
 		json = true;
-	else if (argc != 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	else if (argc != 1)
+		return bad_usage("unexpected argument", argv[1]);
 	if (scan_boxes(&b, NULL) < 0)
 		return EXIT_FAIL;
 	if (json) {
@@ -611,15 +623,11 @@ cmd_show(int argc, char **argv)
 			json = true;
 		else if (!id && argv[i][0] != '-')
 			id = argv[i];
-		else {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		else
+			return bad_usage("unexpected argument", argv[i]);
 	}
-	if (!id) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (!id)
+		return bad_usage("which box? give its ID (nsboxctl list)", NULL);
 	if (pin_box(id, &p))
 		return EXIT_FAIL;
 	const struct box_record *r = &p.r;
@@ -712,7 +720,8 @@ stop_one(const char *id, bool wait)
 	if (wait && !wait_gone(id, p.supfd)) {
 		fprintf(stderr, "nsboxctl: box '%s' was told to stop but is not gone yet\n", id);
 		e = 1;
-	}
+	} else
+		printf("box %s: %s\n", id, wait ? "stopped" : "told to stop");
 	unpin(&p);
 	return e;
 }
@@ -736,13 +745,11 @@ cmd_stop(int argc, char **argv)
 		else if (c == 'w')
 			wait = true;
 		else
-			return EXIT_USAGE;
+			return bad_usage(NULL, NULL);
 	}
 	bool ids = optind < argc;
-	if (ids + !!user + all != 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (ids + !!user + all != 1)
+		return bad_usage("give box IDs, --user USER or --all: exactly one of them", NULL);
 	if (ids) {
 		for (int i = optind; i < argc; i++)
 			fails += stop_one(argv[i], wait);
@@ -770,10 +777,8 @@ cmd_enter(int argc, char **argv)
 	struct pinned p;
 	int a = 1;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2 || argv[1][0] == '-')
+		return bad_usage("which box? give its ID (nsboxctl list)", NULL);
 	const char *id = argv[a++];
 	if (a < argc && !strcmp(argv[a], "--"))
 		a++;
@@ -869,12 +874,12 @@ cmd_explain(int argc, char **argv)
 		else if (c == 'c')
 			path = optarg;
 		else
-			return EXIT_USAGE;
+			return bad_usage(NULL, NULL);
 	}
-	if (!user || optind < argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind < argc)
+		return bad_usage("unexpected argument", argv[optind]);
+	if (!user)
+		return bad_usage("whose login? give --user USER", NULL);
 	r = nsbox_conf_load(path, 0, &conf, &err);
 	if (r < 0) {
 		char m[600];
@@ -929,9 +934,18 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	if (!strcmp(c, "--version")) {
+		printf("nsboxctl (pam_nsbox) %s\n", NSBOX_VERSION);
+		return EXIT_OK;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(c, cmds[i].name))
 			continue;
+		/* getopt names argv[0] in its messages: make that "nsboxctl CMD", not "CMD" */
+		static char self[32];
+		snprintf(self, sizeof(self), "nsboxctl: %s", cmds[i].name);
+		argv[1] = self;
+		cmd_name = cmds[i].name;
 		if (cmds[i].root && geteuid() != 0) {
 			fprintf(stderr, "nsboxctl: %s: must be run as root\n", c);
 			return EXIT_NOT_ROOT;
@@ -945,6 +959,7 @@ main(int argc, char **argv)
 		}
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
+	fprintf(stderr, "nsboxctl: unknown command '%s'\n", c);
 	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -296,7 +296,9 @@ init_setup(int *sfd, struct init_status *st)
 	snprintf(st->step, sizeof(st->step), "PR_SET_PDEATHSIG");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return -errno;
-	prctl(PR_SET_NAME, "nsbox-init");
+	/* ps shows the command line: the box's PID 1 is "nsbox-init", as the docs call it, not
+	 * the "nsbox-helper --session" it was forked from */
+	proc_set_title("nsbox-init");
 
 	/* PID 1 gets no signal whose handler is SIG_DFL, even a blocked one: give SIGCHLD a
 	 * handler so signalfd sees it, and block everything. */

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,11 +71,30 @@ proc_read_stat(pid_t pid, unsigned long long *start, char *state)
 	return r < 0 ? r : proc_stat_parse(buf, start, state);
 }
 
+/* Numeric FIELD (> 3) of a /proc/PID/stat text, counted after the last ')' as proc_stat_parse
+ * counts; 0 or -EIO. */
+static int
+stat_field(const char *buf, int field, unsigned long long *v)
+{
+	const char *p = strrchr(buf, ')');
+	char *end;
+
+	for (int f = 3; p && f <= field; f++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -EIO;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	return errno || end == p ? -EIO : 0;
+}
+
 int
 proc_self(struct nsbox_proc *out, unsigned long long *sigignore)
 {
 	char buf[4096], state;
-	const char *p;
 	int r = proc_stat_text("/proc/self/stat", buf, sizeof(buf));
 
 	if (r < 0)
@@ -82,18 +103,28 @@ proc_self(struct nsbox_proc *out, unsigned long long *sigignore)
 	if (r < 0)
 		return r;
 	out->pid = getpid();
-	/* field 33 (sigignore), counted after the last ')' as proc_stat_parse counts */
-	p = strrchr(buf, ')');
-	for (int field = 3; field <= 33; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -EIO;
-		p++;
-	}
-	char *end;
-	errno = 0;
-	*sigignore = strtoull(p, &end, 10);
-	return errno || end == p ? -EIO : 0;
+	return stat_field(buf, 33, sigignore); /* sigignore */
+}
+
+int
+proc_set_title(const char *name)
+{
+	char buf[4096];
+	unsigned long long start, end;
+	int r = proc_stat_text("/proc/self/stat", buf, sizeof(buf));
+
+	prctl(PR_SET_NAME, name);
+	if (r < 0)
+		return r;
+	/* fields 48 and 49: where the kernel reads /proc/self/cmdline from (since Linux 3.5) */
+	if (stat_field(buf, 48, &start) < 0 || stat_field(buf, 49, &end) < 0 || end <= start)
+		return -EIO;
+	char *args = (char *)(uintptr_t)start;
+	size_t n = end - start;
+	/* the kernel shows the area up to its first NUL when the last byte is one: zero it all */
+	memset(args, 0, n);
+	memcpy(args, name, strnlen(name, n - 1));
+	return 0;
 }
 
 int

@@ -30,6 +30,10 @@ int proc_alive(const struct nsbox_proc *p);
 int proc_on_host(void);
 /* PID's name (from /proc/PID/status) and its parent; -errno when unreadable. */
 int proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid);
+/* Names the caller NAME in ps and top: its comm, and its command line rewritten in place (the
+ * argument area the kernel shows as /proc/self/cmdline), NAME cut to fit. 0 or -errno (the comm
+ * is set even then). */
+int proc_set_title(const char *name);
 /* The start time and state letter from the text of a /proc/PID/stat file; 0 or -EIO. */
 int proc_stat_parse(const char *buf, unsigned long long *start, char *state);
 

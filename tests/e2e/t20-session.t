@@ -33,6 +33,7 @@ out=$(run sh -c "
 echo NS \$($probe)
 echo PID \$\$
 echo INIT \$(cat /proc/1/comm)
+echo INITPS \$(ps -o args= -p 1)
 echo PIDS \$(ls /proc | grep -E '^[0-9]+\$' | tr '\n' ' ')
 echo HOST \$(hostname)
 echo NET \$(ls /sys/class/net | tr '\n' ' ')
@@ -58,6 +59,7 @@ done
 pid=$(field PID)
 ok $([ "$pid" -gt 1 ] 2>/dev/null; echo $?) "user's process is not PID 1 (pid $pid)"
 is "$(field INIT)" "nsbox-init" "PID 1 of the box is the nsbox init"
+is "$(field INITPS)" "nsbox-init" "and ps shows it so (its command line, not nsbox-helper --session)"
 pids=$(field PIDS)
 like "$pids" "^1 " "/proc lists the box init"
 n=$(echo $pids | wc -w)

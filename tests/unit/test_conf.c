@@ -302,7 +302,10 @@ test_syntax(void)
 	    "four criteria");
 	bad("[match user=]\n", "t:1: empty element in user= list ''", "empty list");
 	bad("[match user=,a]\n", "t:1: empty element in user= list ',a'", "leading comma");
-	bad("[defaults]\r\n", "t:1: invalid character 0x0d", "CRLF");
+	bad("[defaults]\r\n", "t:1: CRLF line end: save the file with LF line ends (dos2unix)", "CRLF");
+	bad("[defaults]\nprofile = none\r\n", "t:2: CRLF line end: save the file with LF line ends (dos2unix)",
+	    "CRLF on a key line");
+	bad("[defaults]\r \n", "t:1: invalid character 0x0d", "a CR inside a line is no line end");
 	bad("[defaults]\n\x7f\n", "t:2: invalid character 0x7f", "DEL");
 	bad("[defaults]\n#\xed\xa0\x80\n", "t:2: invalid UTF-8", "UTF-8 surrogate");
 	bad("[defaults]\n#\xf4\x90\x80\x80\n", "t:2: invalid UTF-8", "beyond U+10FFFF");

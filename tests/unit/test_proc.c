@@ -7,6 +7,7 @@
 #include "../../lib/file.c"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include "tap.h"
 
@@ -32,5 +33,46 @@ main(void)
 	ok(ign & (1ull << (SIGPIPE - 1)), "ignored SIGPIPE is in the mask");
 	ok(!(ign & (1ull << (SIGTERM - 1))), "SIGTERM is not");
 	signal(SIGUSR2, SIG_DFL);
+
+	/* proc_set_title: what ps shows of a child that names itself, long and short names */
+	const char *names[] = { "nsbox-init", "a-name-longer-than-the-arguments-of-this-test-program-"
+					      "which-must-be-cut-to-fit-the-area-the-kernel-gave" };
+	for (size_t i = 0; i < 2; i++) {
+		int pfd[2];
+		char cmd[512] = "", comm[64] = "", path[64];
+		pid_t ppid, pid;
+
+		if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+			return 1;
+		if (pid == 0) {
+			char c = proc_set_title(names[i]) == 0 ? 'y' : 'n';
+			if (write(pfd[1], &c, 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		char c = 0;
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			c = 0;
+		close(pfd[0]);
+		is_int(c, 'y', "proc_set_title succeeds");
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, cmd, sizeof(cmd) - 1);
+		if (fd >= 0)
+			close(fd);
+		cmd[n > 0 ? n : 0] = 0;
+		proc_comm_ppid(pid, comm, sizeof(comm), &ppid);
+		if (i == 0) {
+			is_str(cmd, "nsbox-init", "the command line ps shows is the name");
+			is_str(comm, "nsbox-init", "and so is the comm");
+		} else {
+			ok(strlen(cmd) > 0 && !strncmp(cmd, names[i], strlen(cmd)),
+			   "a long name is cut to the argument area: '%s'", cmd);
+		}
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 	return tap_done();
 }

@@ -4,6 +4,7 @@ PREFIX    ?= /usr
 SBINDIR   ?= $(PREFIX)/sbin
 LIBEXEC   ?= $(PREFIX)/libexec/nsbox
 MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONF   ?= /etc
 PAMDIR    ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
 HELPER_PATH ?= $(LIBEXEC)/nsbox-helper
@@ -242,13 +243,15 @@ install: all
 		useradd --system --user-group --no-create-home --home-dir /nonexistent \
 			--shell /usr/sbin/nologin $(DHCP_USER)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)/security
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)/security \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 $(B)/pam_nsbox.so $(DESTDIR)$(PAMDIR)/pam_nsbox.so
 	install -m 0755 $(B)/nsbox-helper $(DESTDIR)$(LIBEXEC)/nsbox-helper
 	install -m 0755 $(B)/nsbox-dhcp-script $(DESTDIR)$(LIBEXEC)/nsbox-dhcp-script
 	install -m 0755 $(B)/nsboxctl $(DESTDIR)$(SBINDIR)/nsboxctl
 	install -m 0644 man/nsbox.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/pam_nsbox.8 man/nsboxctl.8 man/nsbox-helper.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 ctl/nsboxctl.bash $(DESTDIR)$(BASHCOMPDIR)/nsboxctl
 	[ -e $(DESTDIR)$(SYSCONF)/security/nsbox.conf ] || \
 		install -m 0644 conf/nsbox.conf $(DESTDIR)$(SYSCONF)/security/nsbox.conf
 
@@ -257,7 +260,7 @@ uninstall:
 		$(DESTDIR)$(LIBEXEC)/nsbox-dhcp-script \
 		$(DESTDIR)$(SBINDIR)/nsboxctl $(DESTDIR)$(MANDIR)/man5/nsbox.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/pam_nsbox.8 $(DESTDIR)$(MANDIR)/man8/nsboxctl.8 \
-		$(DESTDIR)$(MANDIR)/man8/nsbox-helper.8
+		$(DESTDIR)$(MANDIR)/man8/nsbox-helper.8 $(DESTDIR)$(BASHCOMPDIR)/nsboxctl
 	-rmdir $(DESTDIR)$(LIBEXEC)
 	@echo "left $(SYSCONF)/security/nsbox.conf in place (remove it by hand if unwanted)"
 	@echo "left the user $(DHCP_USER) in place (userdel $(DHCP_USER) if unwanted)"

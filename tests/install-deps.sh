@@ -12,7 +12,7 @@ pkgs=(
 	pamtester openssh-server openssh-client
 	iproute2 util-linux procps psmisc passwd login
 	socat iputils-ping dnsmasq-base isc-dhcp-client
-	mandoc perl
+	mandoc perl bash-completion
 	sudo cron at tmux bsdutils python3 strace
 	clang libclang-rt-dev valgrind
 )

@@ -53,7 +53,7 @@ ok $? "make install DESTDIR=... PREFIX=/usr"
 pamdir=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
 for f in "$pamdir/pam_nsbox.so:644" /usr/libexec/nsbox/nsbox-helper:755 /usr/libexec/nsbox/nsbox-dhcp-script:755 \
 	/usr/sbin/nsboxctl:755 /etc/security/nsbox.conf:644 /usr/share/man/man5/nsbox.conf.5:644 \
-	/usr/share/man/man8/pam_nsbox.8:644 /usr/share/man/man8/nsboxctl.8:644 /usr/share/man/man8/nsbox-helper.8:644; do
+	/usr/share/man/man8/pam_nsbox.8:644 /usr/share/man/man8/nsboxctl.8:644 /usr/share/man/man8/nsbox-helper.8:644 /usr/share/bash-completion/completions/nsboxctl:644; do
 	path=${f%:*} mode=${f##*:}
 	is "$(stat -c %a "$D$path" 2>&1)" "$mode" "installed $path with mode $mode"
 done
@@ -80,3 +80,20 @@ rm -rf "$D"
 make -s all >/dev/null 2>&1
 like "$(strings build/pam_nsbox.so | grep /nsbox-helper)" "^/usr/libexec/nsbox/nsbox-helper$" \
 	"a plain make rebuilds the module for the default PREFIX again"
+
+# bash completion (ctl/nsboxctl.bash, installed above): commands, each command's options, users
+# and PAM services; box ids are t70's, which has live boxes.
+complete_line() { # LINE: the candidates offered with the cursor at its end, sorted, one line
+	bash -c '. /usr/share/bash-completion/bash_completion && . ctl/nsboxctl.bash || exit 1
+		COMP_LINE=$1; COMP_POINT=${#1}; read -ra COMP_WORDS <<<"$1"
+		[[ $1 == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _nsboxctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$1" 2>&1
+}
+is "$(complete_line "nsboxctl ")" "--help --version check enter explain list show stop " "completion: the commands"
+is "$(complete_line "nsboxctl st")" "stop " "completion: a command's prefix"
+is "$(complete_line "nsboxctl stop --")" "--all --user --wait " "completion: stop's options"
+is "$(complete_line "nsboxctl explain --")" "--conf --rhost --service --user " "completion: explain's options"
+is "$(complete_line "nsboxctl explain --user roo")" "root " "completion: --user takes a user name"
+is "$(complete_line "nsboxctl check --service ss")" "$(cd /etc/pam.d && ls -d ss* 2>/dev/null | tr '\n' ' ')" \
+	"completion: --service takes a PAM service"

@@ -142,9 +142,15 @@ ok $(nsbox_alive $decoy; echo $?) "the decoy process was not signalled"
 ok $(nsbox_alive $HELD; echo $?) "the real session survived the forged stops"
 
 # ---- stop ends the ssh session and leaves nothing ----
+# bash completion offers the live box's id (ctl/nsboxctl.bash; its other words are t05's)
+comp=$(bash -c '. /usr/share/bash-completion/bash_completion && . ctl/nsboxctl.bash || exit 1
+	COMP_WORDS=(nsboxctl show ""); COMP_CWORD=2; COMP_LINE="nsboxctl show "; COMP_POINT=14
+	_nsboxctl; echo "${COMPREPLY[*]}"' 2>&1)
+like "$comp" "(^| )$BOX( |\$)" "completion: nsboxctl show offers the live box's id"
 m=$(nsbox_log_mark)
-"$CTL" stop --wait "$BOX"
+out=$("$CTL" stop --wait "$BOX")
 ok $? "nsboxctl stop --wait"
+is "$out" "box $BOX: stopped" "stop --wait says what it did"
 ok $([ ! -e "/run/nsbox/boxes/$BOX" ]; echo $?) "stop --wait: the box directory is gone when it returns"
 nsbox_wait "! nsbox_alive $HELD" 10
 ok $? "stop: the ssh session ended"
@@ -158,8 +164,11 @@ hold $U
 b1=$BOX h1=$HELD
 hold $U2
 b2=$BOX h2=$HELD
-"$CTL" stop --wait --user $U
+out=$("$CTL" stop --user $U)
 ok $? "stop --user $U"
+is "$out" "box $b1: told to stop" "stop without --wait says the box was told to stop"
+nsbox_wait "[ ! -e /run/nsbox/boxes/$b1 ]" 10
+ok $? "stop --user: the box is gone soon after"
 nsbox_wait "! nsbox_alive $h1" 10
 ok $? "stop --user: $U's session ended"
 ok $(nsbox_alive $h2; echo $?) "stop --user: $U2's session still runs"
@@ -218,11 +227,20 @@ like "$(cat "$NSBOX_T/err")" "no live box '0000dead'" "show of an unknown id: sa
 is $? 1 "show of a malformed id: exit 1"
 "$CTL" list --bogus >/dev/null 2>"$NSBOX_T/err"
 is $? 2 "bad usage: exit 2"
-like "$(cat "$NSBOX_T/err")" "^usage: nsboxctl" "bad usage: prints the usage"
-"$CTL" stop >/dev/null 2>&1
+is "$(head -n 2 "$NSBOX_T/err" | cut -c1-20 | tr '\n' '|')" "nsboxctl: list: unex|usage: nsboxctl chec|" \
+	"bad usage: one line saying why, then the usage on a line of its own"
+"$CTL" stop >/dev/null 2>"$NSBOX_T/err"
 is $? 2 "stop without a box: exit 2"
-"$CTL" frobnicate >/dev/null 2>&1
-is $? 2 "unknown command: exit 2"
+is "$(head -n 1 "$NSBOX_T/err")" "nsboxctl: stop: give box IDs, --user USER or --all: exactly one of them" \
+	"stop without a box: says what it needs"
+"$CTL" stop --bogus >/dev/null 2>"$NSBOX_T/err"
+is "$? $(head -n 1 "$NSBOX_T/err")" "2 nsboxctl: stop: unrecognized option '--bogus'" \
+	"an unknown option: exit 2, named with the command"
+"$CTL" frobnicate >/dev/null 2>"$NSBOX_T/err"
+is "$? $(head -n 1 "$NSBOX_T/err")" "2 nsboxctl: unknown command 'frobnicate'" "unknown command: exit 2, named"
+like "$("$CTL" --version)" "^nsboxctl \(pam_nsbox\) [0-9]+\.[0-9]+" "nsboxctl --version"
+like "$(setpriv --reuid=$U --regid=$U --clear-groups "$CTL" --version)" "^nsboxctl \(pam_nsbox\)" \
+	"--version needs no root"
 for c in list "show 0000dead" "enter 0000dead" "stop --all"; do
 	setpriv --reuid=$U --regid=$U --clear-groups "$CTL" $c >"$NSBOX_T/out" 2>"$NSBOX_T/err"
 	is $? 4 "non-root nsboxctl $c: exit 4"

@@ -109,6 +109,8 @@ struct nsbox_settings {
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];
+	/* "FILE:LINE" of the bridge key that applies, for messages about the bridge */
+	char bridge_at[300];
 };
 
 /* Who is logging in. groups: every group name the user is in (primary and supplementary),
@@ -153,6 +155,21 @@ bool nsbox_conf_uses_groups(const struct nsbox_conf *c);
  * caller looks these names up one by one, where a failing source is an error it can see. */
 void nsbox_conf_group_names(const struct nsbox_conf *c, void (*fn)(const char *name, void *arg),
 			    void *arg);
+
+/* The index of the [match] section that applies to WHO (the first whose criteria all hold), or
+ * -1 when none does. */
+long nsbox_conf_first_match(const struct nsbox_conf *c, const struct nsbox_login *who);
+/* Section I of C, for nsboxctl check's warnings. crit[] is indexed user, group, service: each
+ * the section's globs NUL-separated and ending in an empty one, or NULL for no such criterion.
+ * 0, or -ENOENT past the last section. */
+struct nsbox_section_info {
+	const char *file;
+	unsigned line;
+	bool is_match;
+	bool exempt;          /* the section itself says exempt = yes */
+	const char *crit[3];
+};
+int nsbox_conf_section(const struct nsbox_conf *c, size_t i, struct nsbox_section_info *out);
 
 /* Resolves the settings for WHO. Never fails on a loaded config: every combination was checked at
  * load time. */

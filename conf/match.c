@@ -234,23 +234,47 @@ nsbox_conf_group_names(const struct nsbox_conf *c, void (*fn)(const char *name, 
 	}
 }
 
+long
+nsbox_conf_first_match(const struct nsbox_conf *c, const struct nsbox_login *who)
+{
+	for (size_t i = 0; c && who && i < c->n; i++)
+		if (c->sec[i].is_match && section_matches(&c->sec[i], who))
+			return (long)i;
+	return -1;
+}
+
+int
+nsbox_conf_section(const struct nsbox_conf *c, size_t i, struct nsbox_section_info *out)
+{
+	if (!c || i >= c->n)
+		return -ENOENT;
+	*out = (struct nsbox_section_info){ .file = c->sec[i].file, .line = c->sec[i].line,
+					    .is_match = c->sec[i].is_match };
+	for (size_t k = 0; k < C_N; k++)
+		out->crit[k] = c->sec[i].crit[k];
+	out->exempt = c->sec[i].key_line[K_EXEMPT] && c->sec[i].v.exempt;
+	return 0;
+}
+
 void
 nsbox_conf_resolve(const struct nsbox_conf *c, const struct nsbox_login *who,
 		   struct nsbox_settings *out)
 {
 	struct layered l;
+	long m = nsbox_conf_first_match(c, who);
 
 	layer_init(&l);
 	for (size_t i = 0; c && i < c->n; i++)
 		if (!c->sec[i].is_match)
 			layer_apply(&l, &c->sec[i]);
-	for (size_t i = 0; c && who && i < c->n; i++)
-		if (c->sec[i].is_match && section_matches(&c->sec[i], who)) {
-			layer_apply(&l, &c->sec[i]);
-			snprintf(l.s.matched, sizeof(l.s.matched), "%s:%u", c->sec[i].file,
-				 c->sec[i].line);
-			break;
-		}
+	if (m >= 0) {
+		layer_apply(&l, &c->sec[m]);
+		snprintf(l.s.matched, sizeof(l.s.matched), "%s:%u", c->sec[m].file, c->sec[m].line);
+	}
+	/* a bridge that is missing is reported at its key's line, as nsboxctl check reports it */
+	if (l.src[K_BRIDGE])
+		snprintf(l.s.bridge_at, sizeof(l.s.bridge_at), "%s:%u", l.src[K_BRIDGE]->file,
+			 l.src[K_BRIDGE]->key_line[K_BRIDGE]);
 	layer_finish(&l);
 	*out = l.s;
 }

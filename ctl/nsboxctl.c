@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "groups.h"
+#include "lint.h"
 #include "pamstack.h"
 #include "netlink.h"
 #include "member.h"
@@ -234,8 +235,13 @@ cmd_check(int argc, char **argv)
 	int missing = 0;
 	nsbox_conf_foreach_bridge(conf, check_bridge, &missing);
 	int bad_stack = stack ? check_stack(service) : 0;
+	/* warnings do not fail the check: the config works, just not as its author may think */
+	int warnings = nsbox_lint(conf, stack ? service : NULL);
 	if (!user) {
-		if (!missing)
+		if (!missing && warnings)
+			printf("%s: OK (%zu sections), %d warning%s\n", path, nsbox_conf_n_sections(conf),
+			       warnings, warnings == 1 ? "" : "s");
+		else if (!missing)
 			printf("%s: OK (%zu sections)\n", path, nsbox_conf_n_sections(conf));
 		nsbox_conf_free(conf);
 		return missing || bad_stack ? 1 : 0;

@@ -143,7 +143,7 @@ bridges_refuse(const struct nsbox_settings *s, const struct bridges *bs, struct 
 			break;
 		o += (size_t)l;
 	}
-	why_set(why, "no bridge of %s takes the box: %s", s->matched, list);
+	why_set(why, "no bridge of %s takes the box: %s", s->bridge_at, list);
 }
 
 /* Looks the bridges up, in the box's order. 0, or -errno with WHY set when none is usable. */
@@ -175,9 +175,9 @@ find_bridges(const struct box *b, const struct nsbox_settings *s, struct bridges
 		return 0;
 	/* one bridge: the messages single-bridge configs always had */
 	if (s->n_bridges == 1 && last == -ENODEV)
-		why_set(why, "bridge '%s' (%s) does not exist", s->bridge[0], s->matched);
+		why_set(why, "bridge '%s' (%s) does not exist", s->bridge[0], s->bridge_at);
 	else if (s->n_bridges == 1 && last == -ENOTSUP)
-		why_set(why, "'%s' (%s) is not a bridge", s->bridge[0], s->matched);
+		why_set(why, "'%s' (%s) is not a bridge", s->bridge[0], s->bridge_at);
 	else if (s->n_bridges == 1)
 		why_set(why, "looking up bridge '%s': %s", s->bridge[0], strerror(-last));
 	else

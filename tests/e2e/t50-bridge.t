@@ -94,6 +94,7 @@ for u in nsbt-st1 nsbt-pool1 nsbt-pool2 nsbt-small nsbt-v6 nsbt-v6p; do nsbox_ss
 out=$("$NSBOX_CTL" check "$CONF" 2>&1)
 isnt $? 0 "nsboxctl check fails while a configured bridge is missing"
 like "$out" "$CONF:[0-9]+: bridge 'nsbt-nosuchbr' does not exist" "nsboxctl check names the missing bridge"
+chk_line=$(printf '%s\n' "$out" | sed -n "s/.*:\([0-9]*\): bridge 'nsbt-nosuchbr' does not exist.*/\1/p" | head -n 1)
 like "$out" "$CONF:[0-9]+: 'nsbt-lab0' is not a bridge" "nsboxctl check names a non-bridge"
 out=$("$NSBOX_CTL" check "$CONF" --user nsbt-pool1 2>&1)
 like "$out" "network = bridge" "nsboxctl check --user shows the bridged settings"
@@ -237,4 +238,7 @@ is "$(held_leases)" 0 "dual-stack pool box: both leases released"
 # ---- bad bridges: refused, one line, nothing left ----
 refuse() { nsbox_refused $SVC "$@"; }
 refuse nsbt-nobr "bridge 'nsbt-nosuchbr' .*does not exist" "missing bridge"
+like "$(nsbox_log_since 0 | grep "'nsbt-nosuchbr' (" | tail -n 1)" \
+	"bridge 'nsbt-nosuchbr' \($(re "$CONF"):$chk_line\) does not exist" \
+	"the refused login's line cites the line nsboxctl check cites ($chk_line: the bridge key)"
 refuse nsbt-notbr "'nsbt-lab0' .*is not a bridge" "not a bridge"

@@ -112,6 +112,10 @@ fw_leases() {
 }
 
 fw_baseline() {
+	# after a warm-up login: its teardown may still be removing the box's netns name, a mount
+	# the baseline must not hold (it would then be reported missing at every later check)
+	nsbox_wait '[ -z "$(fw_procs)$(fw_netns)$(fw_records)$(nsbox_nsmarks)" ]' 10 ||
+		nsbox_die "harness: the warm-up login left: $(echo $(fw_procs) $(fw_netns) $(fw_records))"
 	FW_BASE_MOUNTS=$(fw_mounts)
 }
 

@@ -28,8 +28,8 @@ CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
              helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c helper/unit.c helper/limits.c lib/lease.c lib/proto.c $(LIB_SRC)
-CTL_SRC    = ctl/nsboxctl.c ctl/lint.c $(LIB_SRC)
-MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c
+CTL_SRC    = ctl/nsboxctl.c ctl/lint.c ctl/refusals.c lib/refusal.c $(LIB_SRC)
+MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c lib/trust.c lib/refusal.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 # the fuzz targets as plain programs that replay their seed corpus and regression inputs
@@ -52,7 +52,7 @@ $(B)/pie/%.o: %.c $(wildcard include/nsbox/*.h conf/*.h lib/*.h helper/*.h ctl/*
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIE -c -o $@ $<
 
-$(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h)
+$(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h lib/*.h pam_module/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -fPIC -fvisibility=hidden -c -o $@ $<
 

@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "groups.h"
+#include "ctl.h"
 #include "lint.h"
 #include "pamstack.h"
 #include "netlink.h"
@@ -29,9 +30,6 @@
 #include "record.h"
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
-
-/* Exit codes (nsboxctl(8)). */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOT_ROOT = 4 };
 
 static void
 usage(FILE *f)
@@ -42,15 +40,14 @@ usage(FILE *f)
 		   "       nsboxctl show ID [--json]\n"
 		   "       nsboxctl enter ID [--] [CMD [ARG...]]\n"
 		   "       nsboxctl stop [--wait] ID... | --user USER | --all\n"
+		   "       nsboxctl refusals [--json] [-n N | --all] [REF]\n"
 		   "       nsboxctl --version | --help\n");
 }
 
 static const char *cmd_name; /* the command being run, for messages */
 
-/* A command line that cannot run: one line saying why (getopt has said it when WHY is NULL),
- * then the usage, all on stderr. */
-static int
-bad_usage(const char *why, const char *arg)
+int
+ctl_bad_usage(const char *why, const char *arg)
 {
 	if (why && arg)
 		fprintf(stderr, "nsboxctl: %s: %s '%s'\n", cmd_name, why, arg);
@@ -219,12 +216,12 @@ cmd_check(int argc, char **argv)
 		else if (c == 's')
 			service = optarg, stack = true;
 		else
-			return bad_usage(NULL, NULL);
+			return ctl_bad_usage(NULL, NULL);
 	}
 	if (optind < argc)
 		path = argv[optind++];
 	if (optind < argc)
-		return bad_usage("one configuration file at most; unexpected", argv[optind]);
+		return ctl_bad_usage("one configuration file at most; unexpected", argv[optind]);
 	r = nsbox_conf_load(path, 0, &conf, &err);
 	if (r < 0) {
 		char m[600];
@@ -252,9 +249,8 @@ cmd_check(int argc, char **argv)
 	return missing || r || bad_stack ? 1 : 0;
 }
 
-/* JSON string body: records hold validated, printable text, but quotes and backslashes pass. */
-static const char *
-js(const char *in, char *out, size_t n)
+const char *
+ctl_js(const char *in, char *out, size_t n)
 {
 	size_t o = 0;
 
@@ -427,10 +423,10 @@ print_json(const struct box_record *r)
 	       "\"seccomp\":%s,\"tmp_private\":%s,\"share\":\"%s\",\"members\":%d,"
 	       "\"memory_max\":%llu,\"tasks_max\":%d,\"cpu_quota\":%d,\"unit\":\"%s\","
 	       "\"netns\":\"%s%s\",\"namespaces\":{",
-	       r->id, js(r->user, b[0], sizeof(b[0])), uid, js(r->service, b[1], sizeof(b[1])),
-	       js(r->rhost, b[2], sizeof(b[2])), js(r->tty, b[3], sizeof(b[3])), r->started, age,
-	       (int)r->init.pid, (int)r->supervisor.pid, r->app, js(r->hostname, b[4], sizeof(b[4])),
-	       r->ipv4, r->ipv6, r->veth, r->bridge, r->neighbours, js(r->profile, b[5], sizeof(b[5])),
+	       r->id, ctl_js(r->user, b[0], sizeof(b[0])), uid, ctl_js(r->service, b[1], sizeof(b[1])),
+	       ctl_js(r->rhost, b[2], sizeof(b[2])), ctl_js(r->tty, b[3], sizeof(b[3])), r->started, age,
+	       (int)r->init.pid, (int)r->supervisor.pid, r->app, ctl_js(r->hostname, b[4], sizeof(b[4])),
+	       r->ipv4, r->ipv6, r->veth, r->bridge, r->neighbours, ctl_js(r->profile, b[5], sizeof(b[5])),
 	       r->no_new_privs ? "true" : "false", r->caps_keep, r->seccomp ? "true" : "false",
 	       r->tmp_private ? "true" : "false", r->share ? "user" : "none",
 	       r->members > 0 ? r->members : 1, r->memory_max, r->tasks_max, r->cpu_quota, r->unit,
@@ -512,7 +508,7 @@ cmd_list(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
 		json = true;
 	else if (argc != 1)
-		return bad_usage("unexpected argument", argv[1]);
+		return ctl_bad_usage("unexpected argument", argv[1]);
 	if (scan_boxes(&b, NULL) < 0)
 		return EXIT_FAIL;
 	if (json) {
@@ -630,10 +626,10 @@ cmd_show(int argc, char **argv)
 		else if (!id && argv[i][0] != '-')
 			id = argv[i];
 		else
-			return bad_usage("unexpected argument", argv[i]);
+			return ctl_bad_usage("unexpected argument", argv[i]);
 	}
 	if (!id)
-		return bad_usage("which box? give its ID (nsboxctl list)", NULL);
+		return ctl_bad_usage("which box? give its ID (nsboxctl list)", NULL);
 	if (pin_box(id, &p))
 		return EXIT_FAIL;
 	const struct box_record *r = &p.r;
@@ -751,11 +747,11 @@ cmd_stop(int argc, char **argv)
 		else if (c == 'w')
 			wait = true;
 		else
-			return bad_usage(NULL, NULL);
+			return ctl_bad_usage(NULL, NULL);
 	}
 	bool ids = optind < argc;
 	if (ids + !!user + all != 1)
-		return bad_usage("give box IDs, --user USER or --all: exactly one of them", NULL);
+		return ctl_bad_usage("give box IDs, --user USER or --all: exactly one of them", NULL);
 	if (ids) {
 		for (int i = optind; i < argc; i++)
 			fails += stop_one(argv[i], wait);
@@ -784,7 +780,7 @@ cmd_enter(int argc, char **argv)
 	int a = 1;
 
 	if (argc < 2 || argv[1][0] == '-')
-		return bad_usage("which box? give its ID (nsboxctl list)", NULL);
+		return ctl_bad_usage("which box? give its ID (nsboxctl list)", NULL);
 	const char *id = argv[a++];
 	if (a < argc && !strcmp(argv[a], "--"))
 		a++;
@@ -880,12 +876,12 @@ cmd_explain(int argc, char **argv)
 		else if (c == 'c')
 			path = optarg;
 		else
-			return bad_usage(NULL, NULL);
+			return ctl_bad_usage(NULL, NULL);
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument", argv[optind]);
+		return ctl_bad_usage("unexpected argument", argv[optind]);
 	if (!user)
-		return bad_usage("whose login? give --user USER", NULL);
+		return ctl_bad_usage("whose login? give --user USER", NULL);
 	r = nsbox_conf_load(path, 0, &conf, &err);
 	if (r < 0) {
 		char m[600];
@@ -929,7 +925,8 @@ main(int argc, char **argv)
 		bool root; /* reads /run/nsbox and other users' /proc */
 	} cmds[] = { { "check", cmd_check, false }, { "explain", cmd_explain, false },
 		     { "list", cmd_list, true },    { "show", cmd_show, true },
-		     { "enter", cmd_enter, true },  { "stop", cmd_stop, true } };
+		     { "enter", cmd_enter, true },  { "stop", cmd_stop, true },
+		     { "refusals", cmd_refusals, true } };
 
 	if (argc < 2) {
 		usage(stderr);

@@ -29,7 +29,9 @@
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
 #include "nsbox/proto.h"
+#include "nsbox/paths.h"
 #include "policy.h"
+#include "refusal.h"
 #include "trust.h"
 
 #ifndef NSBOX_HELPER_PATH
@@ -584,10 +586,42 @@ end_box(struct session *s)
 	session_free_fds(s);
 }
 
+/* A refused login in the refusal log (lib/refusal.h) for nsboxctl refusals: only as root, and
+ * only into a /run/nsbox that is root's alone. 0 or -errno. */
 static int
-fail(pam_handle_t *pamh, const char *user, int on_error, const char *what, int err)
+record_refusal(pam_handle_t *pamh, const char *user, const char *ref, const char *reason)
+{
+	struct nsbox_refusal r = { .time = (long long)time(NULL) };
+	struct stat st;
+	const void *v;
+
+	if (geteuid() != 0)
+		return -EPERM;
+	if (mkdir(NSBOX_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(NSBOX_RUN_DIR, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	snprintf(r.ref, sizeof(r.ref), "%s", ref);
+	snprintf(r.user, sizeof(r.user), "%s", user);
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	const struct { int item; char *dst; size_t n; } items[] = {
+		{ PAM_SERVICE, r.service, sizeof(r.service) },
+		{ PAM_RHOST, r.rhost, sizeof(r.rhost) },
+		{ PAM_TTY, r.tty, sizeof(r.tty) },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(items); i++)
+		if (pam_get_item(pamh, items[i].item, &v) == PAM_SUCCESS && v)
+			snprintf(items[i].dst, items[i].n, "%s", (const char *)v);
+	return refusal_append(NSBOX_REFUSALS, NSBOX_REFUSALS_OLD, &r);
+}
+
+static int
+fail(pam_handle_t *pamh, int flags, const char *user, int on_error, const char *what, int err)
 {
 	const char *why = err ? strerror(-err) : NULL;
+	char ref[NSBOX_REF_LEN + 1], reason[600];
 
 	if (on_error == 1) {
 		pam_syslog(pamh, LOG_WARNING,
@@ -595,8 +629,20 @@ fail(pam_handle_t *pamh, const char *user, int on_error, const char *what, int e
 			   what, why ? ": " : "", why ? why : "");
 		return PAM_SUCCESS;
 	}
-	pam_syslog(pamh, LOG_ERR, "no box for user '%s': %s%s%s; session denied", user, what,
-		   why ? ": " : "", why ? why : "");
+	refusal_new_ref(ref);
+	snprintf(reason, sizeof(reason), "%s%s%s", what, why ? ": " : "", why ? why : "");
+	pam_syslog(pamh, LOG_ERR, "no box for user '%s': %s; session denied (ref %s)", user, reason,
+		   ref);
+	int r = record_refusal(pamh, user, ref, reason);
+	if (r < 0 && r != -EPERM)
+		pam_syslog(pamh, LOG_WARNING, "refusal ref %s not in " NSBOX_REFUSALS ": %s", ref,
+			   strerror(-r));
+	/* The user learns that, and what to quote, never why: the reason can name the host's
+	 * files, bridges and limits. Where the application shows a PAM message (a terminal: ssh
+	 * with a pty, su, login) this is the one line it prints. */
+	if (!(flags & PAM_SILENT))
+		pam_error(pamh, "Login refused: this session could not be set up. "
+				"Reference for the administrator: %s", ref);
 	/* PAM_SYSTEM_ERR, not PAM_SESSION_ERR: sudo ignores the latter and runs unboxed. */
 	return PAM_SYSTEM_ERR;
 }
@@ -733,7 +779,6 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	_cleanup_close_ int self = -1;
 	int r, fds[2] = { -1, -1 }, on_error;
 
-	(void)flags;
 	if (parse_opts(pamh, argc, argv, &o) < 0)
 		return PAM_SYSTEM_ERR;
 	if (o.leave)
@@ -747,20 +792,20 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	on_error = o.on_error < 0 ? 0 : o.on_error;
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user)
-		return fail(pamh, "?", on_error, "no user name", 0);
+		return fail(pamh, flags, "?", on_error, "no user name", 0);
 	if (!nsbox_str_ok(user, sizeof(req.user)))
-		return fail(pamh, "?", on_error, "user name too long or not printable", 0);
+		return fail(pamh, flags, "?", on_error, "user name too long or not printable", 0);
 	/* Refused before anything is built (a threaded application cannot join a mount namespace:
 	 * join_box checks again, at the moment it matters). */
 	r = threads_of_self();
 	if (r != 1)
-		return fail(pamh, user, on_error,
+		return fail(pamh, flags, user, on_error,
 			    r < 0 ? "cannot read /proc/self/status" : "application is multi-threaded",
 			    r < 0 ? r : 0);
 	make_request(pamh, &o, user, &req);
 	s = session_new();
 	if (!s)
-		return fail(pamh, user, on_error, "out of memory", 0);
+		return fail(pamh, flags, user, on_error, "out of memory", 0);
 
 	s->sock = spawn_helper(&o, &req, s, &self, &why, whybuf, sizeof(whybuf));
 	if (s->sock < 0) {
@@ -816,7 +861,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		/* pam_set_data owns S now: it is freed at pam_end */
 		leave_box(s);
 		end_box(s);
-		return fail(pamh, user, on_error, "cannot guard the session's processes", r);
+		return fail(pamh, flags, user, on_error, "cannot guard the session's processes", r);
 	}
 	if (o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "box=%s joined: user='%s'", s->id, user);
@@ -824,7 +869,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 out_fail:
 	session_cleanup(pamh, s, 0);
-	return fail(pamh, user, on_error, why ? why : "internal error", r);
+	return fail(pamh, flags, user, on_error, why ? why : "internal error", r);
 }
 
 /* The application back in its own namespaces, the guard off: from here its forks are the host's

@@ -26,7 +26,8 @@ nsbox_nsmarks() { ls -A /run/nsbox/ns 2>/dev/null || true; }
 # own)
 nsbox_helper_pids() {
 	local p
-	for p in $(pgrep -f "^nsbox-helper --(session|sweep)$"); do
+	# the box init renames itself nsbox-init (its command line too): matched by exe like the rest
+	for p in $(pgrep -f "^(nsbox-helper --(session|sweep)|nsbox-init)$"); do
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$NSBOX_HELPER" ] && nsbox_alive "$p" && echo "$p"
 	done
 }

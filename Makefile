@@ -176,7 +176,12 @@ $(B)/tests/nsbox-probe: tests/escape/probe.c
 
 tests: all $(UNIT_TESTS) $(FUZZ_REPLAY) $(TEST_BINS)
 
-check: tests
+# The test tools (pamtester, cron, dnsmasq, clang, ...) are installed here, not by make demo;
+# nothing is fetched when they are all there.
+check-deps:
+	NSBOX_FORCE_APT= ./tests/install-deps.sh
+
+check: check-deps tests
 	prove -v $(UNIT_TESTS) $(FUZZ_REPLAY) $(sort $(wildcard tests/e2e/t*.t)) $(sort $(wildcard tests/escape/t*.t))
 
 # make soak: the long forms (tests/soak/*.t), root, under the e2e lock like make check.
@@ -206,9 +211,11 @@ fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(B)/fuzz $(FUZZ_NAMES)
 
 NET ?= none
+# What the demo runs: the harness's pieces only (tests/e2e/lib.sh), none of the test tools.
+DEMO_BINS = $(B)/tests/pam-run $(B)/tests/logsink $(B)/tests/reaper
 demo:
-	./tests/install-deps.sh
-	$(MAKE) all $(TEST_BINS)
+	./tests/install-deps.sh --demo
+	$(MAKE) all $(DEMO_BINS)
 	NET=$(NET) ./tests/demo.sh
 
 # make bench: figures only (bench/README.md). BENCH_N rounds per compared row, SCALE_MAX live
@@ -268,7 +275,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: FORCE all tests check soak check-unit check-san fuzz demo bench lint install uninstall clean
+.PHONY: FORCE all tests check check-deps soak check-unit check-san fuzz demo bench lint install uninstall clean
 
 # The Debian package (debian/, debhelper): dpkg-buildpackage writes next to the tree; the
 # results are moved into $(B)/. Needs dpkg-dev, debhelper and the build dependencies.

@@ -97,3 +97,13 @@ is "$(complete_line "nsboxctl explain --")" "--conf --rhost --service --user " "
 is "$(complete_line "nsboxctl explain --user roo")" "root " "completion: --user takes a user name"
 is "$(complete_line "nsboxctl check --service ss")" "$(cd /etc/pam.d && ls -d ss* 2>/dev/null | tr '\n' ' ')" \
 	"completion: --service takes a PAM service"
+
+# make demo installs what the demo needs (tests/install-deps.sh --demo), make check the rest
+demo_pkgs=$(./tests/install-deps.sh --demo --print | sort)
+all_pkgs=$(./tests/install-deps.sh --print | sort)
+is "$(grep -xE 'cron|at|dnsmasq-base|isc-dhcp-client|clang|libclang-rt-dev|valgrind|pamtester|tmux|strace' <<<"$demo_pkgs")" "" \
+	"the demo installs no daemon and no test tool"
+is "$(comm -23 <(echo "$demo_pkgs") <(echo "$all_pkgs"))" "" "make check installs everything the demo does"
+like "$(make -s -n demo)" "install-deps.sh --demo" "make demo installs with --demo"
+unlike "$(make -s -n demo | grep -v install-deps)" "seccomp-fail|fuse-hang|nsbtfail|valgrind" \
+	"make demo builds none of the test-only programs"

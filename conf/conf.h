@@ -166,7 +166,6 @@ struct nsbox_section_info {
 	const char *file;
 	unsigned line;
 	bool is_match;
-	bool exempt;          /* the section itself says exempt = yes */
 	const char *crit[3];
 };
 int nsbox_conf_section(const struct nsbox_conf *c, size_t i, struct nsbox_section_info *out);

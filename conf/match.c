@@ -252,7 +252,6 @@ nsbox_conf_section(const struct nsbox_conf *c, size_t i, struct nsbox_section_in
 					    .is_match = c->sec[i].is_match };
 	for (size_t k = 0; k < C_N; k++)
 		out->crit[k] = c->sec[i].crit[k];
-	out->exempt = c->sec[i].key_line[K_EXEMPT] && c->sec[i].v.exempt;
 	return 0;
 }
 

@@ -60,12 +60,16 @@ like "$out" "$LINE[0-9a-f]{8}" "ssh with a pty: the user reads the line"
 m=$(nsbox_log_mark)
 out=$(nsbox_ssh $U -- 'echo SHOULD-NOT-RUN-$((6*7))' 2>&1)
 path "ssh running a command" "$out"
+like "$out" "$LINE[0-9a-f]{8}" "ssh running a command: the user reads the line"
 
 m=$(nsbox_log_mark)
 printf 'ls /\n' >"$NSBOX_T/batch"
 out=$(nsbox_sftp $U "$NSBOX_T/batch" 2>&1)
 isnt $? 0 "sftp: refused"
 path "sftp" "$out"
+# the line reaches sftp's protocol stream, whose client reads its first four bytes as a length
+len=$((0x$(printf '%s' "${LINE:0:4}" | od -An -tx1 | tr -d ' \n')))
+like "$out" "Received message too long $len" "sftp: the client reports the line's first bytes as a length ($len)"
 
 m=$(nsbox_log_mark)
 out=$(su $U -c 'echo SHOULD-NOT-RUN-$((6*7))' </dev/null 2>&1)

@@ -53,7 +53,7 @@ rc=$?
 is "$rc" 126 "chrooted application: the session is refused (pam-run exits 126)"
 unlike "$out" "RAN" "chrooted application: the command did not run"
 log=$(nsbox_log_since "$m" | grep 'pam_nsbox(')
-like "$log" "^<[0-9]+>.* pam_nsbox\($SVC:session\): no box for user '$U': application is chrooted \(joining the box would end its chroot\); session denied$" \
+like "$log" "^<[0-9]+>.* pam_nsbox\($SVC:session\): no box for user '$U': application is chrooted \(joining the box would end its chroot\); session denied \(ref [0-9a-f]{8}\)$" \
 	"chrooted application: the module says why, in one line"
 is "$(printf '%s\n' "$log" | grep -c .)" 1 "chrooted application: one log line"
 nsbox_check_clean "chrooted application"

@@ -13,13 +13,15 @@ nsbox_private_state
 getent group sudo >/dev/null || nsbox_die "this test needs Debian's administrators' group sudo"
 nsbox_add_group nsbt-lwlab
 nsbox_add_user nsbt-lw1 nsbt-lwlab
-nsbox_add_user nsbt-lw2
+nsbox_add_user nsbt-lw2 nsbt-lwlab
 # an administrator: a member of sudo (no sudoers change; the user is removed at exit)
 nsbox_add_user nsbt-lwadm sudo
 CTL=$NSBOX_CTL
 
 # check CONF [ARGS...]: sets OUT (stdout and stderr) and RC
 check() { OUT=$("$CTL" check "$@" 2>&1); RC=$?; }
+# at FILE TEXT: the line number of the line TEXT in FILE
+at() { grep -n -F -x -- "$2" "$1" | head -n 1 | cut -d: -f1; }
 root_exempt='[match user=root]
 exempt = yes
 
@@ -42,7 +44,7 @@ C=$(nsbox_conf boxall.conf "[defaults]
 profile = restricted")
 check "$C"
 is "$RC" 0 "warnings do not fail the check"
-like "$OUT" "^$(re "$C"): OK \(1 sections\), [0-9]+ warnings$" "the summary counts the warnings"
+like "$OUT" "$(re "$C"): OK \(1 sections\), [0-9]+ warnings" "the summary counts the warnings"
 like "$OUT" "warning: the superuser root would be boxed with no_new_privs \(profile restricted, defaults\) through sshd: sudo and su fail in that box; exempt root" \
 	"root boxed restricted: warned"
 like "$OUT" "warning: administrator nsbt-lwadm would be boxed with no_new_privs \(profile restricted, defaults\) through sshd" \
@@ -72,13 +74,13 @@ profile = lab
 [match user=nsbt-lw1]
 exempt = yes")
 check "$C"
-like "$OUT" "^$(re "$C"):10: warning: \[match user=nsbt-lw1\] never applies: \[match group=nsbt-lwlab\] at $(re "$C"):7 comes first and takes every login it names$" \
+like "$OUT" "$(re "$C"):$(at "$C" "[match user=nsbt-lw1]"): warning: \[match user=nsbt-lw1\] never applies: \[match group=nsbt-lwlab\] at $(re "$C"):$(at "$C" "[match group=nsbt-lwlab]") comes first and takes every login it names" \
 	"a user rule after a group rule the user is in: warned, with both lines"
 # what the warning says is what a login gets: nsbt-lw1 is boxed (lab), not exempt
 nsbox_service nsbox-test-lint "conf=$C"
 m=$(nsbox_log_mark)
 pamtester nsbox-test-lint nsbt-lw1 open_session close_session >/dev/null 2>&1
-like "$(nsbox_log_since "$m")" "started: user=nsbt-lw1 " "a login of nsbt-lw1 is boxed all the same"
+like "$(nsbox_log_since "$m")" "started: user='nsbt-lw1' " "a login of nsbt-lw1 is boxed all the same"
 nsbox_check_clean "shadowed rule login"
 # probe: the same two sections the other way round warn of nothing
 C=$(nsbox_conf order.conf "[defaults]
@@ -91,18 +93,7 @@ exempt = yes
 [match group=nsbt-lwlab]
 profile = lab")
 check "$C"
-is "$RC $OUT" "0 $C: OK (5 sections)" "the exemption first: no warning"
-# a group rule with a member the earlier user rule does not cover applies to that member
-C=$(nsbox_conf partial.conf "[defaults]
-$root_exempt
-[match user=nsbt-lw1]
-exempt = yes
-
-[match group=nsbt-lwlab]
-profile = lab")
-usermod -aG nsbt-lwlab nsbt-lw2
-check "$C"
-unlike "$OUT" "warning: .*nsbt-lwlab\] never applies" "a group rule that still applies to one member: no warning"
+is "$RC $OUT" "0 $C: OK (5 sections)" "the exemption first: no warning (the group rule still takes nsbt-lw2)"
 # a rule for everyone of a service hides a later rule of that service
 C=$(nsbox_conf catchall.conf "[defaults]
 $root_exempt
@@ -115,9 +106,9 @@ hostname = never
 [match user=nsbt-* service=sshd]
 hostname = s-%u")
 check "$C"
-like "$OUT" ":10: warning: \[match user=nsbt-\* service=nsbox-test-lint\] never applies: \[match service=nsbox-test-\*\] at .*:7" \
+like "$OUT" ":$(at "$C" "[match user=nsbt-* service=nsbox-test-lint]"): warning: \[match user=nsbt-\* service=nsbox-test-lint\] never applies: \[match service=nsbox-test-\*\] at .*:$(at "$C" "[match service=nsbox-test-*]") " \
 	"a service rule for everyone hides a later rule of that service, globs and all"
-unlike "$OUT" ":13: warning" "but not a rule of another service"
+unlike "$OUT" ":$(at "$C" "[match user=nsbt-* service=sshd]"): warning" "but not a rule of another service"
 
 # ---- a group no source knows ----
 C=$(nsbox_conf wheel.conf "[defaults]
@@ -125,11 +116,11 @@ $root_exempt
 [match group=nsbt-nosuchgrp]
 exempt = yes")
 check "$C"
-like "$OUT" "^$(re "$C"):7: warning: no group 'nsbt-nosuchgrp' on this host: the section matches no one through it$" \
+like "$OUT" "$(re "$C"):$(at "$C" "[match group=nsbt-nosuchgrp]"): warning: no group 'nsbt-nosuchgrp' on this host: the section matches no one through it" \
 	"a group that does not exist: warned"
 C=$(nsbox_conf known.conf "[defaults]
 $root_exempt
 [match group=nsbt-lwlab]
 exempt = yes")
 check "$C"
-is "$RC $OUT" "0 $C: OK (3 sections)" "a group that exists: no warning"
+is "$RC $OUT" "0 $C: OK (4 sections)" "a group that exists: no warning"

@@ -143,7 +143,7 @@ ok $(nsbox_alive $HELD; echo $?) "the real session survived the forged stops"
 
 # ---- stop ends the ssh session and leaves nothing ----
 # bash completion offers the live box's id (ctl/nsboxctl.bash; its other words are t05's)
-comp=$(bash -c '. /usr/share/bash-completion/bash_completion && . ctl/nsboxctl.bash || exit 1
+comp=$(PATH=$(dirname "$CTL"):$PATH bash -c '. /usr/share/bash-completion/bash_completion && . ctl/nsboxctl.bash || exit 1
 	COMP_WORDS=(nsboxctl show ""); COMP_CWORD=2; COMP_LINE="nsboxctl show "; COMP_POINT=14
 	_nsboxctl; echo "${COMPREPLY[*]}"' 2>&1)
 like "$comp" "(^| )$BOX( |\$)" "completion: nsboxctl show offers the live box's id"
@@ -197,7 +197,11 @@ nsbox_ssh $U -- true
 nsbox_wait "! ip netns list | grep -q nsbox-$BOX" 5
 ok $? "the stale name nsbox-$BOX is gone after the next login"
 ok $([ ! -e /run/netns/nsbox-$BOX ]; echo $?) "no file left under /run/netns"
-lingers=$(for p in /proc/[0-9]*; do stat -L -c %i $p/ns/net 2>/dev/null; done | grep -cx "${netid##*$'\n'}")
+# (an inode number is reused once its namespace is gone: only this test's processes count, not
+# those of another suite that may run on the machine)
+lingers=$(for p in /proc/[0-9]*; do
+	[ "$(stat -L -c %i $p/ns/net 2>/dev/null)" = "${netid##*$'\n'}" ] && nsbox_ours "${p#/proc/}" && echo "$p"
+done | grep -c .)
 is "$lingers" 0 "no process is in the dead box's network namespace (inode ${netid##*$'\n'})"
 unlike "$(cat /proc/self/mountinfo)" "nsbox-$BOX" "no mount of it left"
 nsbox_check_clean "supervisor killed"

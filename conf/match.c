@@ -368,6 +368,10 @@ nsbox_template_expand(const char *tmpl, const struct nsbox_tmpl_vars *v, char *o
 		out[0] = 0;
 	if (!tmpl)
 		return -EINVAL;
+	/* buf holds the template's own text at most NSBOX_TEMPLATE_MAX long (as the hostname key
+	 * takes it), plus what the escapes expand to */
+	if (strnlen(tmpl, NSBOX_TEMPLATE_MAX) == NSBOX_TEMPLATE_MAX)
+		return -ENAMETOOLONG;
 	for (const char *t = tmpl; *t; t++) {
 		if (*t != '%')
 			continue;

@@ -881,6 +881,18 @@ test_template(void)
 	       "58 bytes of template leave no room for a hash in a 63-byte label");
 	v.user = "alice";
 	is_int(nsbox_template_expand(lit, &v, out, sizeof(out)), 0, "(a short user still fits)");
+	/* a template longer than the hostname key takes: refused, never copied (the fuzzer found
+	 * a 4-kB input overflow the expansion's buffer) */
+	char huge[4 * NSBOX_TEMPLATE_MAX];
+	memset(huge, 'a', sizeof(huge) - 3);
+	strcpy(huge + sizeof(huge) - 3, "%u");
+	is_int(nsbox_template_expand(huge, &v, out, sizeof(out)), -ENAMETOOLONG,
+	       "a template of %zu bytes: -ENAMETOOLONG", strlen(huge));
+	memset(huge, 'a', NSBOX_TEMPLATE_MAX - 3);
+	strcpy(huge + NSBOX_TEMPLATE_MAX - 3, "%z");
+	is_int(nsbox_template_expand(huge, &v, out, sizeof(out)), -EINVAL,
+	       "the longest template the key takes (%d bytes) is read to its end, not refused for "
+	       "its size", NSBOX_TEMPLATE_MAX - 1);
 }
 
 struct name_case {

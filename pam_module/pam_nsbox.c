@@ -631,12 +631,12 @@ fail(pam_handle_t *pamh, int flags, const char *user, int on_error, const char *
 	}
 	refusal_new_ref(ref);
 	snprintf(reason, sizeof(reason), "%s%s%s", what, why ? ": " : "", why ? why : "");
-	pam_syslog(pamh, LOG_ERR, "no box for user '%s': %s; session denied (ref %s)", user, reason,
-		   ref);
+	/* one line either way: a refusal log that cannot be written (a full /run) is said in it */
 	int r = record_refusal(pamh, user, ref, reason);
-	if (r < 0 && r != -EPERM)
-		pam_syslog(pamh, LOG_WARNING, "refusal ref %s not in " NSBOX_REFUSALS ": %s", ref,
-			   strerror(-r));
+	bool lost = r < 0 && r != -EPERM;
+	pam_syslog(pamh, LOG_ERR, "no box for user '%s': %s; session denied (ref %s%s%s)", user,
+		   reason, ref, lost ? ", not kept in " NSBOX_REFUSALS ": " : "",
+		   lost ? strerror(-r) : "");
 	/* The user learns that, and what to quote, never why: the reason can name the host's
 	 * files, bridges and limits. Where the application shows a PAM message (a terminal: ssh
 	 * with a pty, su, login) this is the one line it prints. */

@@ -188,7 +188,7 @@ unlike "$(nsbox_log_since "$MARK")" "exhausted" "full /run, room for the record 
 full_done
 
 full_run 0 || nsbox_die "harness: cannot make a full /run/nsbox"
-nsbox_refused $SVC nsbt-hang "no box for user 'nsbt-hang': .*record.*No space left on device; session denied" \
+nsbox_refused $SVC nsbt-hang "no box for user 'nsbt-hang': .*record.*No space left on device; session denied \(ref [0-9a-f]{8}, not kept in /run/nsbox/refusals: No space left on device\)" \
 	"full /run, no room at all"
 full_done
 

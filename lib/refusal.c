@@ -134,8 +134,9 @@ open_log(const char *path, struct stat *st)
 
 	if (fd < 0)
 		return -errno;
-	/* a file someone else made here is not ours to write into */
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & 077)) {
+	/* a file someone else made here, or a second name of another file, is not ours to write */
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & 077) ||
+	    st->st_nlink != 1) {
 		close(fd);
 		return -EPERM;
 	}

@@ -120,6 +120,17 @@ main(void)
 		   "the new log holds the one line");
 		unlink(old);
 		unlink(path);
+		char other[80];
+		snprintf(other, sizeof(other), "%s/other", dir);
+		int ofd = open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		ok(ofd >= 0 && link(other, path) == 0, "a hard link to another root file in its place");
+		if (ofd >= 0)
+			close(ofd);
+		is_int(refusal_append(path, old, &r), -EPERM, "is never written through");
+		struct stat ost;
+		ok(stat(other, &ost) == 0 && ost.st_size == 0, "the other file is untouched");
+		unlink(path);
+		unlink(other);
 		ok(symlink("/tmp/nsbox-test-refusal-target", path) == 0, "a symlink in its place");
 		ok(refusal_append(path, old, &r) < 0, "is never followed");
 		unlink(path);

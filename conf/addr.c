@@ -297,3 +297,100 @@ nsbox_addrspec_text(const struct nsbox_addrspec *a, char *out, size_t n)
 	} else
 		snprintf(out, n, "%s/%u", ip, a->cidr.prefix);
 }
+
+/* "N" or "N-M" of ports into D; 0 or -EINVAL / -ERANGE. */
+static int
+ports_parse(char *s, struct nsbox_dest *d)
+{
+	char *dash = strchr(s, '-');
+	int r;
+
+	if (dash)
+		*dash = 0;
+	r = nsbox_uint_parse(s, 1, 65535, &d->port_lo);
+	if (r == 0)
+		r = dash ? nsbox_uint_parse(dash + 1, 1, 65535, &d->port_hi) : 0;
+	if (r == 0 && !dash)
+		d->port_hi = d->port_lo;
+	if (r == 0 && d->port_hi < d->port_lo)
+		r = -ERANGE;
+	return r;
+}
+
+int
+nsbox_dest_parse(const char *s, struct nsbox_dest *out)
+{
+	char buf[INET6_ADDRSTRLEN + 32], *addr = buf, *ports = NULL, *slash;
+	size_t len = strnlen(s, sizeof(buf));
+	unsigned prefix;
+	int r;
+
+	*out = (struct nsbox_dest){ .proto = 0 };
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len + 1);
+	/* the protocol is last: "/tcp" cannot be a prefix */
+	if (len > 4 && (!strcmp(buf + len - 4, "/tcp") || !strcmp(buf + len - 4, "/udp"))) {
+		out->proto = buf[len - 3] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		buf[len - 4] = 0;
+	}
+	if (buf[0] == '[') { /* IPv6 before a port */
+		char *close = strchr(buf, ']');
+		if (!close || close[1] != ':' || !close[2])
+			return -EINVAL;
+		*close = 0;
+		addr = buf + 1;
+		ports = close + 2;
+	} else {
+		char *colon = strchr(buf, ':');
+		/* one colon: IPv4 and a port; more: an IPv6 address, which takes a port in brackets */
+		if (colon && !strchr(colon + 1, ':')) {
+			*colon = 0;
+			ports = colon + 1;
+		}
+	}
+	slash = strchr(addr, '/');
+	if (slash)
+		*slash = 0;
+	if (nsbox_ip_parse(addr, &out->net.ip) < 0 || (buf[0] == '[' && out->net.ip.family != AF_INET6))
+		return -EINVAL;
+	prefix = nsbox_ip_bits(out->net.ip.family);
+	if (slash && nsbox_uint_parse(slash + 1, 0, prefix, &prefix) < 0)
+		return -EINVAL;
+	out->net.prefix = prefix;
+	nsbox_u128 v = 0;
+	if (nsbox_ip_to_u128(&out->net.ip, &v) < 0 || (v & nsbox_host_mask(out->net.ip.family, prefix)))
+		return -EDOM;
+	if (ports && (r = ports_parse(ports, out)) < 0)
+		return r;
+	return 0;
+}
+
+void
+nsbox_dest_text(const struct nsbox_dest *d, char *out, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN], pre[8] = "", ports[16] = "";
+	bool v6 = d->net.ip.family == AF_INET6;
+
+	nsbox_ip_text(&d->net.ip, ip, sizeof(ip));
+	if (d->net.prefix != nsbox_ip_bits(d->net.ip.family))
+		snprintf(pre, sizeof(pre), "/%u", d->net.prefix);
+	if (d->port_lo && d->port_lo == d->port_hi)
+		snprintf(ports, sizeof(ports), ":%u", d->port_lo);
+	else if (d->port_lo)
+		snprintf(ports, sizeof(ports), ":%u-%u", d->port_lo, d->port_hi);
+	snprintf(out, n, "%s%s%s%s%s%s", v6 && *ports ? "[" : "", ip, pre, v6 && *ports ? "]" : "",
+		 ports, d->proto == IPPROTO_TCP ? "/tcp" : d->proto == IPPROTO_UDP ? "/udp" : "");
+}
+
+bool
+nsbox_dest_allows(const struct nsbox_dest *d, const struct nsbox_ip *ip, int proto, unsigned port)
+{
+	if (!nsbox_ip_in_cidr(ip, &d->net))
+		return false;
+	if (d->proto && d->proto != proto)
+		return false;
+	if (d->port_lo && (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return false;
+	return !d->port_lo || (port >= d->port_lo && port <= d->port_hi);
+}

@@ -69,6 +69,23 @@ bool nsbox_addr_leased(const struct nsbox_addrspec *a);
  * NULL) when that lies inside; at most ULLONG_MAX (an IPv6 pool can be bigger). */
 unsigned long long nsbox_pool_size(const struct nsbox_addrspec *a, const struct nsbox_ip *exclude);
 
+/* One destination of an egress list: a network (one address is a /32 or /128), a port range
+ * and a protocol. */
+struct nsbox_dest {
+	struct nsbox_cidr net;     /* the network address: no host bit set; prefix 0..bits */
+	unsigned port_lo, port_hi; /* 1..65535, lo <= hi; 0, 0: every port */
+	int proto;                 /* IPPROTO_TCP, IPPROTO_UDP; 0: every protocol */
+};
+/* ADDRESS[/PREFIX][:PORT[-PORT]][/tcp|/udp], an IPv6 address in brackets before a port
+ * ("[2001:db8::/32]:443/tcp"). 0; -EINVAL for what is not that; -EDOM for host bits set past
+ * the prefix ("10.0.0.5/24"); -ERANGE for a port outside 1..65535 or a range backwards. */
+int nsbox_dest_parse(const char *s, struct nsbox_dest *out);
+/* D in the form nsbox_dest_parse reads, shortest: no /32 or /128, brackets only before a port. */
+void nsbox_dest_text(const struct nsbox_dest *d, char *out, size_t n);
+/* Whether D lets a packet to IP, PROTO, PORT through (PORT 0: a protocol without ports). */
+bool nsbox_dest_allows(const struct nsbox_dest *d, const struct nsbox_ip *ip, int proto,
+		       unsigned port);
+
 /* Decimal digits only, in MIN..MAX: 0, -EINVAL or -ERANGE. */
 int nsbox_uint_parse(const char *s, unsigned min, unsigned max, unsigned *out);
 /* Either family; 0 or -EINVAL. */

@@ -21,6 +21,7 @@
 #define NSBOX_CONF_MAX_FILES 256           /* files read in total through include */
 #define NSBOX_MAX_DNS        3
 #define NSBOX_MAX_SEARCH     6
+#define NSBOX_MAX_EGRESS     32          /* destinations of one egress list */
 #define NSBOX_HOSTNAME_MAX   64            /* HOST_NAME_MAX */
 #define NSBOX_TEMPLATE_MAX   256
 #define NSBOX_MAX_PATHS      16            /* hide, readonly */
@@ -106,6 +107,11 @@ struct nsbox_settings {
 	 * percentage of the pool's size with pool_share_pct (nsbox_pool_share_limit) */
 	unsigned pool_share;
 	bool pool_share_pct;
+	/* egress = any (false, 0), none (true, 0) or a list (true, N): all a bridged box may reach
+	 * through its veth besides its DNS servers and, with address = dhcp, DHCP */
+	bool egress_limited;
+	struct nsbox_dest egress[NSBOX_MAX_EGRESS];
+	unsigned n_egress;
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];

@@ -55,6 +55,7 @@ enum key {
 	K_TASKS_MAX,
 	K_CPU_QUOTA,
 	K_POOL_SHARE,
+	K_EGRESS,
 	K_N
 };
 

@@ -439,6 +439,59 @@ format_ip_list(const struct key_def *k, const struct nsbox_settings *s, char *ou
 	return 0;
 }
 
+/* egress: "any", "none", or up to NSBOX_MAX_EGRESS destinations (nsbox_dest_parse). */
+static int
+parse_egress(const struct kv *v, struct nsbox_settings *s)
+{
+	char q[QBUF];
+
+	s->egress_limited = true;
+	s->n_egress = 0;
+	if (v->n == 1 && (!strcmp(v->tok[0], "any") || !strcmp(v->tok[0], "none"))) {
+		s->egress_limited = v->tok[0][0] == 'n';
+		return 0;
+	}
+	if (v->n > NSBOX_MAX_EGRESS)
+		return too_many(v, NSBOX_MAX_EGRESS);
+	for (size_t i = 0; i < v->n; i++) {
+		if (!strcmp(v->tok[i], "any") || !strcmp(v->tok[i], "none"))
+			return kv_fail(v, "'%s' stands alone in 'egress'", v->tok[i]);
+		int r = nsbox_dest_parse(v->tok[i], &s->egress[i]);
+		if (r == -EDOM)
+			return kv_fail(v, "'%s' in 'egress' has host bits set past its prefix",
+				       conf_quote(q, sizeof(q), v->tok[i]));
+		if (r == -ERANGE)
+			return kv_fail(v, "'%s' in 'egress': a port is 1-65535, a range low-high",
+				       conf_quote(q, sizeof(q), v->tok[i]));
+		if (r < 0)
+			return bad_value(v, v->tok[i]);
+	}
+	s->n_egress = (unsigned)v->n;
+	return 0;
+}
+
+static int
+format_egress(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n)
+{
+	char t[INET6_ADDRSTRLEN + 32];
+	size_t o = 0;
+
+	(void)k;
+	/* not limited is any: said for a bridged box, unset (like its other keys) for the rest */
+	if (!s->egress_limited && s->network != NSBOX_NET_BRIDGE)
+		return -ENOENT;
+	if (!s->egress_limited || !s->n_egress) {
+		snprintf(out, n, "%s", s->egress_limited ? "none" : "any");
+		return 0;
+	}
+	out[0] = 0;
+	for (unsigned i = 0; i < s->n_egress && i < NSBOX_MAX_EGRESS; i++) {
+		nsbox_dest_text(&s->egress[i], t, sizeof(t));
+		append_word(out, n, &o, t);
+	}
+	return 0;
+}
+
 /* search: up to NSBOX_MAX_SEARCH domain names, then n_search. */
 static int
 parse_names(const struct kv *v, struct nsbox_settings *s)
@@ -1037,6 +1090,9 @@ const struct key_def key_table[K_N] = {
 		.zero = "none", .flags = KF_PROFILE },
 	[K_POOL_SHARE] = { "pool_share", "1-65535, 1%-100% or none", "none",
 		SPAN(pool_share, pool_share_pct), OWN(parse_pool_share, format_pool_share) },
+	[K_EGRESS] = { "egress", "any, none or ADDRESS[/PREFIX][:PORT[-PORT]][/tcp|/udp]...",
+		NULL, SPAN(egress_limited, n_egress), OWN(parse_egress, format_egress),
+		.list = true, .flags = KF_BRIDGE },
 };
 /* clang-format on */
 
@@ -1179,5 +1235,8 @@ nsbox_settings_print(FILE *f, const struct nsbox_settings *s)
 		else
 			fprintf(f, "%s = %s\n", d->name, buf);
 	}
+	if (s->egress_limited)
+		fprintf(f, "# egress also lets through the box's dns servers (port 53) and, with "
+			   "address = dhcp, DHCP\n");
 	fprintf(f, "# matched %s\n", s->matched);
 }

@@ -1157,6 +1157,7 @@ test_print(void)
 	       "tasks_max = none\n"
 	       "cpu_quota = none\n"
 	       "pool_share = none\n"
+	       "# egress (not set)\n"
 	       "# matched defaults\n",
 	       "print of the built-in settings");
 

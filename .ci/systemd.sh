@@ -27,7 +27,7 @@ export LC_ALL=C.UTF-8
 PKGS=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,openssh-server,openssh-client
 PKGS+=,iproute2,procps,util-linux,passwd,login,sudo,perl,psmisc
 PKGS+=,build-essential,pkgconf,dpkg-dev,debhelper,fakeroot
-PKGS+=,libpam0g-dev,libcap-dev,libmnl-dev,libseccomp-dev,libsystemd-dev
+PKGS+=,libpam0g-dev,libcap-dev,libmnl-dev,libseccomp-dev,libsystemd-dev,libnftables-dev
 stamp() { printf '%s\n' "$PKGS" | sha256sum | cut -d' ' -f1; }
 
 # ---- the cached root ------------------------------------------------------------------------

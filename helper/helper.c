@@ -231,12 +231,6 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 		s->set.on_error = NSBOX_ON_ERROR_ALLOW;
 	else if (s->req.flags & NSBOX_REQ_ON_ERROR_DENY)
 		s->set.on_error = NSBOX_ON_ERROR_DENY;
-	/* the key is read before its enforcement exists: a list is never let through unenforced */
-	if (!s->set.exempt && s->set.egress_limited) {
-		why_set(why, "egress (%s): this build does not enforce egress lists yet",
-			s->set.matched);
-		return -EOPNOTSUPP;
-	}
 	return 0;
 }
 
@@ -458,6 +452,7 @@ tell_sweeper(const char *id, void *arg)
 	s->host = (struct sweep_note){
 		.owner = s->self,
 		.bridged = s->set.network == NSBOX_NET_BRIDGE,
+		.egress = s->set.network == NSBOX_NET_BRIDGE && s->set.egress_limited,
 		.v4 = s->set.address,
 		.v6 = s->set.address6,
 	};

@@ -104,7 +104,7 @@ int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct
 
 /* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
-	bool active, veth_made, leased4, leased6, dhcp_udhcpc, dhcp_bound;
+	bool active, veth_made, egress_made, leased4, leased6, dhcp_udhcpc, dhcp_bound;
 	char host_if[16];
 	char bridge[16];             /* the one of the settings' bridges it joined */
 	struct nsbox_ip ip4, gw4, ip6;
@@ -162,6 +162,7 @@ struct sweep_note {
 	char id[NSBOX_ID_LEN + 1];
 	struct nsbox_proc owner;       /* the supervisor */
 	bool bridged;                  /* the host end of the veth */
+	bool egress;                   /* its egress rules (egress.c) */
 	struct nsbox_addrspec v4, v6;  /* the leases of these (nsbox_addr_leased) */
 	struct box_cgroups cg;         /* the box's cgroups (limits.c) */
 };
@@ -179,6 +180,14 @@ int sweeper_ready(int fd);
 /* What the sweeper sweeps should we die: told each id before its directory is made
  * (box_reserve_with), then that it is reserved. 0, or -errno when the sweeper is gone. */
 int sweeper_tell(int fd, const struct sweep_note *n);
+
+/* ---- egress.c: the egress list as rules on the host end of the veth (see there) ---- */
+/* Box ID's egress rules on HOST_IF for S's list (nothing for egress = any). 0, or -errno with
+ * WHY (-ENOENT: libnftables is not installed). */
+int egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s,
+		 struct nsbox_why *why);
+/* Box ID's egress rules gone (none there is no failure). 0, or -errno with WHAT. */
+int egress_remove(const char *id, char *what, size_t whatlen);
 int sweeper_reserved(int fd);
 /* `nsbox-helper --sweep`: waits on fd 3 for the supervisor's end, then sweeps; the exit
  * status. */

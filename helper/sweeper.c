@@ -159,7 +159,7 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 	char name[NAME_MAX + 1];
 	/* net_teardown reads only the address specs of the settings */
 	struct nsbox_settings set = { .address = n->v4, .address6 = n->v6 };
-	struct box_net net = { .active = true, .veth_made = n->bridged,
+	struct box_net net = { .active = true, .veth_made = n->bridged, .egress_made = n->egress,
 			       .leased4 = nsbox_addr_leased(&n->v4),
 			       .leased6 = nsbox_addr_leased(&n->v6), .netns = -1, .dhcp_pidfd = -1 };
 	int r = 0, q, lock;

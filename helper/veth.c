@@ -270,6 +270,11 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 		return r;
 	}
 	n->veth_made = true;
+	/* before the box's end comes up (the init brings it up): no frame passes unfiltered */
+	r = egress_apply(b->id, n->host_if, s, why);
+	if (r < 0)
+		return r;
+	n->egress_made = s->egress_limited;
 	for (unsigned k = 0; k < bs->n; k++) {
 		unsigned i = bs->order[k];
 
@@ -392,6 +397,9 @@ net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id, 
 		r = q;
 		snprintf(what, whatlen, "deleting veth '%s'", n->host_if);
 	}
+	/* the table outlives the device its chain hooked: removed by name */
+	if (n->egress_made && (q = egress_remove(id, what, whatlen)) < 0 && !r)
+		r = q;
 	if (n->leased4 && (q = lease_release(NSBOX_LEASE_DIR, &s->address, id)) < 0 && !r) {
 		r = q;
 		snprintf(what, whatlen, "releasing the IPv4 lease");

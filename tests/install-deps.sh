@@ -22,12 +22,12 @@ for a in "$@"; do
 done
 pkgs=(
 	build-essential pkg-config
-	libpam0g-dev libcap-dev libmnl-dev libseccomp-dev libsystemd-dev
+	libpam0g-dev libcap-dev libmnl-dev libseccomp-dev libsystemd-dev libnftables-dev
 	openssh-server openssh-client iproute2 util-linux procps passwd sudo
 )
 [ $mode = demo ] || pkgs+=(
 	pamtester psmisc login
-	socat iputils-ping dnsmasq-base isc-dhcp-client
+	socat iputils-ping dnsmasq-base isc-dhcp-client nftables
 	mandoc perl bash-completion
 	cron at tmux bsdutils python3 strace
 	clang libclang-rt-dev valgrind

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* A bridged box's egress list as nftables rules on the host end of its veth, made and removed by
+ * nsbox-helper's supervisor and sweeper (root, host namespaces). One netdev table per box,
+ * nsbox-ID, whose chain hooks the ingress of the host end: every frame the box sends, before the
+ * bridge forwards it or the host routes or receives it, so a bridged uplink, a routed bridge and
+ * the host's own addresses obey one list, and root in the box cannot reach it. Stateless on the
+ * destination (replies come back on the other direction, which it does not see); what is not
+ * allowed is refused at once (a TCP reset, an ICMP unreachable) so clients do not hang. Through
+ * libnftables, loaded only for a box with a list. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <nftables/libnftables.h>
+
+#include "helper.h"
+
+struct nft_api {
+	typeof(nft_ctx_new) *ctx_new;
+	typeof(nft_ctx_free) *ctx_free;
+	typeof(nft_ctx_buffer_error) *buffer_error;
+	typeof(nft_ctx_get_error_buffer) *error_buffer;
+	typeof(nft_run_cmd_from_buffer) *run;
+};
+
+/* The library, once per process; 0 or -ENOENT with WHY. */
+static int
+nft_load(struct nft_api *a, char *why, size_t n)
+{
+	static void *h;
+
+	if (!h)
+		h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(why, n, "cannot load libnftables.so.1: %s", dlerror());
+		return -ENOENT;
+	}
+	*(void **)&a->ctx_new = dlsym(h, "nft_ctx_new");
+	*(void **)&a->ctx_free = dlsym(h, "nft_ctx_free");
+	*(void **)&a->buffer_error = dlsym(h, "nft_ctx_buffer_error");
+	*(void **)&a->error_buffer = dlsym(h, "nft_ctx_get_error_buffer");
+	*(void **)&a->run = dlsym(h, "nft_run_cmd_from_buffer");
+	if (!a->ctx_new || !a->ctx_free || !a->buffer_error || !a->error_buffer || !a->run) {
+		snprintf(why, n, "libnftables.so.1 lacks a function we call");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Runs SCRIPT as one transaction (all of it or none); 0, or -EINVAL with the library's first
+ * line of complaint in WHY. */
+static int
+nft_run(const char *script, char *why, size_t n)
+{
+	struct nft_api a;
+	int r = nft_load(&a, why, n);
+
+	if (r < 0)
+		return r;
+	struct nft_ctx *ctx = a.ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx) {
+		snprintf(why, n, "nft_ctx_new failed");
+		return -ENOMEM;
+	}
+	a.buffer_error(ctx);
+	if (a.run(ctx, script) != 0) {
+		const char *e = a.error_buffer(ctx);
+		snprintf(why, n, "%.*s", (int)strcspn(e ? e : "?", "\n"), e ? e : "?");
+		r = -EINVAL;
+	}
+	a.ctx_free(ctx);
+	return r;
+}
+
+struct script {
+	char buf[16384];
+	size_t o;
+	const char *id;
+	bool full;
+};
+
+/* One rule of the box's chain. */
+__attribute__((format(printf, 2, 3))) static void
+rule(struct script *sc, const char *fmt, ...)
+{
+	va_list ap;
+	int l = snprintf(sc->buf + sc->o, sizeof(sc->buf) - sc->o, "add rule netdev nsbox-%s egress ",
+			 sc->id);
+
+	if (l < 0 || (size_t)l >= sizeof(sc->buf) - sc->o)
+		goto full;
+	sc->o += (size_t)l;
+	va_start(ap, fmt);
+	l = vsnprintf(sc->buf + sc->o, sizeof(sc->buf) - sc->o, fmt, ap);
+	va_end(ap);
+	if (l < 0 || (size_t)l + 1 >= sizeof(sc->buf) - sc->o)
+		goto full;
+	sc->o += (size_t)l;
+	sc->buf[sc->o++] = '\n';
+	sc->buf[sc->o] = 0;
+	return;
+full:
+	sc->full = true;
+}
+
+/* D as the match of an accept rule. */
+static void
+dest_rule(struct script *sc, const struct nsbox_dest *d)
+{
+	char net[INET6_ADDRSTRLEN + 8], l4[64] = "", ports[24] = "";
+	const char *fam = d->net.ip.family == AF_INET6 ? "ip6" : "ip";
+
+	nsbox_ip_text(&d->net.ip, net, sizeof(net));
+	snprintf(net + strlen(net), sizeof(net) - strlen(net), "/%u", d->net.prefix);
+	const char *proto = d->proto == IPPROTO_TCP ? "tcp" : d->proto == IPPROTO_UDP ? "udp"
+										    : "{ tcp, udp }";
+	if (d->port_lo == d->port_hi)
+		snprintf(ports, sizeof(ports), "%u", d->port_lo);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", d->port_lo, d->port_hi);
+	if (d->port_lo)
+		snprintf(l4, sizeof(l4), " meta l4proto %s th dport %s", proto, ports);
+	else if (d->proto)
+		snprintf(l4, sizeof(l4), " meta l4proto %s", proto);
+	rule(sc, "%s daddr %s%s accept", fam, net, l4);
+}
+
+int
+egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s,
+	     struct nsbox_why *why)
+{
+	struct script sc = { .id = id };
+	char ip[INET6_ADDRSTRLEN], err[300] = "";
+	int l;
+
+	if (!s->egress_limited)
+		return 0;
+	l = snprintf(sc.buf, sizeof(sc.buf),
+		     "add table netdev nsbox-%s\n"
+		     "add chain netdev nsbox-%s egress { type filter hook ingress device \"%s\" "
+		     "priority 0; policy accept; }\n", id, id, host_if);
+	sc.o = (size_t)l;
+	/* what the box needs to talk at all: neighbours, its DHCP lease, its DNS servers */
+	rule(&sc, "ether type arp accept");
+	rule(&sc, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept");
+	if (s->address.mode == NSBOX_ADDR_DHCP)
+		rule(&sc, "udp sport 68 udp dport 67 accept");
+	for (unsigned i = 0; i < s->n_dns && i < NSBOX_MAX_DNS; i++) {
+		nsbox_ip_text(&s->dns[i], ip, sizeof(ip));
+		rule(&sc, "%s daddr %s meta l4proto { tcp, udp } th dport 53 accept",
+		     s->dns[i].family == AF_INET6 ? "ip6" : "ip", ip);
+	}
+	for (unsigned i = 0; i < s->n_egress && i < NSBOX_MAX_EGRESS; i++)
+		dest_rule(&sc, &s->egress[i]);
+	/* the rest is refused at once: a reset for TCP, "administratively prohibited" for the
+	 * other IP traffic; what is not IP goes */
+	rule(&sc, "meta l4proto tcp reject with tcp reset");
+	rule(&sc, "meta protocol { ip, ip6 } reject with icmpx admin-prohibited");
+	rule(&sc, "drop");
+	if (sc.full) {
+		why_set(why, "egress rules for '%s': too long", host_if);
+		return -E2BIG;
+	}
+	int r = nft_run(sc.buf, err, sizeof(err));
+	if (r < 0)
+		why_set(why, "egress rules on '%s': %s", host_if, err);
+	return r;
+}
+
+int
+egress_remove(const char *id, char *what, size_t whatlen)
+{
+	char script[64], err[300] = "";
+
+	snprintf(script, sizeof(script), "delete table netdev nsbox-%s\n", id);
+	int r = nft_run(script, err, sizeof(err));
+	/* a table that is not there (never made, or removed before) is no failure */
+	if (r == -EINVAL && strstr(err, "No such file or directory"))
+		return 0;
+	if (r < 0)
+		snprintf(what, whatlen, "removing the egress rules: %s", err);
+	return r;
+}

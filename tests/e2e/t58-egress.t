@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# egress = DEST...: a bridged box reaches only what its list names, enforced on the host end of
+# its veth (helper/egress.c: a netdev table per box on the ingress of that end). An "uplink"
+# namespace on the test's bridge holds listeners on two addresses (TCP 22 and 80, UDP 53), the
+# gateway (the host) one of its own. A box with a list connects to each: the allowed ones
+# answer, the others are refused at once (a reset, an ICMP error: never a timeout); a box without
+# a list reaches them all (so each probe works). The rules exist while the box does and are gone
+# after logout and after a kill -9 of the supervisor (its sweeper removes them). All inside this
+# test's own network namespace.
+. "$(dirname "$0")/lib.sh"
+nsbox_require_root
+nsbox_enter_private_ns "$@"
+. "$(dirname "$0")/common.sh"
+nsbox_require_cmd socat nft
+nsbox_private_state
+
+BR=nsbt-egbr0
+GW=10.89.0.1
+U1=10.89.0.2
+U2=10.89.0.3
+nsbox_bridge $BR $GW/24
+socat TCP-LISTEN:8001,bind=$GW,reuseaddr,fork SYSTEM:'echo GW-8001' </dev/null >/dev/null 2>&1 &
+nsbox_track_pid $!
+
+unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
+LAB=$!
+nsbox_track_pid $LAB
+nsbox_wait '[ "$(readlink /proc/$LAB/ns/net)" != "$(readlink /proc/self/ns/net)" ]' 5 ||
+	nsbox_die "harness: the uplink namespace did not come up"
+ip link add nsbt-egup type veth peer name egup-eth0
+ip link set egup-eth0 netns /proc/$LAB/ns/net
+ip link set nsbt-egup master $BR up
+up() { nsenter --net=/proc/$LAB/ns/net "$@"; }
+up ip link set lo up
+up ip addr add $U1/24 dev egup-eth0
+up ip addr add $U2/24 dev egup-eth0
+up ip link set egup-eth0 up
+for l in "TCP-LISTEN:22,bind=$U1 SYSTEM:'echo U1-22'" "TCP-LISTEN:80,bind=$U1 SYSTEM:'echo U1-80'" \
+	"TCP-LISTEN:22,bind=$U2 SYSTEM:'echo U2-22'" "UDP-RECVFROM:53,bind=$U2 SYSTEM:'echo U2-53'"; do
+	eval "up socat ${l%% *},reuseaddr,fork ${l#* }" </dev/null >/dev/null 2>&1 &
+	nsbox_track_pid $!
+done
+
+U=nsbt-eg
+nsbox_add_user $U
+CONF=$(nsbox_conf nsbox.conf "[defaults]
+network  = bridge
+bridge   = $BR
+address  = pool 10.89.0.0/24 10.89.0.100-10.89.0.199
+gateway  = $GW
+
+[match service=nsbox-test-eglist]
+egress = $U1:22/tcp $U2/udp")
+nsbox_service nsbox-test-eglist "conf=$CONF"
+nsbox_service nsbox-test-egany "conf=$CONF"
+like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
+	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp\n' "nsboxctl check shows the list"
+
+# probe: one line per destination: open (its banner), refused (an error at once) or hung
+probe='tcp() { out=$(socat -T3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
+	*-*[0-9]) echo "$1:$2/tcp open";; *"timed out"*|"") echo "$1:$2/tcp hung";; *) echo "$1:$2/tcp refused";; esac; }
+udp() { out=$(echo x | socat -T3 - UDP:$1:$2 2>&1); case $out in
+	*-*[0-9]) echo "$1:$2/udp open";; "") echo "$1:$2/udp hung";; *) echo "$1:$2/udp refused";; esac; }
+ping1() { if ping -c1 -W3 $1 >/dev/null 2>&1; then echo "$1/icmp open"; else echo "$1/icmp refused"; fi; }
+tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; tcp '$GW' 8001; ping1 '$U1
+run() { "$NSBOX_PAMRUN" "$1" $U -- sh -c "echo ID \$NSBOX_ID; $probe; $2" 2>&1; }
+
+out=$(run nsbox-test-egany "")
+for p in "$U1:22/tcp" "$U1:80/tcp" "$U2:22/tcp" "$U2:53/udp" "$GW:8001/tcp" "$U1/icmp"; do
+	like "$out" "$(re "$p") open" "no list: $p answers (the probe works)"
+done
+nsbox_check_clean "no list"
+
+S=$NSBOX_T/s
+mkdir -m 1777 "$S"
+field() { printf '%s\n' "$2" | sed -n "s/^$1 //p"; }
+tables() { nft list tables netdev 2>/dev/null | grep -c 'nsbox-' || true; }
+
+# hold: a session with the list that probes, then waits for $S/go; sets OUT, ID, PA
+hold() {
+	rm -f "$S/out" "$S/go"
+	"$NSBOX_PAMRUN" nsbox-test-eglist $U -- sh -c "{ echo ID \$NSBOX_ID; $probe; } >$S/tmp; mv $S/tmp $S/out
+		while [ ! -e $S/go ]; do sleep 0.05; done" >"$S/log" 2>&1 &
+	PA=$!
+	nsbox_track_pid $PA
+	nsbox_wait "[ -s $S/out ]" 30
+	ok $? "a box with the list is up" "$(cat "$S/log")"
+	OUT=$(cat "$S/out")
+	ID=$(field ID "$OUT")
+}
+
+hold
+for p in "$U1:22/tcp open" "$U1:80/tcp refused" "$U2:22/tcp refused" "$U2:53/udp open" \
+	"$GW:8001/tcp refused" "$U1/icmp refused"; do
+	like "$OUT" "(^|$(printf '\n'))$(re "$p")($(printf '\n')|\$)" "with the list: $p"
+done
+unlike "$OUT" "hung" "nothing refused hangs: each refusal came at once"
+like "$(nft list table netdev nsbox-$ID 2>&1)" "hook ingress device \"nsb$ID\"" \
+	"the box's table hooks the host end of its veth"
+touch "$S/go"
+wait $PA
+nsbox_check_clean "logout"
+is "$(tables)" 0 "after logout no nsbox table is left"
+
+hold
+sup=$(sed -n 's/^supervisor=//p' "/run/nsbox/boxes/$ID/record")
+ok $([ "$(tables)" = 1 ]; echo $?) "a second box has its table"
+kill -9 "$sup"
+nsbox_wait '[ "$(tables)" = 0 ]' 10
+ok $? "kill -9 of the supervisor: its sweeper removes the table"
+touch "$S/go"
+wait $PA 2>/dev/null
+nsbox_check_clean "supervisor killed"

@@ -112,6 +112,7 @@ struct nsbox_settings {
 	bool egress_limited;
 	struct nsbox_dest egress[NSBOX_MAX_EGRESS];
 	unsigned n_egress;
+	bool egress_log; /* a kernel log line per box and minute for what the list refuses */
 	/* where the match came from, for nsboxctl check and logs: "FILE:LINE" of the [match] line,
 	 * or "defaults" */
 	char matched[300];

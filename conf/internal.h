@@ -56,6 +56,7 @@ enum key {
 	K_CPU_QUOTA,
 	K_POOL_SHARE,
 	K_EGRESS,
+	K_EGRESS_LOG,
 	K_N
 };
 

@@ -1093,6 +1093,7 @@ const struct key_def key_table[K_N] = {
 	[K_EGRESS] = { "egress", "any, none or ADDRESS[/PREFIX][:PORT[-PORT]][/tcp|/udp]...",
 		NULL, SPAN(egress_limited, n_egress), OWN(parse_egress, format_egress),
 		.list = true, .flags = KF_BRIDGE },
+	[K_EGRESS_LOG] = { "egress_log", "yes or no", "no", FIELD(egress_log), CHOICE(yes_no) },
 };
 /* clang-format on */
 

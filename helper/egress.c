@@ -156,6 +156,8 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 		dest_rule(&sc, &s->egress[i]);
 	/* the rest is refused at once: a reset for TCP, "administratively prohibited" for the
 	 * other IP traffic; what is not IP goes */
+	if (s->egress_log)
+		rule(&sc, "limit rate 1/minute burst 1 packets log prefix \"nsbox-%s egress: \"", id);
 	rule(&sc, "meta l4proto tcp reject with tcp reset");
 	rule(&sc, "meta protocol { ip, ip6 } reject with icmpx admin-prohibited");
 	rule(&sc, "drop");

@@ -51,7 +51,8 @@ address  = pool 10.89.0.0/24 10.89.0.100-10.89.0.199
 gateway  = $GW
 
 [match service=nsbox-test-eglist]
-egress = $U1:22/tcp $U2/udp")
+egress = $U1:22/tcp $U2/udp
+egress_log = yes")
 nsbox_service nsbox-test-eglist "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
@@ -98,6 +99,8 @@ done
 unlike "$OUT" "hung" "nothing refused hangs: each refusal came at once"
 like "$(nft list table netdev nsbox-$ID 2>&1)" "hook ingress device \"nsb$ID\"" \
 	"the box's table hooks the host end of its veth"
+like "$(nft list table netdev nsbox-$ID 2>&1)" "limit rate 1/minute burst 1 packets log prefix \"nsbox-$ID egress: \"" \
+	"egress_log = yes: one rate-limited log rule before the refusals"
 touch "$S/go"
 wait $PA
 nsbox_check_clean "logout"

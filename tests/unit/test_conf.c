@@ -1158,6 +1158,7 @@ test_print(void)
 	       "cpu_quota = none\n"
 	       "pool_share = none\n"
 	       "# egress (not set)\n"
+	       "egress_log = no\n"
 	       "# matched defaults\n",
 	       "print of the built-in settings");
 

@@ -100,7 +100,7 @@ test_parsers_stay_inside(void)
 		[K_SHARE] = "user", [K_MAX_BOXES] = "4", [K_MAX_SESSIONS] = "20",
 		[K_MEMORY_MAX] = "512m", [K_TASKS_MAX] = "64", [K_CPU_QUOTA] = "50%",
 		[K_POOL_SHARE] = "25%",
-		[K_EGRESS] = "10.0.0.5:22/tcp [2001:db8::/32]:443",
+		[K_EGRESS] = "10.0.0.5:22/tcp [2001:db8::/32]:443", [K_EGRESS_LOG] = "yes",
 	};
 
 	for (int k = 0; k < K_N; k++) {

@@ -52,8 +52,17 @@ gateway  = $GW
 
 [match service=nsbox-test-eglist]
 egress = $U1:22/tcp $U2/udp
-egress_log = yes")
+egress_log = yes
+
+[match service=nsbox-test-eglab]
+profile = lab
+egress = $U1:22/tcp
+
+[match service=nsbox-test-eglabany]
+profile = lab")
 nsbox_service nsbox-test-eglist "conf=$CONF"
+nsbox_service nsbox-test-eglab "conf=$CONF"
+nsbox_service nsbox-test-eglabany "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
 	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp\n' "nsboxctl check shows the list"
@@ -115,3 +124,32 @@ ok $? "kill -9 of the supervisor: its sweeper removes the table"
 touch "$S/go"
 wait $PA 2>/dev/null
 nsbox_check_clean "supervisor killed"
+
+# ---- root in a lab box (all its capabilities in the box's namespaces) tries to get out ----
+# its own netfilter is flushed, its address changed, a raw socket sends: the rules are on the
+# host's side of the veth, in a namespace the box cannot enter
+labprobe="
+	echo CAPS \$(grep ^CapEff /proc/self/status | cut -f2)
+	nft flush ruleset && echo FLUSHED
+	echo HOSTTABLES \$(nft list tables 2>/dev/null | grep -c nsbox-)
+	ip addr add 10.89.0.250/24 dev eth0 && echo READDRESSED
+	$probe
+	out=\$(socat -T3 - TCP:$U1:80,bind=10.89.0.250,connect-timeout=4 </dev/null 2>&1); echo \"SPOOFED \$out\"
+	ping -c1 -W3 -I 10.89.0.250 $U1 >/dev/null 2>&1 && echo RAW-PASSED || echo RAW-STOPPED"
+# control: the same probes from a lab box without the list get through (so each works)
+out=$("$NSBOX_PAMRUN" nsbox-test-eglabany root -- sh -c "$labprobe" 2>&1)
+like "$out" "SPOOFED U1-80" "lab box without a list: the spoofed connection answers (the probe works)"
+like "$out" "RAW-PASSED" "lab box without a list: the raw echo answers (the probe works)"
+nsbox_check_clean "lab box without a list"
+out=$("$NSBOX_PAMRUN" nsbox-test-eglab root -- sh -c "$labprobe" 2>&1)
+like "$out" "CAPS 000001ffffffffff|CAPS 0000003fffffffff|CAPS 000001fffeffffff" "lab box: root has its capabilities" 
+like "$out" "FLUSHED" "lab box: root flushes the box's own nftables"
+like "$out" "HOSTTABLES 0" "lab box: the host's table is not in the box's view"
+like "$out" "READDRESSED" "lab box: root adds an address of its choice"
+like "$out" "$(re "$U1:22/tcp") open" "lab box: the allowed destination still answers"
+like "$out" "$(re "$U1:80/tcp") refused" "lab box: after the flush, a denied destination is still refused"
+like "$out" "SPOOFED .*(refused|reset)" "lab box: from another source address too"
+like "$out" "RAW-STOPPED" "lab box: a raw ICMP echo from it is stopped"
+unlike "$out" "hung" "lab box: nothing hangs"
+nsbox_check_clean "lab box"
+is "$(tables)" 0 "lab box: its table is gone after logout"

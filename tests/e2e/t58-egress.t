@@ -20,6 +20,7 @@ GW=10.89.0.1
 U1=10.89.0.2
 U2=10.89.0.3
 nsbox_bridge $BR $GW/24
+ip addr add fd89::1/64 dev $BR nodad
 socat TCP-LISTEN:8001,bind=$GW,reuseaddr,fork SYSTEM:'echo GW-8001' </dev/null >/dev/null 2>&1 &
 nsbox_track_pid $!
 
@@ -35,9 +36,12 @@ up() { nsenter --net=/proc/$LAB/ns/net "$@"; }
 up ip link set lo up
 up ip addr add $U1/24 dev egup-eth0
 up ip addr add $U2/24 dev egup-eth0
+up ip addr add fd89::2/64 dev egup-eth0 nodad
+up ip addr add fd89::3/64 dev egup-eth0 nodad
 up ip link set egup-eth0 up
 for l in "TCP-LISTEN:22,bind=$U1 SYSTEM:'echo U1-22'" "TCP-LISTEN:80,bind=$U1 SYSTEM:'echo U1-80'" \
-	"TCP-LISTEN:22,bind=$U2 SYSTEM:'echo U2-22'" "UDP-RECVFROM:53,bind=$U2 SYSTEM:'echo U2-53'"; do
+	"TCP-LISTEN:22,bind=$U2 SYSTEM:'echo U2-22'" "UDP-RECVFROM:53,bind=$U2 SYSTEM:'echo U2-53'" \
+	"TCP6-LISTEN:22,bind=[fd89::2] SYSTEM:'echo V2-22'" "TCP6-LISTEN:22,bind=[fd89::3] SYSTEM:'echo V3-22'"; do
 	eval "up socat ${l%% *},reuseaddr,fork ${l#* }" </dev/null >/dev/null 2>&1 &
 	nsbox_track_pid $!
 done
@@ -49,9 +53,11 @@ network  = bridge
 bridge   = $BR
 address  = pool 10.89.0.0/24 10.89.0.100-10.89.0.199
 gateway  = $GW
+address6 = pool fd89::/64 fd89::100-fd89::1ff
+gateway6 = fd89::1
 
 [match service=nsbox-test-eglist]
-egress = $U1:22/tcp $U2/udp
+egress = $U1:22/tcp $U2/udp [fd89::2]:22/tcp
 egress_log = yes
 
 [match service=nsbox-test-eglab]
@@ -65,7 +71,7 @@ nsbox_service nsbox-test-eglab "conf=$CONF"
 nsbox_service nsbox-test-eglabany "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
-	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp\n' "nsboxctl check shows the list"
+	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp\n' "nsboxctl check shows the list"
 
 # probe: one line per destination: open (its banner), refused (an error at once) or hung
 probe='tcp() { out=$(socat -T3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
@@ -73,11 +79,15 @@ probe='tcp() { out=$(socat -T3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); c
 udp() { out=$(echo x | socat -T3 - UDP:$1:$2 2>&1); case $out in
 	*-*[0-9]) echo "$1:$2/udp open";; "") echo "$1:$2/udp hung";; *) echo "$1:$2/udp refused";; esac; }
 ping1() { if ping -c1 -W3 $1 >/dev/null 2>&1; then echo "$1/icmp open"; else echo "$1/icmp refused"; fi; }
-tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; tcp '$GW' 8001; ping1 '$U1
+tcp6() { out=$(socat -T3 - TCP6:[$1]:$2,connect-timeout=4 </dev/null 2>&1); case $out in
+	*-*[0-9]) echo "[$1]:$2/tcp open";; *"timed out"*|"") echo "[$1]:$2/tcp hung";; *) echo "[$1]:$2/tcp refused";; esac; }
+tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; tcp '$GW' 8001; ping1 '$U1'
+tcp6 fd89::2 22; tcp6 fd89::3 22'
 run() { "$NSBOX_PAMRUN" "$1" $U -- sh -c "echo ID \$NSBOX_ID; $probe; $2" 2>&1; }
 
 out=$(run nsbox-test-egany "")
-for p in "$U1:22/tcp" "$U1:80/tcp" "$U2:22/tcp" "$U2:53/udp" "$GW:8001/tcp" "$U1/icmp"; do
+for p in "$U1:22/tcp" "$U1:80/tcp" "$U2:22/tcp" "$U2:53/udp" "$GW:8001/tcp" "$U1/icmp" \
+	"[fd89::2]:22/tcp" "[fd89::3]:22/tcp"; do
 	like "$out" "$(re "$p") open" "no list: $p answers (the probe works)"
 done
 nsbox_check_clean "no list"
@@ -102,7 +112,7 @@ hold() {
 
 hold
 for p in "$U1:22/tcp open" "$U1:80/tcp refused" "$U2:22/tcp refused" "$U2:53/udp open" \
-	"$GW:8001/tcp refused" "$U1/icmp refused"; do
+	"$GW:8001/tcp refused" "$U1/icmp refused" "[fd89::2]:22/tcp open" "[fd89::3]:22/tcp refused"; do
 	like "$OUT" "(^|$(printf '\n'))$(re "$p")($(printf '\n')|\$)" "with the list: $p"
 done
 unlike "$OUT" "hung" "nothing refused hangs: each refusal came at once"

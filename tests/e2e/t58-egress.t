@@ -65,10 +65,15 @@ profile = lab
 egress = $U1:22/tcp
 
 [match service=nsbox-test-eglabany]
-profile = lab")
+profile = lab
+
+[match service=nsbox-test-egdns]
+dns = $U2
+egress = $U1:22/tcp")
 nsbox_service nsbox-test-eglist "conf=$CONF"
 nsbox_service nsbox-test-eglab "conf=$CONF"
 nsbox_service nsbox-test-eglabany "conf=$CONF"
+nsbox_service nsbox-test-egdns "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
 	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp\n' "nsboxctl check shows the list"
@@ -163,3 +168,11 @@ like "$out" "RAW-STOPPED" "lab box: a raw ICMP echo from it is stopped"
 unlike "$out" "hung" "lab box: nothing hangs"
 nsbox_check_clean "lab box"
 is "$(tables)" 0 "lab box: its table is gone after logout"
+
+# ---- the box's own DNS servers pass without being listed ----
+like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-egdns 2>&1)" \
+	"# egress also lets through the box's dns servers" "nsboxctl check says the DNS servers pass"
+out=$("$NSBOX_PAMRUN" nsbox-test-egdns $U -- sh -c "$probe" 2>&1)
+like "$out" "$(re "$U2:53/udp") open" "dns = $U2: its port 53 answers though the list does not name it"
+like "$out" "$(re "$U2:22/tcp") refused" "and the rest of that host stays refused"
+nsbox_check_clean "dns under egress"

@@ -7,8 +7,11 @@
  * destination (replies come back on the other direction, which it does not see); what is not
  * allowed is refused at once (a TCP reset, an ICMP unreachable) so clients do not hang. Through
  * libnftables, loaded only for a box with a list. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +19,8 @@
 #include <nftables/libnftables.h>
 
 #include "helper.h"
+#include "netlink.h"
+#include "nsbox/paths.h"
 
 struct nft_api {
 	typeof(nft_ctx_new) *ctx_new;
@@ -184,4 +189,61 @@ egress_remove(const char *id, char *what, size_t whatlen)
 	if (r < 0)
 		snprintf(what, whatlen, "removing the egress rules: %s", err);
 	return r;
+}
+
+struct stale {
+	char ids[64][NSBOX_ID_LEN + 1];
+	unsigned n;
+};
+
+static void
+collect(const char *name, void *arg)
+{
+	struct stale *st = arg;
+
+	if (strncmp(name, "nsbox-", 6) || strlen(name) != 6 + NSBOX_ID_LEN ||
+	    strspn(name + 6, "0123456789abcdef") != NSBOX_ID_LEN || st->n == 64)
+		return;
+	snprintf(st->ids[st->n++], NSBOX_ID_LEN + 1, "%s", name + 6);
+}
+
+/* Whether an entry of NSBOX_BOXES_DIR names ID: its directory, or one being built
+ * (".new-ID-..."), whose rules may already exist. */
+static bool
+box_dir_exists(const char *id)
+{
+	DIR *d = opendir(NSBOX_BOXES_DIR);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return errno != ENOENT; /* cannot tell: keep */
+	while (!found && (e = readdir(d)))
+		found = strstr(e->d_name, id) != NULL;
+	closedir(d);
+	return found;
+}
+
+int
+egress_gc(unsigned *removed, char *what, size_t whatlen)
+{
+	struct stale st = { .n = 0 };
+	int r = nl_nft_tables(NFPROTO_NETDEV, collect, &st), first = 0;
+
+	*removed = 0;
+	if (r < 0) {
+		snprintf(what, whatlen, "listing the netdev tables: %s", strerror(-r));
+		return r;
+	}
+	/* a table whose box has no directory left: both its supervisor and its sweeper died */
+	for (unsigned i = 0; i < st.n; i++) {
+		if (box_dir_exists(st.ids[i]))
+			continue;
+		r = egress_remove(st.ids[i], what, whatlen);
+		if (r < 0 && !first)
+			first = r;
+		else if (r == 0)
+			(*removed)++;
+	}
+	return first;
 }

@@ -674,9 +674,18 @@ static void
 gc_after_reply(void)
 {
 	int r = box_gc_maybe(GC_DUTY);
+	char what[400] = "";
+	unsigned gone = 0;
 
 	if (r < 0)
 		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));
+	/* after the records: a dead box's directory goes first, then its table */
+	r = egress_gc(&gone, what, sizeof(what));
+	if (r < 0)
+		syslog(LOG_WARNING, "collecting the egress rules of ended boxes: %s", what);
+	else if (gone)
+		syslog(LOG_NOTICE, "removed the egress rules of %u ended box%s", gone,
+		       gone == 1 ? "" : "es");
 }
 
 /* The host replaced /etc/resolv.conf (or what it leads to) and with it maybe the box's bind. */

@@ -188,6 +188,10 @@ int egress_apply(const char *id, const char *host_if, const struct nsbox_setting
 		 struct nsbox_why *why);
 /* Box ID's egress rules gone (none there is no failure). 0, or -errno with WHAT. */
 int egress_remove(const char *id, char *what, size_t whatlen);
+/* Removes the egress tables of boxes that have no directory left (their supervisor and sweeper
+ * both died); *REMOVED how many. Lists the tables over netlink, so a host without such tables
+ * never loads libnftables. 0, or the first -errno with WHAT. */
+int egress_gc(unsigned *removed, char *what, size_t whatlen);
 int sweeper_reserved(int fd);
 /* `nsbox-helper --sweep`: waits on fd 3 for the supervisor's end, then sweeps; the exit
  * status. */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
@@ -23,9 +25,9 @@ struct nl {
 };
 
 static int
-nl_open(struct nl *nl)
+nl_open_proto(struct nl *nl, int proto)
 {
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!nl->sock)
 		return -errno;
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -37,6 +39,12 @@ nl_open(struct nl *nl)
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (unsigned)time(NULL);
 	return 0;
+}
+
+static int
+nl_open(struct nl *nl)
+{
+	return nl_open_proto(nl, NETLINK_ROUTE);
 }
 
 static void
@@ -422,4 +430,44 @@ nl_route_default(int index, const struct nsbox_ip *gw)
 	struct route_arg x = { index, gw };
 
 	return nl_once(build_route, &x);
+}
+
+struct table_dump {
+	void (*fn)(const char *name, void *arg);
+	void *arg;
+};
+
+static int
+table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct table_dump *d = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_TABLE_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+			d->fn(mnl_attr_get_str(a), d->arg);
+	return MNL_CB_OK;
+}
+
+int
+nl_nft_tables(int family, void (*fn)(const char *name, void *arg), void *arg)
+{
+	char buf[NL_BUF];
+	struct nl nl = { 0 };
+	struct table_dump d = { fn, arg };
+	int r = nl_open_proto(&nl, NETLINK_NETFILTER);
+
+	if (r < 0)
+		return r;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = (uint8_t)family;
+	g->version = NFNETLINK_V0;
+	g->res_id = 0;
+	r = nl_talk_cb(&nl, nlh, table_cb, &d);
+	nl_close(&nl);
+	return r;
 }

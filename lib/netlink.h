@@ -31,5 +31,8 @@ int nl_port_isolate(const char *ifname);
 int nl_veth_create(const struct nl_veth *v);
 int nl_addr_add(int index, const struct nsbox_cidr *a);
 int nl_route_default(int index, const struct nsbox_ip *gw);
+/* FN with the name of each nf_tables table of FAMILY (NFPROTO_*) in the caller's network
+ * namespace: one dump, no library. 0 or -errno. */
+int nl_nft_tables(int family, void (*fn)(const char *name, void *arg), void *arg);
 
 #endif

@@ -176,3 +176,21 @@ out=$("$NSBOX_PAMRUN" nsbox-test-egdns $U -- sh -c "$probe" 2>&1)
 like "$out" "$(re "$U2:53/udp") open" "dns = $U2: its port 53 answers though the list does not name it"
 like "$out" "$(re "$U2:22/tcp") refused" "and the rest of that host stays refused"
 nsbox_check_clean "dns under egress"
+
+# ---- the gc: a table whose box is gone (its supervisor and sweeper both died) goes at the next
+# login; a live box's table and a table not named like ours stay ----
+nft add table netdev nsbox-0dead0ff
+nft add table netdev nsbox-mine
+m=$(nsbox_log_mark)
+hold
+nsbox_wait '! nft list tables netdev | grep -q nsbox-0dead0ff' 10
+ok $? "the next login's gc removes the table of a box that is gone"
+nsbox_wait 'nsbox_log_since "$m" | grep -q "removed the egress rules of 1 ended box$"' 10
+ok $? "and says so, in one line"
+like "$(nft list tables netdev)" "nsbox-$ID" "the live box's table stays"
+like "$(nft list tables netdev)" "nsbox-mine" "a table not named like ours stays"
+nft delete table netdev nsbox-mine
+touch "$S/go"
+wait $PA
+nsbox_check_clean "gc"
+is "$(tables)" 0 "gc: nothing of ours left"

@@ -227,6 +227,9 @@ bool nsbox_ifname_valid(const char *name);
 unsigned long long nsbox_pool_share_limit(const struct nsbox_settings *s,
 					  unsigned long long pool_size);
 
+/* S's egress value in nsbox.conf syntax ("any", "none" or the list) for a bridged box, "" for
+ * the rest; a list too long for OUT is cut after a whole destination and ends in " ...". */
+void nsbox_egress_text(const struct nsbox_settings *s, char *out, size_t n);
 /* Prints every field of S as "key = value" lines, in nsbox.conf syntax. */
 void nsbox_settings_print(FILE *f, const struct nsbox_settings *s);
 /* "none", "restricted", "lab". */

@@ -492,6 +492,23 @@ format_egress(const struct key_def *k, const struct nsbox_settings *s, char *out
 	return 0;
 }
 
+void
+nsbox_egress_text(const struct nsbox_settings *s, char *out, size_t n)
+{
+	char buf[NSBOX_CONF_MAX_LINE + 1];
+
+	if (format_egress(NULL, s, buf, sizeof(buf)) < 0)
+		buf[0] = 0;
+	/* cut at a destination, never inside one */
+	if (strlen(buf) >= n && n > 4) {
+		buf[n - 4] = 0;
+		char *sp = strrchr(buf, ' ');
+		snprintf(out, n, "%s ...", sp ? (*sp = 0, buf) : "");
+		return;
+	}
+	snprintf(out, n, "%s", buf);
+}
+
 /* search: up to NSBOX_MAX_SEARCH domain names, then n_search. */
 static int
 parse_names(const struct kv *v, struct nsbox_settings *s)

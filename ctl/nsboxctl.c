@@ -419,14 +419,15 @@ print_json(const struct box_record *r)
 	printf("{\"id\":\"%s\",\"user\":\"%s\",\"uid\":%s,\"service\":\"%s\",\"rhost\":\"%s\",\"tty\":\"%s\","
 	       "\"started\":%lld,\"age\":\"%s\",\"init\":%d,\"supervisor\":%d,\"app\":%d,"
 	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"veth\":\"%s\","
-	       "\"bridge\":\"%s\",\"neighbours\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
+	       "\"bridge\":\"%s\",\"neighbours\":\"%s\",\"egress\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
 	       "\"seccomp\":%s,\"tmp_private\":%s,\"share\":\"%s\",\"members\":%d,"
 	       "\"memory_max\":%llu,\"tasks_max\":%d,\"cpu_quota\":%d,\"unit\":\"%s\","
 	       "\"netns\":\"%s%s\",\"namespaces\":{",
 	       r->id, ctl_js(r->user, b[0], sizeof(b[0])), uid, ctl_js(r->service, b[1], sizeof(b[1])),
 	       ctl_js(r->rhost, b[2], sizeof(b[2])), ctl_js(r->tty, b[3], sizeof(b[3])), r->started, age,
 	       (int)r->init.pid, (int)r->supervisor.pid, r->app, ctl_js(r->hostname, b[4], sizeof(b[4])),
-	       r->ipv4, r->ipv6, r->veth, r->bridge, r->neighbours, ctl_js(r->profile, b[5], sizeof(b[5])),
+	       r->ipv4, r->ipv6, r->veth, r->bridge, r->neighbours, r->egress,
+	       ctl_js(r->profile, b[5], sizeof(b[5])),
 	       r->no_new_privs ? "true" : "false", r->caps_keep, r->seccomp ? "true" : "false",
 	       r->tmp_private ? "true" : "false", r->share ? "user" : "none",
 	       r->members > 0 ? r->members : 1, r->memory_max, r->tasks_max, r->cpu_quota, r->unit,
@@ -649,11 +650,12 @@ cmd_show(int argc, char **argv)
 		snprintf(uid, sizeof(uid), "%lld", r->uid);
 	printf("id = %s\nuser = %s\nuid = %s\nservice = %s\nrhost = %s\ntty = %s\nstarted = %s (%s ago)\n"
 	       "init = %d\nsupervisor = %d\napp = %d\nhostname = %s\nipv4 = %s\nipv6 = %s\n"
-	       "veth = %s\nbridge = %s\nneighbours = %s\nnetns = %s%s\nprofile = %s\nno_new_privs = %s\n"
+	       "veth = %s\nbridge = %s\nneighbours = %s\negress = %s\nnetns = %s%s\nprofile = %s\n"
+	       "no_new_privs = %s\n"
 	       "caps = %s\nseccomp = %s\ntmp = %s\nshare = %s\nmembers = %d\n",
 	       r->id, r->user, uid, r->service, r->rhost, r->tty, when, age, (int)r->init.pid,
 	       (int)r->supervisor.pid, r->app, r->hostname, r->ipv4, r->ipv6, r->veth, r->bridge,
-	       r->neighbours, r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "",
+	       r->neighbours, r->egress, r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "",
 	       r->namespaces & CLONE_NEWNET ? r->id : "", r->profile,
 	       r->no_new_privs ? "yes" : "no", caps, r->seccomp ? "default" : "off",
 	       r->tmp_private ? "private" : "shared", r->share ? "user" : "none",

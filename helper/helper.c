@@ -311,6 +311,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");
 	snprintf(s->rec.neighbours, sizeof(s->rec.neighbours), "%s",
 		 s->set.network != NSBOX_NET_BRIDGE ? "" : s->set.isolated ? "deny" : "allow");
+	nsbox_egress_text(&s->set, s->rec.egress, sizeof(s->rec.egress));
 	s->rec.share = s->set.share == NSBOX_SHARE_USER;
 	s->rec.digest = s->rec.share ? s->digest : 0;
 	s->rec.members = 1;

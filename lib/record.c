@@ -54,6 +54,7 @@ static const struct field {
 	FIELD("veth", F_STR, veth),
 	FIELD("bridge", F_STR, bridge),
 	FIELD("neighbours", F_STR, neighbours),
+	FIELD("egress", F_STR, egress),
 	FIELD("share", F_INT, share),
 	FIELD("digest", F_ULL, digest),
 	FIELD("members", F_INT, members),

@@ -51,6 +51,7 @@ struct box_record {
 	char veth[16];                /* host end, "" for network = none */
 	char bridge[16];
 	char neighbours[8];           /* "deny": its bridge port is isolated; "allow"; "" unbridged */
+	char egress[1000];            /* the egress key's value (nsbox_egress_text), "" unbridged */
 	/* share = user (helper/share.c): joinable by the user's logins with settings of this
 	 * digest; who the members are is in BOX_MEMBERS */
 	int share;

@@ -125,6 +125,10 @@ like "$(nft list table netdev nsbox-$ID 2>&1)" "hook ingress device \"nsb$ID\"" 
 	"the box's table hooks the host end of its veth"
 like "$(nft list table netdev nsbox-$ID 2>&1)" "limit rate 1/minute burst 1 packets log prefix \"nsbox-$ID egress: \"" \
 	"egress_log = yes: one rate-limited log rule before the refusals"
+is "$("$NSBOX_CTL" show "$ID" | sed -n 's/^egress = //p')" "$U1:22/tcp $U2/udp [fd89::2]:22/tcp" \
+	"nsboxctl show: the list"
+like "$("$NSBOX_CTL" show --json "$ID")" "\"egress\":\"$(re "$U1:22/tcp $U2/udp [fd89::2]:22/tcp")\"" \
+	"nsboxctl show --json: the list"
 touch "$S/go"
 wait $PA
 nsbox_check_clean "logout"

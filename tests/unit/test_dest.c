@@ -167,5 +167,27 @@ main(void)
 	strcat(text, "\n");
 	load(text, &s, err, sizeof(err));
 	is_str(err, "t:5: too many values for 'egress' (max 32)", "at most 32 destinations");
+
+	/* the record's copy: "" unbridged, the list, a long one cut after a whole destination */
+	char rec[1000];
+	snprintf(text, sizeof(text), "[defaults]\n");
+	load(text, &s, err, sizeof(err));
+	nsbox_egress_text(&s, rec, sizeof(rec));
+	is_str(rec, "", "record: an unbridged box has no egress value");
+	snprintf(text, sizeof(text), "%segress = none\n", net);
+	load(text, &s, err, sizeof(err));
+	nsbox_egress_text(&s, rec, sizeof(rec));
+	is_str(rec, "none", "record: none");
+	char big[4096];
+	int o = snprintf(big, sizeof(big), "%segress =", net);
+	for (int i = 0; i < NSBOX_MAX_EGRESS; i++)
+		o += snprintf(big + o, sizeof(big) - (size_t)o, " [2001:db8:%x::/48]:1000-2000/tcp", i);
+	snprintf(big + o, sizeof(big) - (size_t)o, "\n");
+	is_int(load(big, &s, err, sizeof(err)), 0, "32 long destinations load");
+	nsbox_egress_text(&s, rec, sizeof(rec));
+	size_t rl = strlen(rec);
+	ok(rl < sizeof(rec) && rl > 4 && !strcmp(rec + rl - 4, " ...") && rec[rl - 5] == 'p',
+	   "record: a list too long is cut after a whole destination (%zu bytes, ends '%s')", rl,
+	   rec + rl - 12);
 	return tap_done();
 }

@@ -78,7 +78,9 @@ struct kv {
 	size_t n;
 	const char *orig; /* the value as written */
 };
-#define KV_MAX_TOK (NSBOX_MAX_PATHS + 1)
+/* the longest list a key takes (egress), and one more to tell "too many" */
+#define KV_MAX_TOK (NSBOX_MAX_EGRESS + 1)
+_Static_assert(NSBOX_MAX_EGRESS >= NSBOX_MAX_PATHS, "KV_MAX_TOK covers hide and readonly");
 
 struct key_def {
 	const char *name;

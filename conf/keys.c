@@ -451,6 +451,7 @@ parse_egress(const struct kv *v, struct nsbox_settings *s)
 		s->egress_limited = v->tok[0][0] == 'n';
 		return 0;
 	}
+	/* tokens past KV_MAX_TOK are counted, not kept: the bound comes before any is read */
 	if (v->n > NSBOX_MAX_EGRESS)
 		return too_many(v, NSBOX_MAX_EGRESS);
 	for (size_t i = 0; i < v->n; i++) {
@@ -497,16 +498,23 @@ nsbox_egress_text(const struct nsbox_settings *s, char *out, size_t n)
 {
 	char buf[NSBOX_CONF_MAX_LINE + 1];
 
+	if (!n)
+		return;
 	if (format_egress(NULL, s, buf, sizeof(buf)) < 0)
 		buf[0] = 0;
+	size_t len = strlen(buf);
 	/* cut at a destination, never inside one */
-	if (strlen(buf) >= n && n > 4) {
+	if (len >= n && n > 4) {
 		buf[n - 4] = 0;
 		char *sp = strrchr(buf, ' ');
-		snprintf(out, n, "%s ...", sp ? (*sp = 0, buf) : "");
-		return;
+		len = sp ? (size_t)(sp - buf) : 0;
+		memcpy(buf + len, " ...", 5);
+		len += 4;
 	}
-	snprintf(out, n, "%s", buf);
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, buf, len);
+	out[len] = 0;
 }
 
 /* search: up to NSBOX_MAX_SEARCH domain names, then n_search. */
@@ -717,6 +725,7 @@ cap_number(const char *name)
 
 /* caps: "keep ALL", "drop ALL", "drop NAME...", "keep NAME..." with libcap's names, the
  * "cap_" prefix optional. */
+#define CAPS_MAX_NAMES 15
 static int
 parse_caps(const struct kv *v, struct nsbox_settings *s)
 {
@@ -730,8 +739,8 @@ parse_caps(const struct kv *v, struct nsbox_settings *s)
 		s->caps_keep = keep ? ~0ull : 0;
 		return 0;
 	}
-	if (v->n > KV_MAX_TOK - 1)
-		return too_many(v, KV_MAX_TOK - 2);
+	if (v->n > CAPS_MAX_NAMES + 1)
+		return too_many(v, CAPS_MAX_NAMES);
 	for (size_t i = 1; i < v->n; i++) {
 		int c = cap_number(v->tok[i]);
 

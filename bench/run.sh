@@ -55,6 +55,15 @@ network = bridge
 bridge = $BENCH_BRIDGE
 address = pool 10.79.0.0/16
 gateway = 10.79.0.1")
+# the bridged box with a 10-destination egress list (its table on the host end of the veth)
+BREG=$(nsbox_conf bregress.conf "[defaults]
+hostname = %u-box
+network = bridge
+bridge = $BENCH_BRIDGE
+address = pool 10.79.0.0/16
+gateway = 10.79.0.1
+egress = 10.0.0.5:22/tcp 10.0.0.6:22/tcp 10.1.0.0/16 10.2.0.0/24:443/tcp 10.3.0.1:53/udp \
+	192.168.0.0/16:1000-2000 [2001:db8::1]:22/tcp 2001:db8:1::/48 [2001:db8:2::5]:443 0.0.0.0/0:80/tcp")
 RSTR=$(nsbox_conf rstr.conf "[defaults]
 hostname = %u-box
 profile = restricted")
@@ -76,6 +85,7 @@ bench_box lim "$LIM"
 bench_box rstr-nolim "$RSTR_NOLIM"
 bench_box nonet "$NONET"
 bench_box br "$BR"
+bench_box bregress "$BREG"
 
 # BENCH_BASELINE=DIR: another build's module and helper (DIR/pam_nsbox.so, DIR/nsbox-helper, e.g.
 # the build of the commit before a change): its rows run next to these in parts 1, 4 and 4b
@@ -110,6 +120,7 @@ rows=(
 	"pam|box: loopback only, 5 ns|nsbox-bench-lo|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: no net, 4 ns|nsbox-bench-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
 	"pam|box: bridged, veth + pool lease|nsbox-bench-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+	"pam|box: bridged + egress, 10 destinations|nsbox-bench-bregress|box: bridged, veth + pool lease|pam_permit only (PAM baseline)"
 	"pam|box: restricted profile (shipped)|nsbox-bench-rstr|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: restricted, limits none|nsbox-bench-rstr-nolim|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: loopback + limits|nsbox-bench-lim|box: loopback only, 5 ns|pam_permit only (PAM baseline)"

@@ -83,6 +83,7 @@ struct script {
 	char buf[16384];
 	size_t o;
 	const char *id;
+	const char *verb; /* "add" (after the chain's rules) or "insert" (before them) */
 	bool full;
 };
 
@@ -91,8 +92,8 @@ __attribute__((format(printf, 2, 3))) static void
 rule(struct script *sc, const char *fmt, ...)
 {
 	va_list ap;
-	int l = snprintf(sc->buf + sc->o, sizeof(sc->buf) - sc->o, "add rule netdev nsbox-%s egress ",
-			 sc->id);
+	int l = snprintf(sc->buf + sc->o, sizeof(sc->buf) - sc->o, "%s rule netdev nsbox-%s egress ",
+			 sc->verb ? sc->verb : "add", sc->id);
 
 	if (l < 0 || (size_t)l >= sizeof(sc->buf) - sc->o)
 		goto full;
@@ -173,6 +174,27 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 	int r = nft_run(sc.buf, err, sizeof(err));
 	if (r < 0)
 		why_set(why, "egress rules on '%s': %s", host_if, err);
+	return r;
+}
+
+int
+egress_allow_dns(const char *id, const struct nsbox_settings *s, const struct nsbox_ip *dns,
+		 unsigned n, struct nsbox_why *why)
+{
+	/* after the refusals an appended rule would never be reached: these go first */
+	struct script sc = { .id = id, .verb = "insert" };
+	char ip[INET6_ADDRSTRLEN], err[300] = "";
+
+	if (!s->egress_limited || !n)
+		return 0;
+	for (unsigned i = 0; i < n && i < NSBOX_MAX_DNS; i++) {
+		nsbox_ip_text(&dns[i], ip, sizeof(ip));
+		rule(&sc, "%s daddr %s meta l4proto { tcp, udp } th dport 53 accept",
+		     dns[i].family == AF_INET6 ? "ip6" : "ip", ip);
+	}
+	int r = sc.full ? -E2BIG : nft_run(sc.buf, err, sizeof(err));
+	if (r < 0)
+		why_set(why, "egress rules for the lease's DNS servers: %s", sc.full ? "too long" : err);
 	return r;
 }
 

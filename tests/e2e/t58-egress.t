@@ -48,6 +48,7 @@ done
 
 U=nsbt-eg
 nsbox_add_user $U
+nsbox_add_user nsbt-egdhc # the DHCP client's own user (dhcp_user)
 CONF=$(nsbox_conf nsbox.conf "[defaults]
 network  = bridge
 bridge   = $BR
@@ -69,11 +70,19 @@ profile = lab
 
 [match service=nsbox-test-egdns]
 dns = $U2
-egress = $U1:22/tcp")
+egress = $U1:22/tcp
+
+[match service=nsbox-test-egdhcp]
+bridge  = nsbt-egdh
+address = dhcp
+dhcp_timeout = 10
+dhcp_user = nsbt-egdhc
+egress  = $U1:22/tcp")
 nsbox_service nsbox-test-eglist "conf=$CONF"
 nsbox_service nsbox-test-eglab "conf=$CONF"
 nsbox_service nsbox-test-eglabany "conf=$CONF"
 nsbox_service nsbox-test-egdns "conf=$CONF"
+nsbox_service nsbox-test-egdhcp "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
 	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp\n' "nsboxctl check shows the list"
@@ -198,3 +207,28 @@ touch "$S/go"
 wait $PA
 nsbox_check_clean "gc"
 is "$(tables)" 0 "gc: nothing of ours left"
+
+# ---- address = dhcp under a list: the lease comes through, and so do the lease's DNS servers
+# (added once the lease names them), while the rest of that server's host is refused ----
+if command -v dnsmasq >/dev/null && [ -x /sbin/dhclient ]; then
+	nsbox_bridge nsbt-egdh 10.90.0.1/24
+	dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root --group=root \
+		--interface=nsbt-egdh --bind-interfaces --except-interface=lo \
+		--dhcp-range=10.90.0.50,10.90.0.60,255.255.255.0,1h \
+		--dhcp-option=option:router,10.90.0.1 --dhcp-option=option:dns-server,10.90.0.1 \
+		--dhcp-leasefile="$NSBOX_T/dnsmasq.leases" --pid-file="$NSBOX_T/dnsmasq.pid" \
+		--log-facility=- >"$NSBOX_T/dnsmasq.log" 2>&1 &
+	nsbox_track_pid $!
+	socat UDP-RECVFROM:53,bind=10.90.0.1,reuseaddr,fork SYSTEM:'echo H-53' </dev/null >/dev/null 2>&1 &
+	nsbox_track_pid $!
+	socat TCP-LISTEN:8002,bind=10.90.0.1,reuseaddr,fork SYSTEM:'echo H-8002' </dev/null >/dev/null 2>&1 &
+	nsbox_track_pid $!
+	out=$("$NSBOX_PAMRUN" nsbox-test-egdhcp $U -- sh -c "echo IP \$NSBOX_IPV4; $probe; udp 10.90.0.1 53; tcp 10.90.0.1 8002" 2>&1)
+	like "$(field IP "$out")" '^10\.90\.0\.(5[0-9]|60)$' "dhcp under a list: the box got its lease" "$out"
+	like "$out" "10\.90\.0\.1:53/udp open" "dhcp under a list: the lease's DNS server answers"
+	like "$out" "10\.90\.0\.1:8002/tcp refused" "dhcp under a list: the rest of that host is refused"
+	nsbox_check_clean "dhcp under egress"
+	is "$(tables)" 0 "dhcp under egress: its table is gone after logout"
+else
+	fail "dhcp under egress: dnsmasq and dhclient are needed (tests/install-deps.sh installs them)"
+fi

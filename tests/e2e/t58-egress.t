@@ -39,12 +39,16 @@ up ip addr add $U2/24 dev egup-eth0
 up ip addr add fd89::2/64 dev egup-eth0 nodad
 up ip addr add fd89::3/64 dev egup-eth0 nodad
 up ip link set egup-eth0 up
-for l in "TCP-LISTEN:22,bind=$U1 SYSTEM:'echo U1-22'" "TCP-LISTEN:80,bind=$U1 SYSTEM:'echo U1-80'" \
-	"TCP-LISTEN:22,bind=$U2 SYSTEM:'echo U2-22'" "UDP-RECVFROM:53,bind=$U2 SYSTEM:'echo U2-53'" \
-	"TCP6-LISTEN:22,bind=[fd89::2] SYSTEM:'echo V2-22'" "TCP6-LISTEN:22,bind=[fd89::3] SYSTEM:'echo V3-22'"; do
-	eval "up socat ${l%% *},reuseaddr,fork ${l#* }" </dev/null >/dev/null 2>&1 &
-	nsbox_track_pid $!
-done
+# each listener is the background job itself (nsenter execs socat), so the harness's kill at exit
+# reaches it: a function or eval in between would leave socat running in the uplink namespace
+listen() { nsenter --net=/proc/$LAB/ns/net socat "$1,reuseaddr,fork" "SYSTEM:echo $2" </dev/null >/dev/null 2>&1 &
+	nsbox_track_pid $!; }
+listen TCP-LISTEN:22,bind=$U1 U1-22
+listen TCP-LISTEN:80,bind=$U1 U1-80
+listen TCP-LISTEN:22,bind=$U2 U2-22
+listen UDP-RECVFROM:53,bind=$U2 U2-53
+listen "TCP6-LISTEN:22,bind=[fd89::2]" V2-22
+listen "TCP6-LISTEN:22,bind=[fd89::3]" V3-22
 
 U=nsbt-eg
 nsbox_add_user $U

@@ -22,6 +22,10 @@ BASE    = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Iinclude -Iconf -Il
           -DNSBOX_HELPER_PATH='"$(HELPER_PATH)"' $(CFLAGS)
 
 B = build
+# Every compile also writes the headers (and #included .c files) it read to TARGET.d, read back at
+# the end of this file: a changed header rebuilds exactly what includes it. -MP: a header that is
+# gone does not stop the build.
+DEP     = -MMD -MP -MF $@.d
 CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/addr.c conf/pamstack.c \
              lib/trust.c
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
@@ -48,13 +52,13 @@ $(B)/nsbox-dhcp-script: helper/nsbox-dhcp-script
 	@mkdir -p $(B)
 	install -m 0755 $< $@
 
-$(B)/pie/%.o: %.c $(wildcard include/nsbox/*.h conf/*.h lib/*.h helper/*.h ctl/*.h)
+$(B)/pie/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -c -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -c -o $@ $<
 
-$(B)/pic/%.o: %.c $(wildcard include/nsbox/*.h lib/*.h pam_module/*.h)
+$(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/nsbox-helper: $(patsubst %.c,$(B)/pie/%.o,$(HELPER_SRC) $(CONF_SRC))
 	$(CC) -pie $(LDHARD) -o $@ $^ -lmnl
@@ -71,13 +75,14 @@ $(B)/nsboxctl: $(patsubst %.c,$(B)/pie/%.o,$(CTL_SRC) $(CONF_SRC))
 # installs (pam_module/seccomp-gen.c): libseccomp is a build dependency only.
 $(B)/seccomp-gen: pam_module/seccomp-gen.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $< -lseccomp
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $< -lseccomp
 
 $(B)/gen/seccomp_prog.h: $(B)/seccomp-gen
 	@mkdir -p $(dir $@)
 	$(B)/seccomp-gen > $@.tmp && mv $@.tmp $@
 
-$(B)/pic/pam_module/policy.o: $(B)/gen/seccomp_prog.h
+# (named here too: on a first build there is no .d yet to say so)
+$(B)/pic/pam_module/policy.o $(B)/pie/pam_module/policy.o: $(B)/gen/seccomp_prog.h
 
 # The helper's path is compiled into the module: a build for another PREFIX (or HELPER_PATH)
 # rebuilds the module, so `make install PREFIX=/usr/local` after a build for /usr never installs
@@ -95,84 +100,88 @@ $(B)/pam_nsbox.so: $(patsubst %.c,$(B)/pic/%.o,$(MOD_SRC)) pam_module/pam_nsbox.
 	$(CC) -shared $(LDHARD) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_nsbox.map \
 		-o $@ $(filter %.o,$^) -lpam
 
-# A unit test may #include the lib/ file it tests (for its static functions); so it depends on lib/.
-$(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ) tests/unit/tap.h $(wildcard lib/*.[ch])
+# A unit test may #include the lib/ file it tests (for its static functions); its .d names it.
+# One source per compile, so that the .d names all it read: other sources come as objects.
+$(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
+	$(CC) $(BASE) $(DEP) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) -lcap
 
 # A fuzz target #includes the lib/ or helper/ file it fuzzes (static parsers), as unit tests do.
-$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CONF_OBJ) $(wildcard lib/*.[ch] helper/*.[ch])
+$(FUZZ_REPLAY): $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c $(B)/tests/replay/%.o $(CONF_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -DFUZZ_NAME='"$*"' -fPIE -pie -o $@ $< tests/fuzz/replay.c $(CONF_OBJ) -lcap
+	$(CC) $(BASE) $(DEP) -DFUZZ_NAME='"$*"' -fPIE -pie -o $@ $< $(B)/tests/replay/$*.o $(CONF_OBJ) -lcap
 
-$(B)/tests/test_dhcp_lease: helper/dhcp_lease.c helper/dhcp.h
-
-$(B)/tests/test_limits: tests/unit/test_limits.c helper/limits.c helper/helper.h lib/proto.c tests/unit/tap.h
+$(B)/tests/replay/%.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -Itests/unit -fPIE -pie -o $@ $< lib/proto.c
+	$(CC) $(BASE) $(DEP) -DFUZZ_NAME='"$*"' -fPIE -c -o $@ $<
 
-$(B)/tests/test_policy: tests/unit/test_policy.c pam_module/policy.c lib/proto.c $(B)/gen/seccomp_prog.h tests/unit/tap.h
+$(B)/tests/test_limits: tests/unit/test_limits.c $(B)/pie/lib/proto.o
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -I$(B)/gen -Itests/unit -fPIE -pie -o $@ $< pam_module/policy.c lib/proto.c -lpthread
+	$(CC) $(BASE) $(DEP) -Itests/unit -fPIE -pie -o $@ $< $(B)/pie/lib/proto.o
+
+$(B)/tests/test_policy: tests/unit/test_policy.c $(B)/pie/pam_module/policy.o $(B)/pie/lib/proto.o
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(DEP) -Itests/unit -fPIE -pie -o $@ $< $(B)/pie/pam_module/policy.o \
+		$(B)/pie/lib/proto.o -lpthread
 
 $(B)/tests/pam-run: tests/pam-run.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $< -lpam
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $< -lpam
 
 $(B)/tests/logsink: tests/logsink.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
 $(B)/tests/pty-run: tests/pty-run.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
 $(B)/tests/reaper: tests/reaper.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
 # t80-valgrind.t's probe: a PAM module that leaks (the check must catch it)
 $(B)/tests/pam_nsbt_leak.so: tests/valgrind/pam_nsbt_leak.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIC -fvisibility=hidden -shared $(LDHARD) -o $@ $< -lpam
+	$(CC) $(BASE) $(DEP) -fPIC -fvisibility=hidden -shared $(LDHARD) -o $@ $< -lpam
 
 # t26-teardown.t: a FUSE daemon that never answers (a box process stuck in D state)
 $(B)/tests/fuse-hang: tests/fuse-hang.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
 # The symlink swap of t41-cwd.t, made deterministic (LD_PRELOAD into the session runner)
 $(B)/tests/libswapcwd.so: tests/swapcwd.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIC -shared -o $@ $< -ldl
+	$(CC) $(BASE) $(DEP) -fPIC -shared -o $@ $< -ldl
 
 # A failing NSS source for t16-nss.t, in two flavours (TRYAGAIN/EAGAIN, UNAVAIL/ENOENT)
 $(B)/tests/nss/libnss_nsbtfail.so.2: tests/nss/nsbtfail.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIC -shared -DNSBT_NAME=nsbtfail -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIC -shared -DNSBT_NAME=nsbtfail -o $@ $<
 
 $(B)/tests/nss/libnss_nsbtdown.so.2: tests/nss/nsbtfail.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIC -shared -DNSBT_NAME=nsbtdown -DNSBT_DOWN -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIC -shared -DNSBT_NAME=nsbtdown -DNSBT_DOWN -o $@ $<
 
 # A user directory with case-insensitive names, for t66-uid.t (SSSD's case_sensitive = false)
 $(B)/tests/nss/libnss_nsbtci.so.2: tests/nss/nsbtci.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIC -shared -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIC -shared -o $@ $<
 
 # t80-faults.t, t81-kills.t: runs the helper under strace --inject (fault.args)
 $(B)/tests/fault-wrap: tests/fault-wrap.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
 # t82-errors.t: fails one call by its first argument (where strace's per-process count cannot)
 $(B)/tests/seccomp-fail: tests/seccomp-fail.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $< -lseccomp
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $< -lseccomp
 
 $(B)/tests/nsbox-probe: tests/escape/probe.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ $<
+	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
 tests: all $(UNIT_TESTS) $(FUZZ_REPLAY) $(TEST_BINS)
 
@@ -203,11 +212,19 @@ FUZZ_CC    ?= clang
 FUZZ_FLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -Iinclude -Iconf -Ilib \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CONF_SRC) $(wildcard conf/*.h lib/*.[ch] helper/*.[ch] include/nsbox/*.h)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CONF_SRC) -lcap
+FUZZ_CONF_OBJ = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(CONF_SRC))
 
-fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEP) -c -o $@ $<
+
+FUZZ_BINS = $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_BINS): $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CONF_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEP) -o $@ $< $(FUZZ_CONF_OBJ) -lcap
+
+fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(B)/fuzz $(FUZZ_NAMES)
 
 NET ?= none
@@ -226,13 +243,16 @@ STORM_SECS ?= 30
 BENCH_SETUP ?= 1
 BENCH_BINS = $(B)/bench/pambench $(B)/bench/floor
 
-$(B)/bench/pambench: bench/pambench.c bench/floor.c bench/floor.h
+$(B)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -fPIE -pie -o $@ bench/pambench.c bench/floor.c -lpam -lmnl
+	$(CC) $(BASE) $(DEP) -fPIE -c -o $@ $<
 
-$(B)/bench/floor: bench/floor.c bench/floor.h
+$(B)/bench/pambench: $(B)/bench/pambench.o $(B)/bench/floor.o
+	$(CC) $(BASE) -fPIE -pie -o $@ $^ -lpam -lmnl
+
+$(B)/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -DFLOOR_MAIN -fPIE -pie -o $@ bench/floor.c -lmnl
+	$(CC) $(BASE) $(DEP) -DFLOOR_MAIN -fPIE -pie -o $@ $< -lmnl
 
 bench: all $(TEST_BINS) $(BENCH_BINS)
 	[ "$(BENCH_SETUP)" = 0 ] || ./bench/setup.sh
@@ -289,3 +309,8 @@ deb:
 		echo "built $(B)/pam-nsbox_$${v}_$${a}.deb"
 
 .PHONY: deb
+
+# What each compile read (DEP above); only this Makefile's own directories under $(B), which may
+# hold other trees (a cached CI root).
+-include $(wildcard $(B)/seccomp-gen.d $(B)/pie/*/*.d $(B)/pic/*/*.d $(B)/tests/*.d $(B)/tests/*/*.d \
+	$(B)/bench/*.d $(B)/fuzz/*.d $(B)/fuzz/obj/*/*.d)

@@ -26,7 +26,7 @@ B = build
 # the end of this file: a changed header rebuilds exactly what includes it. -MP: a header that is
 # gone does not stop the build.
 DEP     = -MMD -MP -MF $@.d
-CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/check.c conf/match.c conf/addr.c conf/pamstack.c \
+CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/values.c conf/values_net.c conf/check.c conf/match.c conf/addr.c conf/pamstack.c \
              conf/trust.c
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c

@@ -115,6 +115,74 @@ int profile_value(unsigned profile, int k, const char **value);
 /* Every key at its built-in value. */
 void settings_builtin(struct nsbox_settings *s);
 
+/* The bytes key K owns in S, for the kinds of value stored in one field. */
+static inline void *
+field(const struct key_def *k, struct nsbox_settings *s)
+{
+	return (char *)s + k->off;
+}
+
+static inline const void *
+cfield(const struct key_def *k, const struct nsbox_settings *s)
+{
+	return (const char *)s + k->off;
+}
+
+/* ---- the kinds of value (values.c, values_net.c), as key_table names them ---- */
+
+/* "bad value" for V, VAL as written: -EINVAL with V->err filled. */
+int bad_value(const struct kv *v, const char *val);
+__attribute__((format(printf, 2, 3))) int kv_fail(const struct kv *v, const char *fmt, ...);
+int too_many(const struct kv *v, size_t max);
+/* RFC 1123 name of at most MAX bytes. */
+bool name_valid(const char *s, size_t max);
+/* Appends WORD to the blank-separated list in OUT (N bytes), *O bytes long so far. */
+void append_word(char *out, size_t n, size_t *o, const char *word);
+
+/* Each parser stores the value of V into the key's bytes of S (0, or -EINVAL with V->err
+ * filled); each printer writes the value of K in S in nsbox.conf syntax (-ENOENT: not set). */
+int parse_choice(const struct kv *v, struct nsbox_settings *s);
+int format_choice(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int format_string(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_ifname(const struct kv *v, struct nsbox_settings *s);
+int parse_username(const struct kv *v, struct nsbox_settings *s);
+int parse_path(const struct kv *v, struct nsbox_settings *s);
+int parse_number(const struct kv *v, struct nsbox_settings *s);
+int format_number(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_namespaces(const struct kv *v, struct nsbox_settings *s);
+int format_namespaces(const struct key_def *k, const struct nsbox_settings *s, char *out,
+		      size_t n);
+int parse_hostname(const struct kv *v, struct nsbox_settings *s);
+int format_hostname(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_caps(const struct kv *v, struct nsbox_settings *s);
+int format_caps(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_size(const struct kv *v, struct nsbox_settings *s);
+int format_size(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_paths(const struct kv *v, struct nsbox_settings *s);
+int format_paths(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_proc(const struct kv *v, struct nsbox_settings *s);
+int parse_percent(const struct kv *v, struct nsbox_settings *s);
+int format_percent(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+/* values_net.c */
+int parse_mac(const struct kv *v, struct nsbox_settings *s);
+int format_mac(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_ip(const struct kv *v, struct nsbox_settings *s);
+int format_ip(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_ip_list(const struct kv *v, struct nsbox_settings *s);
+int format_ip_list(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_egress(const struct kv *v, struct nsbox_settings *s);
+int format_egress(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_names(const struct kv *v, struct nsbox_settings *s);
+int format_names(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_bridges(const struct kv *v, struct nsbox_settings *s);
+int format_bridges(const struct key_def *k, const struct nsbox_settings *s, char *out, size_t n);
+int parse_addrspec(const struct kv *v, struct nsbox_settings *s);
+int format_addrspec(const struct key_def *k, const struct nsbox_settings *s, char *out,
+		    size_t n);
+int parse_pool_share(const struct kv *v, struct nsbox_settings *s);
+int format_pool_share(const struct key_def *k, const struct nsbox_settings *s, char *out,
+		      size_t n);
+
 /* ---- the parsed config ---- */
 
 enum crit { C_USER, C_GROUP, C_SERVICE, C_N };

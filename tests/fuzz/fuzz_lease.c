@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* libFuzzer harness for the lease-file parser of lib/lease.c; runs unprivileged, touches no
+/* libFuzzer harness for the lease-file parser of lib/lease_store.c; runs unprivileged, touches no
  * file. The first input byte picks a pool (and so the family's database), the rest is the lease
  * file, parsed by lease_db_parse. Checked after parsing: entries unique and sorted; the
  * allocator never picks a held address nor one outside the pool; what the writer produces
@@ -7,6 +7,7 @@
  * Built and run by `make fuzz`; replayed over its corpus by `make check`.
  */
 #include "../../lib/lease.c" /* the parser is static: compile the allocator into the harness */
+#include "../../lib/lease_store.c"
 #include "../../lib/proc.c"
 #include "../../lib/file.c"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Unit tests for the address lease allocator (lib/lease.c): allocation order, release, static
+/* Unit tests for the address lease allocator (lib/lease.c, lib/lease_store.c): allocation order, release, static
  * conflicts, reclaim of dead owners, exhaustion, ranges, sticky, IPv6, untrusted files, lock
  * timeout, 50 concurrent acquirers, pools widened or overlapping while live (one database per
  * family) and the merge of the per-pool files of earlier versions. Runs as any user in a mkdtemp directory under /tmp; a few
@@ -8,6 +8,7 @@
 /* The Makefile links every tests/unit/test_*.c with conf.o only, so the allocator is compiled
  * into this file; that also gives the tests its static helpers (lease_parse_line, ...). */
 #include "../../lib/lease.c"
+#include "../../lib/lease_store.c"
 #include "../../lib/proc.c"
 #include "../../lib/file.c"
 

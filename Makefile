@@ -33,7 +33,7 @@ LIB_SRC    = lib/record.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/g
 HELPER_SRC = helper/helper.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
              helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c helper/unit.c helper/limits.c helper/egress.c lib/lease.c lib/lease_store.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c ctl/boxes.c ctl/lint.c ctl/refusals.c lib/refusal.c $(LIB_SRC)
-MOD_SRC    = pam_module/pam_nsbox.c pam_module/policy.c lib/proto.c conf/trust.c lib/refusal.c
+MOD_SRC    = pam_module/pam_nsbox.c pam_module/spawn.c pam_module/policy.c lib/proto.c conf/trust.c lib/refusal.c
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 # the fuzz targets as plain programs that replay their seed corpus and regression inputs

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* One login's session in nsbox-helper's supervisor (root, host namespaces), as helper.c (main and
+ * the supervision) and session.c (the box built and freed) share it. */
+#ifndef NSBOX_SESSION_H
+#define NSBOX_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "helper.h"
+#include "share.h"
+
+struct session {
+	struct nsbox_request req;
+	struct nsbox_settings set;
+	struct box box;
+	struct box_net net;
+	struct box_record rec;
+	struct nsbox_proc self; /* this supervisor */
+	char hostname[NSBOX_HOSTNAME_MAX + 1];
+	unsigned long long nsino[NSBOX_N_NS]; /* the box's namespaces in the index (box_ns_mark) */
+	uid_t uid;
+	gid_t gid;
+	bool reserved;
+	bool denied;                /* refused by a rule, not a failure: on_error does not apply */
+	int sweeper;                /* our end of the sweeper's socket (sweeper.c) */
+	pid_t sweeper_pid;
+	char unit[64];              /* the box's systemd unit, where systemd runs (unit.c) */
+	struct sweep_note host;     /* what it holds on the host: the sweeper has a copy */
+	bool finish_after_reap;     /* its directory goes after its cgroups, once the init ended */
+	int hold;                   /* the application's hold (hold.c), for every member */
+	/* share = user, max_boxes (share.c) */
+	int user_lock;              /* held from the lookup until the record is written */
+	int join_listen;            /* a shared box's join socket */
+	unsigned long long digest;
+	char joined[NSBOX_ID_LEN + 1]; /* the box another supervisor took this login into */
+};
+
+/* open_box's status when another box's supervisor answered the module */
+#define STATUS_JOINED 100
+
+/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+int open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why);
+/* Frees what the box holds on the host without waiting for its processes; logs each step that
+ * fails and goes on. */
+void teardown_host(struct session *s);
+/* Waits BOX_REAP_TIMEOUT_MS at most for the killed init, then removes what waited for it. */
+void reap_box(struct session *s);
+/* A string PAM gave us (the remote host, the tty) as one line of printable text: control
+ * characters, and with QUOTE also single quotes (for a log line that quotes it), become '?'. */
+void printable_copy(char *dst, size_t n, const char *src, bool quote);
+
+#endif

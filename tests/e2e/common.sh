@@ -19,7 +19,7 @@ session  required $NSBOX_MODULE helper=$NSBOX_HELPER $args"
 }
 
 nsbox_records() { ls /run/nsbox/boxes 2>/dev/null | grep -E '^[0-9a-f]{8}$' || true; }
-# marks of box namespaces (lib/record.c box_ns_mark), one per namespace of a live box
+# marks of box namespaces (lib/boxns.c box_ns_mark), one per namespace of a live box
 nsbox_nsmarks() { ls -A /run/nsbox/ns 2>/dev/null || true; }
 # pids of helper processes (supervisors, box inits and sweepers) that this run's helper binary
 # started (only this build's: an installed pam_nsbox on the same machine has live boxes of its

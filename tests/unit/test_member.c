@@ -6,6 +6,7 @@
 #include "../../lib/member.c"
 #include "../../lib/proc.c"
 #include "../../lib/record.c"
+#include "../../lib/boxns.c"
 
 #include "tap.h"
 

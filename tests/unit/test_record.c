@@ -7,6 +7,7 @@
 #include "../../lib/file.c"
 #include "../../lib/proc.c"
 #include "../../lib/record.c"
+#include "../../lib/boxns.c"
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 
 static const char *const crit_name[C_N] = { "user", "group", "service" };
@@ -25,15 +26,11 @@ section_new(struct parser *p, const char *file, unsigned line, bool is_match, ss
 	if (c->n >= MAX_SECTIONS)
 		return conf_fail(p->err, file, line, -E2BIG, "too many sections (max %d)",
 				 MAX_SECTIONS);
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		struct section *ns = realloc(c->sec, cap * sizeof(*ns));
+	struct section *ns = nsbox_grow(c->sec, c->n, &c->cap, sizeof(*ns), 8);
 
-		if (!ns)
-			return conf_fail(p->err, file, line, -ENOMEM, "out of memory");
-		c->sec = ns;
-		c->cap = cap;
-	}
+	if (!ns)
+		return conf_fail(p->err, file, line, -ENOMEM, "out of memory");
+	c->sec = ns;
 	s = &c->sec[c->n];
 	memset(s, 0, sizeof(*s));
 	s->file = strdup(file);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 #include "pamstack.h"
 
@@ -99,14 +100,10 @@ add_line(struct loader *l, char *s, const char *file, unsigned line, int depth)
 		return add_file(l, w[2], file, line, depth + 1);
 	if (l->st->n == NSBOX_PAM_MAX_ENTRIES)
 		return fail(l, file, line, -E2BIG, "more session lines than nsboxctl reads");
-	if (l->st->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		void *v = realloc(l->st->e, cap * sizeof(*e));
-		if (!v)
-			return fail(l, file, line, -ENOMEM, "out of memory");
-		l->st->e = v;
-		l->cap = cap;
-	}
+	void *v = nsbox_grow(l->st->e, l->st->n, &l->cap, sizeof(*e), 16);
+	if (!v)
+		return fail(l, file, line, -ENOMEM, "out of memory");
+	l->st->e = v;
 	e = &l->st->e[l->st->n++];
 	*e = (struct nsbox_pam_entry){ .line = line, .dash = dash };
 	snprintf(e->file, sizeof(e->file), "%s", file);

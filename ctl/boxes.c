@@ -14,6 +14,7 @@
 
 #include "ctl.h"
 #include "member.h"
+#include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
 
@@ -193,14 +194,10 @@ collect(const struct box_record *r, void *arg)
 
 	if (record_live(r) != 1 || (b->user && strcmp(b->user, r->user)))
 		return 0;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 16;
-		struct box_record *v = realloc(b->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		b->v = v;
-		b->cap = cap;
-	}
+	struct box_record *v = nsbox_grow(b->v, b->n, &b->cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	b->v = v;
 	b->v[b->n++] = *r;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 #include "refusal.h"
 
@@ -37,14 +38,10 @@ read_log(const char *path, const char *ref, struct list *l, unsigned *bad)
 		}
 		if (ref && strcmp(ref, r.ref))
 			continue;
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			struct nsbox_refusal *v = realloc(l->v, cap * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			l->v = v;
-			l->cap = cap;
-		}
+		struct nsbox_refusal *v = nsbox_grow(l->v, l->n, &l->cap, sizeof(*v), 64);
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
 		l->v[l->n++] = r;
 	}
 	return ferror(f) ? -EIO : 0;

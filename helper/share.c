@@ -25,6 +25,7 @@
 
 #include "lease.h"
 #include "member.h"
+#include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 #include "share.h"
 
@@ -182,15 +183,11 @@ static int
 collect_user(const struct box_record *r, void *arg)
 {
 	struct candidates *c = arg;
+	struct box_record *v = nsbox_grow(c->v, c->n, &c->cap, sizeof(*v), 8);
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 8;
-		struct box_record *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	c->v = v;
 	c->v[c->n++] = *r;
 	return 0;
 }
@@ -448,14 +445,11 @@ info_from(struct box_member *m, const struct nsbox_request *req, int appfd)
 static int
 member_add(struct share_owner *o, int sock, int appfd, const struct nsbox_request *req)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 8;
-		struct share_member *v = realloc(o->m, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		o->m = v;
-		o->cap = cap;
-	}
+	struct share_member *v = nsbox_grow(o->m, o->n, &o->cap, sizeof(*v), 8);
+
+	if (!v)
+		return -ENOMEM;
+	o->m = v;
 	struct share_member *m = &o->m[o->n++];
 	m->sock = sock;
 	m->appfd = appfd;

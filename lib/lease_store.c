@@ -36,6 +36,7 @@
 
 #include "file.h"
 #include "lease_store.h"
+#include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 
 #define LEASE_MAX_LINE 1024 /* bytes per line, newline excluded */
@@ -176,14 +177,11 @@ lease_parse_line(const char *line, size_t len, int family, struct lease_entry *e
 int
 db_push(struct lease_db *db, const struct lease_entry *e)
 {
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 64;
-		struct lease_entry *v = reallocarray(db->v, cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		db->v = v;
-		db->cap = cap;
-	}
+	struct lease_entry *v = nsbox_grow(db->v, db->n, &db->cap, sizeof(*v), 64);
+
+	if (!v)
+		return -ENOMEM;
+	db->v = v;
 	db->v[db->n++] = *e;
 	return 0;
 }

@@ -96,36 +96,6 @@ expand_hostname(struct session *s, struct nsbox_why *why)
 	return r;
 }
 
-/* A string PAM gave us (the remote host, the tty) as one line of printable text: control
- * characters, and with QUOTE also single quotes (for a log line that quotes it), become '?'. */
-void
-printable_copy(char *dst, size_t n, const char *src, bool quote)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < n; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || (quote && src[i] == '\'')
-				 ? '?'
-				 : src[i];
-	dst[i] = 0;
-}
-
-/* The pid behind a pidfd, from its fdinfo; 0 when it cannot be told. */
-static int
-pidfd_pid(int fd)
-{
-	char path[64], buf[1024];
-	size_t len = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0 || read_full(f, buf, sizeof(buf) - 1, &len) < 0)
-		return 0;
-	buf[len] = 0;
-	const char *p = strstr(buf, "\nPid:");
-	return p ? atoi(p + 6) : 0;
-}
-
 static int
 write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
 {
@@ -143,7 +113,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	snprintf(s->rec.ipv6, sizeof(s->rec.ipv6), "%s", rep->ipv6);
 	printable_copy(s->rec.rhost, sizeof(s->rec.rhost), s->req.rhost, false);
 	printable_copy(s->rec.tty, sizeof(s->rec.tty), s->req.tty, false);
-	s->rec.app = pidfd_pid(appfd);
+	s->rec.app = proc_pidfd_pid(appfd);
 	snprintf(s->rec.profile, sizeof(s->rec.profile), "%s", nsbox_profile_name(s->set.profile));
 	s->rec.caps_keep = s->set.caps_keep;
 	s->rec.no_new_privs = s->set.no_new_privs;

@@ -46,8 +46,5 @@ int open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox
 void teardown_host(struct session *s);
 /* Waits BOX_REAP_TIMEOUT_MS at most for the killed init, then removes what waited for it. */
 void reap_box(struct session *s);
-/* A string PAM gave us (the remote host, the tty) as one line of printable text: control
- * characters, and with QUOTE also single quotes (for a log line that quotes it), become '?'. */
-void printable_copy(char *dst, size_t n, const char *src, bool quote);
 
 #endif

@@ -425,21 +425,12 @@ share_listen(const char *id)
 static void
 info_from(struct box_member *m, const struct nsbox_request *req, int appfd)
 {
-	char path[64], buf[1024];
-	size_t len = 0;
-
 	memset(m, 0, sizeof(*m));
 	m->started = (long long)time(NULL);
 	snprintf(m->service, sizeof(m->service), "%s", req->service);
 	snprintf(m->tty, sizeof(m->tty), "%s", req->tty);
 	snprintf(m->rhost, sizeof(m->rhost), "%s", req->rhost);
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", appfd);
-	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f >= 0 && read_full(f, buf, sizeof(buf) - 1, &len) == 0) {
-		buf[len] = 0;
-		const char *p = strstr(buf, "\nPid:");
-		m->app = p ? atoi(p + 5) : 0;
-	}
+	m->app = proc_pidfd_pid(appfd);
 }
 
 static int
@@ -477,24 +468,13 @@ publish(struct share_owner *o)
 }
 
 static void
-quoted(char *dst, size_t n, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < n; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || src[i] == '\'' ? '?'
-										   : src[i];
-	dst[i] = 0;
-}
-
-static void
 log_member(const struct share_owner *o, const struct box_member *m, const char *what,
 	   const char *reason)
 {
 	char rhost[sizeof(m->rhost)], tty[sizeof(m->tty)];
 
-	quoted(rhost, sizeof(rhost), m->rhost);
-	quoted(tty, sizeof(tty), m->tty);
+	printable_copy(rhost, sizeof(rhost), m->rhost, true);
+	printable_copy(tty, sizeof(tty), m->tty, true);
 	syslog(LOG_INFO, "box=%s %s: user='%s' service='%s' rhost='%s' tty='%s' app=%d%s%s%s members=%zu",
 	       o->id, what, o->user, m->service, rhost, tty, m->app, reason ? " reason='" : "",
 	       reason ? reason : "", reason ? "'" : "", o->n);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Small file helpers for nsbox-helper and nsboxctl (root): key=value files (records, the DHCP
- * script's output), files created without following symlinks, and a box directory removed with
- * an openat/unlinkat walk that never follows a symlink. */
+ * script's output), files created without following symlinks, a box directory removed with an
+ * openat/unlinkat walk that never follows a symlink, and a client's string made one printable
+ * line for a record, a member list or a log line. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -181,4 +182,16 @@ dir_lock_held(int dirfd, const char *name)
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
 		return 0; /* released with the close */
 	return errno == EWOULDBLOCK ? 1 : -errno;
+}
+
+void
+printable_copy(char *dst, size_t n, const char *src, bool quote)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f || (quote && src[i] == '\'')
+				 ? '?'
+				 : src[i];
+	dst[i] = 0;
 }

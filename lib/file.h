@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Small file helpers for nsbox-helper and nsboxctl (root): key=value files, files created
- * without following symlinks, and a directory tree removed without following them. */
+ * without following symlinks, a directory tree removed without following them, and printable
+ * copies of a client's strings. */
 #ifndef NSBOX_FILE_H
 #define NSBOX_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -35,5 +37,9 @@ int dir_remove_tree(int dirfd, const char *name);
  * until it exits): probed shared without waiting and released at once. 1 held, 0 not, -errno
  * (-ENOENT: no such directory). */
 int dir_lock_held(int dirfd, const char *name);
+/* SRC, a string a login's client chose (its remote host, its tty), as one line of printable
+ * text in DST (N bytes, cut to fit): control characters, and with QUOTE also single quotes (for a
+ * log line that quotes it), become '?'. */
+void printable_copy(char *dst, size_t n, const char *src, bool quote);
 
 #endif

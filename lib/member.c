@@ -19,25 +19,15 @@
 #define MEMBERS_TMP "." BOX_MEMBERS ".tmp"
 #define MEMBERS_MAX_FILE (BOX_MEMBERS_MAX * 1024)
 
-static void
-clean_copy(char *dst, size_t n, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < n; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
-	dst[i] = 0;
-}
-
 int
 box_member_format(const struct box_member *m, char *out, size_t n)
 {
 	char svc[sizeof(m->service)], tty[sizeof(m->tty)], rhost[sizeof(m->rhost)];
 	int l;
 
-	clean_copy(svc, sizeof(svc), m->service);
-	clean_copy(tty, sizeof(tty), m->tty);
-	clean_copy(rhost, sizeof(rhost), m->rhost);
+	printable_copy(svc, sizeof(svc), m->service, false);
+	printable_copy(tty, sizeof(tty), m->tty, false);
+	printable_copy(rhost, sizeof(rhost), m->rhost, false);
 	l = snprintf(out, n, "%d\t%lld\t%s\t%s\t%s", m->app, m->started, svc, tty, rhost);
 	return l < 0 || (size_t)l >= n ? -ENAMETOOLONG : 0;
 }

@@ -240,3 +240,18 @@ proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid)
 	fclose(f);
 	return 0;
 }
+
+int
+proc_pidfd_pid(int fd)
+{
+	char path[64], buf[1024];
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0 || read_full(f, buf, sizeof(buf) - 1, &len) < 0)
+		return 0;
+	buf[len] = 0;
+	const char *p = strstr(buf, "\nPid:");
+	return p ? atoi(p + 6) : 0;
+}

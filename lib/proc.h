@@ -30,6 +30,8 @@ int proc_alive(const struct nsbox_proc *p);
 int proc_on_host(void);
 /* PID's name (from /proc/PID/status) and its parent; -errno when unreadable. */
 int proc_comm_ppid(pid_t pid, char *comm, size_t n, pid_t *ppid);
+/* The pid behind the pidfd FD, from its fdinfo; 0 when it cannot be told. */
+int proc_pidfd_pid(int fd);
 /* Names the caller NAME in ps and top: its comm, and its command line rewritten in place (the
  * argument area the kernel shows as /proc/self/cmdline), NAME cut to fit. 0 or -errno (the comm
  * is set even then). */

@@ -104,26 +104,39 @@ nl_once(nl_build_fn build, const void *arg)
 	return r;
 }
 
+/* A link request of TYPE for the link named IFNAME. */
 static struct ifinfomsg *
-put_link(struct nlmsghdr *nlh, int type, int index)
+put_link(struct nlmsghdr *nlh, int type, const char *ifname)
 {
 	struct ifinfomsg *ifm;
 
 	nlh->nlmsg_type = (uint16_t)type;
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = index;
+	ifm->ifi_index = 0;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	return ifm;
+}
+
+/* IPv6 addr_gen_mode=none: no link-local address, so no DAD, router solicitations or MLD
+ * flooding the bridge (whose cost grows with the square of the number of boxes). */
+static void
+put_v6_off(struct nlmsghdr *nlh)
+{
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, in6);
+	mnl_attr_nest_end(nlh, spec);
 }
 
 static void
 build_up(struct nlmsghdr *nlh, const void *arg)
 {
-	struct ifinfomsg *ifm = put_link(nlh, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifm = put_link(nlh, RTM_NEWLINK, arg);
 
 	ifm->ifi_change = IFF_UP;
 	ifm->ifi_flags = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
 }
 
 int
@@ -132,18 +145,11 @@ nl_link_up(const char *ifname)
 	return nl_once(build_up, ifname);
 }
 
-/* IPv6 addr_gen_mode=none: no link-local address, so no DAD, router solicitations or MLD
- * flooding the bridge (whose cost grows with the square of the number of boxes). */
 static void
 build_v6_off(struct nlmsghdr *nlh, const void *arg)
 {
-	put_link(nlh, RTM_NEWLINK, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
-	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
-	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	mnl_attr_nest_end(nlh, in6);
-	mnl_attr_nest_end(nlh, spec);
+	put_link(nlh, RTM_NEWLINK, arg);
+	put_v6_off(nlh);
 }
 
 int
@@ -155,8 +161,7 @@ nl_link_v6_off(const char *ifname)
 static void
 build_del(struct nlmsghdr *nlh, const void *arg)
 {
-	put_link(nlh, RTM_DELLINK, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+	put_link(nlh, RTM_DELLINK, arg);
 }
 
 int
@@ -174,17 +179,10 @@ static void
 build_master_up(struct nlmsghdr *nlh, const void *arg)
 {
 	const struct master_arg *a = arg;
-	struct ifinfomsg *ifm = put_link(nlh, RTM_NEWLINK, 0);
 
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, a->ifname);
+	build_up(nlh, a->ifname);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master);
-	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
-	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	mnl_attr_nest_end(nlh, in6);
-	mnl_attr_nest_end(nlh, spec);
+	put_v6_off(nlh);
 }
 
 int
@@ -264,8 +262,7 @@ link_query(const char *ifname, struct link_info *li)
 	if (r < 0)
 		return r;
 	nlh = mnl_nlmsg_put_header(buf);
-	put_link(nlh, RTM_GETLINK, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	put_link(nlh, RTM_GETLINK, ifname);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	r = nl_talk_cb(&nl, nlh, link_cb, li);
 	nl_close(&nl);
@@ -293,8 +290,7 @@ nl_link_get(const char *ifname, char *kind, size_t kindlen)
 static void
 build_isolate(struct nlmsghdr *nlh, const void *arg)
 {
-	put_link(nlh, RTM_NEWLINK, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+	put_link(nlh, RTM_NEWLINK, arg);
 	struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
@@ -327,9 +323,8 @@ build_veth(struct nlmsghdr *nlh, const void *arg)
 	const struct nl_veth *v = arg;
 	struct ifinfomsg *peer;
 
-	put_link(nlh, RTM_NEWLINK, 0);
+	put_link(nlh, RTM_NEWLINK, v->host);
 	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host);
 	if (v->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
 	struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);

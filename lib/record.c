@@ -360,12 +360,8 @@ box_record_read(const char *id, struct box_record *r)
 int
 box_remove(const char *id)
 {
-	if (!box_id_valid(id))
-		return -EINVAL;
-	_cleanup_close_ int bfd = boxes_dir_open(false);
-	if (bfd < 0)
-		return bfd == -ENOENT ? 0 : bfd;
-	return dir_remove_tree(bfd, id);
+	/* an id is a name box_remove_dir takes */
+	return box_id_valid(id) ? box_remove_dir(id) : -EINVAL;
 }
 
 int

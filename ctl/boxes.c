@@ -20,31 +20,24 @@
 
 /* ---- which records name a real box ---- */
 
-/* 1 when R names a live box: its supervisor and init run with the recorded start times, the
- * init is nsbox-init and a child of that supervisor, which is nsbox-helper; 0 when not; -errno
- * when that cannot be told. */
-static int
-record_live(const struct box_record *r)
+/* The supervisor's name: nsboxctl does not run the helper's executable to compare with. */
+static bool
+named_helper(pid_t pid)
 {
 	char comm[32];
 	pid_t ppid;
-	int a, b;
 
-	if (r->init.pid <= 0 || r->supervisor.pid <= 0)
-		return 0;
-	a = proc_alive(&r->supervisor);
-	b = proc_alive(&r->init);
-	if (a < 0 || b < 0)
-		return a < 0 ? a : b;
-	if (!a || !b)
-		return 0;
-	if (proc_comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 ||
-	    strcmp(comm, "nsbox-init") || ppid != r->supervisor.pid)
-		return 0;
-	if (proc_comm_ppid(r->supervisor.pid, comm, sizeof(comm), &ppid) < 0 ||
-	    strcmp(comm, "nsbox-helper"))
-		return 0;
-	return 1;
+	return proc_comm_ppid(pid, comm, sizeof(comm), &ppid) == 0 && !strcmp(comm, "nsbox-helper");
+}
+
+/* 1 when R names a live box, its supervisor nsbox-helper by name; 0 when not; -errno when that
+ * cannot be told. */
+static int
+record_live(const struct box_record *r)
+{
+	int e = box_record_live(r, named_helper);
+
+	return e == -EPERM ? 0 : e;
 }
 
 void

@@ -131,29 +131,12 @@ same_exe(pid_t pid)
 	       a.st_ino == b.st_ino;
 }
 
-/* 1 when R names a live box of ours: its supervisor runs our executable with the recorded start
- * time and its init is that supervisor's nsbox-init child with its recorded start time. 0 when
- * the box is gone or ending; -EPERM when a live process the record names is not what it claims
- * (a record root wrote by hand, naming any other process, is no box). */
+/* 1 when R names a live box of ours (its supervisor runs our executable), not our own; else as
+ * box_record_live. */
 static int
 record_verified(const struct box_record *r)
 {
-	char comm[32];
-	pid_t ppid;
-
-	if (r->supervisor.pid <= 0 || r->init.pid <= 0 || r->supervisor.pid == getpid())
-		return 0;
-	if (proc_alive(&r->supervisor) != 1)
-		return 0;
-	if (!same_exe(r->supervisor.pid))
-		return -EPERM;
-	if (proc_alive(&r->init) != 1)
-		return 0;
-	if (proc_comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 || strcmp(comm, "nsbox-init") ||
-	    ppid != r->supervisor.pid)
-		return -EPERM;
-	/* alive now with the recorded start time: the process we judged above was this one */
-	return proc_alive(&r->supervisor) == 1 && proc_alive(&r->init) == 1;
+	return r->supervisor.pid == getpid() ? 0 : box_record_live(r, same_exe);
 }
 
 static int

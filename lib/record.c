@@ -439,6 +439,32 @@ box_alive(const struct box_record *r)
 	return proc_alive(&r->supervisor);
 }
 
+int
+box_record_live(const struct box_record *r, bool (*is_helper)(pid_t pid))
+{
+	char comm[32];
+	pid_t ppid;
+	int a, b;
+
+	if (r->supervisor.pid <= 0 || r->init.pid <= 0)
+		return 0;
+	a = proc_alive(&r->supervisor);
+	if (a != 1)
+		return a;
+	if (!is_helper(r->supervisor.pid))
+		return -EPERM;
+	b = proc_alive(&r->init);
+	if (b != 1)
+		return b;
+	if (proc_comm_ppid(r->init.pid, comm, sizeof(comm), &ppid) < 0 || strcmp(comm, "nsbox-init") ||
+	    ppid != r->supervisor.pid)
+		return -EPERM;
+	/* alive now with the recorded start time: the process judged above was this one */
+	a = proc_alive(&r->supervisor);
+	b = proc_alive(&r->init);
+	return a < 0 ? a : b < 0 ? b : a == 1 && b == 1;
+}
+
 /* A directory being built gets its record within microseconds of its mkdir (box_reserve): one
  * still without a record this long after is a killed helper's, with no owner left to ask. */
 #define BUILD_ABANDONED_S 60

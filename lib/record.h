@@ -100,6 +100,12 @@ int box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, 
 int box_remove_dir(const char *name);
 /* proc_alive of the record's supervisor: 1, 0, or -errno when it cannot be told. */
 int box_alive(const struct box_record *r);
+/* 1 when R names a live box: its supervisor runs with its recorded start time and IS_HELPER says
+ * it is nsbox-helper (the caller knows how to tell), and its init is that supervisor's
+ * nsbox-init child with its recorded start time. 0 when the box is gone or ending; -EPERM when a
+ * live process the record names is not what it claims (a record root wrote by hand, naming any
+ * other process, is no box); other -errno when that cannot be told. */
+int box_record_live(const struct box_record *r, bool (*is_helper)(pid_t pid));
 /* Removes boxes whose supervisor is known dead and calls FN (if any) for every other one. Returns
  * how many it removed. A box whose directory lock is held is owned (no record or /proc read
  * without FN); an unlocked one is judged by /proc as before, so the lock only ever keeps. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The path trust walk for the module (root, inside the PAM application) and the config reader
- * (nsbox-helper and nsboxctl, root): a file is only as safe as every directory above it, since
- * whoever can write one of them can swap what lies below. One openat(O_NOFOLLOW) per component
- * from "/", each checked by fstat on the fd that the next step goes on from, so what is checked
- * is what is used. */
+/* The path trust walk for the module (root, inside the PAM application), the config reader
+ * (nsbox-helper and nsboxctl, root) and the box's resolv.conf (nsbox-helper, root): a file is
+ * only as safe as every directory above it, since whoever can write one of them can swap what
+ * lies below. One openat(O_NOFOLLOW) per component from "/", each checked by fstat on the fd
+ * that the next step goes on from, so what is checked is what is used. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -39,11 +39,13 @@ fail_at(struct trust_err *e, const char *done, const char *comp, size_t cl, int 
 
 /* 0 when the directory FD (reached as PATH, N bytes) is one root can trust, 1 when it is a
  * root-owned sticky directory that others may write (/tmp): there nobody but root may rename or
- * remove a root-owned entry, so the walk goes on only through entries root owns; else -errno. */
+ * remove a root-owned entry, so the walk goes on only through entries root owns (unless W says
+ * no sticky directory is trusted); else -errno. */
 static int
-check_dir(int fd, uid_t uid, struct trust_err *e, const char *path, size_t n)
+check_dir(int fd, const struct trust_walk *w, struct trust_err *e, const char *path, size_t n)
 {
 	struct stat st;
+	uid_t uid = w->uid;
 
 	if (fstat(fd, &st) < 0)
 		return fail(e, path, n, NULL, -errno);
@@ -52,7 +54,8 @@ check_dir(int fd, uid_t uid, struct trust_err *e, const char *path, size_t n)
 	if (st.st_uid != 0 && st.st_uid != uid)
 		return fail(e, path, n, uid ? "not owned by root or by the trusted uid"
 					    : "not owned by root", -EPERM);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_ISVTX) && st.st_uid == 0)
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_ISVTX) && st.st_uid == 0 &&
+	    !w->no_sticky)
 		return 1;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return fail(e, path, n, "writable by group or others", -EPERM);
@@ -60,32 +63,34 @@ check_dir(int fd, uid_t uid, struct trust_err *e, const char *path, size_t n)
 }
 
 int
-trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
+trust_walk(const char *path, struct trust_walk *w, struct trust_err *e)
 {
 	char todo[2 * PATH_MAX + 2], done[PATH_MAX], cwd[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	size_t dl = 0; /* DONE holds the directories reached so far, "" for "/" */
-	unsigned links = 0;
 	bool sticky = false; /* FD is a sticky directory: its next entry must be root's */
 	const char *rest;
 	int r;
 
 	e->path[0] = 0;
 	e->what = NULL;
-	if (dir[0] != '/') {
+	w->links = 0;
+	w->final[0] = 0;
+	if (path[0] != '/') {
 		if (!getcwd(cwd, sizeof(cwd)))
-			return fail(e, dir, strlen(dir), NULL, -errno);
-		r = snprintf(todo, sizeof(todo), "%s/%s", cwd, dir);
+			return fail(e, path, strlen(path), NULL, -errno);
+		r = snprintf(todo, sizeof(todo), "%s/%s", cwd, path);
 	} else {
-		r = snprintf(todo, sizeof(todo), "%s", dir);
+		r = snprintf(todo, sizeof(todo), "%s", path);
 	}
 	if (r < 0 || (size_t)r >= sizeof(todo))
-		return fail(e, dir, strlen(dir), NULL, -ENAMETOOLONG);
+		return fail(e, path, strlen(path), NULL, -ENAMETOOLONG);
 	rest = todo;
 	for (;;) {
 		char comp[NAME_MAX + 1], link[PATH_MAX], next[sizeof(todo)];
 		struct stat st;
 		size_t cl;
+		bool last;
 		int nfd;
 
 		if (fd < 0) { /* at the start, and after an absolute symlink */
@@ -94,24 +99,34 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 				return fail(e, "/", 1, NULL, -errno);
 			dl = 0;
 			done[0] = 0;
-			r = check_dir(fd, uid, e, done, dl);
+			r = check_dir(fd, w, e, done, dl);
 			if (r < 0)
 				return r;
 			sticky = r == 1;
 		}
 		while (*rest == '/')
 			rest++;
-		if (!*rest)
-			return steal_fd(fd);
+		if (!*rest) /* a leaf wanted, and the path ends in a directory */
+			return w->leaf ? fail(e, done, dl, NULL, -EISDIR) : steal_fd(fd);
 		cl = strcspn(rest, "/");
 		if (cl > NAME_MAX)
 			return fail_at(e, done, rest, cl, -ENAMETOOLONG);
 		memcpy(comp, rest, cl);
 		comp[cl] = 0;
 		rest += cl;
+		last = !rest[strspn(rest, "/")];
 		if (!strcmp(comp, "."))
 			continue;
+		if (w->leaf && last && dl + 1 + cl >= sizeof(done))
+			return fail(e, done, dl, NULL, -ENAMETOOLONG);
 		nfd = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && w->leaf && last && strcmp(comp, "..")) {
+			/* a dangling leaf: what it would be is known all the same */
+			if (snprintf(w->final, sizeof(w->final), "%s/%s", done, comp) >=
+			    (int)sizeof(w->final))
+				return fail(e, done, dl, NULL, -ENAMETOOLONG);
+			return steal_fd(fd);
+		}
 		if (nfd < 0)
 			return fail_at(e, done, comp, cl, -errno);
 		if (fstat(nfd, &st) < 0) {
@@ -119,22 +134,32 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 			close(nfd);
 			return fail_at(e, done, comp, cl, r);
 		}
-		if (sticky && strcmp(comp, "..") && st.st_uid != 0 && st.st_uid != uid) {
+		if (sticky && strcmp(comp, "..") && st.st_uid != 0 && st.st_uid != w->uid) {
 			close(nfd);
 			fail_at(e, done, comp, cl, -EPERM);
 			e->what = "not owned by root, in a directory others may write";
 			return -EPERM;
 		}
 		if (S_ISLNK(st.st_mode)) {
+			if (++w->links > TRUST_MAX_LINKS) {
+				close(nfd);
+				return fail_at(e, done, comp, cl, -ELOOP);
+			}
+			if (w->root_links && st.st_uid != 0) {
+				close(nfd);
+				fail_at(e, done, comp, cl, -EPERM);
+				e->what = "a symlink not owned by root";
+				return -EPERM;
+			}
 			/* planted by whoever may write FD's directory: root or UID, checked above */
 			ssize_t ll = readlinkat(nfd, "", link, sizeof(link) - 1);
 			r = -errno;
 			close(nfd);
 			if (ll < 0)
 				return fail_at(e, done, comp, cl, r);
-			if (++links > TRUST_MAX_LINKS)
-				return fail_at(e, done, comp, cl, -ELOOP);
 			link[ll] = 0;
+			if (w->on_link)
+				w->on_link(done, w->arg);
 			r = snprintf(next, sizeof(next), "%s/%s", link, rest);
 			if (r < 0 || (size_t)r >= sizeof(next))
 				return fail_at(e, done, comp, cl, -ENAMETOOLONG);
@@ -145,6 +170,13 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 				fd = -1;
 			}
 			continue;
+		}
+		if (w->leaf && last && strcmp(comp, "..")) {
+			close(nfd);
+			if (snprintf(w->final, sizeof(w->final), "%s/%s", done, comp) >=
+			    (int)sizeof(w->final))
+				return fail(e, done, dl, NULL, -ENAMETOOLONG);
+			return steal_fd(fd);
 		}
 		nsbox_closep(&fd);
 		fd = nfd;
@@ -159,9 +191,17 @@ trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
 			memcpy(done + dl, comp, cl + 1);
 			dl += cl;
 		}
-		r = check_dir(fd, uid, e, done, dl);
+		r = check_dir(fd, w, e, done, dl);
 		if (r < 0)
 			return r;
 		sticky = r == 1;
 	}
+}
+
+int
+trust_open_dir(const char *dir, uid_t uid, struct trust_err *e)
+{
+	struct trust_walk w = { .uid = uid };
+
+	return trust_walk(dir, &w, e);
 }

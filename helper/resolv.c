@@ -7,22 +7,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "helper.h"
 #include "mount.h"
 #include "nsbox/cleanup.h"
+#include "trust.h"
 
 #define RESOLV_PATH "/etc/resolv.conf"
-#define RESOLV_MAX_LINKS 40 /* the kernel's own limit for one lookup */
-#define RESOLV_NO_SYMLINKS_FLAGS (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /* The watch of one box (a supervisor serves one box). */
 static struct {
@@ -54,134 +51,16 @@ write_resolv(const char *path, const struct nsbox_ip *dns, unsigned ndns,
 	return file_flush(f);
 }
 
-/* What RESOLV_PATH leads to in the caller's mount namespace, found without the kernel following
- * any symlink: FINAL is the symlink-free path of the last component (which may be missing), and
- * each directory in which a symlink was read is handed to the watch. */
-struct walk {
-	char final[PATH_MAX];
-	unsigned links;
-	char bad[PATH_MAX]; /* the untrusted component, on -EPERM */
-};
-
-/* A directory only root can change: anything else lets its writer swap what follows. */
-static bool
-dir_trusted(int fd)
+/* A directory in which the walk to RESOLV_PATH read a symlink: a rename there is a new target. */
+static void
+watch_link_dir(const char *dir, void *arg)
 {
-	struct stat st;
+	int ifd = *(const int *)arg;
 
-	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
-	       !(st.st_mode & (S_IWGRP | S_IWOTH));
-}
-
-static int
-open_dir(const char *path)
-{
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLV_NO_SYMLINKS_FLAGS };
-	int fd = (int)syscall(SYS_openat2, AT_FDCWD, *path ? path : "/", &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
-
-static int
-walk_resolv(struct walk *w, int ifd)
-{
-	char todo[PATH_MAX], done[PATH_MAX] = "", link[PATH_MAX];
-	_cleanup_close_ int dfd = open_dir("");
-	char *p = todo;
-
-	memset(w, 0, sizeof(*w));
-	snprintf(todo, sizeof(todo), "%s", RESOLV_PATH);
-	if (dfd < 0)
-		return dfd;
-	if (!dir_trusted(dfd)) {
-		snprintf(w->bad, sizeof(w->bad), "/");
-		return -EPERM;
-	}
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			return -EISDIR;
-		char *c = p, *rest = strchrnul(p, '/');
-		bool last = true;
-		for (const char *q = rest; *q; q++)
-			if (*q != '/')
-				last = false;
-		if (*rest)
-			*rest++ = 0;
-		p = rest;
-		if (!strcmp(c, "."))
-			continue;
-		if (!strcmp(c, "..")) {
-			char *s = strrchr(done, '/');
-			if (s)
-				*s = 0;
-			nsbox_closep(&dfd);
-			dfd = open_dir(done);
-			if (dfd < 0)
-				return dfd;
-			if (last)
-				return -EISDIR;
-			continue;
-		}
-		if (strlen(done) + 1 + strlen(c) >= sizeof(done))
-			return -ENAMETOOLONG;
-		struct stat st;
-		if (fstatat(dfd, c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno != ENOENT || !last)
-				return -errno;
-			snprintf(w->final, sizeof(w->final), "%s/%s", done, c);
-			return 0; /* a dangling link: the box still gets its own file there */
-		}
-		if (S_ISLNK(st.st_mode)) {
-			ssize_t l;
-			if (++w->links > RESOLV_MAX_LINKS)
-				return -ELOOP;
-			if (st.st_uid != 0) {
-				snprintf(w->bad, sizeof(w->bad), "%s/%s", done, c);
-				return -EPERM;
-			}
-			l = readlinkat(dfd, c, link, sizeof(link) - 1);
-			if (l <= 0)
-				return l < 0 ? -errno : -ENOENT;
-			link[l] = 0;
-			if (ifd >= 0)
-				inotify_add_watch(ifd, *done ? done : "/",
-						  IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
-							  IN_ONLYDIR | IN_DONT_FOLLOW);
-			if ((size_t)snprintf(todo + sizeof(todo) / 2, sizeof(todo) / 2, "%s/%s", link,
-					     rest) >= sizeof(todo) / 2)
-				return -ENAMETOOLONG;
-			memmove(todo, todo + sizeof(todo) / 2, strlen(todo + sizeof(todo) / 2) + 1);
-			p = todo;
-			if (link[0] == '/') {
-				done[0] = 0;
-				nsbox_closep(&dfd);
-				dfd = open_dir("");
-				if (dfd < 0)
-					return dfd;
-			}
-			continue;
-		}
-		if (last) {
-			snprintf(w->final, sizeof(w->final), "%s/%s", done, c);
-			return 0;
-		}
-		struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-					.resolve = RESOLV_NO_SYMLINKS_FLAGS };
-		int nfd = (int)syscall(SYS_openat2, dfd, c, &how, sizeof(how));
-		if (nfd < 0)
-			return -errno;
-		nsbox_closep(&dfd);
-		dfd = nfd;
-		strcat(done, "/");
-		strcat(done, c);
-		if (!dir_trusted(dfd)) {
-			snprintf(w->bad, sizeof(w->bad), "%s", done);
-			return -EPERM;
-		}
-	}
+	if (ifd >= 0)
+		inotify_add_watch(ifd, *dir ? dir : "/",
+				  IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR |
+					  IN_DONT_FOLLOW);
 }
 
 static bool
@@ -205,15 +84,22 @@ ensure_resolv(void *arg, struct inside_result *res)
 {
 	int ifd = *(const int *)arg;
 	struct mnt_plan plan = { .n = 0 };
-	struct walk w;
+	/* what RESOLV_PATH leads to, every directory and symlink on the way root's alone */
+	struct trust_walk w = { .uid = 0, .no_sticky = true, .root_links = true, .leaf = true,
+				.on_link = watch_link_dir, .arg = &ifd };
+	struct trust_err te;
 	char dir[PATH_MAX], name[NAME_MAX + 1], src[PATH_MAX];
-	int r = walk_resolv(&w, ifd);
+	int r = trust_walk(RESOLV_PATH, &w, &te);
 
-	if (r == -EPERM && w.bad[0]) {
+	if (r >= 0) {
+		close(r);
+		r = 0;
+	}
+	if (r == -EPERM && te.what) {
 		snprintf(res->step, sizeof(res->step),
 			 "not following " RESOLV_PATH " through '%.160s' (not root-owned, or "
 			 "writable by group or others)",
-			 w.bad);
+			 te.path);
 		return r;
 	}
 	if (r < 0) {

@@ -50,6 +50,31 @@ listen UDP-RECVFROM:53,bind=$U2 U2-53
 listen "TCP6-LISTEN:22,bind=[fd89::2]" V2-22
 listen "TCP6-LISTEN:22,bind=[fd89::3]" V3-22
 
+# a routed destination: a "far" namespace behind the host, reached through the box's gateway
+# with the host forwarding (in this test's network namespace only): the list holds for traffic
+# the host routes as for traffic the bridge carries at L2
+FAR=10.91.0.2
+echo 1 >/proc/sys/net/ipv4/ip_forward
+unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
+FARNS=$!
+nsbox_track_pid $FARNS
+nsbox_wait '[ "$(readlink /proc/$FARNS/ns/net)" != "$(readlink /proc/self/ns/net)" ]' 5 ||
+	nsbox_die "harness: the far namespace did not come up"
+ip link add nsbt-egfar type veth peer name egfar-eth0
+ip link set egfar-eth0 netns /proc/$FARNS/ns/net
+ip addr add 10.91.0.1/24 dev nsbt-egfar
+ip link set nsbt-egfar up
+far() { nsenter --net=/proc/$FARNS/ns/net "$@"; }
+far ip link set lo up
+far ip addr add $FAR/24 dev egfar-eth0
+far ip link set egfar-eth0 up
+far ip route add default via 10.91.0.1
+for port in 22 80; do
+	nsenter --net=/proc/$FARNS/ns/net socat "TCP-LISTEN:$port,bind=$FAR,reuseaddr,fork" \
+		"SYSTEM:echo FAR-$port" </dev/null >/dev/null 2>&1 &
+	nsbox_track_pid $!
+done
+
 U=nsbt-eg
 nsbox_add_user $U
 nsbox_add_user nsbt-egdhc # the DHCP client's own user (dhcp_user)
@@ -62,7 +87,7 @@ address6 = pool fd89::/64 fd89::100-fd89::1ff
 gateway6 = fd89::1
 
 [match service=nsbox-test-eglist]
-egress = $U1:22/tcp $U2/udp [fd89::2]:22/tcp
+egress = $U1:22/tcp $U2/udp [fd89::2]:22/tcp $FAR:22/tcp
 egress_log = yes
 
 [match service=nsbox-test-eglab]
@@ -89,7 +114,7 @@ nsbox_service nsbox-test-egdns "conf=$CONF"
 nsbox_service nsbox-test-egdhcp "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
-	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp\n' "nsboxctl check shows the list"
+	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp 10\\.91\\.0\\.2:22/tcp\n' "nsboxctl check shows the list"
 
 # probe: one line per destination: open (its banner), refused (an error at once) or hung
 probe='tcp() { out=$(socat -T3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
@@ -100,12 +125,13 @@ ping1() { if ping -c1 -W3 $1 >/dev/null 2>&1; then echo "$1/icmp open"; else ech
 tcp6() { out=$(socat -T3 - TCP6:[$1]:$2,connect-timeout=4 </dev/null 2>&1); case $out in
 	*-*[0-9]) echo "[$1]:$2/tcp open";; *"timed out"*|"") echo "[$1]:$2/tcp hung";; *) echo "[$1]:$2/tcp refused";; esac; }
 tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; tcp '$GW' 8001; ping1 '$U1'
+tcp '$FAR' 22; tcp '$FAR' 80
 tcp6 fd89::2 22; tcp6 fd89::3 22'
 run() { "$NSBOX_PAMRUN" "$1" $U -- sh -c "echo ID \$NSBOX_ID; $probe; $2" 2>&1; }
 
 out=$(run nsbox-test-egany "")
 for p in "$U1:22/tcp" "$U1:80/tcp" "$U2:22/tcp" "$U2:53/udp" "$GW:8001/tcp" "$U1/icmp" \
-	"[fd89::2]:22/tcp" "[fd89::3]:22/tcp"; do
+	"[fd89::2]:22/tcp" "[fd89::3]:22/tcp" "$FAR:22/tcp" "$FAR:80/tcp"; do
 	like "$out" "$(re "$p") open" "no list: $p answers (the probe works)"
 done
 nsbox_check_clean "no list"
@@ -130,7 +156,8 @@ hold() {
 
 hold
 for p in "$U1:22/tcp open" "$U1:80/tcp refused" "$U2:22/tcp refused" "$U2:53/udp open" \
-	"$GW:8001/tcp refused" "$U1/icmp refused" "[fd89::2]:22/tcp open" "[fd89::3]:22/tcp refused"; do
+	"$GW:8001/tcp refused" "$U1/icmp refused" "[fd89::2]:22/tcp open" "[fd89::3]:22/tcp refused" \
+	"$FAR:22/tcp open" "$FAR:80/tcp refused"; do
 	like "$OUT" "(^|$(printf '\n'))$(re "$p")($(printf '\n')|\$)" "with the list: $p"
 done
 unlike "$OUT" "hung" "nothing refused hangs: each refusal came at once"
@@ -138,9 +165,9 @@ like "$(nft list table netdev nsbox-$ID 2>&1)" "hook ingress device \"nsb$ID\"" 
 	"the box's table hooks the host end of its veth"
 like "$(nft list table netdev nsbox-$ID 2>&1)" "limit rate 1/minute burst 1 packets log prefix \"nsbox-$ID egress: \"" \
 	"egress_log = yes: one rate-limited log rule before the refusals"
-is "$("$NSBOX_CTL" show "$ID" | sed -n 's/^egress = //p')" "$U1:22/tcp $U2/udp [fd89::2]:22/tcp" \
+is "$("$NSBOX_CTL" show "$ID" | sed -n 's/^egress = //p')" "$U1:22/tcp $U2/udp [fd89::2]:22/tcp $FAR:22/tcp" \
 	"nsboxctl show: the list"
-like "$("$NSBOX_CTL" show --json "$ID")" "\"egress\":\"$(re "$U1:22/tcp $U2/udp [fd89::2]:22/tcp")\"" \
+like "$("$NSBOX_CTL" show --json "$ID")" "\"egress\":\"$(re "$U1:22/tcp $U2/udp [fd89::2]:22/tcp $FAR:22/tcp")\"" \
 	"nsboxctl show --json: the list"
 touch "$S/go"
 wait $PA

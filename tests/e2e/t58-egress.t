@@ -12,7 +12,7 @@
 nsbox_require_root
 nsbox_enter_private_ns "$@"
 . "$(dirname "$0")/common.sh"
-nsbox_require_cmd socat nft
+nsbox_require_cmd socat nft iptables
 nsbox_private_state
 
 BR=nsbt-egbr0
@@ -185,11 +185,12 @@ wait $PA 2>/dev/null
 nsbox_check_clean "supervisor killed"
 
 # ---- root in a lab box (all its capabilities in the box's namespaces) tries to get out ----
-# its own netfilter is flushed, its address changed, a raw socket sends: the rules are on the
+# its own netfilter is flushed (nft and iptables), its address changed, a raw socket sends: the rules are on the
 # host's side of the veth, in a namespace the box cannot enter
 labprobe="
 	echo CAPS \$(grep ^CapEff /proc/self/status | cut -f2)
-	nft flush ruleset && echo FLUSHED
+	nft flush ruleset && echo NFT-FLUSHED
+	iptables -P OUTPUT ACCEPT && iptables -F && iptables -t raw -F && echo IPT-FLUSHED
 	echo HOSTTABLES \$(nft list tables 2>/dev/null | grep -c nsbox-)
 	ip addr add 10.89.0.250/24 dev eth0 && echo READDRESSED
 	$probe
@@ -202,7 +203,8 @@ like "$out" "RAW-PASSED" "lab box without a list: the raw echo answers (the prob
 nsbox_check_clean "lab box without a list"
 out=$("$NSBOX_PAMRUN" nsbox-test-eglab root -- sh -c "$labprobe" 2>&1)
 like "$out" "CAPS 000001ffffffffff|CAPS 0000003fffffffff|CAPS 000001fffeffffff" "lab box: root has its capabilities" 
-like "$out" "FLUSHED" "lab box: root flushes the box's own nftables"
+like "$out" "NFT-FLUSHED" "lab box: root flushes the box's own nftables"
+like "$out" "IPT-FLUSHED" "lab box: and its iptables"
 like "$out" "HOSTTABLES 0" "lab box: the host's table is not in the box's view"
 like "$out" "READDRESSED" "lab box: root adds an address of its choice"
 like "$out" "$(re "$U1:22/tcp") open" "lab box: the allowed destination still answers"

@@ -116,13 +116,16 @@ nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
 	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp 10\\.91\\.0\\.2:22/tcp\n' "nsboxctl check shows the list"
 
-# probe: one line per destination: open (its banner), refused (an error at once) or hung
-probe='tcp() { out=$(socat -T3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
+# probe: one line per destination: open (its banner), refused (an error at once) or hung. The
+# banner comes after the probe's stdin ended, so socat waits for it (-t) longer than its default
+# half second (a loaded host forks the listener's shell slower); a UDP datagram can be lost, so UDP
+# asks up to three times, as a DNS client would. A refusal (reset, ICMP) ends each at once
+probe='tcp() { out=$(socat -T3 -t3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
 	*-*[0-9]) echo "$1:$2/tcp open";; *"timed out"*|"") echo "$1:$2/tcp hung";; *) echo "$1:$2/tcp refused";; esac; }
-udp() { out=$(echo x | socat -T3 - UDP:$1:$2 2>&1); case $out in
+udp() { for try in 1 2 3; do out=$(echo x | socat -T2 -t2 - UDP:$1:$2 2>&1); [ -z "$out" ] || break; done; case $out in
 	*-*[0-9]) echo "$1:$2/udp open";; "") echo "$1:$2/udp hung";; *) echo "$1:$2/udp refused";; esac; }
 ping1() { if ping -c1 -W3 $1 >/dev/null 2>&1; then echo "$1/icmp open"; else echo "$1/icmp refused"; fi; }
-tcp6() { out=$(socat -T3 - TCP6:[$1]:$2,connect-timeout=4 </dev/null 2>&1); case $out in
+tcp6() { out=$(socat -T3 -t3 - TCP6:[$1]:$2,connect-timeout=4 </dev/null 2>&1); case $out in
 	*-*[0-9]) echo "[$1]:$2/tcp open";; *"timed out"*|"") echo "[$1]:$2/tcp hung";; *) echo "[$1]:$2/tcp refused";; esac; }
 tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; tcp '$GW' 8001; ping1 '$U1'
 tcp '$FAR' 22; tcp '$FAR' 80
@@ -194,7 +197,7 @@ labprobe="
 	echo HOSTTABLES \$(nft list tables 2>/dev/null | grep -c nsbox-)
 	ip addr add 10.89.0.250/24 dev eth0 && echo READDRESSED
 	$probe
-	out=\$(socat -T3 - TCP:$U1:80,bind=10.89.0.250,connect-timeout=4 </dev/null 2>&1); echo \"SPOOFED \$out\"
+	out=\$(socat -T3 -t3 - TCP:$U1:80,bind=10.89.0.250,connect-timeout=4 </dev/null 2>&1); echo \"SPOOFED \$out\"
 	ping -c1 -W3 -I 10.89.0.250 $U1 >/dev/null 2>&1 && echo RAW-PASSED || echo RAW-STOPPED"
 # control: the same probes from a lab box without the list get through (so each works)
 out=$("$NSBOX_PAMRUN" nsbox-test-eglabany root -- sh -c "$labprobe" 2>&1)

@@ -55,6 +55,9 @@ listen "TCP6-LISTEN:22,bind=[fd89::3]" V3-22
 # the host routes as for traffic the bridge carries at L2
 FAR=10.91.0.2
 echo 1 >/proc/sys/net/ipv4/ip_forward
+# unprivileged ping as a systemd host allows it (a box copies the host's range; Debian 13's ping
+# has no file capability, so without it the ICMP probe could not succeed anywhere: t47)
+echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
 unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
 FARNS=$!
 nsbox_track_pid $FARNS

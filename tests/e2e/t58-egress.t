@@ -47,8 +47,11 @@ listen TCP-LISTEN:22,bind=$U1 U1-22
 listen TCP-LISTEN:80,bind=$U1 U1-80
 listen TCP-LISTEN:22,bind=$U2 U2-22
 listen UDP-RECVFROM:53,bind=$U2 U2-53
+listen UDP-RECVFROM:53,bind=$U1 U1-53
 listen "TCP6-LISTEN:22,bind=[fd89::2]" V2-22
 listen "TCP6-LISTEN:22,bind=[fd89::3]" V3-22
+listen "TCP6-LISTEN:80,bind=[fd89::2]" V2-80
+listen "UDP6-RECVFROM:53,bind=[fd89::3]" V3-53
 
 # a routed destination: a "far" namespace behind the host, reached through the box's gateway
 # with the host forwarding (in this test's network namespace only): the list holds for traffic
@@ -123,21 +126,29 @@ like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" 
 # banner comes after the probe's stdin ended, so socat waits for it (-t) longer than its default
 # half second (a loaded host forks the listener's shell slower); a UDP datagram can be lost, so UDP
 # asks up to three times, as a DNS client would. A refusal (reset, ICMP) ends each at once
-probe='tcp() { out=$(socat -T3 -t3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
-	*-*[0-9]) echo "$1:$2/tcp open";; *"timed out"*|"") echo "$1:$2/tcp hung";; *) echo "$1:$2/tcp refused";; esac; }
-udp() { for try in 1 2 3; do out=$(echo x | socat -T2 -t2 - UDP:$1:$2 2>&1); [ -z "$out" ] || break; done; case $out in
-	*-*[0-9]) echo "$1:$2/udp open";; "") echo "$1:$2/udp hung";; *) echo "$1:$2/udp refused";; esac; }
-ping1() { if ping -c1 -W3 $1 >/dev/null 2>&1; then echo "$1/icmp open"; else echo "$1/icmp refused"; fi; }
-tcp6() { out=$(socat -T3 -t3 - TCP6:[$1]:$2,connect-timeout=4 </dev/null 2>&1); case $out in
-	*-*[0-9]) echo "[$1]:$2/tcp open";; *"timed out"*|"") echo "[$1]:$2/tcp hung";; *) echo "[$1]:$2/tcp refused";; esac; }
-tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; tcp '$GW' 8001; ping1 '$U1'
+probe='ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
+tcp() { t0=$(date +%s%N); out=$(socat -T3 -t3 - TCP:$1:$2,connect-timeout=4 </dev/null 2>&1); case $out in
+	*-*[0-9]) r=open;; *"timed out"*|"") r=hung;; *) r=refused;; esac; echo "$1:$2/tcp $r $(ms) ms"; }
+udp() { t0=$(date +%s%N); for try in 1 2 3; do
+	out=$(echo x | socat -T2 -t2 - UDP:$1:$2 2>&1); [ -z "$out" ] || break; done; case $out in
+	*-*[0-9]) r=open;; "") r=hung;; *) r=refused;; esac; echo "$1:$2/udp $r $(ms) ms"; }
+ping1() { t0=$(date +%s%N); if ping -c1 -W3 $1 >/dev/null 2>&1; then r=open; else r=refused; fi
+	echo "$1/icmp $r $(ms) ms"; }
+tcp6() { t0=$(date +%s%N); out=$(socat -T3 -t3 - TCP6:[$1]:$2,connect-timeout=4 </dev/null 2>&1); case $out in
+	*-*[0-9]) r=open;; *"timed out"*|"") r=hung;; *) r=refused;; esac; echo "[$1]:$2/tcp $r $(ms) ms"; }
+udp6() { t0=$(date +%s%N); for try in 1 2 3; do
+	out=$(echo x | socat -T2 -t2 - UDP6:[$1]:$2 2>&1); [ -z "$out" ] || break; done; case $out in
+	*-*[0-9]) r=open;; "") r=hung;; *) r=refused;; esac; echo "[$1]:$2/udp $r $(ms) ms"; }
+tcp '$U1' 22; tcp '$U1' 80; tcp '$U2' 22; udp '$U2' 53; udp '$U1' 53; tcp '$GW' 8001; ping1 '$U1'
 tcp '$FAR' 22; tcp '$FAR' 80
-tcp6 fd89::2 22; tcp6 fd89::3 22'
+tcp6 fd89::2 22; tcp6 fd89::2 80; tcp6 fd89::3 22; udp6 fd89::3 53'
 run() { "$NSBOX_PAMRUN" "$1" $U -- sh -c "echo ID \$NSBOX_ID; $probe; $2" 2>&1; }
 
 out=$(run nsbox-test-egany "")
-for p in "$U1:22/tcp" "$U1:80/tcp" "$U2:22/tcp" "$U2:53/udp" "$GW:8001/tcp" "$U1/icmp" \
-	"[fd89::2]:22/tcp" "[fd89::3]:22/tcp" "$FAR:22/tcp" "$FAR:80/tcp"; do
+NOLIST=$out
+for p in "$U1:22/tcp" "$U1:80/tcp" "$U2:22/tcp" "$U2:53/udp" "$U1:53/udp" "$GW:8001/tcp" "$U1/icmp" \
+	"[fd89::2]:22/tcp" "[fd89::2]:80/tcp" "[fd89::3]:22/tcp" "[fd89::3]:53/udp" "$FAR:22/tcp" \
+	"$FAR:80/tcp"; do
 	like "$out" "$(re "$p") open" "no list: $p answers (the probe works)"
 done
 nsbox_check_clean "no list"
@@ -162,10 +173,26 @@ hold() {
 
 hold
 for p in "$U1:22/tcp open" "$U1:80/tcp refused" "$U2:22/tcp refused" "$U2:53/udp open" \
-	"$GW:8001/tcp refused" "$U1/icmp refused" "[fd89::2]:22/tcp open" "[fd89::3]:22/tcp refused" \
+	"$U1:53/udp refused" \
+	"$GW:8001/tcp refused" "$U1/icmp refused" "[fd89::2]:22/tcp open" "[fd89::2]:80/tcp refused" \
+	"[fd89::3]:22/tcp refused" "[fd89::3]:53/udp refused" \
 	"$FAR:22/tcp open" "$FAR:80/tcp refused"; do
-	like "$OUT" "(^|$(printf '\n'))$(re "$p")($(printf '\n')|\$)" "with the list: $p"
+	like "$OUT" "(^|$(printf '\n'))$(re "$p") [0-9]+ ms($(printf '\n')|\$)" "with the list: $p"
 done
+got() { printf '%s\n' "$2" | awk -v d="$1" '$1 == d { $1 = ""; sub(/^ /, ""); print }'; }
+# the table for the record: each destination, what the list says of it, and what the probes got
+# (with the time each took) with no list and with the list. An open UDP probe takes about 2 s:
+# socat waits its -t for more after the answer, as UDP has no end
+note "$(
+	printf '%-18s %-8s %-18s %s\n' DESTINATION "LIST" "NO LIST" "WITH THE LIST"
+	for p in "$U1:22/tcp allowed" "$U1:80/tcp denied" "$U2:22/tcp denied" "$U2:53/udp allowed" "$U1:53/udp denied" \
+		"$GW:8001/tcp denied" "$U1/icmp denied" "[fd89::2]:22/tcp allowed" "[fd89::2]:80/tcp denied" \
+		"[fd89::3]:22/tcp denied" "[fd89::3]:53/udp denied" \
+		"$FAR:22/tcp allowed" "$FAR:80/tcp denied"; do
+		d=${p% *}
+		printf '%-18s %-8s %-18s %s\n' "$d" "${p##* }" "$(got "$d" "$NOLIST")" "$(got "$d" "$OUT")"
+	done
+)"
 unlike "$OUT" "hung" "nothing refused hangs: each refusal came at once"
 like "$(nft list table netdev nsbox-$ID 2>&1)" "hook ingress device \"nsb$ID\"" \
 	"the box's table hooks the host end of its veth"

@@ -75,11 +75,51 @@ far ip link set lo up
 far ip addr add $FAR/24 dev egfar-eth0
 far ip link set egfar-eth0 up
 far ip route add default via 10.91.0.1
+echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+ip addr add fd91::1/64 dev nsbt-egfar nodad
+far ip addr add fd91::2/64 dev egfar-eth0 nodad
+far ip -6 route add default via fd91::1
+# what reaches the far host by the carriers the rules must let through somewhere (neighbour
+# discovery, DHCP): counted as it arrives, before anything there could drop it
+far nft -f - <<'NFT'
+table inet nsbt-far {
+	counter ns { }
+	counter dhcp { }
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		icmpv6 type nd-neighbor-solicit counter name ns
+		udp dport 67 counter name dhcp
+	}
+}
+NFT
+farcount() { far nft list counter inet nsbt-far "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 for port in 22 80; do
 	nsenter --net=/proc/$FARNS/ns/net socat "TCP-LISTEN:$port,bind=$FAR,reuseaddr,fork" \
 		"SYSTEM:echo FAR-$port" </dev/null >/dev/null 2>&1 &
 	nsbox_track_pid $!
 done
+nsenter --net=/proc/$FARNS/ns/net socat "TCP6-LISTEN:22,bind=[fd91::2],reuseaddr,fork" \
+	"SYSTEM:echo FAR6-22" </dev/null >/dev/null 2>&1 &
+nsbox_track_pid $!
+# carriers, sent by root in a box from a raw socket: an ICMPv6 neighbour solicitation (hop
+# limit 255, as a real one) to ADDR, and a UDP datagram from port 68 to ADDR's port 67 (a DHCP
+# client's ports) with source SRC
+carry_ns="python3 -c 'import socket,sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+a = sys.argv[1]
+for i in range(3):
+    s.sendto(bytes([135, 0, 0, 0, 0, 0, 0, 0]) + socket.inet_pton(socket.AF_INET6, a) + b\"data\", (a, 0))
+print(\"NS-SENT\")'"
+carry_dhcp="python3 -c 'import socket,struct,sys
+src, dst = sys.argv[1], sys.argv[2]
+udp = struct.pack(\"!HHHH\", 68, 67, 12, 0) + b\"data\"
+ip = struct.pack(\"!BBHHHBBH4s4s\", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                 socket.inet_aton(src), socket.inet_aton(dst))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for i in range(3):
+    s.sendto(ip + udp, (dst, 0))
+print(\"DHCP-SENT\")'"
 
 U=nsbt-eg
 nsbox_add_user $U
@@ -98,7 +138,7 @@ egress_log = yes
 
 [match service=nsbox-test-eglab]
 profile = lab
-egress = $U1:22/tcp
+egress = $U1:22/tcp [fd91::2]:22/tcp
 
 [match service=nsbox-test-eglabany]
 profile = lab
@@ -112,12 +152,29 @@ bridge  = nsbt-egdh
 address = dhcp
 dhcp_timeout = 10
 dhcp_user = nsbt-egdhc
-egress  = $U1:22/tcp")
+egress  = $U1:22/tcp
+
+[match service=nsbox-test-egdhcplab]
+profile = lab
+bridge  = nsbt-egdh
+address = dhcp
+dhcp_timeout = 10
+dhcp_user = nsbt-egdhc
+egress  = $FAR:22/tcp
+
+[match service=nsbox-test-egdhcplabany]
+profile = lab
+bridge  = nsbt-egdh
+address = dhcp
+dhcp_timeout = 10
+dhcp_user = nsbt-egdhc")
 nsbox_service nsbox-test-eglist "conf=$CONF"
 nsbox_service nsbox-test-eglab "conf=$CONF"
 nsbox_service nsbox-test-eglabany "conf=$CONF"
 nsbox_service nsbox-test-egdns "conf=$CONF"
 nsbox_service nsbox-test-egdhcp "conf=$CONF"
+nsbox_service nsbox-test-egdhcplab "conf=$CONF"
+nsbox_service nsbox-test-egdhcplabany "conf=$CONF"
 nsbox_service nsbox-test-egany "conf=$CONF"
 like "$("$NSBOX_CTL" check "$CONF" --user $U --service nsbox-test-eglist 2>&1)" \
 	$'\negress = 10\\.89\\.0\\.2:22/tcp 10\\.89\\.0\\.3/udp \\[fd89::2\\]:22/tcp 10\\.91\\.0\\.2:22/tcp\n' "nsboxctl check shows the list"
@@ -228,12 +285,18 @@ labprobe="
 	ip addr add 10.89.0.250/24 dev eth0 && echo READDRESSED
 	$probe
 	out=\$(socat -T3 -t3 - TCP:$U1:80,bind=10.89.0.250,connect-timeout=4 </dev/null 2>&1); echo \"SPOOFED \$out\"
-	ping -c1 -W3 -I 10.89.0.250 $U1 >/dev/null 2>&1 && echo RAW-PASSED || echo RAW-STOPPED"
+	ping -c1 -W3 -I 10.89.0.250 $U1 >/dev/null 2>&1 && echo RAW-PASSED || echo RAW-STOPPED
+	$carry_ns fd91::2
+	tcp6 fd91::2 22"
 # control: the same probes from a lab box without the list get through (so each works)
 out=$("$NSBOX_PAMRUN" nsbox-test-eglabany root -- sh -c "$labprobe" 2>&1)
 like "$out" "SPOOFED U1-80" "lab box without a list: the spoofed connection answers (the probe works)"
 like "$out" "RAW-PASSED" "lab box without a list: the raw echo answers (the probe works)"
+like "$out" "NS-SENT" "lab box without a list: root sends neighbour solicitations to a far host" "$out"
+nsbox_wait '[ "$(farcount ns)" -ge 3 ]' 10
+ok $? "lab box without a list: they reach it, routed by the host (the probe works)" "$(farcount ns)"
 nsbox_check_clean "lab box without a list"
+ns_before=$(farcount ns)
 out=$("$NSBOX_PAMRUN" nsbox-test-eglab root -- sh -c "$labprobe" 2>&1)
 like "$out" "CAPS 000001ffffffffff|CAPS 0000003fffffffff|CAPS 000001fffeffffff" "lab box: root has its capabilities" 
 like "$out" "NFT-FLUSHED" "lab box: root flushes the box's own nftables"
@@ -244,6 +307,10 @@ like "$out" "$(re "$U1:22/tcp") open" "lab box: the allowed destination still an
 like "$out" "$(re "$U1:80/tcp") refused" "lab box: after the flush, a denied destination is still refused"
 like "$out" "SPOOFED .*(refused|reset)" "lab box: from another source address too"
 like "$out" "RAW-STOPPED" "lab box: a raw ICMP echo from it is stopped"
+like "$out" "NS-SENT" "lab box: root sends neighbour solicitations to a far host" "$out"
+like "$out" "$(re "[fd91::2]:22/tcp") open" "lab box: then connects to that host, which the list allows"
+is "$(farcount ns)" "$ns_before" \
+	"lab box: no solicitation got there before it (neighbour discovery stays on the link)"
 unlike "$out" "hung" "lab box: nothing hangs"
 nsbox_check_clean "lab box"
 is "$(tables)" 0 "lab box: its table is gone after logout"
@@ -295,6 +362,37 @@ if command -v dnsmasq >/dev/null && [ -x /sbin/dhclient ]; then
 	like "$out" "10\.90\.0\.1:8002/tcp refused" "dhcp under a list: the rest of that host is refused"
 	nsbox_check_clean "dhcp under egress"
 	is "$(tables)" 0 "dhcp under egress: its table is gone after logout"
+
+	# DHCP goes to the broadcast address and to the server that gave the lease (its renewals),
+	# nowhere else: root in a lab box sends from port 68 to a far host's port 67 and to the
+	# server's; the probe: without a list the far host gets them
+	nft -f - <<'NFT'
+table inet nsbt-host {
+	counter srv { }
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		ip daddr 10.90.0.1 udp sport 68 udp dport 67 counter name srv
+	}
+}
+NFT
+	hostcount() { nft list counter inet nsbt-host srv | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+	dprobe="echo IP \$NSBOX_IPV4; $probe; $carry_dhcp \$NSBOX_IPV4 $FAR; $carry_dhcp \$NSBOX_IPV4 10.90.0.1
+		tcp $FAR 22"
+	out=$("$NSBOX_PAMRUN" nsbox-test-egdhcplabany root -- sh -c "$dprobe" 2>&1)
+	like "$out" "DHCP-SENT" "dhcp lab box without a list: root sends from port 68 to a far host's 67" "$out"
+	nsbox_wait '[ "$(farcount dhcp)" -ge 3 ]' 10
+	ok $? "dhcp lab box without a list: they reach it (the probe works)" "$(farcount dhcp)"
+	nsbox_check_clean "dhcp lab box without a list"
+	far_before=$(farcount dhcp) srv_before=$(hostcount)
+	out=$("$NSBOX_PAMRUN" nsbox-test-egdhcplab root -- sh -c "$dprobe" 2>&1)
+	like "$(field IP "$out")" '^10\.90\.0\.(5[0-9]|60)$' "dhcp lab box: it got its lease" "$out"
+	like "$out" "DHCP-SENT" "dhcp lab box: root sends from port 68 to a far host's 67 and the server's" "$out"
+	like "$out" "$(re "$FAR:22/tcp") open" "dhcp lab box: then connects to that host, which the list allows"
+	is "$(farcount dhcp)" "$far_before" "dhcp lab box: nothing from port 68 got to the far host"
+	nsbox_wait '[ "$(hostcount)" -ge $((srv_before + 3)) ]' 10
+	ok $? "dhcp lab box: the lease's server gets them (renewals go there)" "$(hostcount)"
+	nsbox_check_clean "dhcp lab box"
+	nft delete table inet nsbt-host
 else
 	fail "dhcp under egress: dnsmasq and dhclient are needed (tests/install-deps.sh installs them)"
 fi

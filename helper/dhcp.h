@@ -8,6 +8,7 @@
 
 struct dhcp_lease {
 	struct nsbox_ip ip, gw;
+	struct nsbox_ip server; /* the server that gave it (renewals go there); family 0: unknown */
 	unsigned prefix;
 	struct nsbox_ip dns[NSBOX_MAX_DNS];
 	unsigned ndns;

@@ -142,6 +142,19 @@ add_router(struct dhcp_lease *l, const char *w)
 }
 
 static int
+add_server(struct dhcp_lease *l, const char *w)
+{
+	struct nsbox_ip a;
+
+	if (l->server.family)
+		return 0; /* one server gave the lease */
+	if (parse_ip4(w, &a) < 0 || !v4_unicast(v4(&a)))
+		return bad(l, "server '%.64s' is not a unicast IPv4 address", w);
+	l->server = a;
+	return 0;
+}
+
+static int
 lease_kv(struct dhcp_lease *l, const char *k, char *v)
 {
 	if (!strcmp(k, "ip")) {
@@ -156,6 +169,8 @@ lease_kv(struct dhcp_lease *l, const char *k, char *v)
 		return each_word(v, add_dns, l);
 	else if (!strcmp(k, "search"))
 		return each_word(v, add_search, l);
+	else if (!strcmp(k, "server"))
+		return each_word(v, add_server, l);
 	return 0; /* the script writes nothing else; an unknown key is no value of the lease */
 }
 

@@ -18,6 +18,7 @@
 
 #include <nftables/libnftables.h>
 
+#include "dhcp.h"
 #include "helper.h"
 #include "netlink.h"
 #include "nsbox/paths.h"
@@ -111,6 +112,10 @@ full:
 	sc->full = true;
 }
 
+/* The neighbour discovery a host sends (RFC 4861): router solicitations, neighbour solicitations
+ * and advertisements. */
+#define ND_TYPES "nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert"
+
 /* D as the match of an accept rule. */
 static void
 dest_rule(struct script *sc, const struct nsbox_dest *d)
@@ -148,11 +153,24 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 		     "add chain netdev nsbox-%s egress { type filter hook ingress device \"%s\" "
 		     "priority 0; policy accept; }\n", id, id, host_if);
 	sc.o = (size_t)l;
-	/* what the box needs to talk at all: neighbours, its DHCP lease, its DNS servers */
+	/* what the box needs to talk at all: neighbours, its DHCP lease, its DNS servers. Each is
+	 * bound to where it is meant to go: an ICMPv6 neighbour message or a DHCP request is as
+	 * good a carrier as any other packet, and unbounded it would reach any host the bridge's
+	 * uplink or the host's routes lead to. Neighbour discovery stays on the link (link-local
+	 * and link-scope multicast destinations, the box's own IPv6 subnet, hop limit 255 as RFC
+	 * 4861 requires); DHCP goes to the broadcast address, and the server a lease names is let
+	 * through once it is known (egress_allow_lease). */
 	rule(&sc, "ether type arp accept");
-	rule(&sc, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept");
+	rule(&sc, "ip6 hoplimit 255 ip6 daddr { fe80::/10, ff02::/16 } icmpv6 type { %s } accept",
+	     ND_TYPES);
+	if (s->address6.mode == NSBOX_ADDR_STATIC || s->address6.mode == NSBOX_ADDR_POOL) {
+		struct nsbox_ip net6 = nsbox_cidr_net(&s->address6.cidr);
+		nsbox_ip_text(&net6, ip, sizeof(ip));
+		rule(&sc, "ip6 hoplimit 255 ip6 daddr %s/%u icmpv6 type { %s } accept", ip,
+		     s->address6.cidr.prefix, ND_TYPES);
+	}
 	if (s->address.mode == NSBOX_ADDR_DHCP)
-		rule(&sc, "udp sport 68 udp dport 67 accept");
+		rule(&sc, "ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept");
 	for (unsigned i = 0; i < s->n_dns && i < NSBOX_MAX_DNS; i++) {
 		nsbox_ip_text(&s->dns[i], ip, sizeof(ip));
 		rule(&sc, "%s daddr %s meta l4proto { tcp, udp } th dport 53 accept",
@@ -161,7 +179,7 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 	for (unsigned i = 0; i < s->n_egress && i < NSBOX_MAX_EGRESS; i++)
 		dest_rule(&sc, &s->egress[i]);
 	/* the rest is refused at once: a reset for TCP, "administratively prohibited" for the
-	 * other IP traffic; what is not IP goes */
+	 * other IP traffic; what is neither IP nor ARP is dropped */
 	if (s->egress_log)
 		rule(&sc, "limit rate 1/minute burst 1 packets log prefix \"nsbox-%s egress: \"", id);
 	rule(&sc, "meta l4proto tcp reject with tcp reset");
@@ -178,23 +196,29 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 }
 
 int
-egress_allow_dns(const char *id, const struct nsbox_settings *s, const struct nsbox_ip *dns,
-		 unsigned n, struct nsbox_why *why)
+egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct dhcp_lease *l,
+		   struct nsbox_why *why)
 {
 	/* after the refusals an appended rule would never be reached: these go first */
 	struct script sc = { .id = id, .verb = "insert" };
 	char ip[INET6_ADDRSTRLEN], err[300] = "";
 
-	if (!s->egress_limited || !n)
+	if (!s->egress_limited || (!l->ndns && !l->server.family))
 		return 0;
-	for (unsigned i = 0; i < n && i < NSBOX_MAX_DNS; i++) {
-		nsbox_ip_text(&dns[i], ip, sizeof(ip));
+	for (unsigned i = 0; i < l->ndns && i < NSBOX_MAX_DNS; i++) {
+		nsbox_ip_text(&l->dns[i], ip, sizeof(ip));
 		rule(&sc, "%s daddr %s meta l4proto { tcp, udp } th dport 53 accept",
-		     dns[i].family == AF_INET6 ? "ip6" : "ip", ip);
+		     l->dns[i].family == AF_INET6 ? "ip6" : "ip", ip);
+	}
+	/* the client renews its lease with the server that gave it, unicast */
+	if (l->server.family) {
+		nsbox_ip_text(&l->server, ip, sizeof(ip));
+		rule(&sc, "ip daddr %s udp sport 68 udp dport 67 accept", ip);
 	}
 	int r = sc.full ? -E2BIG : nft_run(sc.buf, err, sizeof(err));
 	if (r < 0)
-		why_set(why, "egress rules for the lease's DNS servers: %s", sc.full ? "too long" : err);
+		why_set(why, "egress rules for the lease's DHCP and DNS servers: %s",
+			sc.full ? "too long" : err);
 	return r;
 }
 

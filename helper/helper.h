@@ -188,10 +188,10 @@ int egress_apply(const char *id, const char *host_if, const struct nsbox_setting
 		 struct nsbox_why *why);
 /* Box ID's egress rules gone (none there is no failure). 0, or -errno with WHAT. */
 int egress_remove(const char *id, char *what, size_t whatlen);
-/* Lets box ID's list through to the N DNS servers DNS a DHCP lease named (the rules were made
- * before the lease). 0, or -errno with WHY. */
-int egress_allow_dns(const char *id, const struct nsbox_settings *s, const struct nsbox_ip *dns,
-		     unsigned n, struct nsbox_why *why);
+/* Lets box ID's list through to the DNS servers and the DHCP server of lease L (the rules were
+ * made before the lease). 0, or -errno with WHY. */
+int egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct dhcp_lease *l,
+		       struct nsbox_why *why);
 /* Removes the egress tables of boxes that have no directory left (their supervisor and sweeper
  * both died); *REMOVED how many. Lists the tables over netlink, so a host without such tables
  * never loads libnftables. 0, or the first -errno with WHAT. */

@@ -358,7 +358,7 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 		if (r < 0)
 			return r;
 		n->dhcp_bound = true;
-		r = egress_allow_dns(b->id, s, dl.dns, dl.ndns, why);
+		r = egress_allow_lease(b->id, s, &dl, why);
 		if (r < 0)
 			return r;
 		n->ip4 = dl.ip;

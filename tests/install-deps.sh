@@ -27,7 +27,7 @@ pkgs=(
 )
 [ $mode = demo ] || pkgs+=(
 	pamtester psmisc login
-	socat iputils-ping dnsmasq-base isc-dhcp-client nftables
+	socat iputils-ping dnsmasq-base isc-dhcp-client nftables iptables
 	mandoc perl bash-completion
 	cron at tmux bsdutils python3 strace
 	clang libclang-rt-dev valgrind

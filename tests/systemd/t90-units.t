@@ -45,8 +45,9 @@ for prof in restricted lab none; do
 	cg=/nsbox.slice/$unit
 	is "$(sed -n 's/^0:://p' /proc/$sup/cgroup) $(sed -n 's/^0:://p' /proc/$init/cgroup)" "$cg $cg" \
 		"$prof: the supervisor and the box init are in it"
-	is "$(systemd-cgls --no-pager -u "$unit" 2>/dev/null | grep -c 'nsbox-helper')" 3 \
-		"$prof: ... with the sweeper: three processes of nsbox-helper"
+	cgls=$(systemd-cgls --no-pager -u "$unit" 2>/dev/null)
+	is "$(grep -c 'nsbox-helper' <<<"$cgls") $(grep -c 'nsbox-init' <<<"$cgls")" "2 1" \
+		"$prof: ... with the sweeper: the supervisor and the sweeper (nsbox-helper), the box init (nsbox-init)"
 	# the user's own processes (sshd's user child, the shell): in which unit
 	users_in() { for p in $(cat "/sys/fs/cgroup/$1/cgroup.procs" 2>/dev/null); do
 		[ "$(stat -c %u /proc/$p 2>/dev/null)" = "$UID_U" ] && echo "$p"; done; }

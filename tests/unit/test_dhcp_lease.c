@@ -71,6 +71,12 @@ main(void)
 	is_int(dhcp_lease_parse("ip=10.1.2.3\nmask=8\ndns=1.1.1.1 1.0.0.1 9.9.9.9 8.8.8.8\n", &l), 0,
 	       "four DNS servers");
 	is_int(l.ndns, NSBOX_MAX_DNS, "DNS servers beyond the limit dropped");
+	is_int(l.server.family, 0, "no server named: none known");
+	is_int(dhcp_lease_parse("ip=10.1.2.3\nmask=24\nserver=10.9.8.7\n", &l), 0,
+	       "the server that gave the lease");
+	is_str(ip(&l.server), "10.9.8.7", "server kept (it may be outside the subnet: a relay)");
+	is_int(dhcp_lease_parse("ip=10.1.2.3\nmask=24\nserver=\n", &l), 0, "an empty server");
+	is_int(l.server.family, 0, "an empty server: none known");
 
 	/* search domains up to 253 bytes (they were cut at 64) */
 	snprintf(buf, sizeof(buf), "ip=10.1.2.3\nmask=24\nsearch=%s.\n", name_of(253));
@@ -105,6 +111,8 @@ main(void)
 	refused("ip=10.1.2.3\nmask=24\ndns=10.1.2.53 nonsense\n", "DNS server 'nonsense'", "bad DNS server");
 	refused("ip=10.1.2.3\nmask=24\ndns=255.255.255.255\n", "DNS server", "broadcast DNS server");
 	refused("ip=10.1.2.3\nmask=24\ndns=0.0.0.0\n", "DNS server", "0.0.0.0 DNS server");
+	refused("ip=10.1.2.3\nmask=24\nserver=255.255.255.255\n", "server '255.255.255.255' is not a unicast IPv4", "broadcast server");
+	refused("ip=10.1.2.3\nmask=24\nserver=fd00::1\n", "server 'fd00::1'", "IPv6 server");
 	snprintf(buf, sizeof(buf), "ip=10.1.2.3\nmask=24\nsearch=%s\n", name_of(254));
 	refused(buf, "search domain of 254 bytes", "254-byte search domain");
 	refused("ip=10.1.2.3\nmask=24\nsearch=ok.test bad_name!\n", "search domain 'bad_name!'", "invalid search name");

@@ -102,6 +102,22 @@ nsbox_bridge() {
 		nsbox_die "harness: bridge $1"
 }
 
+# nsbox_peer_ns VAR HOSTIF PEERIF : another host for a test: a process holding a network namespace
+# of its own (tracked, so it goes at exit), joined to this namespace by a veth pair, HOSTIF here
+# and PEERIF there (both down, unaddressed; lo up there). Its pid in VAR: reach it with
+# nsenter --net=/proc/$VAR/ns/net
+nsbox_peer_ns() {
+	local pid
+	unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	nsbox_track_pid $pid
+	nsbox_wait '[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ]' 5 ||
+		nsbox_die "harness: the namespace behind $2 did not come up"
+	ip link add "$2" type veth peer name "$3" && ip link set "$3" netns "/proc/$pid/ns/net" &&
+		nsenter --net="/proc/$pid/ns/net" ip link set lo up || nsbox_die "harness: veth $2"
+	printf -v "$1" %s "$pid"
+}
+
 # nsbox_nss_libdir : sets LIBDIR to where glibc's dlopen finds libnss_*.so.2 without a path (the
 # directory libc itself is in), for a test NSS module bound there in a mount namespace of the
 # test's own; skips where a caching daemon would answer in place of the test's nsswitch.conf

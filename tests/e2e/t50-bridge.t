@@ -21,15 +21,9 @@ ip -6 addr add fd77::1/64 dev $BR nodad
 ip link set $BR up
 
 # The lab host: a process holding its own network namespace, one veth on the bridge.
-unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
-LAB=$!
-nsbox_track_pid $LAB
-sleep 0.2
-ip link add nsbt-lab0 type veth peer name lab-eth0
-ip link set lab-eth0 netns /proc/$LAB/ns/net
+nsbox_peer_ns LAB nsbt-lab0 lab-eth0
 ip link set nsbt-lab0 master $BR up
 lab() { nsenter --net=/proc/$LAB/ns/net "$@"; }
-lab ip link set lo up
 lab ip link set lab-eth0 name eth0
 lab ip addr add 10.77.0.2/24 dev eth0
 lab ip link set eth0 up

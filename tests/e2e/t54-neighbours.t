@@ -22,16 +22,9 @@ socat TCP-LISTEN:8001,bind=$GW,reuseaddr,fork SYSTEM:'echo GW' </dev/null >/dev/
 nsbox_track_pid $!
 
 # The uplink: a process holding its own network namespace, one veth on the bridge, not a box.
-unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
-LAB=$!
-nsbox_track_pid $LAB
-nsbox_wait '[ "$(readlink /proc/$LAB/ns/net)" != "$(readlink /proc/self/ns/net)" ]' 5 ||
-	nsbox_die "harness: the uplink namespace did not come up"
-ip link add nsbt-nbup type veth peer name nbup-eth0
-ip link set nbup-eth0 netns /proc/$LAB/ns/net
+nsbox_peer_ns LAB nsbt-nbup nbup-eth0
 ip link set nsbt-nbup master $BR up
 lab() { nsenter --net=/proc/$LAB/ns/net "$@"; }
-lab ip link set lo up
 lab ip addr add $UP/24 dev nbup-eth0
 lab ip link set nbup-eth0 up
 nsenter --net=/proc/$LAB/ns/net socat TCP-LISTEN:8002,bind=$UP,reuseaddr,fork SYSTEM:'echo UPLINK' \

@@ -24,16 +24,9 @@ ip addr add fd89::1/64 dev $BR nodad
 socat TCP-LISTEN:8001,bind=$GW,reuseaddr,fork SYSTEM:'echo GW-8001' </dev/null >/dev/null 2>&1 &
 nsbox_track_pid $!
 
-unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
-LAB=$!
-nsbox_track_pid $LAB
-nsbox_wait '[ "$(readlink /proc/$LAB/ns/net)" != "$(readlink /proc/self/ns/net)" ]' 5 ||
-	nsbox_die "harness: the uplink namespace did not come up"
-ip link add nsbt-egup type veth peer name egup-eth0
-ip link set egup-eth0 netns /proc/$LAB/ns/net
+nsbox_peer_ns LAB nsbt-egup egup-eth0
 ip link set nsbt-egup master $BR up
 up() { nsenter --net=/proc/$LAB/ns/net "$@"; }
-up ip link set lo up
 up ip addr add $U1/24 dev egup-eth0
 up ip addr add $U2/24 dev egup-eth0
 up ip addr add fd89::2/64 dev egup-eth0 nodad
@@ -61,17 +54,10 @@ echo 1 >/proc/sys/net/ipv4/ip_forward
 # unprivileged ping as a systemd host allows it (a box copies the host's range; Debian 13's ping
 # has no file capability, so without it the ICMP probe could not succeed anywhere: t47)
 echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
-unshare --net sleep 100000 </dev/null >/dev/null 2>&1 &
-FARNS=$!
-nsbox_track_pid $FARNS
-nsbox_wait '[ "$(readlink /proc/$FARNS/ns/net)" != "$(readlink /proc/self/ns/net)" ]' 5 ||
-	nsbox_die "harness: the far namespace did not come up"
-ip link add nsbt-egfar type veth peer name egfar-eth0
-ip link set egfar-eth0 netns /proc/$FARNS/ns/net
+nsbox_peer_ns FARNS nsbt-egfar egfar-eth0
 ip addr add 10.91.0.1/24 dev nsbt-egfar
 ip link set nsbt-egfar up
 far() { nsenter --net=/proc/$FARNS/ns/net "$@"; }
-far ip link set lo up
 far ip addr add $FAR/24 dev egfar-eth0
 far ip link set egfar-eth0 up
 far ip route add default via 10.91.0.1
@@ -396,3 +382,20 @@ NFT
 else
 	fail "dhcp under egress: dnsmasq and dhclient are needed (tests/install-deps.sh installs them)"
 fi
+
+# ---- no libnftables: a box with a list is refused (never let out unlisted), one line says why,
+# nothing is left; a box without a list does not need the library ----
+lib=$(ldconfig -p | awk '$1 == "libnftables.so.1" { print $NF; exit }')
+ok $([ -f "$lib" ]; echo $?) "the library is installed here ($lib)"
+mount --bind /dev/null "$lib" # this test's mount namespace only
+m=$(nsbox_log_mark)
+"$NSBOX_PAMRUN" nsbox-test-eglist $U -- true >"$NSBOX_T/nolib" 2>&1
+isnt $? 0 "without libnftables a box with a list is refused" "$(cat "$NSBOX_T/nolib")"
+nsbox_wait 'nsbox_log_since "$m" | grep -q "cannot load libnftables.so.1"' 10
+ok $? "one line says why" "$(nsbox_log_since "$m")"
+nsbox_check_clean "no libnftables"
+is "$(tables)" 0 "no libnftables: no table left"
+out=$("$NSBOX_PAMRUN" nsbox-test-egany $U -- sh -c 'echo ID $NSBOX_ID' 2>&1)
+like "$out" "^ID [0-9a-f]{8}" "without libnftables a box without a list still starts"
+umount "$lib"
+nsbox_check_clean "no libnftables, no list"

@@ -370,26 +370,27 @@ init_main(struct init_args *a)
 
 /* The init's one report on READY: 0 once the box is built, else -errno with the failing step. */
 static int
-wait_ready(int ready, struct nsbox_why *why)
+wait_ready(int ready, struct nsbox_err *err)
 {
 	struct init_status st = { 0 };
 	int r = fd_wait(ready, BOX_READY_TIMEOUT_MS);
 
 	if (r == -ETIMEDOUT) {
-		why_set(why, "box init did not build the box within %d s", BOX_READY_TIMEOUT_MS / 1000);
+		err_set(err, r, "box init did not build the box within %d s",
+			BOX_READY_TIMEOUT_MS / 1000);
 		return r;
 	}
 	if (r < 0) {
-		why_set(why, "waiting for the box init: %s", strerror(-r));
+		err_set(err, r, "waiting for the box init: %s", strerror(-r));
 		return r;
 	}
 	if (read(ready, &st, sizeof(st)) != sizeof(st)) {
-		why_set(why, "box init died while building the box");
+		err_set(err, -EIO, "box init died while building the box");
 		return -EIO;
 	}
 	if (st.err < 0) {
 		st.step[sizeof(st.step) - 1] = 0;
-		why_set(why, "box init: %s: %s", st.step, strerror(-st.err));
+		err_set(err, st.err, "box init: %s: %s", st.step, strerror(-st.err));
 		return st.err;
 	}
 	return 0;
@@ -397,7 +398,7 @@ wait_ready(int ready, struct nsbox_why *why)
 
 int
 box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroups *cg,
-	  const char *hostname, uid_t uid, gid_t gid, struct nsbox_why *why)
+	  const char *hostname, uid_t uid, gid_t gid, struct nsbox_err *err)
 {
 	_cleanup_close_ int ready_r = -1, ready_w = -1, life_r = -1, life_w = -1, go_r = -1,
 			    go_w = -1;
@@ -411,10 +412,10 @@ box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroup
 
 	int r = box_mount_plan(&plan, s, uid, gid);
 	if (r == -EMLINK)
-		why_set(why, "planning the box's mounts: more than %d world-writable directories "
+		err_set(err, r, "planning the box's mounts: more than %d world-writable directories "
 			"under /run (run_writable = private)", BOX_RUN_DIRS_MAX);
 	else if (r < 0)
-		why_set(why, "planning the box's mounts: %s", strerror(-r));
+		err_set(err, r, "planning the box's mounts: %s", strerror(-r));
 	if (r < 0)
 		return r;
 
@@ -433,7 +434,7 @@ box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroup
 	}
 	if (life_w < 0 || (s->network == NSBOX_NET_BRIDGE && go_w < 0)) {
 		r = -errno;
-		why_set(why, "pipe: %s", strerror(-r));
+		err_set(err, r, "pipe: %s", strerror(-r));
 		return r;
 	}
 
@@ -445,7 +446,7 @@ box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroup
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
 		r = -errno;
-		why_set(why, "creating the box namespaces: %s", strerror(-r));
+		err_set(err, r, "creating the box namespaces: %s", strerror(-r));
 		return r;
 	}
 	if (pid == 0) {
@@ -462,16 +463,16 @@ box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroup
 	/* Our unreaped child: its pid is ours until box_reap, so this names it for good. */
 	r = proc_id(pid, &b->init);
 	if (r < 0) {
-		why_set(why, "reading the box init's start time: %s", strerror(-r));
+		err_set(err, r, "reading the box init's start time: %s", strerror(-r));
 		box_kill(b);
 	}
 	return r;
 }
 
 int
-box_wait_ready(struct box *b, struct nsbox_why *why)
+box_wait_ready(struct box *b, struct nsbox_err *err)
 {
-	int r = wait_ready(b->ready, why);
+	int r = wait_ready(b->ready, err);
 
 	nsbox_closep(&b->ready);
 	b->ready = -1;
@@ -497,14 +498,14 @@ box_send_net(struct box *b, const struct box_net *n)
 }
 
 void
-box_early_failure(struct box *b, struct nsbox_why *why)
+box_early_failure(struct box *b, struct nsbox_err *err)
 {
 	struct pollfd p = { .fd = b->ready, .events = POLLIN };
 
 	/* Whatever failed beside the init may have failed because of it (a namespace that is gone
 	 * with it): its own report, if it has one, names the cause. */
 	if (b->ready >= 0 && poll(&p, 1, 0) == 1)
-		box_wait_ready(b, why);
+		box_wait_ready(b, err);
 }
 
 void

@@ -387,31 +387,31 @@ spawn_in_box(const struct box_net *n, const char *script, char *const argv[], ch
 
 int
 dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
-	 struct dhcp_lease *l, struct nsbox_why *why)
+	 struct dhcp_lease *l, struct nsbox_err *err)
 {
 	char script[PATH_MAX], out[300], pidf[300], leasef[300], env[340];
 	int r = trusted_exe(s->dhcp_client);
 
 	if (r < 0) {
-		why_set(why, "DHCP client '%s': %s", s->dhcp_client,
+		err_set(err, r, "DHCP client '%s': %s", s->dhcp_client,
 			r == -EPERM ? "not a root-owned, unwritable file" : strerror(-r));
 		return r;
 	}
 	r = dhcp_script_path(script, sizeof(script));
 	if (r < 0) {
-		why_set(why, "DHCP script next to the helper: %s", strerror(-r));
+		err_set(err, r, "DHCP script next to the helper: %s", strerror(-r));
 		return r;
 	}
 	r = client_user(s, &n->dhcp_uid, &n->dhcp_gid);
 	if (r < 0) {
-		why_set(why, "DHCP client user '%s' (dhcp_user): %s", s->dhcp_user,
+		err_set(err, r, "DHCP client user '%s' (dhcp_user): %s", s->dhcp_user,
 			r == -ENOENT ? "no such user (make install and the package create it)"
 			: r == -EPERM ? "is root or in group 0" : strerror(-r));
 		return r;
 	}
 	r = client_dir(n);
 	if (r < 0) {
-		why_set(why, "making the DHCP client's directory in the box's: %s", strerror(-r));
+		err_set(err, r, "making the DHCP client's directory in the box's: %s", strerror(-r));
 		return r;
 	}
 	box_path(b->id, BOX_DHCP_LEASE, out, sizeof(out));
@@ -438,7 +438,7 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	if (n->dhcp_pid < 0) {
 		r = n->dhcp_pid;
 		n->dhcp_pid = 0;
-		why_set(why, "starting the DHCP client '%s': %s: %s", s->dhcp_client, step,
+		err_set(err, r, "starting the DHCP client '%s': %s: %s", s->dhcp_client, step,
 			strerror(-r));
 		return r;
 	}
@@ -452,19 +452,20 @@ dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 			if (r == 0)
 				return 0;
 			if (r == -EBADMSG) {
-				why_set(why, "DHCP lease on '%s' refused: %s", n->bridge, l->bad);
+				err_set(err, r, "DHCP lease on '%s' refused: %s", n->bridge, l->bad);
 				return r;
 			}
 		}
 		if (child_wait(&n->dhcp_pidfd, 0, NULL) == 0) {
 			n->dhcp_pid = 0;
-			why_set(why, "DHCP client '%s' exited without a lease", s->dhcp_client);
+			err_set(err, -EIO, "DHCP client '%s' exited without a lease",
+				s->dhcp_client);
 			return -EIO;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
 		if (ms >= (long)s->dhcp_timeout * 1000) {
-			why_set(why, "no DHCP lease on '%s' within %u s", n->bridge,
+			err_set(err, -ETIMEDOUT, "no DHCP lease on '%s' within %u s", n->bridge,
 				s->dhcp_timeout);
 			return -ETIMEDOUT;
 		}

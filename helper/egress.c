@@ -140,10 +140,10 @@ dest_rule(struct script *sc, const struct nsbox_dest *d)
 
 int
 egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s,
-	     struct nsbox_why *why)
+	     struct nsbox_err *err)
 {
 	struct script sc = { .id = id };
-	char ip[INET6_ADDRSTRLEN], err[300] = "";
+	char ip[INET6_ADDRSTRLEN], nft_err[300] = "";
 	int l;
 
 	if (!s->egress_limited)
@@ -186,22 +186,22 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 	rule(&sc, "meta protocol { ip, ip6 } reject with icmpx admin-prohibited");
 	rule(&sc, "drop");
 	if (sc.full) {
-		why_set(why, "egress rules for '%s': too long", host_if);
+		err_set(err, -E2BIG, "egress rules for '%s': too long", host_if);
 		return -E2BIG;
 	}
-	int r = nft_run(sc.buf, err, sizeof(err));
+	int r = nft_run(sc.buf, nft_err, sizeof(nft_err));
 	if (r < 0)
-		why_set(why, "egress rules on '%s': %s", host_if, err);
+		err_set(err, r, "egress rules on '%s': %s", host_if, nft_err);
 	return r;
 }
 
 int
 egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct dhcp_lease *l,
-		   struct nsbox_why *why)
+		   struct nsbox_err *err)
 {
 	/* after the refusals an appended rule would never be reached: these go first */
 	struct script sc = { .id = id, .verb = "insert" };
-	char ip[INET6_ADDRSTRLEN], err[300] = "";
+	char ip[INET6_ADDRSTRLEN], nft_err[300] = "";
 
 	if (!s->egress_limited || (!l->ndns && !l->server.family))
 		return 0;
@@ -215,10 +215,10 @@ egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct 
 		nsbox_ip_text(&l->server, ip, sizeof(ip));
 		rule(&sc, "ip daddr %s udp sport 68 udp dport 67 accept", ip);
 	}
-	int r = sc.full ? -E2BIG : nft_run(sc.buf, err, sizeof(err));
+	int r = sc.full ? -E2BIG : nft_run(sc.buf, nft_err, sizeof(nft_err));
 	if (r < 0)
-		why_set(why, "egress rules for the lease's DHCP and DNS servers: %s",
-			sc.full ? "too long" : err);
+		err_set(err, r, "egress rules for the lease's DHCP and DNS servers: %s",
+			sc.full ? "too long" : nft_err);
 	return r;
 }
 

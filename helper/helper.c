@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,18 +28,6 @@
 #include "nsbox/cleanup.h"
 #include "session.h"
 #include "share.h"
-
-void
-why_set(struct nsbox_why *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->msg[0])
-		return; /* the first failure is the cause; later ones are consequences */
-	va_start(ap, fmt);
-	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
-	va_end(ap);
-}
 
 /* The module gives up on us after NSBOX_REPLY_TIMEOUT_MIN_MS at the earliest; every stage before
  * our answer that can wait has a bound of its own, and together they end well before it, so that
@@ -223,15 +210,15 @@ gc_after_reply(void)
 static void
 resolv_rebind(struct session *s)
 {
-	struct nsbox_why why = { { 0 } };
-	int r = resolv_watch_handle(&s->box, &why);
+	struct nsbox_err err = { 0 };
+	int r = resolv_watch_handle(&s->box, &err);
 
 	if (r > 0)
 		syslog(LOG_NOTICE, "box=%s /etc/resolv.conf was replaced on the host; bound the "
 				   "box's again", s->box.id);
 	else if (r < 0)
 		syslog(LOG_WARNING, "box=%s /etc/resolv.conf was replaced on the host and the box's "
-				    "could not be bound again: %s", s->box.id, why.msg);
+				    "could not be bound again: %s", s->box.id, err.msg);
 }
 
 static void
@@ -327,7 +314,7 @@ session_main(void)
 {
 	struct session s = { 0 };
 	struct nsbox_reply rep = { .version = NSBOX_PROTO_VERSION, .status = NSBOX_REPLY_FAILED };
-	struct nsbox_why why = { { 0 } };
+	struct nsbox_err err = { 0 };
 	const int sock = NSBOX_HELPER_FD;
 	int appfd = -1, sfd = -1, r, status;
 
@@ -358,22 +345,23 @@ session_main(void)
 	const int on_host = r = proc_on_host();
 	if (r != 1) {
 		status = r < 0 ? r : -EPERM;
-		why_set(&why, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
-					  : "a login from inside a box is not boxed again");
+		err_set(&err, status, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
+						  : "a login from inside a box is not boxed again");
 	} else if ((r = sweeper_start(&s.sweeper, &s.sweeper_pid)) < 0) {
 		status = r;
-		why_set(&why, "cannot start the box's sweeper: %s", strerror(-r));
+		err_set(&err, r, "cannot start the box's sweeper: %s", strerror(-r));
 	} else
-		status = open_box(&s, &rep, appfd, &why);
+		status = open_box(&s, &rep, appfd, &err);
 	if (status == NSBOX_REPLY_BOXED && (sfd = stop_signals()) < 0) {
 		status = sfd;
-		why_set(&why, "cannot receive stop signals (signalfd): %s", strerror(-sfd));
+		err_set(&err, sfd, "cannot receive stop signals (signalfd): %s", strerror(-sfd));
 	}
 	if (status < 0) {
 		/* a limit of share.c: denied whatever on_error says */
 		rep.status = status == -EUSERS || s.denied ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
 		rep.error = status;
-		snprintf(rep.msg, sizeof(rep.msg), "%s", why.msg[0] ? why.msg : strerror(-status));
+		snprintf(rep.msg, sizeof(rep.msg), "%s",
+			 err_isset(&err) ? err.msg : strerror(-status));
 		teardown_host(&s);
 		/* The module logs the one line for this login; we only answer. */
 		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)

@@ -13,16 +13,11 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "err.h"
 #include "file.h"
 #include "netlink.h"
 #include "nsbox/proto.h"
 #include "record.h"
-
-/* A short message for the one log line, filled by whoever fails first. */
-struct nsbox_why {
-	char msg[400];
-};
-__attribute__((format(printf, 2, 3))) void why_set(struct nsbox_why *w, const char *fmt, ...);
 
 /* The box's cgroups where systemd is not PID 1 (limits.c). */
 struct box_cgroups {
@@ -47,17 +42,17 @@ struct box {
  * box_wait_ready. HOSTNAME "" keeps the host's. On failure the init, if any, is killed and left
  * for box_reap. */
 int box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroups *cg,
-	      const char *hostname, uid_t uid, gid_t gid, struct nsbox_why *why);
+	      const char *hostname, uid_t uid, gid_t gid, struct nsbox_err *err);
 /* Waits (BOX_READY_TIMEOUT_MS at most) for the init's report: 0 once the box is built; else
- * -errno with the init's failing step in WHY, and the init killed. */
-int box_wait_ready(struct box *b, struct nsbox_why *why);
+ * -errno with the init's failing step in ERR, and the init killed. */
+int box_wait_ready(struct box *b, struct nsbox_err *err);
 /* Bridged: the veth exists; the init configures the box's end from N (net_cfg_in_box) before it
  * reports ready, and fails with its step when that fails. */
 struct box_net;
 int box_send_net(struct box *b, const struct box_net *n);
 /* After a step beside the init failed: when the init has reported (or died) by now, its report
- * goes into WHY first, as the likelier cause. Does not wait. */
-void box_early_failure(struct box *b, struct nsbox_why *why);
+ * goes into ERR first, as the likelier cause. Does not wait. */
+void box_early_failure(struct box *b, struct nsbox_err *err);
 /* Kills the init, and with it every process of the box; does not wait. Idempotent. */
 void box_kill(struct box *b);
 /* Waits at most TIMEOUT_MS for the killed init to end and reaps it: 0, or -ETIMEDOUT when it
@@ -94,13 +89,13 @@ int child_wait(int *pidfd, int timeout_ms, int *status);
 int child_stop(int *pidfd, int sig, int timeout_ms);
 
 /* ---- inside.c: run FN in a child that joined the box's NSTYPES namespaces (through the init's
- * pidfd); the child reports an errno and the step that failed, which land in WHY ---- */
+ * pidfd); the child reports an errno and the step that failed, which land in ERR ---- */
 struct inside_result {
 	int err;
 	char step[256];
 };
 typedef int (*inside_fn)(void *arg, struct inside_result *res);
-int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why);
+int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_err *err);
 
 /* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
@@ -121,7 +116,7 @@ struct box_net {
  * network = none): needs only the box's network namespace, so it runs while the init builds the
  * rest. On failure the caller still calls net_release_early and net_teardown. */
 int net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
-	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why);
+	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_err *err);
 /* In the box init (its network namespace, before it drops its capabilities): the box's end up
  * (IPv6 off unless configured), the addresses and default routes of N. 0, or -errno with the
  * step into STEP. */
@@ -130,7 +125,7 @@ int net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char
 /* Then, once the init has built the box: DHCP and resolv.conf (a bind in the box's mount
  * namespace, which must be a slave of the host's first). Same failure contract. */
 int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
-	       struct nsbox_why *why);
+	       struct nsbox_err *err);
 /* While the box's network still lives: release the DHCP lease. Same failure contract as
  * net_teardown. */
 int net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what,
@@ -145,7 +140,7 @@ int net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *
 struct dhcp_lease;
 /* ---- dhcp.c: the box's DHCP client; its lease into L ---- */
 int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
-	     struct dhcp_lease *l, struct nsbox_why *why);
+	     struct dhcp_lease *l, struct nsbox_err *err);
 /* Sends the release and stops the client; bounded (DHCP_STOP_MAX_MS), done while the box's
  * network lives. 0, or -errno with STEP naming what failed. */
 int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t steplen);
@@ -183,15 +178,15 @@ int sweeper_tell(int fd, const struct sweep_note *n);
 
 /* ---- egress.c: the egress list as rules on the host end of the veth (see there) ---- */
 /* Box ID's egress rules on HOST_IF for S's list (nothing for egress = any). 0, or -errno with
- * WHY (-ENOENT: libnftables is not installed). */
+ * ERR (-ENOENT: libnftables is not installed). */
 int egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s,
-		 struct nsbox_why *why);
+		 struct nsbox_err *err);
 /* Box ID's egress rules gone (none there is no failure). 0, or -errno with WHAT. */
 int egress_remove(const char *id, char *what, size_t whatlen);
 /* Lets box ID's list through to the DNS servers and the DHCP server of lease L (the rules were
- * made before the lease). 0, or -errno with WHY. */
+ * made before the lease). 0, or -errno with ERR. */
 int egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct dhcp_lease *l,
-		       struct nsbox_why *why);
+		       struct nsbox_err *err);
 /* Removes the egress tables of boxes that have no directory left (their supervisor and sweeper
  * both died); *REMOVED how many. Lists the tables over netlink, so a host without such tables
  * never loads libnftables. 0, or the first -errno with WHAT. */
@@ -203,19 +198,19 @@ int sweeper_run(void);
 
 /* ---- hold.c: the application's hold (see there) ---- */
 /* A copy (a slave) of the caller's mount namespace with every mount noexec and nosuid, made in a
- * short child; *FD its namespace, O_CLOEXEC. 0, or -errno with WHY. */
-int hold_make(int *fd, struct nsbox_why *why);
+ * short child; *FD its namespace, O_CLOEXEC. 0, or -errno with ERR. */
+int hold_make(int *fd, struct nsbox_err *err);
 
 /* ---- limits.c: the box's cgroups where systemd is not PID 1 (see there) ---- */
 /* True when S sets a resource limit. */
 bool limits_wanted(const struct nsbox_settings *s);
 /* Where box ID's cgroups go, below our own, for the limits S sets: CG filled, nothing made. 0,
- * or -errno with WHY (-EOPNOTSUPP: a controller the limits need is not there for us). */
+ * or -errno with ERR (-EOPNOTSUPP: a controller the limits need is not there for us). */
 int limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
-		struct nsbox_why *why);
-/* Makes the cgroups CG plans and sets S's limits in them. 0, or -errno with WHY. */
+		struct nsbox_err *err);
+/* Makes the cgroups CG plans and sets S's limits in them. 0, or -errno with ERR. */
 int limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg,
-		struct nsbox_why *why);
+		struct nsbox_err *err);
 /* Moves PID into every cgroup of CG. 0 or -errno. */
 int limits_attach(const struct box_cgroups *cg, pid_t pid);
 /* Opens the cgroup.procs file of every cgroup of CG into FDS (CG->n of them), for a process
@@ -251,18 +246,18 @@ struct unit_spec {
 /* True when systemd is PID 1 (sd_booted). */
 bool unit_systemd_running(void);
 /* Starts the scope nsbox-ID.scope in nsbox.slice with U's processes, and waits (bounded) for
- * its job; NAME gets the unit's name. 0, or -errno with WHY. */
-int unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why);
+ * its job; NAME gets the unit's name. 0, or -errno with ERR. */
+int unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_err *err);
 /* Moves PID into unit NAME (AttachProcessesToUnit; the unit is delegated for it). 0 or -errno. */
 int unit_attach(const char *name, pid_t pid);
 
 /* ---- resolv.c: the box's resolv.conf from DNS and SEARCH (nothing when both are empty) ---- */
 int resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
-		 char search[][254], unsigned nsearch, struct nsbox_why *why);
+		 char search[][254], unsigned nsearch, struct nsbox_err *err);
 /* The supervisor polls this fd (-1: nothing to watch) for the host replacing /etc/resolv.conf
  * and then calls resolv_watch_handle: 1 when it bound the box's file again, 0 when nothing of the
  * box's had gone, -errno. */
 int resolv_watch_fd(void);
-int resolv_watch_handle(const struct box *b, struct nsbox_why *why);
+int resolv_watch_handle(const struct box *b, struct nsbox_err *err);
 
 #endif

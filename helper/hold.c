@@ -32,18 +32,18 @@
 #include "nsbox/cleanup.h"
 
 int
-hold_make(int *out, struct nsbox_why *why)
+hold_make(int *out, struct nsbox_err *err)
 {
 	struct mount_attr ma = { .attr_set = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID,
 				 .propagation = MS_SLAVE };
 	_cleanup_close_ int pidfd = -1;
-	int sv[2], err = 0, r, fd = -1;
+	int sv[2], child_err = 0, r, fd = -1;
 	pid_t pid;
 
 	*out = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		why_set(why, "making the application's hold: socketpair: %s", strerror(errno));
-		return -errno;
+		return err_set(err, -errno, "making the application's hold: socketpair: %s",
+			       strerror(errno));
 	}
 	/* A plain fork, not child_fork: it ends by itself once it has sent the namespace (it is in
 	 * our pid namespace, so /proc/self names it), and needs no parent-death signal, which
@@ -60,36 +60,37 @@ hold_make(int *out, struct nsbox_why *why)
 		    (umount2(NSBOX_NETNS_DIR, MNT_DETACH) < 0 && errno != EINVAL &&
 		     errno != ENOENT) ||
 		    (fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
-			err = -errno;
-		_exit(nsbox_send(sv[1], &err, sizeof(err), fd) == 0 ? 0 : 1);
+			child_err = -errno;
+		_exit(nsbox_send(sv[1], &child_err, sizeof(child_err), fd) == 0 ? 0 : 1);
 	}
 	close(sv[1]);
 	if (pid < 0) {
 		r = -errno;
 		close(sv[0]);
-		why_set(why, "making the application's hold: fork: %s", strerror(-r));
+		err_set(err, r, "making the application's hold: fork: %s", strerror(-r));
 		return r;
 	}
 	/* our unreaped child: the pid names it until it is reaped below */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	r = fd_wait(sv[0], INSIDE_TIMEOUT_MS);
 	if (r == 0)
-		r = nsbox_recv(sv[0], &err, sizeof(err), &fd);
+		r = nsbox_recv(sv[0], &child_err, sizeof(child_err), &fd);
 	close(sv[0]);
 	if (pidfd >= 0)
 		child_stop(&pidfd, SIGKILL, KILLED_WAIT_MS);
 	else
 		waitpid(pid, NULL, 0);
 	if (r < 0)
-		why_set(why, "making the application's hold: %s",
+		err_set(err, r, "making the application's hold: %s",
 			r == -ETIMEDOUT ? "the child did not answer" : strerror(-r));
-	else if (err < 0)
-		why_set(why, "making the application's hold (a noexec copy of its mounts): %s",
-			strerror(-err));
-	if (r == 0 && err == 0 && fd >= 0) {
+	else if (child_err < 0)
+		err_set(err, child_err,
+			"making the application's hold (a noexec copy of its mounts): %s",
+			strerror(-child_err));
+	if (r == 0 && child_err == 0 && fd >= 0) {
 		*out = fd;
 		return 0;
 	}
 	nsbox_closep(&fd);
-	return r < 0 ? r : err < 0 ? err : -EIO;
+	return r < 0 ? r : child_err < 0 ? child_err : -EIO;
 }

@@ -128,7 +128,7 @@ child_stop(int *pidfd, int sig, int timeout_ms)
 }
 
 int
-run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_why *why)
+run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsbox_err *err)
 {
 	struct inside_result res = { 0 };
 	int p[2], pidfd = -1, r;
@@ -141,7 +141,7 @@ run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsb
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		why_set(why, "configuring the box: fork: %s", strerror((int)-pid));
+		err_set(err, (int)pid, "configuring the box: fork: %s", strerror((int)-pid));
 		return (int)pid;
 	}
 	if (pid == 0) {
@@ -162,17 +162,17 @@ run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct nsb
 	child_stop(&pidfd, SIGKILL, KILLED_WAIT_MS);
 	nsbox_closep(&pidfd);
 	if (r == -ETIMEDOUT) {
-		why_set(why, "configuring the box: a step inside it did not finish within %d s",
+		err_set(err, r, "configuring the box: a step inside it did not finish within %d s",
 			INSIDE_TIMEOUT_MS / 1000);
 		return r;
 	}
 	if (got != sizeof(res)) {
-		why_set(why, "configuring the box: child died");
+		err_set(err, -EIO, "configuring the box: child died");
 		return -EIO;
 	}
 	if (res.err < 0) {
 		res.step[sizeof(res.step) - 1] = 0;
-		why_set(why, "%s: %s", res.step, strerror(-res.err));
+		err_set(err, res.err, "%s: %s", res.step, strerror(-res.err));
 		return res.err;
 	}
 	return res.err; /* 0, or what FN reports beyond success */

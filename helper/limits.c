@@ -229,7 +229,7 @@ apply(const char *dir, bool v2, size_t i, const struct nsbox_settings *s)
 
 int
 limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *cg,
-	    struct nsbox_why *why)
+	    struct nsbox_err *err)
 {
 	_cleanup_free_ char *mountinfo = NULL, *cgfile = NULL;
 	char dir[sizeof(cg->dir[0])];
@@ -245,7 +245,7 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 	if (r == 0)
 		r = read_grown("/proc/self/cgroup", &cgfile);
 	if (r < 0) {
-		why_set(why, "reading this process's cgroups: %s", strerror(-r));
+		err_set(err, r, "reading this process's cgroups: %s", strerror(-r));
 		return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_names); i++) {
@@ -254,13 +254,14 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 		const char *key = i == 0 ? "memory_max" : i == 1 ? "tasks_max" : "cpu_quota";
 		r = locate(mountinfo, cgfile, i, dir, sizeof(dir) - 16, &v2);
 		if (r == -ENOENT) {
-			why_set(why, "%s: no %s controller below this login's cgroup (cgroup v1, or "
+			err_set(err, -EOPNOTSUPP,
+				"%s: no %s controller below this login's cgroup (cgroup v1, or "
 				"cgroup v2 with %s in the login cgroup's cgroup.subtree_control; or "
 				"run systemd; or set %s = none)", key, ctl_names[i], ctl_names[i], key);
 			return -EOPNOTSUPP;
 		}
 		if (r < 0) {
-			why_set(why, "%s: finding this login's %s cgroup: %s", key, ctl_names[i],
+			err_set(err, r, "%s: finding this login's %s cgroup: %s", key, ctl_names[i],
 				strerror(-r));
 			return r;
 		}
@@ -268,12 +269,13 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 		 * (cgroup v2) move the box's processes out of it: su from a delegated cgroup */
 		if (stat(dir, &st) < 0) {
 			r = -errno;
-			why_set(why, "%s: %s: %s", key, dir, strerror(-r));
+			err_set(err, r, "%s: %s: %s", key, dir, strerror(-r));
 			return r;
 		}
 		if (st.st_uid != 0 || (st.st_mode & S_IWOTH) ||
 		    ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
-			why_set(why, "%s: this login's cgroup %s may be written by uid %u gid %u: the "
+			err_set(err, -EPERM,
+				"%s: this login's cgroup %s may be written by uid %u gid %u: the "
 				"box's limits are never put below a cgroup a user controls", key, dir,
 				(unsigned)st.st_uid, (unsigned)st.st_gid);
 			return -EPERM;
@@ -295,14 +297,14 @@ limits_plan(const char *id, const struct nsbox_settings *s, struct box_cgroups *
 }
 
 int
-limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg, struct nsbox_why *why)
+limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg, struct nsbox_err *err)
 {
 	int r;
 
 	for (unsigned k = 0; k < cg->n; k++)
 		if (mkdir(cg->dir[k], 0755) < 0 && errno != EEXIST) {
 			r = -errno;
-			why_set(why, "making the box's cgroup %s: %s", cg->dir[k], strerror(-r));
+			err_set(err, r, "making the box's cgroup %s: %s", cg->dir[k], strerror(-r));
 			return r;
 		}
 	for (size_t i = 0; i < ARRAY_SIZE(ctl_names); i++) {
@@ -311,7 +313,7 @@ limits_make(const struct nsbox_settings *s, const struct box_cgroups *cg, struct
 		const unsigned k = (unsigned)cg->ctl_dir[i] - 1;
 		r = apply(cg->dir[k], cg->v2[k], i, s);
 		if (r < 0) {
-			why_set(why, "setting the box's %s limit in %s: %s", ctl_names[i],
+			err_set(err, r, "setting the box's %s limit in %s: %s", ctl_names[i],
 				cg->dir[k], strerror(-r));
 			return r;
 		}

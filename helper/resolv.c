@@ -149,7 +149,7 @@ ensure_resolv(void *arg, struct inside_result *res)
 
 int
 resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
-	     char search[][254], unsigned nsearch, struct nsbox_why *why)
+	     char search[][254], unsigned nsearch, struct nsbox_err *err)
 {
 	int r;
 
@@ -161,7 +161,7 @@ resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
 	if (r == 0)
 		r = write_resolv(watch.file, dns, ndns, search, nsearch);
 	if (r < 0) {
-		why_set(why, "writing %s: %s", watch.file, strerror(-r));
+		err_set(err, r, "writing %s: %s", watch.file, strerror(-r));
 		return r;
 	}
 	/* The watch exists before the first lookup: no replacement slips in between. */
@@ -169,11 +169,11 @@ resolv_apply(const struct box *b, const struct nsbox_ip *dns, unsigned ndns,
 		watch.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 		if (watch.ifd < 0) {
 			r = -errno;
-			why_set(why, "watching " RESOLV_PATH ": %s", strerror(-r));
+			err_set(err, r, "watching " RESOLV_PATH ": %s", strerror(-r));
 			return r;
 		}
 	}
-	r = run_inside(b, CLONE_NEWNS, ensure_resolv, &watch.ifd, why);
+	r = run_inside(b, CLONE_NEWNS, ensure_resolv, &watch.ifd, err);
 	return r < 0 ? r : 0;
 }
 
@@ -184,7 +184,7 @@ resolv_watch_fd(void)
 }
 
 int
-resolv_watch_handle(const struct box *b, struct nsbox_why *why)
+resolv_watch_handle(const struct box *b, struct nsbox_err *err)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 
@@ -193,8 +193,8 @@ resolv_watch_handle(const struct box *b, struct nsbox_why *why)
 		;
 	if (errno != EAGAIN && errno != EINTR) {
 		int r = -errno;
-		why_set(why, "reading the " RESOLV_PATH " watch: %s", strerror(-r));
+		err_set(err, r, "reading the " RESOLV_PATH " watch: %s", strerror(-r));
 		return r;
 	}
-	return run_inside(b, CLONE_NEWNS, ensure_resolv, &watch.ifd, why);
+	return run_inside(b, CLONE_NEWNS, ensure_resolv, &watch.ifd, err);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* One login's box in nsbox-helper's supervisor (root, host namespaces): the settings resolved for
  * the login, the per-user limits and the shared box (share.c), the box built beside its network,
- * record and sweeper, and freed again on the host once it ends. Returns 0 or -errno with WHY
+ * record and sweeper, and freed again on the host once it ends. Returns 0 or -errno with ERR
  * filled; only the teardown logs, one line a failed step. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,7 @@
 
 /* The settings for this login, from the config, the user's groups and the module's arguments. */
 static int
-resolve_settings(struct session *s, struct nsbox_why *why)
+resolve_settings(struct session *s, struct nsbox_err *err)
 {
 	struct nsbox_conf *conf = NULL;
 	struct nsbox_conf_err cerr = { 0 };
@@ -36,16 +36,16 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 	if (r < 0) {
 		char m[600];
 		nsbox_conf_err_format(&cerr, m, sizeof(m));
-		why_set(why, "bad config: %s", m);
+		err_set(err, r, "bad config: %s", m);
 		return r;
 	}
 	r = user_lookup(s->req.user, &pw, &pwbuf);
 	if (r < 0) {
 		nsbox_conf_free(conf);
 		if (r == -ENOENT)
-			why_set(why, "unknown user '%s'", s->req.user);
+			err_set(err, r, "unknown user '%s'", s->req.user);
 		else
-			why_set(why, "cannot look up user '%s': %s", s->req.user, strerror(-r));
+			err_set(err, r, "cannot look up user '%s': %s", s->req.user, strerror(-r));
 		return r;
 	}
 	s->uid = pw.pw_uid;
@@ -58,10 +58,10 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 	if (r < 0) {
 		nsbox_conf_free(conf);
 		if (r == -E2BIG)
-			why_set(why, "cannot list groups of '%s': more than %d groups", s->req.user,
-				NSBOX_MAX_GROUPS);
+			err_set(err, r, "cannot list groups of '%s': more than %d groups",
+				s->req.user, NSBOX_MAX_GROUPS);
 		else
-			why_set(why, "cannot look up group %s of '%s': %s", bad, s->req.user,
+			err_set(err, r, "cannot look up group %s of '%s': %s", bad, s->req.user,
 				strerror(-r));
 		return r;
 	}
@@ -79,7 +79,7 @@ resolve_settings(struct session *s, struct nsbox_why *why)
 }
 
 static int
-expand_hostname(struct session *s, struct nsbox_why *why)
+expand_hostname(struct session *s, struct nsbox_err *err)
 {
 	char host[NSBOX_HOSTNAME_MAX + 1] = "";
 	int r;
@@ -91,13 +91,13 @@ expand_hostname(struct session *s, struct nsbox_why *why)
 				     .service = s->req.service, .host = host };
 	r = nsbox_template_expand(s->set.hostname, &v, s->hostname, sizeof(s->hostname));
 	if (r < 0)
-		why_set(why, "hostname template '%s' (%s): %s", s->set.hostname, s->set.matched,
+		err_set(err, r, "hostname template '%s' (%s): %s", s->set.hostname, s->set.matched,
 			r == -EDOM ? "result is not a valid host name" : strerror(-r));
 	return r;
 }
 
 static int
-write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
+write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct nsbox_err *err)
 {
 	int r;
 
@@ -132,7 +132,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	/* the uid's list first: a record that names the uid is always on it (share.c counts) */
 	r = box_uid_add(s->uid, s->box.id);
 	if (r < 0) {
-		why_set(why, "cannot list the box under " NSBOX_USERS_DIR "/%u.boxes: %s",
+		err_set(err, r, "cannot list the box under " NSBOX_USERS_DIR "/%u.boxes: %s",
 			(unsigned)s->uid, strerror(-r));
 		return r;
 	}
@@ -145,7 +145,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	memcpy(s->rec.cgroup, s->host.cg.dir, sizeof(s->rec.cgroup));
 	r = box_record_write(&s->rec);
 	if (r < 0)
-		why_set(why, "cannot write the box record: %s", strerror(-r));
+		err_set(err, r, "cannot write the box record: %s", strerror(-r));
 	return r;
 }
 
@@ -160,7 +160,7 @@ pool_shared(const struct nsbox_settings *set)
 /* With share = user, max_boxes or pool_share: under the user's lock, join the user's shared box
  * (STATUS_JOINED), or go on to build one (0) within the limits; -errno: denied. */
 static int
-share_begin(struct session *s, int appfd, struct nsbox_why *why)
+share_begin(struct session *s, int appfd, struct nsbox_err *err)
 {
 	struct share_login l = { .req = &s->req, .uid = s->uid,
 				 .share = s->set.share == NSBOX_SHARE_USER,
@@ -173,12 +173,12 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 	s->digest = l.digest = share_digest(&s->set);
 	r = share_lock_user(s->uid);
 	if (r < 0) {
-		why_set(why, "cannot lock " NSBOX_USERS_DIR "/%u.lock: %s", (unsigned)s->uid,
+		err_set(err, r, "cannot lock " NSBOX_USERS_DIR "/%u.lock: %s", (unsigned)s->uid,
 			strerror(-r));
 		return r;
 	}
 	s->user_lock = r;
-	r = share_lookup(&l, why);
+	r = share_lookup(&l, err);
 	if (l.refused)
 		syslog(LOG_WARNING,
 		       "user '%s': %u record(s) (last: box=%s) name no live nsbox supervisor and init: "
@@ -188,7 +188,7 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
 		snprintf(s->joined, sizeof(s->joined), "%s", l.box);
 		r = STATUS_JOINED;
 	} else if (r == 0 && pool_shared(&s->set))
-		r = share_pool_check(&l, &s->set, why);
+		r = share_pool_check(&l, &s->set, err);
 	share_login_done(&l);
 	return r;
 }
@@ -197,14 +197,14 @@ share_begin(struct session *s, int appfd, struct nsbox_why *why)
  * box: the veth and the pool or static leases, the network namespace's name, the join socket,
  * and the record (without DHCP: its address comes later). */
 static int
-open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
+open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err *err)
 {
 	int r;
 
-	r = hold_make(&s->hold, why);
+	r = hold_make(&s->hold, err);
 	if (r < 0)
 		return r;
-	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, why);
+	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, err);
 	if (s->net.corrupt)
 		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
 		       s->box.id, s->net.corrupt);
@@ -217,7 +217,7 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 	if (s->set.namespaces & CLONE_NEWNET) {
 		r = box_netns_add(s->box.id, s->box.init.pid);
 		if (r < 0) {
-			why_set(why, "cannot name the network namespace " NSBOX_NETNS_DIR
+			err_set(err, r, "cannot name the network namespace " NSBOX_NETNS_DIR
 				"/" NSBOX_NETNS_PREFIX "%s: %s", s->box.id, strerror(-r));
 			return r;
 		}
@@ -226,19 +226,19 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 	 * namespaces knows it is inside a box */
 	r = box_ns_mark(s->box.id, s->box.init.pid, s->set.namespaces, s->nsino);
 	if (r < 0) {
-		why_set(why, "cannot mark the box's namespaces under " NSBOX_NS_DIR ": %s",
+		err_set(err, r, "cannot mark the box's namespaces under " NSBOX_NS_DIR ": %s",
 			strerror(-r));
 		return r;
 	}
 	if (s->set.share == NSBOX_SHARE_USER) {
 		r = share_listen(s->box.id);
 		if (r < 0) {
-			why_set(why, "cannot make the box's join socket: %s", strerror(-r));
+			err_set(err, r, "cannot make the box's join socket: %s", strerror(-r));
 			return r;
 		}
 		s->join_listen = r;
 	}
-	return write_record(s, rep, appfd, why);
+	return write_record(s, rep, appfd, err);
 }
 
 /* box_reserve_with's BEFORE: the sweeper learns the id before its directory exists, so that
@@ -259,13 +259,13 @@ tell_sweeper(const char *id, void *arg)
 	return sweeper_tell(s->sweeper, &s->host);
 }
 
-/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
+/* Decides and builds. Returns the reply status; on FAILED, ERR says why. */
 int
-open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why)
+open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err *err)
 {
 	int r;
 
-	r = resolve_settings(s, why);
+	r = resolve_settings(s, err);
 	if (r < 0)
 		return r;
 	rep->on_error = s->set.on_error;
@@ -276,38 +276,39 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 	 * user's box. A boxed user gets none (the application's hold would refuse its exec too). */
 	if (strcmp(s->req.service, NSBOX_USER_MANAGER_SERVICE) == 0) {
 		s->denied = true;
-		why_set(why, "the systemd user manager is not started for a boxed user: systemd runs "
+		err_set(err, -EPERM,
+			"the systemd user manager is not started for a boxed user: systemd runs "
 			"it in the process that opened this session, which no box can hold (exempt "
 			"service=%s in nsbox.conf to let it run unboxed)", NSBOX_USER_MANAGER_SERVICE);
 		return -EPERM;
 	}
-	r = share_begin(s, appfd, why);
+	r = share_begin(s, appfd, err);
 	if (r != 0)
 		return r;
 
 	r = s->self.pid > 0 ? 0 : proc_id(getpid(), &s->self);
 	if (r < 0) {
-		why_set(why, "reading the helper's own start time: %s", strerror(-r));
+		err_set(err, r, "reading the helper's own start time: %s", strerror(-r));
 		return r;
 	}
 	r = sweeper_ready(s->sweeper);
 	if (r < 0) {
-		why_set(why, "the box's sweeper did not start: %s", strerror(-r));
+		err_set(err, r, "the box's sweeper did not start: %s", strerror(-r));
 		return r;
 	}
 	r = box_reserve_with(s->box.id, &s->self, tell_sweeper, s);
 	if (r < 0) {
-		why_set(why, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
+		err_set(err, r, "cannot create a record under " NSBOX_BOXES_DIR ": %s",
 			strerror(-r));
 		return r;
 	}
 	s->reserved = true;
 	r = sweeper_reserved(s->sweeper);
 	if (r < 0) {
-		why_set(why, "the box's sweeper is gone: %s", strerror(-r));
+		err_set(err, r, "the box's sweeper is gone: %s", strerror(-r));
 		return r;
 	}
-	r = expand_hostname(s, why);
+	r = expand_hostname(s, err);
 	if (r < 0)
 		return r;
 	/* Out of the login's logind scope before the init is born, so that it is born in ours, which
@@ -317,41 +318,41 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why
 		const pid_t pids[] = { s->self.pid, s->sweeper_pid };
 		struct unit_spec u = { .id = s->box.id, .user = s->req.user, .uid = s->uid,
 				       .pids = pids, .n_pids = ARRAY_SIZE(pids), .set = &s->set };
-		r = unit_start(&u, s->unit, sizeof(s->unit), why);
-	} else if ((r = limits_plan(s->box.id, &s->set, &s->host.cg, why)) == 0 && s->host.cg.n) {
+		r = unit_start(&u, s->unit, sizeof(s->unit), err);
+	} else if ((r = limits_plan(s->box.id, &s->set, &s->host.cg, err)) == 0 && s->host.cg.n) {
 		/* the sweeper learns of them before they exist */
 		r = sweeper_tell(s->sweeper, &s->host);
 		if (r == 0)
 			r = sweeper_reserved(s->sweeper);
 		if (r < 0)
-			why_set(why, "the box's sweeper is gone: %s", strerror(-r));
+			err_set(err, r, "the box's sweeper is gone: %s", strerror(-r));
 		else
-			r = limits_make(&s->set, &s->host.cg, why);
+			r = limits_make(&s->set, &s->host.cg, err);
 	}
 	if (r < 0)
 		return r;
-	r = box_start(&s->box, &s->set, &s->host.cg, s->hostname, s->uid, s->gid, why);
+	r = box_start(&s->box, &s->set, &s->host.cg, s->hostname, s->uid, s->gid, err);
 	if (r < 0)
 		return r;
 	/* While the init mounts: what needs only its namespaces and our own state. */
-	struct nsbox_why beside = { { 0 } };
+	struct nsbox_err beside = { 0 };
 	r = open_beside_init(s, rep, appfd, &beside);
 	if (r < 0) {
-		box_early_failure(&s->box, why);
-		why_set(why, "%s", beside.msg);
+		box_early_failure(&s->box, err);
+		err_take(err, &beside);
 		return r;
 	}
-	r = box_wait_ready(&s->box, why);
+	r = box_wait_ready(&s->box, err);
 	if (r < 0)
 		return r;
 	/* DHCP and resolv.conf: in the box's network and mount namespaces as the init built them */
-	r = net_finish(&s->box, &s->set, &s->net, why);
+	r = net_finish(&s->box, &s->set, &s->net, err);
 	if (r < 0 || !s->net.active || s->set.address.mode != NSBOX_ADDR_DHCP)
 		return r < 0 ? r : NSBOX_REPLY_BOXED;
 	/* the record again, with the address the DHCP server gave */
 	if (s->net.ip4.family)
 		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
-	r = write_record(s, rep, appfd, why);
+	r = write_record(s, rep, appfd, err);
 	return r < 0 ? r : NSBOX_REPLY_BOXED;
 }
 

@@ -39,8 +39,8 @@ struct session {
 /* open_box's status when another box's supervisor answered the module */
 #define STATUS_JOINED 100
 
-/* Decides and builds. Returns the reply status; on FAILED, WHY says why. */
-int open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_why *why);
+/* Decides and builds. Returns the reply status; on FAILED, ERR says why. */
+int open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err *err);
 /* Frees what the box holds on the host without waiting for its processes; logs each step that
  * fails and goes on. */
 void teardown_host(struct session *s);

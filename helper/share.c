@@ -175,11 +175,11 @@ collect_user(const struct box_record *r, void *arg)
 	return 0;
 }
 
-/* Hands L's session to box R's supervisor: 0 joined, -EUSERS full (ACK's message in WHY),
- * -ETIMEDOUT no ack in time (WHY; the owner will not answer the module either), -ESHUTDOWN or a
+/* Hands L's session to box R's supervisor: 0 joined, -EUSERS full (ACK's message in ERR),
+ * -ETIMEDOUT no ack in time (ERR; the owner will not answer the module either), -ESHUTDOWN or a
  * connection error: not joinable now. */
 static int
-try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *why)
+try_join(const struct box_record *r, struct share_login *l, struct nsbox_err *err)
 {
 	struct sockaddr_un sa;
 	struct ucred uc;
@@ -218,7 +218,7 @@ try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *wh
 		(void)shutdown(c, SHUT_RDWR); /* fails only with no peer left to send */
 	e = nsbox_recv(c, &ack, sizeof(ack), NULL);
 	if (e < 0 && late) {
-		why_set(why, "box %s did not answer the join within %d s", r->id,
+		err_set(err, -ETIMEDOUT, "box %s did not answer the join within %d s", r->id,
 			JOIN_TIMEOUT_MS / 1000);
 		return -ETIMEDOUT;
 	}
@@ -226,7 +226,8 @@ try_join(const struct box_record *r, struct share_login *l, struct nsbox_why *wh
 		return e == -ECONNRESET ? -ESHUTDOWN : e; /* closed before it took us: not joined */
 	ack.msg[sizeof(ack.msg) - 1] = 0;
 	if (ack.status == -EUSERS)
-		why_set(why, "%s", nsbox_str_ok(ack.msg, sizeof(ack.msg)) ? ack.msg : "box full");
+		err_set(err, ack.status, "%s",
+			nsbox_str_ok(ack.msg, sizeof(ack.msg)) ? ack.msg : "box full");
 	return ack.status > 0 ? -EPROTO : ack.status;
 }
 
@@ -260,7 +261,7 @@ share_login_done(struct share_login *l)
 }
 
 int
-share_lookup(struct share_login *l, struct nsbox_why *why)
+share_lookup(struct share_login *l, struct nsbox_err *err)
 {
 	struct candidates c = { .v = NULL };
 	size_t live = 0;
@@ -276,7 +277,7 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 	r = box_scan_uid(l->uid, collect_user, &c);
 	if (r < 0) {
 		free(c.v);
-		why_set(why, "cannot read " NSBOX_BOXES_DIR ": %s", strerror(-r));
+		err_set(err, r, "cannot read " NSBOX_BOXES_DIR ": %s", strerror(-r));
 		return r;
 	}
 	if (c.n)
@@ -296,7 +297,7 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 		 * its records) as much as the settings do */
 		if (l->share && b->share && b->digest == l->digest && !l->box[0] &&
 		    !strcmp(b->user, l->req->user)) {
-			r = try_join(b, l, why);
+			r = try_join(b, l, err);
 			if (r == 0) {
 				snprintf(l->box, sizeof(l->box), "%s", b->id);
 				free(c.v);
@@ -317,14 +318,15 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 		live++;
 		if ((r = keep_id(l, b->id)) < 0) {
 			free(c.v);
-			why_set(why, "counting the boxes of user '%s': %s", l->req->user, strerror(-r));
+			err_set(err, r, "counting the boxes of user '%s': %s", l->req->user,
+				strerror(-r));
 			return r;
 		}
 	}
 	free(c.v);
 	if (l->max_boxes && live >= l->max_boxes) {
-		why_set(why, "user '%s' (uid %u) has %zu live boxes (max_boxes = %u)", l->req->user,
-			(unsigned)l->uid, live, l->max_boxes);
+		err_set(err, -EUSERS, "user '%s' (uid %u) has %zu live boxes (max_boxes = %u)",
+			l->req->user, (unsigned)l->uid, live, l->max_boxes);
 		return -EUSERS;
 	}
 	return 0;
@@ -333,7 +335,7 @@ share_lookup(struct share_login *l, struct nsbox_why *why)
 /* What the user's boxes hold of pool SPEC (GW its gateway) against S's share of it. */
 static int
 pool_check(const struct share_login *l, const struct nsbox_settings *s,
-	   const struct nsbox_addrspec *spec, const struct nsbox_ip *gw, struct nsbox_why *why)
+	   const struct nsbox_addrspec *spec, const struct nsbox_ip *gw, struct nsbox_err *err)
 {
 	unsigned long long size = nsbox_pool_size(spec, gw), limit = nsbox_pool_share_limit(s, size);
 	char pool[INET6_ADDRSTRLEN * 3 + 16], share[96];
@@ -344,7 +346,8 @@ pool_check(const struct share_login *l, const struct nsbox_settings *s,
 		return 0;
 	ids = calloc(l->n_ids ? l->n_ids : 1, sizeof(*ids));
 	if (!ids) {
-		why_set(why, "counting the leases of user '%s': out of memory", l->req->user);
+		err_set(err, -ENOMEM, "counting the leases of user '%s': out of memory",
+			l->req->user);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < l->n_ids; i++)
@@ -352,8 +355,8 @@ pool_check(const struct share_login *l, const struct nsbox_settings *s,
 	nsbox_addrspec_text(spec, pool, sizeof(pool));
 	held = lease_count_held_by(NSBOX_LEASE_DIR, spec, ids, l->n_ids, lease_owner_alive);
 	if (held < 0) {
-		why_set(why, "counting the leases of user '%s' in pool %s: %s", l->req->user, pool,
-			strerror(-held));
+		err_set(err, held, "counting the leases of user '%s' in pool %s: %s", l->req->user,
+			pool, strerror(-held));
 		return held;
 	}
 	if ((unsigned long long)held < limit)
@@ -363,21 +366,22 @@ pool_check(const struct share_login *l, const struct nsbox_settings *s,
 			 s->pool_share, size, limit);
 	else
 		snprintf(share, sizeof(share), "pool_share = %llu", limit);
-	why_set(why, "user '%s' (uid %u) holds %d address%s of pool %s (%s) (%s)", l->req->user,
-		(unsigned)l->uid, held, held == 1 ? "" : "es", pool, s->matched, share);
+	err_set(err, -EUSERS, "user '%s' (uid %u) holds %d address%s of pool %s (%s) (%s)",
+		l->req->user, (unsigned)l->uid, held, held == 1 ? "" : "es", pool, s->matched,
+		share);
 	return -EUSERS;
 }
 
 int
 share_pool_check(const struct share_login *l, const struct nsbox_settings *s,
-		 struct nsbox_why *why)
+		 struct nsbox_err *err)
 {
 	int r = 0;
 
 	if (s->network != NSBOX_NET_BRIDGE)
 		return 0;
-	r = pool_check(l, s, &s->address, &s->gateway, why);
-	return r < 0 ? r : pool_check(l, s, &s->address6, &s->gateway6, why);
+	r = pool_check(l, s, &s->address, &s->gateway, err);
+	return r < 0 ? r : pool_check(l, s, &s->address6, &s->gateway6, err);
 }
 
 /* ---- the owner ---- */

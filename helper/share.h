@@ -43,14 +43,14 @@ struct share_login {
 #define JOIN_TIMEOUT_MS 30000
 /* Under the user's lock: with share, hands the login to a live shared box of the user with the
  * same digest, which answers the module itself (SHARE_JOINED); else counts the user's live boxes
- * against max_boxes. 0: build a box of our own. -errno with WHY: the login is denied (a limit). */
-int share_lookup(struct share_login *l, struct nsbox_why *why);
+ * against max_boxes. 0: build a box of our own. -errno with ERR: the login is denied (a limit). */
+int share_lookup(struct share_login *l, struct nsbox_err *err);
 /* pool_share, after share_lookup found L's boxes: 0 when they hold fewer addresses of each pool of
- * S than S's share of it; -EUSERS with WHY (one line naming the user, the pool and the limit) when
- * they hold their share of one; -errno with WHY when the leases cannot be read. The user's lock
+ * S than S's share of it; -EUSERS with ERR (one line naming the user, the pool and the limit) when
+ * they hold their share of one; -errno with ERR when the leases cannot be read. The user's lock
  * keeps the count true until the login holds its own lease. */
 int share_pool_check(const struct share_login *l, const struct nsbox_settings *s,
-		     struct nsbox_why *why);
+		     struct nsbox_err *err);
 void share_login_done(struct share_login *l);
 
 /* The owner of a shared box: its supervisor. */

@@ -191,12 +191,12 @@ append_pids(sd_bus_message *m, const pid_t *pids, size_t n)
 }
 
 int
-unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_why *why)
+unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_err *err)
 {
 	_cleanup_(bus_closep) sd_bus *bus = NULL;
 	_cleanup_(message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_(slot_unrefp) sd_bus_slot *slot = NULL;
-	_cleanup_(error_freep) sd_bus_error err = SD_BUS_ERROR_NULL;
+	_cleanup_(error_freep) sd_bus_error bus_err = SD_BUS_ERROR_NULL;
 	char desc[512];
 	struct job_wait w = { .unit = name };
 	const long long deadline = now_usec() + UNIT_TIMEOUT_MS * 1000LL;
@@ -206,7 +206,7 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 	snprintf(desc, sizeof(desc), "nsbox box %s of user %s", u->id, u->user);
 	r = sdbus_load();
 	if (r < 0) {
-		why_set(why, "cannot load libsystemd.so.0 (sd-bus) for the box's unit: %s",
+		err_set(err, r, "cannot load libsystemd.so.0 (sd-bus) for the box's unit: %s",
 			strerror(-r));
 		return r;
 	}
@@ -214,7 +214,8 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 	if (r >= 0)
 		r = sym_sd_bus_set_method_call_timeout(bus, UNIT_TIMEOUT_MS * 1000ULL);
 	if (r < 0) {
-		why_set(why, "cannot reach systemd for the box's unit %s: %s", name, strerror(-r));
+		err_set(err, r, "cannot reach systemd for the box's unit %s: %s", name,
+			strerror(-r));
 		return r;
 	}
 	/* before the call: the job may end before its reply is read */
@@ -222,8 +223,8 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 				"org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
 	if (r >= 0)
 		r = sym_sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-				       "org.freedesktop.systemd1.Manager", "Subscribe", &err, NULL,
-				       "");
+				       "org.freedesktop.systemd1.Manager", "Subscribe", &bus_err,
+				       NULL, "");
 	if (r >= 0)
 		r = sym_sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
 						   "/org/freedesktop/systemd1",
@@ -252,13 +253,13 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 	if (r >= 0)
 		r = sym_sd_bus_message_append(m, "a(sa(sv))", 0);
 	if (r < 0) {
-		why_set(why, "cannot ask systemd for the box's unit %s: %s", name, strerror(-r));
+		err_set(err, r, "cannot ask systemd for the box's unit %s: %s", name, strerror(-r));
 		return r;
 	}
-	r = sym_sd_bus_call(bus, m, 0, &err, &reply);
+	r = sym_sd_bus_call(bus, m, 0, &bus_err, &reply);
 	if (r < 0) {
-		why_set(why, "systemd refused the box's unit %s: %s", name,
-			err.message ? err.message : strerror(-r));
+		err_set(err, r, "systemd refused the box's unit %s: %s", name,
+			bus_err.message ? bus_err.message : strerror(-r));
 		return r;
 	}
 	/* the job moves the processes: they are in the unit once it has run */
@@ -269,19 +270,21 @@ unit_start(const struct unit_spec *u, char *name, size_t namelen, struct nsbox_w
 			continue;
 		long long left = deadline - now_usec();
 		if (r == 0 && left <= 0) {
-			why_set(why, "systemd did not start the box's unit %s within %d s", name,
+			err_set(err, -ETIMEDOUT,
+				"systemd did not start the box's unit %s within %d s", name,
 				UNIT_TIMEOUT_MS / 1000);
 			return -ETIMEDOUT;
 		}
 		if (r == 0)
 			r = sym_sd_bus_wait(bus, (uint64_t)left);
 		if (r < 0 && r != -EINTR) {
-			why_set(why, "waiting for the box's unit %s: %s", name, strerror(-r));
+			err_set(err, r, "waiting for the box's unit %s: %s", name, strerror(-r));
 			return r;
 		}
 	}
 	if (strcmp(w.result, "done") != 0) {
-		why_set(why, "systemd could not start the box's unit %s: job %s", name, w.result);
+		err_set(err, -EIO, "systemd could not start the box's unit %s: job %s", name,
+			w.result);
 		return -EIO;
 	}
 	return 0;

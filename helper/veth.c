@@ -40,7 +40,7 @@ fmt_spec(const struct nsbox_addrspec *a, char *out, size_t n)
 static int
 take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox_addrspec *spec,
 	   const char *id, const char *user, const struct nsbox_proc *self, struct nsbox_ip *out,
-	   bool *held, struct nsbox_why *why)
+	   bool *held, struct nsbox_err *err)
 {
 	struct lease_owner o = { .proc = *self };
 	struct lease_result res = { 0 };
@@ -56,14 +56,14 @@ take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox
 	n->reclaimed += res.reclaimed;
 	n->corrupt += res.corrupt;
 	if (r == -EADDRNOTAVAIL)
-		why_set(why, "address pool %s (%s) is exhausted", what, s->matched);
+		err_set(err, r, "address pool %s (%s) is exhausted", what, s->matched);
 	else if (r == -ENOSPC || r == -EDQUOT)
-		why_set(why, "cannot write the lease file under " NSBOX_LEASE_DIR " (%s): %s", what,
-			strerror(-r));
+		err_set(err, r, "cannot write the lease file under " NSBOX_LEASE_DIR " (%s): %s",
+			what, strerror(-r));
 	else if (r == -EADDRINUSE)
-		why_set(why, "address %s (%s) is in use by another box", what, s->matched);
+		err_set(err, r, "address %s (%s) is in use by another box", what, s->matched);
 	else if (r < 0)
-		why_set(why, "leasing an address from %s: %s", what, strerror(-r));
+		err_set(err, r, "leasing an address from %s: %s", what, strerror(-r));
 	if (r < 0)
 		return r;
 	*out = res.ip;
@@ -129,9 +129,10 @@ struct bridges {
 	char why_not[NSBOX_MAX_BRIDGES][48]; /* per settings' bridge, why it was passed over */
 };
 
-/* Why the settings' bridges could not take the box, as one line. */
-static void
-bridges_refuse(const struct nsbox_settings *s, const struct bridges *bs, struct nsbox_why *why)
+/* Why the settings' bridges could not take the box, as one line; returns R. */
+static int
+bridges_refuse(const struct nsbox_settings *s, const struct bridges *bs, int r,
+	       struct nsbox_err *err)
 {
 	char list[NSBOX_MAX_BRIDGES * 72] = "";
 	size_t o = 0;
@@ -143,13 +144,13 @@ bridges_refuse(const struct nsbox_settings *s, const struct bridges *bs, struct 
 			break;
 		o += (size_t)l;
 	}
-	why_set(why, "no bridge of %s takes the box: %s", s->bridge_at, list);
+	return err_set(err, r, "no bridge of %s takes the box: %s", s->bridge_at, list);
 }
 
-/* Looks the bridges up, in the box's order. 0, or -errno with WHY set when none is usable. */
+/* Looks the bridges up, in the box's order. 0, or -errno with ERR set when none is usable. */
 static int
 find_bridges(const struct box *b, const struct nsbox_settings *s, struct bridges *bs,
-	     struct nsbox_why *why)
+	     struct nsbox_err *err)
 {
 	unsigned start = s->n_bridges > 1 ? (unsigned)(strtoul(b->id, NULL, 16) % s->n_bridges) : 0;
 	int last = -ENODEV;
@@ -175,31 +176,31 @@ find_bridges(const struct box *b, const struct nsbox_settings *s, struct bridges
 		return 0;
 	/* one bridge: the messages single-bridge configs always had */
 	if (s->n_bridges == 1 && last == -ENODEV)
-		why_set(why, "bridge '%s' (%s) does not exist", s->bridge[0], s->bridge_at);
+		err_set(err, last, "bridge '%s' (%s) does not exist", s->bridge[0], s->bridge_at);
 	else if (s->n_bridges == 1 && last == -ENOTSUP)
-		why_set(why, "'%s' (%s) is not a bridge", s->bridge[0], s->bridge_at);
+		err_set(err, last, "'%s' (%s) is not a bridge", s->bridge[0], s->bridge_at);
 	else if (s->n_bridges == 1)
-		why_set(why, "looking up bridge '%s': %s", s->bridge[0], strerror(-last));
+		err_set(err, last, "looking up bridge '%s': %s", s->bridge[0], strerror(-last));
 	else
-		bridges_refuse(s, bs, why);
+		bridges_refuse(s, bs, last, err);
 	return last;
 }
 
 static int
 take_leases(const struct box *b, const struct nsbox_settings *s, const char *user,
-	    const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
+	    const struct nsbox_proc *self, struct box_net *n, struct nsbox_err *err)
 {
 	int r;
 
 	if (nsbox_addr_leased(&s->address)) {
-		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, &n->leased4, why);
+		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, &n->leased4, err);
 		if (r < 0)
 			return r;
 		n->prefix4 = s->address.cidr.prefix;
 		n->gw4 = s->gateway;
 	}
 	if (nsbox_addr_leased(&s->address6))
-		return take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, &n->leased6, why);
+		return take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, &n->leased6, err);
 	return 0;
 }
 
@@ -233,12 +234,12 @@ veth_host_name(const char *id, char *out, size_t n)
  * port, so it is set once the veth is one; until then no frame passes, since the box's end is
  * down (no carrier: the port forwards nothing) until the init configures it, after this. */
 static int
-isolate_port(const struct nsbox_settings *s, const struct box_net *n, struct nsbox_why *why)
+isolate_port(const struct nsbox_settings *s, const struct box_net *n, struct nsbox_err *err)
 {
 	int r = s->isolated ? nl_port_isolate(n->host_if) : 0;
 
 	if (r < 0)
-		why_set(why, "isolating bridge port '%s' on '%s' (neighbours = deny, %s): %s",
+		err_set(err, r, "isolating bridge port '%s' on '%s' (neighbours = deny, %s): %s",
 			n->host_if, n->bridge, s->matched,
 			r == -EOPNOTSUPP ? "the kernel does not isolate bridge ports" : strerror(-r));
 	return r;
@@ -248,7 +249,7 @@ isolate_port(const struct nsbox_settings *s, const struct box_net *n, struct nsb
  * namespace. */
 static int
 make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned char mac[6],
-	  struct bridges *bs, struct box_net *n, struct nsbox_why *why)
+	  struct bridges *bs, struct box_net *n, struct nsbox_err *err)
 {
 	char path[64];
 	int r;
@@ -259,19 +260,19 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 	n->netns = open(path, O_RDONLY | O_CLOEXEC);
 	if (n->netns < 0) {
 		r = -errno;
-		why_set(why, "opening the box's network namespace: %s", strerror(-r));
+		err_set(err, r, "opening the box's network namespace: %s", strerror(-r));
 		return r;
 	}
 	struct nl_veth v = { .host = n->host_if, .peer = s->ifname, .peer_mac = mac,
 			     .mtu = s->mtu, .peer_netns_fd = n->netns };
 	r = nl_veth_create(&v);
 	if (r < 0) {
-		why_set(why, "creating veth '%s': %s", n->host_if, strerror(-r));
+		err_set(err, r, "creating veth '%s': %s", n->host_if, strerror(-r));
 		return r;
 	}
 	n->veth_made = true;
 	/* before the box's end comes up (the init brings it up): no frame passes unfiltered */
-	r = egress_apply(b->id, n->host_if, s, why);
+	r = egress_apply(b->id, n->host_if, s, err);
 	if (r < 0)
 		return r;
 	n->egress_made = s->egress_limited;
@@ -283,20 +284,19 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 		r = nl_link_master_up_v6_off(n->host_if, bs->index[k]);
 		if (r == 0) {
 			snprintf(n->bridge, sizeof(n->bridge), "%s", s->bridge[i]);
-			return isolate_port(s, n, why);
+			return isolate_port(s, n, err);
 		}
 		/* EXFULL: the bridge has its 1023 ports (the kernel's BR_MAX_PORTS); ENODEV: it
 		 * went away since the lookup. Anything else is not the bridge's fault. */
 		if (s->n_bridges == 1 || (r != -EXFULL && r != -ENODEV)) {
-			why_set(why, "attaching '%s' to bridge '%s': %s", n->host_if,
+			err_set(err, r, "attaching '%s' to bridge '%s': %s", n->host_if,
 				s->bridge[i], strerror(-r));
 			return r;
 		}
 		snprintf(bs->why_not[i], sizeof(bs->why_not[i]), "%s",
 			 r == -EXFULL ? "is full" : "does not exist");
 	}
-	bridges_refuse(s, bs, why);
-	return r;
+	return bridges_refuse(s, bs, r, err);
 }
 
 int
@@ -312,7 +312,7 @@ net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char *st
 
 int
 net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
-	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_why *why)
+	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_err *err)
 {
 	unsigned char mac[6];
 	struct bridges bs;
@@ -325,25 +325,25 @@ net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 	n->active = true;
 	snprintf(n->id, sizeof(n->id), "%s", b->id);
 
-	r = find_bridges(b, s, &bs, why);
+	r = find_bridges(b, s, &bs, err);
 	if (r < 0)
 		return r;
-	r = take_leases(b, s, user, self, n, why);
+	r = take_leases(b, s, user, self, n, err);
 	if (r < 0)
 		return r;
 	box_mac(b, s, user, n, mac);
-	r = make_veth(b, s, mac, &bs, n, why);
+	r = make_veth(b, s, mac, &bs, n, err);
 	if (r < 0)
 		return r;
 	r = box_send_net(b, n);
 	if (r < 0)
-		why_set(why, "handing the box interface to the box init: %s", strerror(-r));
+		err_set(err, r, "handing the box interface to the box init: %s", strerror(-r));
 	return r;
 }
 
 int
 net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
-	   struct nsbox_why *why)
+	   struct nsbox_err *err)
 {
 	int r;
 
@@ -354,18 +354,18 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 	char(*search)[254] = (char(*)[254])(uintptr_t)s->search;
 	struct dhcp_lease dl;
 	if (s->address.mode == NSBOX_ADDR_DHCP) {
-		r = dhcp_run(b, s, n, &dl, why);
+		r = dhcp_run(b, s, n, &dl, err);
 		if (r < 0)
 			return r;
 		n->dhcp_bound = true;
-		r = egress_allow_lease(b->id, s, &dl, why);
+		r = egress_allow_lease(b->id, s, &dl, err);
 		if (r < 0)
 			return r;
 		n->ip4 = dl.ip;
 		n->prefix4 = dl.prefix;
 		n->gw4 = dl.gw;
 		struct inside_cfg c4 = { .s = s, .n = n, .v4 = true };
-		r = run_inside(b, CLONE_NEWNET, cfg_link, &c4, why);
+		r = run_inside(b, CLONE_NEWNET, cfg_link, &c4, err);
 		if (r < 0)
 			return r;
 		dns = dl.dns;
@@ -375,7 +375,7 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 			nsearch = dl.nsearch;
 		}
 	}
-	return resolv_apply(b, dns, ndns, search, nsearch, why);
+	return resolv_apply(b, dns, ndns, search, nsearch, err);
 }
 
 int

@@ -309,14 +309,27 @@ share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd,
 	return reason;
 }
 
+/* What the module is told of a login this supervisor answers (a joined one was answered by the box
+ * it joined): the one place where a session's outcome becomes an NSBOX_REPLY_* status. R: 0, or
+ * the -errno that refused the login; DENIED: a rule refused it, not a failure. */
+static enum nsbox_status
+reply_status(int r, enum session_outcome out, bool denied)
+{
+	if (r < 0)
+		/* a limit of share.c: denied whatever on_error says */
+		return r == -EUSERS || denied ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
+	return out == SESSION_EXEMPT ? NSBOX_REPLY_EXEMPT : NSBOX_REPLY_BOXED;
+}
+
 static int
 session_main(void)
 {
 	struct session s = { 0 };
-	struct nsbox_reply rep = { .version = NSBOX_PROTO_VERSION, .status = NSBOX_REPLY_FAILED };
+	struct nsbox_reply rep = { .version = NSBOX_PROTO_VERSION };
 	struct nsbox_err err = { 0 };
+	enum session_outcome out = SESSION_BUILT;
 	const int sock = NSBOX_HELPER_FD;
-	int appfd = -1, sfd = -1, r, status;
+	int appfd = -1, sfd = -1, r;
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = s.box.ready = s.box.go = -1;
@@ -342,26 +355,28 @@ session_main(void)
 	/* A helper that su or sudo started inside a box sees the box's /proc and mounts: its
 	 * garbage collection would judge every live box dead, its records and leases would name
 	 * box pids. Refuse before touching any state. */
-	const int on_host = r = proc_on_host();
-	if (r != 1) {
-		status = r < 0 ? r : -EPERM;
-		err_set(&err, status, "%s", r < 0 ? "cannot tell whether the helper runs on the host"
-						  : "a login from inside a box is not boxed again");
-	} else if ((r = sweeper_start(&s.sweeper, &s.sweeper_pid)) < 0) {
-		status = r;
+	const int on_host = proc_on_host();
+	if (on_host != 1)
+		r = err_set(&err, on_host < 0 ? on_host : -EPERM, "%s",
+			    on_host < 0 ? "cannot tell whether the helper runs on the host"
+					: "a login from inside a box is not boxed again");
+	else if ((r = sweeper_start(&s.sweeper, &s.sweeper_pid)) < 0)
 		err_set(&err, r, "cannot start the box's sweeper: %s", strerror(-r));
-	} else
-		status = open_box(&s, &rep, appfd, &err);
-	if (status == NSBOX_REPLY_BOXED && (sfd = stop_signals()) < 0) {
-		status = sfd;
-		err_set(&err, sfd, "cannot receive stop signals (signalfd): %s", strerror(-sfd));
+	else
+		r = open_box(&s, &rep, appfd, &out, &err);
+	if (r == 0 && out == SESSION_BUILT && (sfd = stop_signals()) < 0)
+		r = err_set(&err, sfd, "cannot receive stop signals (signalfd): %s", strerror(-sfd));
+	if (r == 0 && out == SESSION_JOINED) {
+		/* the box it joined has answered the module: the login is that box's member now */
+		nsbox_closep(&s.user_lock);
+		if (s.req.flags & NSBOX_REQ_DEBUG)
+			syslog(LOG_DEBUG, "user '%s' handed to box=%s", s.req.user, s.joined);
+		return EXIT_OK;
 	}
-	if (status < 0) {
-		/* a limit of share.c: denied whatever on_error says */
-		rep.status = status == -EUSERS || s.denied ? NSBOX_REPLY_DENIED : NSBOX_REPLY_FAILED;
-		rep.error = status;
-		snprintf(rep.msg, sizeof(rep.msg), "%s",
-			 err_isset(&err) ? err.msg : strerror(-status));
+	rep.status = reply_status(r, out, s.denied);
+	if (r < 0) {
+		rep.error = r;
+		snprintf(rep.msg, sizeof(rep.msg), "%s", err_isset(&err) ? err.msg : strerror(-r));
 		teardown_host(&s);
 		/* The module logs the one line for this login; we only answer. */
 		if (nsbox_send(sock, &rep, sizeof(rep), -1) < 0)
@@ -373,15 +388,9 @@ session_main(void)
 		reap_box(&s); /* after the answer: a stuck init must not delay the refusal */
 		return EXIT_DENIED;
 	}
-	/* the record is written, or the login is another box's member now */
+	/* the record is written */
 	nsbox_closep(&s.user_lock);
-	if (status == STATUS_JOINED) {
-		if (s.req.flags & NSBOX_REQ_DEBUG)
-			syslog(LOG_DEBUG, "user '%s' handed to box=%s", s.req.user, s.joined);
-		return EXIT_OK;
-	}
-	rep.status = (uint32_t)status;
-	if (status == NSBOX_REPLY_EXEMPT) {
+	if (out == SESSION_EXEMPT) {
 		if (s.req.flags & NSBOX_REQ_DEBUG)
 			syslog(LOG_DEBUG, "user '%s' exempt (%s)", s.req.user, s.set.matched);
 		nsbox_send(sock, &rep, sizeof(rep), -1);

@@ -158,9 +158,9 @@ pool_shared(const struct nsbox_settings *set)
 }
 
 /* With share = user, max_boxes or pool_share: under the user's lock, join the user's shared box
- * (STATUS_JOINED), or go on to build one (0) within the limits; -errno: denied. */
+ * (0, *OUT SESSION_JOINED), or go on to build one (0) within the limits; -errno: denied. */
 static int
-share_begin(struct session *s, int appfd, struct nsbox_err *err)
+share_begin(struct session *s, int appfd, enum session_outcome *out, struct nsbox_err *err)
 {
 	struct share_login l = { .req = &s->req, .uid = s->uid,
 				 .share = s->set.share == NSBOX_SHARE_USER,
@@ -186,7 +186,8 @@ share_begin(struct session *s, int appfd, struct nsbox_err *err)
 		       s->req.user, l.refused, l.refused_id);
 	if (r == SHARE_JOINED) {
 		snprintf(s->joined, sizeof(s->joined), "%s", l.box);
-		r = STATUS_JOINED;
+		*out = SESSION_JOINED;
+		r = 0;
 	} else if (r == 0 && pool_shared(&s->set))
 		r = share_pool_check(&l, &s->set, err);
 	share_login_done(&l);
@@ -259,18 +260,22 @@ tell_sweeper(const char *id, void *arg)
 	return sweeper_tell(s->sweeper, &s->host);
 }
 
-/* Decides and builds. Returns the reply status; on FAILED, ERR says why. */
+/* Decides and builds: 0 with *OUT, or -errno with ERR saying why. */
 int
-open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err *err)
+open_box(struct session *s, struct nsbox_reply *rep, int appfd, enum session_outcome *out,
+	 struct nsbox_err *err)
 {
 	int r;
 
+	*out = SESSION_BUILT;
 	r = resolve_settings(s, err);
 	if (r < 0)
 		return r;
 	rep->on_error = s->set.on_error;
-	if (s->set.exempt)
-		return NSBOX_REPLY_EXEMPT;
+	if (s->set.exempt) {
+		*out = SESSION_EXEMPT;
+		return 0;
+	}
 	/* systemd runs the user manager in the process that opens its session and closes it in
 	 * another: no box can hold the manager, so every unit it started would run outside the
 	 * user's box. A boxed user gets none (the application's hold would refuse its exec too). */
@@ -282,8 +287,8 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err
 			"service=%s in nsbox.conf to let it run unboxed)", NSBOX_USER_MANAGER_SERVICE);
 		return -EPERM;
 	}
-	r = share_begin(s, appfd, err);
-	if (r != 0)
+	r = share_begin(s, appfd, out, err);
+	if (r < 0 || *out == SESSION_JOINED)
 		return r;
 
 	r = s->self.pid > 0 ? 0 : proc_id(getpid(), &s->self);
@@ -348,12 +353,12 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err
 	/* DHCP and resolv.conf: in the box's network and mount namespaces as the init built them */
 	r = net_finish(&s->box, &s->set, &s->net, err);
 	if (r < 0 || !s->net.active || s->set.address.mode != NSBOX_ADDR_DHCP)
-		return r < 0 ? r : NSBOX_REPLY_BOXED;
+		return r < 0 ? r : 0;
 	/* the record again, with the address the DHCP server gave */
 	if (s->net.ip4.family)
 		nsbox_ip_format(&s->net.ip4, rep->ipv4, sizeof(rep->ipv4));
 	r = write_record(s, rep, appfd, err);
-	return r < 0 ? r : NSBOX_REPLY_BOXED;
+	return r < 0 ? r : 0;
 }
 
 /* Frees what the box holds on the host, each step in the order that keeps the next possible:

@@ -36,11 +36,18 @@ struct session {
 	char joined[NSBOX_ID_LEN + 1]; /* the box another supervisor took this login into */
 };
 
-/* open_box's status when another box's supervisor answered the module */
-#define STATUS_JOINED 100
+/* How a login that open_box did not refuse goes on. Kept apart from the -errno of a refusal and
+ * from the reply: only the edge (helper.c) turns it into what the module is told. */
+enum session_outcome {
+	SESSION_BUILT,  /* a box of its own: this supervisor answers and supervises it */
+	SESSION_EXEMPT, /* no box: this supervisor answers, and is done */
+	SESSION_JOINED, /* handed to the user's shared box, whose supervisor answered the module */
+};
 
-/* Decides and builds. Returns the reply status; on FAILED, ERR says why. */
-int open_box(struct session *s, struct nsbox_reply *rep, int appfd, struct nsbox_err *err);
+/* Decides and builds: 0 with *OUT, or -errno with ERR saying why (S->denied when a rule, not a
+ * failure, refused it). */
+int open_box(struct session *s, struct nsbox_reply *rep, int appfd, enum session_outcome *out,
+	     struct nsbox_err *err);
 /* Frees what the box holds on the host without waiting for its processes; logs each step that
  * fails and goes on. */
 void teardown_host(struct session *s);

@@ -36,8 +36,9 @@
  * the two lease locks (IPv4 and IPv6), the box's systemd unit, the box init, four children (the
  * application's hold; inside the box: link, the DHCP address, resolv.conf), the longest
  * dhcp_timeout, and on failure the teardown before the answer (the DHCP release, the two lease
- * locks again). Reading the config and NSS lookups have no bound here: the module's timeout is
- * theirs. */
+ * locks again). Reading the config, NSS lookups and the wait for the user's lock (share.c: as
+ * long as the logins of the user before this one take) have no bound here: the module's timeout
+ * is theirs. */
 #define WORST_BEFORE_REPLY_MS                                                               \
 	(JOIN_TIMEOUT_MS + 4LL * NSBOX_LEASE_LOCK_TIMEOUT_MS + BOX_READY_TIMEOUT_MS +        \
 	 4LL * (INSIDE_TIMEOUT_MS + KILLED_WAIT_MS) + 2LL * UNIT_TIMEOUT_MS +                 \

@@ -30,7 +30,7 @@ struct session {
 	bool finish_after_reap;     /* its directory goes after its cgroups, once the init ended */
 	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */
-	int user_lock;              /* held from the lookup until the record is written */
+	int user_lock;              /* from the lookup on; until when: share.c's table */
 	int join_listen;            /* a shared box's join socket */
 	unsigned long long digest;
 	char joined[NSBOX_ID_LEN + 1]; /* the box another supervisor took this login into */

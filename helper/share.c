@@ -29,6 +29,91 @@
 #include "nsbox/cleanup.h"
 #include "share.h"
 
+/* The join as one state machine. J: the helper of a login whose settings have share = user,
+ * max_boxes or pool_share (session.c share_begin, then share_lookup and try_join). O: the
+ * supervisor of a shared box (helper.c session_main, then share_supervise and accept_join). M:
+ * the login's module, which takes one answer on its socket, from J or from O, never both.
+ *
+ * STATE        EVENT                                ACTION                          NEXT
+ * J0 resolved  none of share, max_boxes, pool_share -                               build, unlocked
+ *              else                                 flock UID.lock (no bound)       J1
+ *              the lock fails                       FAILED "cannot lock"            refused
+ * J1 locked    the uid's list cannot be read        FAILED "cannot read"            refused
+ *              next record, oldest first:
+ *               supervisor or init gone (a dead     skip; not counted               J1
+ *               owner, a stale record, an ending)
+ *               live, but no nsbox box (-EPERM)     skip; one warning a login       J1
+ *               live, share, same name and digest   connect to ID/join              J2
+ *               live, anything else                 counted against the limits      J1
+ *              no record left                       -                               J4
+ * J2 candidate connect fails (no socket, closed)    skip; not counted               J1
+ *              peer not root, not the record's      skip as -EPERM (warned)         J1
+ *              supervisor, or that one gone
+ *              else                                 send the request, M's socket    J3
+ *                                                   and app pidfd (SCM_RIGHTS)
+ *               the send fails                      skip; not counted               J1
+ * J3 waiting   ack 0                                unlock, exit; answer nothing    joined
+ *              ack -EUSERS (max_sessions)           DENIED, the ack's message       refused
+ *              other ack, or EOF without one        skip; not counted               J1
+ *              JOIN_TIMEOUT_MS without an ack       shutdown(SHUT_RDWR), read:
+ *               an ack was queued                   as that ack
+ *               none                                FAILED "did not answer"         refused
+ * J4 counted   live boxes >= max_boxes              DENIED "has N live boxes"       refused
+ *              pool_share reached                   DENIED "holds N addresses"      refused
+ *              (leases unreadable: FAILED)
+ *              else                                 build, still locked             own box
+ *                                                                                   (shared: O0)
+ * O0 building  build fails                          teardown, answer M, unlock      gone
+ *              built (listening since before its    unlock, answer M: BOXED,        O1
+ *              record: share=1, digest, members=1)  SHARED, init pidfd and hold
+ * O1 answering M's socket fails                     log, teardown; queued J: EOF    gone
+ *              answered (joins queue meanwhile)     n = 1                           O2
+ * O2 running   init pidfd readable                  "box init exited"               O3
+ *              signalfd (nsboxctl stop)             "stopped by signal"             O3
+ *              a member's ATTACH                    move the child, answer it       O2
+ *              a member's CLOSE, EOF, socket error  n--, log "left", republish      O2
+ *              or application exit
+ *               and n = 0 (leaves before joins)     "last session ended"            O3
+ *              join socket readable                 accept; the loop waits at most  O2
+ *                                                   JOIN_RECV_MS for the request:
+ *               peer not root, not our executable;  close, no ack, no log
+ *               no request, or not 1 record + 2 fds
+ *               bad version, strings, socket type   ack -EPROTO
+ *               other name, uid or digest           ack -EXDEV
+ *               n >= max_sessions (none:            ack -EUSERS, log it
+ *               BOX_MEMBERS_MAX)
+ *               init gone                           ack -ESHUTDOWN
+ *               no memory                           ack -ENOMEM
+ *               ack 0 cannot be sent (J gave up)    drop it; answer nobody
+ *               ack 0 sent, M's socket fails        drop it, log
+ *               ack 0 sent                          answer M as the first, n++, log
+ *                                                   "joined", republish
+ * O3 ending    -                                    close the join socket (queued   gone
+ *                                                   J: EOF), teardown, log "ended"
+ *
+ * One answer: O answers M only once its ack 0 went out, J only when it read no ack 0, and J's
+ * shutdown at its timeout leaves an ack either queued for it or never sent (try_join). A
+ * member's M at close queues CLOSE and kills nothing: O ends the box with its last member. A dead
+ * O (SIGKILL, the OOM killer) takes its init along (PDEATHSIG), its sweeper frees what the box
+ * held, and its record names a dead supervisor until it goes (J1: skipped).
+ *
+ * Bounds: JOIN_TIMEOUT_MS (share.h), J's wait for each ack, counted in helper.c's worst case;
+ * JOIN_RECV_MS, O's wait for the request of a join it accepted; NSBOX_REPLY_TIMEOUT_MIN_MS, M's
+ * wait for any answer, the wait for the lock included. The lock has no bound of its own: it lasts
+ * as long as what its holder does under it. A member has no timer: it lasts as long as its
+ * application and its socket.
+ *
+ * The lock, NSBOX_USERS_DIR/UID.lock: one per uid (a second name or spelling of it takes the
+ * same), taken by J0 only, held over the lookup, the join, the counts and the whole build of a
+ * box (record, DHCP, the record again); let go when joined (after the ack), built (before M's
+ * answer) or refused (after the teardown and the answer). O never takes it: its loop alone orders
+ * joins and leaves. A login with none of the three keys takes none, so its box can appear during
+ * another login's count.
+ *
+ * Who logs: M the one line of a refused login (the answer's message); J only the warning for
+ * records that name no box, and a debug line for a join; O each join, leave and end, a
+ * max_sessions refusal, and a member whose module went away before its answer. */
+
 #define SHARE_PROTO      1
 #define JOIN_RECV_MS     5000  /* a joiner sends its request right after connecting */
 
@@ -41,7 +126,7 @@ struct share_join {
 };
 
 /* Owner → joining helper: 0 joined (the owner answers the module), -EUSERS the box is full (the
- * login is denied), anything else: not joinable (the joiner builds a box of its own). */
+ * login is denied), anything else: not joinable (the joiner goes on to its next box, J3). */
 struct share_ack {
 	int32_t status;
 	uint32_t members;

@@ -17,9 +17,10 @@
  * equal. */
 unsigned long long share_digest(const struct nsbox_settings *s);
 
-/* The user's lock, NSBOX_USERS_DIR/UID.lock, held (flock) from the lookup until the login's own
- * box has its record: two logins of one user at one instant end in one box, and a limit is
- * counted against boxes that cannot appear meanwhile. An fd, or -errno. */
+/* The user's lock, NSBOX_USERS_DIR/UID.lock, held (flock, no bound) from the lookup until the
+ * login is joined, built or refused (share.c's table says when): two logins of one user at one
+ * instant end in one box, and a limit is counted against boxes that cannot appear meanwhile,
+ * except those of logins that take no lock. An fd, or -errno. */
 int share_lock_user(uid_t uid);
 
 /* A login looking for its box (the joining side). */

@@ -164,6 +164,7 @@ share_begin(struct session *s, int appfd, enum session_outcome *out, struct nsbo
 {
 	struct share_login l = { .req = &s->req, .uid = s->uid,
 				 .share = s->set.share == NSBOX_SHARE_USER,
+				 .on_error = (uint32_t)s->set.on_error,
 				 .max_boxes = s->set.max_boxes, .sock = NSBOX_HELPER_FD,
 				 .appfd = appfd };
 	int r;

@@ -86,7 +86,8 @@
  *               no memory                           ack -ENOMEM
  *               ack 0 cannot be sent (J gave up)    drop it; answer nobody
  *               ack 0 sent, M's socket fails        drop it, log
- *               ack 0 sent                          answer M as the first, n++, log
+ *               ack 0 sent                          answer M as the first (with J's
+ *                                                   own on_error), n++, log
  *                                                   "joined", republish
  * O3 ending    -                                    close the join socket (queued   gone
  *                                                   J: EOF), teardown, log "ended"
@@ -114,7 +115,7 @@
  * records that name no box, and a debug line for a join; O each join, leave and end, a
  * max_sessions refusal, and a member whose module went away before its answer. */
 
-#define SHARE_PROTO      1
+#define SHARE_PROTO      2  /* 2: the joiner's own on_error */
 #define JOIN_RECV_MS     5000  /* a joiner sends its request right after connecting */
 
 /* Joining helper → owner, with two fds: the module's socket and the application's pidfd. */
@@ -122,6 +123,8 @@ struct share_join {
 	uint32_t version;
 	uint32_t uid;
 	uint64_t digest;
+	uint32_t on_error; /* the joiner's: what its module falls back to is its own service's */
+	uint32_t pad;
 	struct nsbox_request req;
 };
 
@@ -269,7 +272,7 @@ try_join(const struct box_record *r, struct share_login *l, struct nsbox_err *er
 	struct sockaddr_un sa;
 	struct ucred uc;
 	struct share_join j = { .version = SHARE_PROTO, .uid = (uint32_t)l->uid,
-				.digest = l->digest, .req = *l->req };
+				.digest = l->digest, .on_error = l->on_error, .req = *l->req };
 	struct share_ack ack;
 	int fds[2] = { l->sock, l->appfd };
 	int e = join_addr(r->id, &sa);
@@ -607,7 +610,9 @@ accept_join(struct share_owner *o)
 	_cleanup_close_ int msock = fds[0], mapp = fds[1];
 	int type = 0;
 	socklen_t tl = sizeof(type);
-	if (j.version != SHARE_PROTO || !nsbox_str_ok(j.req.user, sizeof(j.req.user)) ||
+	if (j.version != SHARE_PROTO ||
+	    (j.on_error != NSBOX_ON_ERROR_DENY && j.on_error != NSBOX_ON_ERROR_ALLOW) ||
+	    !nsbox_str_ok(j.req.user, sizeof(j.req.user)) ||
 	    !nsbox_str_ok(j.req.service, sizeof(j.req.service)) ||
 	    getsockopt(msock, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET) {
 		ack(c, -EPROTO, o->n, "bad join request", &sent);
@@ -646,8 +651,12 @@ accept_join(struct share_owner *o)
 	steal_fd(msock);
 	steal_fd(mapp);
 	struct share_member *m = &o->m[o->n - 1];
-	r = nsbox_send_fds(m->sock, &o->rep, sizeof(o->rep), (const int[]){ o->init_pidfd, o->hold },
-			   2);
+	/* the box's answer, with what this login's module falls back to if joining fails: its own
+	 * service's on_error, never the first login's (the digest leaves on_error out, so a login
+	 * whose service says deny can share a box with one whose service says allow) */
+	struct nsbox_reply rep = o->rep;
+	rep.on_error = j.on_error;
+	r = nsbox_send_fds(m->sock, &rep, sizeof(rep), (const int[]){ o->init_pidfd, o->hold }, 2);
 	if (r < 0) {
 		syslog(LOG_WARNING, "box=%s module of user '%s' went away before the reply: %s",
 		       o->id, o->user, strerror(-r));

@@ -29,6 +29,7 @@ struct share_login {
 	uid_t uid;
 	unsigned long long digest;
 	bool share;           /* look for a box to join (share = user) */
+	uint32_t on_error;    /* enum nsbox_on_error of this login, sent to the box it joins */
 	unsigned max_boxes;   /* 0: no limit */
 	int sock, appfd;      /* the module's socket and the application's pidfd, to hand on */
 	/* out */

@@ -88,10 +88,12 @@ check_gateway(const struct checker *ck, enum key kg, enum key ka)
 		return 0; /* routers announce themselves with link-local addresses */
 	nsbox_ip_text(gw, g, sizeof(g));
 	nsbox_net_text(&a->cidr, t, sizeof(t));
+	/* routed: the box's address is a /32 (/128) and its default route onlink, so the host
+	 * end's address may be anywhere but on the box */
+	if (ck->l->s.network == NSBOX_NET_ROUTED)
+		goto own;
 	if (!nsbox_ip_in_cidr(gw, &a->cidr))
 		return fail_at(ck, (int)kg, (int)ka, "gateway '%s' is outside %s", g, t);
-	if (a->mode == NSBOX_ADDR_STATIC && nsbox_ip_eq(gw, &a->cidr.ip))
-		return fail_at(ck, (int)kg, (int)ka, "gateway '%s' is the box's own address", g);
 	net = nsbox_cidr_net(&a->cidr);
 	top = nsbox_cidr_top(&a->cidr);
 	if (nsbox_cidr_has_net_addr(&a->cidr) && nsbox_ip_eq(gw, &net))
@@ -100,11 +102,43 @@ check_gateway(const struct checker *ck, enum key kg, enum key ka)
 	if (nsbox_cidr_has_net_addr(&a->cidr) && gw->family == AF_INET && nsbox_ip_eq(gw, &top))
 		return fail_at(ck, (int)kg, (int)ka, "gateway '%s' is the broadcast address of %s",
 			       g, t);
+own:
+	if (a->mode == NSBOX_ADDR_STATIC && nsbox_ip_eq(gw, &a->cidr.ip))
+		return fail_at(ck, (int)kg, (int)ka, "gateway '%s' is the box's own address", g);
 	if (a->mode == NSBOX_ADDR_POOL && nsbox_pool_range_explicit(a) &&
 	    nsbox_addrspec_in_range(gw, a)) {
 		nsbox_addrspec_text(a, t, sizeof(t));
 		return fail_at(ck, (int)ka, (int)kg, "pool '%s' contains gateway '%s'", t, g);
 	}
+	return 0;
+}
+
+/* network = routed: no bridge, no DHCP (nothing serves it on a veth of its own), and the host
+ * end's address named for each family the box has, since every routed box routes through it. */
+static int
+check_routed(const struct checker *ck)
+{
+	const struct layered *l = ck->l;
+	const struct nsbox_settings *s = &l->s;
+	int r = check_flagged(ck, KF_PORT, K_NETWORK, "conflicts with network = routed");
+
+	if (r < 0)
+		return r;
+	if (s->address.mode == NSBOX_ADDR_DHCP)
+		return fail_at(ck, K_ADDRESS, K_NETWORK,
+			       "network = routed takes a static or pool 'address', not dhcp");
+	if (s->address.mode == NSBOX_ADDR_NONE && s->address6.mode == NSBOX_ADDR_NONE)
+		return fail_at(ck, K_NETWORK, -1, "network = routed needs 'address' or 'address6'");
+	if (s->address.mode != NSBOX_ADDR_NONE && !l->src[K_GATEWAY])
+		return fail_at(ck, K_ADDRESS, K_NETWORK,
+			       "network = routed needs 'gateway', the host end's address");
+	if (s->address6.mode != NSBOX_ADDR_NONE && !l->src[K_GATEWAY6])
+		return fail_at(ck, K_ADDRESS6, K_NETWORK,
+			       "network = routed needs 'gateway6', the host end's address");
+	if (l->src[K_GATEWAY] && (r = check_gateway(ck, K_GATEWAY, K_ADDRESS)) < 0)
+		return r;
+	if (l->src[K_GATEWAY6] && (r = check_gateway(ck, K_GATEWAY6, K_ADDRESS6)) < 0)
+		return r;
 	return 0;
 }
 
@@ -119,11 +153,14 @@ check_layered(const struct checker *ck)
 		return fail_at(ck, K_PROC, K_NAMESPACES,
 			       "proc needs the pid namespace (the box mounts no /proc without it)");
 	if (s->network == NSBOX_NET_NONE)
-		return check_flagged(ck, KF_BRIDGE, K_NETWORK, "needs network = bridge");
+		return check_flagged(ck, KF_BRIDGE, K_NETWORK, "needs network = bridge or routed");
 	/* Without its own network namespace the box's interface, addresses and routes would be
 	 * the host's. */
 	if (!(s->namespaces & CLONE_NEWNET))
-		return fail_at(ck, K_NETWORK, K_NAMESPACES, "network = bridge needs 'net' in namespaces");
+		return fail_at(ck, K_NETWORK, K_NAMESPACES, "network = %s needs 'net' in namespaces",
+			       s->network == NSBOX_NET_ROUTED ? "routed" : "bridge");
+	if (s->network == NSBOX_NET_ROUTED)
+		return check_routed(ck);
 	if (!l->src[K_BRIDGE])
 		return fail_at(ck, K_NETWORK, -1, "network = bridge needs 'bridge'");
 	if (s->address.mode == NSBOX_ADDR_NONE && s->address6.mode == NSBOX_ADDR_NONE)

@@ -28,7 +28,13 @@
 #define NSBOX_PATH_MAX       256
 #define NSBOX_MAX_BRIDGES    8             /* bridge = br0 br1 ...: one takes 1023 ports */
 
-enum nsbox_network { NSBOX_NET_NONE = 0, NSBOX_NET_BRIDGE };
+enum nsbox_network { NSBOX_NET_NONE = 0, NSBOX_NET_BRIDGE, NSBOX_NET_ROUTED };
+/* Whether S gives the box a veth pair (bridged or routed): its leases, host end and egress. */
+static inline bool
+nsbox_net_veth(enum nsbox_network n)
+{
+	return n == NSBOX_NET_BRIDGE || n == NSBOX_NET_ROUTED;
+}
 enum nsbox_on_error { NSBOX_ON_ERROR_DENY = 0, NSBOX_ON_ERROR_ALLOW };
 enum nsbox_profile { NSBOX_PROFILE_NONE = 0, NSBOX_PROFILE_RESTRICTED, NSBOX_PROFILE_LAB };
 

@@ -61,9 +61,10 @@ enum key {
 };
 
 enum key_flag {
-	KF_BRIDGE = 1u << 0, /* needs network = bridge; dropped when network = none */
+	KF_BRIDGE = 1u << 0, /* needs a veth (bridge or routed); dropped when network = none */
 	KF_LEASE = 1u << 1,  /* the DHCP lease gives it: conflicts with, and dropped by, address = dhcp */
 	KF_PROFILE = 1u << 2, /* set by `profile`, overridden by the same key in the same section */
+	KF_PORT = 1u << 3,   /* a bridge port's: conflicts with, and dropped by, network = routed */
 };
 
 struct key_def;

@@ -50,7 +50,8 @@ static const char *const yes_no[] = { "no", "yes", NULL };
 static const char *const on_error_words[] = { [NSBOX_ON_ERROR_DENY] = "deny",
 					      [NSBOX_ON_ERROR_ALLOW] = "allow", NULL };
 static const char *const network_words[] = { [NSBOX_NET_NONE] = "none",
-					     [NSBOX_NET_BRIDGE] = "bridge", NULL };
+					     [NSBOX_NET_BRIDGE] = "bridge",
+					     [NSBOX_NET_ROUTED] = "routed", NULL };
 static const char *const profile_words[] = { [NSBOX_PROFILE_NONE] = "none",
 					     [NSBOX_PROFILE_RESTRICTED] = "restricted",
 					     [NSBOX_PROFILE_LAB] = "lab", NULL };
@@ -80,10 +81,10 @@ const struct key_def key_table[K_N] = {
 		FIELD(hostname), OWN(parse_hostname, format_hostname) },
 	[K_ON_ERROR] = { "on_error", "deny or allow", "deny", FIELD(on_error),
 		CHOICE(on_error_words) },
-	[K_NETWORK] = { "network", "none or bridge", "none", FIELD(network),
+	[K_NETWORK] = { "network", "none, bridge or routed", "none", FIELD(network),
 		CHOICE(network_words) },
 	[K_BRIDGE] = { "bridge", "an interface name", NULL, SPAN(bridge, n_bridges),
-		OWN(parse_bridges, format_bridges), .list = true, .flags = KF_BRIDGE },
+		OWN(parse_bridges, format_bridges), .list = true, .flags = KF_BRIDGE | KF_PORT },
 	[K_IFNAME] = { "ifname", "an interface name", "eth0", FIELD(ifname), IFNAME },
 	[K_MAC] = { "mac", "auto or a unicast xx:xx:xx:xx:xx:xx", "auto", SPAN(mac_auto, mac),
 		OWN(parse_mac, format_mac) },
@@ -264,9 +265,12 @@ layer_apply(struct layered *l, const struct section *sec)
 void
 layer_finish(struct layered *l)
 {
-	unsigned drop = l->s.network == NSBOX_NET_NONE	       ? KF_BRIDGE
-			: l->s.address.mode == NSBOX_ADDR_DHCP ? KF_LEASE
-							       : 0;
+	unsigned drop = l->s.network == NSBOX_NET_NONE ? KF_BRIDGE
+			: l->s.network == NSBOX_NET_ROUTED ? KF_PORT
+			: 0;
+
+	if (l->s.address.mode == NSBOX_ADDR_DHCP && l->s.network == NSBOX_NET_BRIDGE)
+		drop |= KF_LEASE;
 	struct nsbox_settings b;
 
 	if (!drop)

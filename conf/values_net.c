@@ -156,8 +156,8 @@ format_egress(const struct key_def *k, const struct nsbox_settings *s, char *out
 	size_t o = 0;
 
 	(void)k;
-	/* not limited is any: said for a bridged box, unset (like its other keys) for the rest */
-	if (!s->egress_limited && s->network != NSBOX_NET_BRIDGE)
+	/* not limited is any: said for a box with a veth, unset (like its other keys) for the rest */
+	if (!s->egress_limited && !nsbox_net_veth(s->network))
 		return -ENOENT;
 	if (!s->egress_limited || !s->n_egress) {
 		snprintf(out, n, "%s", s->egress_limited ? "none" : "any");

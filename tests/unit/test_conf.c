@@ -350,7 +350,7 @@ test_syntax(void)
 	}
 	/* log injection: the bad bytes come out escaped */
 	bad("[defaults]\nnetwork = bri'dge\xc3\xa9\n",
-	    "t:2: bad value 'bri\\x27dge\\xc3\\xa9' for 'network' (want none or bridge)",
+	    "t:2: bad value 'bri\\x27dge\\xc3\\xa9' for 'network' (want none, bridge or routed)",
 	    "quote and UTF-8 escaped in messages");
 	{
 		char longv[600];
@@ -358,7 +358,7 @@ test_syntax(void)
 		snprintf(longv, sizeof(longv), "[defaults]\nnetwork = %0300d\n", 7);
 		bad(longv,
 		    "t:2: bad value '00000000000000000000000000000000000000000000000000000000000000000"
-		    "0000000000000000000...' for 'network' (want none or bridge)",
+		    "0000000000000000000...' for 'network' (want none, bridge or routed)",
 		    "long values are cut in messages");
 	}
 	/* many sections are fine; beyond the cap is an error */
@@ -415,7 +415,7 @@ test_values(void)
 		{ "on_error = deny", NULL },
 		{ "on_error = warn", "t:2: bad value 'warn' for 'on_error' (want deny or allow)" },
 		{ "network = none", NULL },
-		{ "network = Bridge", "t:2: bad value 'Bridge' for 'network' (want none or bridge)" },
+		{ "network = Bridge", "t:2: bad value 'Bridge' for 'network' (want none, bridge or routed)" },
 		{ "ifname = veth-box_1.x", NULL },
 		{ "ifname = abcdefghijklmno", NULL },
 		{ "ifname = abcdefghijklmnop", "t:2: bad value 'abcdefghijklmnop' for 'ifname' (want an interface name)" },
@@ -611,7 +611,7 @@ test_values(void)
 	    "t:4: bad value '0123456789abcdef' for 'bridge' (want an interface name)",
 	    "a name of 16 bytes in the list");
 	bad("[defaults]\nnetwork = none\n[match user=x]\nbridge = br0 br1\n",
-	    "t:4: 'bridge' needs network = bridge", "a list of bridges without network = bridge");
+	    "t:4: 'bridge' needs network = bridge or routed", "a list of bridges without network = bridge");
 	{
 		struct nsbox_conf *c = parse("[defaults]\nnetwork = bridge\naddress = dhcp\n"
 					     "bridge = brA brB\n",
@@ -724,11 +724,11 @@ test_cross(void)
 	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = dhcp\n"
 	    "[match user=a]\ngateway = 10.0.0.2\n",
 	    "t:6: 'gateway' conflicts with address = dhcp", "match adds gateway to dhcp defaults");
-	bad("[defaults]\nsearch = lab\n", "t:2: 'search' needs network = bridge",
+	bad("[defaults]\nsearch = lab\n", "t:2: 'search' needs network = bridge or routed",
 	    "search with network none");
 	bad("[defaults]\nnetwork = bridge\nbridge = br0\naddress = 10.0.0.5/24\n"
 	    "[match user=a]\nnetwork = none\nbridge = br1\n",
-	    "t:7: 'bridge' needs network = bridge", "match turns network off and sets a bridge");
+	    "t:7: 'bridge' needs network = bridge or routed", "match turns network off and sets a bridge");
 	bad("[defaults]\n[match user=a]\nnetwork = bridge\naddress = dhcp\n",
 	    "t:3: network = bridge needs 'bridge'", "bridge missing in a match");
 	bad("[defaults]\nnetwork = bridge\nbridge = b\naddress6 = fd00::5/64\ngateway6 = fd00:1::1\n",

@@ -148,7 +148,7 @@ main(void)
 
 	snprintf(text, sizeof(text), "[defaults]\negress = 10.0.0.5\n");
 	is_int(load(text, &s, err, sizeof(err)), -EINVAL, "a list on a box without its own network");
-	is_str(err, "t:2: 'egress' needs network = bridge", "is a load-time error naming the line");
+	is_str(err, "t:2: 'egress' needs network = bridge or routed", "is a load-time error naming the line");
 	snprintf(text, sizeof(text), "%segress = none 10.0.0.5\n", net);
 	load(text, &s, err, sizeof(err));
 	is_str(err, "t:5: 'none' stands alone in 'egress'", "none among destinations");

@@ -30,7 +30,7 @@ CONF_SRC   = conf/conf.c conf/lex.c conf/keys.c conf/values.c conf/values_net.c 
              conf/trust.c
 CONF_OBJ   = $(patsubst %.c,$(B)/pie/%.o,$(CONF_SRC))
 LIB_SRC    = lib/record.c lib/boxns.c lib/member.c lib/file.c lib/proc.c lib/netlink.c lib/groups.c
-HELPER_SRC = helper/helper.c helper/session.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/dhcp.c \
+HELPER_SRC = helper/helper.c helper/session.c helper/box.c helper/mount.c helper/inside.c helper/veth.c helper/routed.c helper/dhcp.c \
              helper/dhcp_lease.c helper/resolv.c helper/share.c helper/sweeper.c helper/hold.c helper/unit.c helper/limits.c helper/egress.c helper/err.c lib/lease.c lib/lease_store.c lib/proto.c $(LIB_SRC)
 CTL_SRC    = ctl/nsboxctl.c ctl/boxes.c ctl/lint.c ctl/refusals.c lib/refusal.c $(LIB_SRC)
 MOD_SRC    = pam_module/pam_nsbox.c pam_module/spawn.c pam_module/policy.c lib/proto.c conf/trust.c lib/refusal.c

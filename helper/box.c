@@ -427,12 +427,12 @@ box_start(struct box *b, const struct nsbox_settings *s, const struct box_cgroup
 			life_w = pfd[1];
 		}
 	}
-	if (life_w >= 0 && s->network == NSBOX_NET_BRIDGE &&
+	if (life_w >= 0 && nsbox_net_veth(s->network) &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pfd) == 0) {
 		go_r = pfd[0];
 		go_w = pfd[1];
 	}
-	if (life_w < 0 || (s->network == NSBOX_NET_BRIDGE && go_w < 0)) {
+	if (life_w < 0 || (nsbox_net_veth(s->network) && go_w < 0)) {
 		r = -errno;
 		err_set(err, r, "pipe: %s", strerror(-r));
 		return r;

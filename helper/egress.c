@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* A bridged box's egress list as nftables rules on the host end of its veth, made and removed by
+/* A bridged or routed box's egress list as nftables rules on the host end of its veth, made and removed by
  * nsbox-helper's supervisor and sweeper (root, host namespaces). One netdev table per box,
  * nsbox-ID, whose chain hooks the ingress of the host end: every frame the box sends, before the
  * bridge forwards it or the host routes or receives it, so a bridged uplink, a routed bridge and
@@ -168,6 +168,11 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 		nsbox_ip_text(&net6, ip, sizeof(ip));
 		rule(&sc, "ip6 hoplimit 255 ip6 daddr %s/%u icmpv6 type { %s } accept", ip,
 		     s->address6.cidr.prefix, ND_TYPES);
+	}
+	/* routed: the box's one neighbour is its host end, at gateway6 wherever that is (routed.c) */
+	if (s->network == NSBOX_NET_ROUTED && s->gateway6.family) {
+		nsbox_ip_text(&s->gateway6, ip, sizeof(ip));
+		rule(&sc, "ip6 hoplimit 255 ip6 daddr %s icmpv6 type { %s } accept", ip, ND_TYPES);
 	}
 	if (s->address.mode == NSBOX_ADDR_DHCP)
 		rule(&sc, "ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept");

@@ -137,6 +137,16 @@ void veth_host_name(const char *id, char *out, size_t n);
 int net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id,
 		 char *what, size_t whatlen);
 
+/* ---- routed.c: the host side of a routed box (see there) ---- */
+/* S's box addresses and gateways against the host's: 0, or -errno with ERR when an address of the
+ * host is among the box's, or the gateway is on a host interface that is not a routed box's host
+ * end. */
+int routed_check_host(const struct nsbox_settings *s, struct nsbox_err *err);
+/* N's host end up, addressed with the gateways, and the host routes to the box's addresses
+ * through it. 0, or -errno with ERR; everything goes with the device. */
+int routed_host_setup(const struct nsbox_settings *s, const struct box_net *n,
+		      struct nsbox_err *err);
+
 struct dhcp_lease;
 /* ---- dhcp.c: the box's DHCP client; its lease into L ---- */
 int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,

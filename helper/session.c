@@ -149,11 +149,11 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	return r;
 }
 
-/* pool_share applies: a bridged box with a pooled address and a share set. */
+/* pool_share applies: a bridged or routed box with a pooled address and a share set. */
 static bool
 pool_shared(const struct nsbox_settings *set)
 {
-	return set->pool_share && set->network == NSBOX_NET_BRIDGE &&
+	return set->pool_share && nsbox_net_veth(set->network) &&
 	       (set->address.mode == NSBOX_ADDR_POOL || set->address6.mode == NSBOX_ADDR_POOL);
 }
 
@@ -252,8 +252,8 @@ tell_sweeper(const char *id, void *arg)
 
 	s->host = (struct sweep_note){
 		.owner = s->self,
-		.bridged = s->set.network == NSBOX_NET_BRIDGE,
-		.egress = s->set.network == NSBOX_NET_BRIDGE && s->set.egress_limited,
+		.bridged = nsbox_net_veth(s->set.network), /* routed: a host end as well */
+		.egress = nsbox_net_veth(s->set.network) && s->set.egress_limited,
 		.v4 = s->set.address,
 		.v6 = s->set.address6,
 	};

@@ -466,7 +466,7 @@ share_pool_check(const struct share_login *l, const struct nsbox_settings *s,
 {
 	int r = 0;
 
-	if (s->network != NSBOX_NET_BRIDGE)
+	if (!nsbox_net_veth(s->network))
 		return 0;
 	r = pool_check(l, s, &s->address, &s->gateway, err);
 	return r < 0 ? r : pool_check(l, s, &s->address6, &s->gateway6, err);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Bridged networking of one box, in nsbox-helper's supervisor (root, host namespaces): the bridge
- * check, address leases, the veth pair, addresses and routes set from a short child inside the
- * box; DHCP (dhcp.c) and resolv.conf (resolv.c) in order; and the teardown after the session. */
+/* Bridged and routed networking of one box, in nsbox-helper's supervisor (root, host namespaces):
+ * the bridge check, address leases, the veth pair, addresses and routes set from a short child
+ * inside the box; DHCP (dhcp.c) and resolv.conf (resolv.c) in order; and the teardown after the
+ * session. A routed box's host end is routed.c's in place of the bridge attach. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +96,15 @@ cfg_link(void *arg, struct inside_result *res)
 	const struct box_net *n = c->n;
 	struct nsbox_cidr a4 = { .ip = n->ip4, .prefix = n->prefix4 };
 	struct nsbox_cidr a6 = { .ip = n->ip6, .prefix = s->address6.cidr.prefix };
+	bool routed = s->network == NSBOX_NET_ROUTED;
+	struct nl_route d4 = { .gw = &n->gw4, .onlink = routed };
+	struct nl_route d6 = { .gw = &s->gateway6, .onlink = routed };
 	int idx, r = 0;
+
+	/* routed: the box's only neighbour is its host end (routed.c), so its address is a /128
+	 * (its IPv4 prefix is 32 already, net_setup) and its default route onlink */
+	if (routed)
+		a6.prefix = 128;
 
 	if (c->link && s->address6.mode == NSBOX_ADDR_NONE)
 		r = cfg_step(res, "turning IPv6 off on the box interface", nl_link_v6_off(s->ifname));
@@ -106,15 +115,15 @@ cfg_link(void *arg, struct inside_result *res)
 	idx = cfg_step(res, "finding the box interface", nl_link_get(s->ifname, NULL, 0));
 	if (idx < 0)
 		return idx;
+	d4.index = d6.index = idx;
 	if (c->v4 && n->ip4.family)
 		r = cfg_step(res, "adding the IPv4 address", nl_addr_add(idx, &a4));
 	if (r == 0 && c->v6 && n->ip6.family)
 		r = cfg_step(res, "adding the IPv6 address", nl_addr_add(idx, &a6));
 	if (r == 0 && c->v4 && n->gw4.family)
-		r = cfg_step(res, "adding the IPv4 default route", nl_route_default(idx, &n->gw4));
+		r = cfg_step(res, "adding the IPv4 default route", nl_route_add(&d4));
 	if (r == 0 && c->v6 && s->gateway6.family)
-		r = cfg_step(res, "adding the IPv6 default route",
-			     nl_route_default(idx, &s->gateway6));
+		r = cfg_step(res, "adding the IPv6 default route", nl_route_add(&d6));
 	return r;
 }
 
@@ -276,6 +285,8 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 	if (r < 0)
 		return r;
 	n->egress_made = s->egress_limited;
+	if (s->network == NSBOX_NET_ROUTED)
+		return routed_host_setup(s, n, err);
 	for (unsigned k = 0; k < bs->n; k++) {
 		unsigned i = bs->order[k];
 
@@ -320,17 +331,22 @@ net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 
 	memset(n, 0, sizeof(*n));
 	n->netns = n->dhcp_pidfd = -1;
-	if (s->network != NSBOX_NET_BRIDGE)
+	if (!nsbox_net_veth(s->network))
 		return 0;
 	n->active = true;
 	snprintf(n->id, sizeof(n->id), "%s", b->id);
 
-	r = find_bridges(b, s, &bs, err);
+	if (s->network == NSBOX_NET_ROUTED)
+		r = routed_check_host(s, err);
+	else
+		r = find_bridges(b, s, &bs, err);
 	if (r < 0)
 		return r;
 	r = take_leases(b, s, user, self, n, err);
 	if (r < 0)
 		return r;
+	if (s->network == NSBOX_NET_ROUTED)
+		n->prefix4 = 32;
 	box_mac(b, s, user, n, mac);
 	r = make_veth(b, s, mac, &bs, n, err);
 	if (r < 0)

@@ -395,36 +395,99 @@ nl_addr_add(int index, const struct nsbox_cidr *a)
 	return nl_once(build_addr, &x);
 }
 
-struct route_arg {
-	int index;
-	const struct nsbox_ip *gw;
-};
-
 static void
 build_route(struct nlmsghdr *nlh, const void *arg)
 {
-	const struct route_arg *x = arg;
+	const struct nl_route *x = arg;
+	const struct nsbox_ip *any = x->gw ? x->gw : x->dst;
 	struct rtmsg *rtm;
+	size_t len = any->family == AF_INET ? 4 : 16;
 
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)x->gw->family;
-	rtm->rtm_dst_len = 0;
+	rtm->rtm_family = (uint8_t)any->family;
+	rtm->rtm_dst_len = (uint8_t)(x->dst ? x->dst_len : 0);
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_scope = x->gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_GATEWAY, x->gw->family == AF_INET ? 4 : 16, &x->gw->v4);
+	rtm->rtm_flags = x->onlink ? RTNH_F_ONLINK : 0;
+	if (x->dst)
+		mnl_attr_put(nlh, RTA_DST, len, &x->dst->v4);
+	if (x->gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, len, &x->gw->v4);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)x->index);
+}
+
+int
+nl_route_add(const struct nl_route *r)
+{
+	if (!r->gw && !r->dst)
+		return -EINVAL;
+	return nl_once(build_route, r);
 }
 
 int
 nl_route_default(int index, const struct nsbox_ip *gw)
 {
-	struct route_arg x = { index, gw };
+	struct nl_route x = { .index = index, .gw = gw };
 
-	return nl_once(build_route, &x);
+	return nl_route_add(&x);
+}
+
+struct addr_dump {
+	void (*fn)(int index, const struct nsbox_ip *ip, void *arg);
+	void *arg;
+};
+
+static int
+addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct addr_dump *d = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *local = NULL, *addr = NULL;
+	struct nsbox_ip ip = { .family = ifa->ifa_family };
+	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_LOCAL && mnl_attr_get_payload_len(a) == len)
+			local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS && mnl_attr_get_payload_len(a) == len)
+			addr = a;
+	}
+	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on a point-to-point
+	 * link, and the only one IPv6 sends */
+	if (!local)
+		local = addr;
+	if (!local)
+		return MNL_CB_OK;
+	memcpy(&ip.v4, mnl_attr_get_payload(local), len);
+	d->fn((int)ifa->ifa_index, &ip, d->arg);
+	return MNL_CB_OK;
+}
+
+int
+nl_addr_each(void (*fn)(int index, const struct nsbox_ip *ip, void *arg), void *arg)
+{
+	char buf[NL_BUF];
+	struct nl nl = { 0 };
+	struct addr_dump d = { fn, arg };
+	int r = nl_open(&nl);
+
+	if (r < 0)
+		return r;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	r = nl_talk_cb(&nl, nlh, addr_cb, &d);
+	nl_close(&nl);
+	return r;
 }
 
 struct table_dump {

@@ -31,6 +31,20 @@ int nl_port_isolate(const char *ifname);
 int nl_veth_create(const struct nl_veth *v);
 int nl_addr_add(int index, const struct nsbox_cidr *a);
 int nl_route_default(int index, const struct nsbox_ip *gw);
+/* A route in the main table out of interface INDEX: to DST/DST_LEN (NULL: the default route),
+ * through GW (NULL: on the link itself); ONLINK: GW is on the link though no address's subnet
+ * there holds it. */
+struct nl_route {
+	int index;
+	const struct nsbox_ip *dst;
+	unsigned dst_len;
+	const struct nsbox_ip *gw;
+	bool onlink;
+};
+int nl_route_add(const struct nl_route *r);
+/* FN with every IPv4 and IPv6 address of the caller's network namespace and the index of its
+ * interface: one dump. 0 or -errno. */
+int nl_addr_each(void (*fn)(int index, const struct nsbox_ip *ip, void *arg), void *arg);
 /* FN with the name of each nf_tables table of FAMILY (NFPROTO_*) in the caller's network
  * namespace: one dump, no library. 0 or -errno. */
 int nl_nft_tables(int family, void (*fn)(const char *name, void *arg), void *arg);

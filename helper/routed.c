@@ -34,14 +34,16 @@ in_spec(const struct nsbox_ip *ip, const struct nsbox_addrspec *a)
 	return a->mode == NSBOX_ADDR_POOL && nsbox_addrspec_in_range(ip, a);
 }
 
-/* A routed box's host end: named "nsb" + id and a veth. */
+/* A routed box's host end: a veth named as veth_host_name names it, "nsb" and a box id. */
 static bool
 routed_host_end(int index)
 {
 	char name[IF_NAMESIZE] = "", kind[32] = "";
 
-	return if_indextoname((unsigned)index, name) && !strncmp(name, "nsb", 3) &&
-	       nl_link_get(name, kind, sizeof(kind)) > 0 && !strcmp(kind, "veth");
+	if (!if_indextoname((unsigned)index, name) || strncmp(name, "nsb", 3) ||
+	    strlen(name + 3) != NSBOX_ID_LEN || strspn(name + 3, "0123456789abcdef") != NSBOX_ID_LEN)
+		return false;
+	return nl_link_get(name, kind, sizeof(kind)) > 0 && !strcmp(kind, "veth");
 }
 
 static void

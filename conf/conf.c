@@ -128,6 +128,34 @@ nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
 }
 
 void
+nsbox_conf_foreach_routed(const struct nsbox_conf *c,
+			  void (*fn)(const char *where, bool v4, bool v6, void *arg), void *arg)
+{
+	struct layered d, dm;
+
+	layer_init(&d);
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->sec[i].is_match)
+			layer_apply(&d, &c->sec[i]);
+	for (size_t i = 0; i <= c->n; i++) {
+		char where[300];
+
+		/* i == c->n: [defaults] alone, the box of a login no [match] takes */
+		if (i < c->n && !c->sec[i].is_match)
+			continue;
+		dm = d;
+		if (i < c->n)
+			layer_apply(&dm, &c->sec[i]);
+		if (dm.s.network != NSBOX_NET_ROUTED || !dm.src[K_NETWORK])
+			continue;
+		snprintf(where, sizeof(where), "%s:%u", dm.src[K_NETWORK]->file,
+			 dm.src[K_NETWORK]->key_line[K_NETWORK]);
+		fn(where, dm.s.address.mode != NSBOX_ADDR_NONE, dm.s.address6.mode != NSBOX_ADDR_NONE,
+		   arg);
+	}
+}
+
+void
 nsbox_conf_err_format(const struct nsbox_conf_err *err, char *out, size_t outlen)
 {
 	char file[sizeof(err->file) * 4 + 4];

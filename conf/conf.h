@@ -158,6 +158,12 @@ size_t nsbox_conf_n_sections(const struct nsbox_conf *c);
 void nsbox_conf_foreach_bridge(const struct nsbox_conf *c,
 			       void (*fn)(const char *bridge, const char *where, void *arg),
 			       void *arg);
+/* Calls FN for [defaults] and each [match] whose box is routed, with "FILE:LINE" of the network
+ * key that makes it so and whether the box has IPv4 and IPv6 addresses: nsboxctl check looks at
+ * the host's forwarding, which is not the parser's business either. */
+void nsbox_conf_foreach_routed(const struct nsbox_conf *c,
+			       void (*fn)(const char *where, bool v4, bool v6, void *arg),
+			       void *arg);
 
 /* Whether some [match] section has a group= criterion: only then does nsbox_conf_resolve look at
  * WHO's groups, so only then need the caller ask NSS for them (a lookup that may be slow, and

@@ -3,6 +3,7 @@
  * name a real box, such a box pinned by pidfds of its processes, and list and show printing
  * them as a table, key = value lines or JSON. */
 #include <errno.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "ctl.h"
 #include "member.h"
+#include "netlink.h"
 #include "nsbox/array.h"
 #include "nsbox/cleanup.h"
 #include "nsbox/ns.h"
@@ -154,7 +156,7 @@ print_json(const struct box_record *r)
 		snprintf(uid, sizeof(uid), "%lld", r->uid);
 	printf("{\"id\":\"%s\",\"user\":\"%s\",\"uid\":%s,\"service\":\"%s\",\"rhost\":\"%s\",\"tty\":\"%s\","
 	       "\"started\":%lld,\"age\":\"%s\",\"init\":%d,\"supervisor\":%d,\"app\":%d,"
-	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"veth\":\"%s\","
+	       "\"hostname\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"network\":\"%s\",\"veth\":\"%s\","
 	       "\"bridge\":\"%s\",\"neighbours\":\"%s\",\"egress\":\"%s\",\"profile\":\"%s\",\"no_new_privs\":%s,\"caps_keep\":\"0x%llx\","
 	       "\"seccomp\":%s,\"tmp_private\":%s,\"share\":\"%s\",\"members\":%d,"
 	       "\"memory_max\":%llu,\"tasks_max\":%d,\"cpu_quota\":%d,\"unit\":\"%s\","
@@ -162,7 +164,7 @@ print_json(const struct box_record *r)
 	       r->id, ctl_js(r->user, b[0], sizeof(b[0])), uid, ctl_js(r->service, b[1], sizeof(b[1])),
 	       ctl_js(r->rhost, b[2], sizeof(b[2])), ctl_js(r->tty, b[3], sizeof(b[3])), r->started, age,
 	       (int)r->init.pid, (int)r->supervisor.pid, r->app, ctl_js(r->hostname, b[4], sizeof(b[4])),
-	       r->ipv4, r->ipv6, r->veth, r->bridge, r->neighbours, r->egress,
+	       r->ipv4, r->ipv6, r->network, r->veth, r->bridge, r->neighbours, r->egress,
 	       ctl_js(r->profile, b[5], sizeof(b[5])),
 	       r->no_new_privs ? "true" : "false", r->caps_keep, r->seccomp ? "true" : "false",
 	       r->tmp_private ? "true" : "false", r->share ? "user" : "none",
@@ -340,6 +342,56 @@ show_members(const struct box_record *r)
 	free(m);
 }
 
+struct host_end {
+	int index;
+	char list[1024];
+	size_t o;
+};
+
+static void
+host_add(struct host_end *h, const struct nsbox_ip *ip, unsigned prefix)
+{
+	char t[INET6_ADDRSTRLEN];
+	int l;
+
+	nsbox_ip_text(ip, t, sizeof(t));
+	l = snprintf(h->list + h->o, sizeof(h->list) - h->o, "%s%s/%u", h->o ? " " : "", t, prefix);
+	if (l > 0 && (size_t)l < sizeof(h->list) - h->o)
+		h->o += (size_t)l;
+}
+
+static void
+host_addr(int index, const struct nsbox_ip *ip, void *arg)
+{
+	struct host_end *h = arg;
+
+	if (index == h->index)
+		host_add(h, ip, ip->family == AF_INET ? 32 : 128);
+}
+
+static void
+host_route(int index, const struct nsbox_ip *dst, unsigned dst_len, void *arg)
+{
+	struct host_end *h = arg;
+
+	if (index == h->index && dst_len)
+		host_add(h, dst, dst_len);
+}
+
+/* What the host holds on box's host end IFNAME, read from the kernel: its addresses (a routed
+ * box's gateways) and the routes through it (a routed box's host routes). */
+static void
+show_host_end(const char *ifname)
+{
+	struct host_end a = { .index = (int)if_nametoindex(ifname) }, rt = { .index = a.index };
+
+	if (!a.index)
+		return;
+	nl_addr_each(host_addr, &a);
+	nl_route_each(host_route, &rt);
+	printf("host_addresses = %s\nhost_routes = %s\n", a.list, rt.list);
+}
+
 int
 cmd_show(int argc, char **argv)
 {
@@ -376,11 +428,12 @@ cmd_show(int argc, char **argv)
 		snprintf(uid, sizeof(uid), "%lld", r->uid);
 	printf("id = %s\nuser = %s\nuid = %s\nservice = %s\nrhost = %s\ntty = %s\nstarted = %s (%s ago)\n"
 	       "init = %d\nsupervisor = %d\napp = %d\nhostname = %s\nipv4 = %s\nipv6 = %s\n"
-	       "veth = %s\nbridge = %s\nneighbours = %s\negress = %s\nnetns = %s%s\nprofile = %s\n"
+	       "network = %s\nveth = %s\nbridge = %s\nneighbours = %s\negress = %s\nnetns = %s%s\nprofile = %s\n"
 	       "no_new_privs = %s\n"
 	       "caps = %s\nseccomp = %s\ntmp = %s\nshare = %s\nmembers = %d\n",
 	       r->id, r->user, uid, r->service, r->rhost, r->tty, when, age, (int)r->init.pid,
-	       (int)r->supervisor.pid, r->app, r->hostname, r->ipv4, r->ipv6, r->veth, r->bridge,
+	       (int)r->supervisor.pid, r->app, r->hostname, r->ipv4, r->ipv6, r->network, r->veth,
+	       r->bridge,
 	       r->neighbours, r->egress, r->namespaces & CLONE_NEWNET ? NSBOX_NETNS_PREFIX : "",
 	       r->namespaces & CLONE_NEWNET ? r->id : "", r->profile,
 	       r->no_new_privs ? "yes" : "no", caps, r->seccomp ? "default" : "off",
@@ -393,6 +446,8 @@ cmd_show(int argc, char **argv)
 		ns_link(r, nsbox_ns_table[i].proc, link, sizeof(link));
 		printf("ns.%s = %s\n", nsbox_ns_table[i].proc, link);
 	}
+	if (r->veth[0])
+		show_host_end(r->veth);
 	printf("memory_max = %s\ntasks_max = %s\ncpu_quota = %s\n",
 	       limit_str(r->memory_max, "b", lim[0], sizeof(lim[0])),
 	       limit_str((unsigned long long)r->tasks_max, "", lim[1], sizeof(lim[1])),

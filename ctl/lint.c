@@ -265,11 +265,63 @@ lint_admins(const struct nsbox_conf *c, const char *service)
 	return w;
 }
 
+/* A sysctl of 0 or 1; -errno when it cannot be read. */
+static int
+sysctl_flag(const char *path)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	int v = -1;
+
+	if (!f)
+		return -errno;
+	return fscanf(f, "%d", &v) == 1 ? v : -EINVAL;
+}
+
+struct routed_lint {
+	char where4[300], where6[300]; /* the first routed box of each family */
+};
+
+static void
+routed_seen(const char *where, bool v4, bool v6, void *arg)
+{
+	struct routed_lint *l = arg;
+
+	if (v4 && !l->where4[0])
+		snprintf(l->where4, sizeof(l->where4), "%s", where);
+	if (v6 && !l->where6[0])
+		snprintf(l->where6, sizeof(l->where6), "%s", where);
+}
+
+/* Routed boxes while the host does not forward: they reach the host and nothing past it. The
+ * product never turns forwarding on; the admin does (nsbox.conf(5)). One warning per family. */
+static int
+lint_routed(const struct nsbox_conf *c)
+{
+	static const struct {
+		const char *sysctl, *path;
+	} fam[2] = { { "net.ipv4.ip_forward", "/proc/sys/net/ipv4/ip_forward" },
+		     { "net.ipv6.conf.all.forwarding", "/proc/sys/net/ipv6/conf/all/forwarding" } };
+	struct routed_lint l = { "", "" };
+	int w = 0;
+
+	nsbox_conf_foreach_routed(c, routed_seen, &l);
+	for (int i = 0; i < 2; i++) {
+		const char *where = i ? l.where6 : l.where4;
+		if (!where[0] || sysctl_flag(fam[i].path) != 0)
+			continue;
+		fprintf(stderr, "nsboxctl: %s: warning: network = routed, but %s is 0 on this host: "
+				"its routed boxes reach the host and nothing past it\n", where,
+			fam[i].sysctl);
+		w++;
+	}
+	return w;
+}
+
 int
 nsbox_lint(const struct nsbox_conf *c, const char *service)
 {
 	struct nsbox_section_info si;
-	int w = 0;
+	int w = lint_routed(c);
 
 	for (size_t i = 0; nsbox_conf_section(c, i, &si) == 0; i++)
 		if (si.is_match)

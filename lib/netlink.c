@@ -436,6 +436,62 @@ nl_route_default(int index, const struct nsbox_ip *gw)
 	return nl_route_add(&x);
 }
 
+struct route_dump {
+	void (*fn)(int index, const struct nsbox_ip *dst, unsigned dst_len, void *arg);
+	void *arg;
+};
+
+static int
+route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct route_dump *d = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct nsbox_ip dst = { .family = rtm->rtm_family };
+	size_t len = rtm->rtm_family == AF_INET ? 4 : 16;
+	int oif = 0;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == len)
+			memcpy(&dst.v4, mnl_attr_get_payload(a), len);
+		else if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			oif = (int)mnl_attr_get_u32(a);
+	}
+	d->fn(oif, &dst, rtm->rtm_dst_len, d->arg);
+	return MNL_CB_OK;
+}
+
+static int
+dump(int type, size_t hdr, mnl_cb_t cb, void *data)
+{
+	char buf[NL_BUF];
+	struct nl nl = { 0 };
+	int r = nl_open(&nl);
+
+	if (r < 0)
+		return r;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (uint16_t)type;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	/* the family, first byte of both ifaddrmsg and rtmsg, AF_UNSPEC: both */
+	memset(mnl_nlmsg_put_extra_header(nlh, hdr), 0, hdr);
+	r = nl_talk_cb(&nl, nlh, cb, data);
+	nl_close(&nl);
+	return r;
+}
+
+int
+nl_route_each(void (*fn)(int index, const struct nsbox_ip *dst, unsigned dst_len, void *arg),
+	      void *arg)
+{
+	struct route_dump d = { fn, arg };
+
+	return dump(RTM_GETROUTE, sizeof(struct rtmsg), route_cb, &d);
+}
+
 struct addr_dump {
 	void (*fn)(int index, const struct nsbox_ip *ip, void *arg);
 	void *arg;
@@ -473,21 +529,9 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 int
 nl_addr_each(void (*fn)(int index, const struct nsbox_ip *ip, void *arg), void *arg)
 {
-	char buf[NL_BUF];
-	struct nl nl = { 0 };
 	struct addr_dump d = { fn, arg };
-	int r = nl_open(&nl);
 
-	if (r < 0)
-		return r;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
-	r = nl_talk_cb(&nl, nlh, addr_cb, &d);
-	nl_close(&nl);
-	return r;
+	return dump(RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, &d);
 }
 
 struct table_dump {

@@ -51,6 +51,7 @@ static const struct field {
 	FIELD("no_new_privs", F_INT, no_new_privs),
 	FIELD("seccomp", F_INT, seccomp),
 	FIELD("tmp_private", F_INT, tmp_private),
+	FIELD("network", F_STR, network),
 	FIELD("veth", F_STR, veth),
 	FIELD("bridge", F_STR, bridge),
 	FIELD("neighbours", F_STR, neighbours),

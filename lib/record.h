@@ -48,6 +48,7 @@ struct box_record {
 	char profile[16];
 	unsigned long long caps_keep; /* bounding set, bit N keeps capability N */
 	int no_new_privs, seccomp, tmp_private;
+	char network[8];              /* none, bridge or routed; "" from a version without it */
 	char veth[16];                /* host end, "" for network = none */
 	char bridge[16];
 	char neighbours[8];           /* "deny": its bridge port is isolated; "allow"; "" unbridged */

@@ -181,10 +181,19 @@ ok $([ -e /run/netns/nsbox-$IA ]; echo $?) "box A's network namespace has its ip
 
 # nsboxctl show: the host end, its addresses and routes
 out=$("$NSBOX_CTL" show "$IA" 2>&1)
-like "$out" "network: *routed" "nsboxctl show: network routed"
-like "$out" "veth: *nsb$IA" "nsboxctl show: the host end"
-like "$out" "host addresses: *10\.59\.0\.1/32 fd59::1/128" "nsboxctl show: the host end's addresses"
-like "$out" "host routes: *$(re "$A4")/32 $(re "$A6")/128" "nsboxctl show: the host routes"
+like "$out" "(^|
+)network = routed(
+|\$)" "nsboxctl show: network = routed"
+like "$out" "(^|
+)veth = nsb$IA(
+|\$)" "nsboxctl show: the host end"
+like "$out" "(^|
+)host_addresses = 10\.59\.0\.1/32 fd59::1/128(
+|\$)" "nsboxctl show: the host end's addresses"
+like "$out" "(^|
+)host_routes = $(re "$A4")/32 $(re "$A6")/128(
+|\$)" "nsboxctl show: the host routes through it"
+like "$("$NSBOX_CTL" show --json "$IA" 2>&1)" '"network":"routed"' "nsboxctl show --json: network routed"
 
 # one box reaches the other only through the host's forwarding: with it, B reaches A, and B's
 # only neighbour is the gateway (A's frames never reach B); without it (the control), B does not
@@ -200,10 +209,13 @@ fwd 1
 
 # ---- nsboxctl check warns when forwarding is off and a routed rule exists ----
 fwd 0
-like "$("$NSBOX_CTL" check "$CONF" 2>&1)" "warning: .*network = routed.*net.ipv4.ip_forward is 0" \
+out=$("$NSBOX_CTL" check "$CONF" 2>&1)
+like "$out" "$(re "$CONF"):[0-9]+: warning: network = routed, but net.ipv4.ip_forward is 0" \
 	"nsboxctl check warns: routed rules, IPv4 forwarding off"
+like "$out" "warning: network = routed, but net.ipv6.conf.all.forwarding is 0" \
+	"nsboxctl check warns: routed rules with IPv6, IPv6 forwarding off"
 fwd 1
-unlike "$("$NSBOX_CTL" check "$CONF" 2>&1)" "ip_forward" "nsboxctl check: no warning with forwarding on"
+unlike "$("$NSBOX_CTL" check "$CONF" 2>&1)" "forward" "nsboxctl check: no warning with forwarding on"
 
 release A
 release B

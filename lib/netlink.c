@@ -452,6 +452,7 @@ route_cb(const struct nlmsghdr *nlh, void *data)
 	int oif = 0;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_table != RT_TABLE_MAIN ||
+	    rtm->rtm_protocol != RTPROT_STATIC ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {

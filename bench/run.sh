@@ -16,7 +16,7 @@ BENCH_N=${BENCH_N:-200}
 SCALE_MAX=${SCALE_MAX:-4000}
 STORM_SECS=${STORM_SECS:-30}
 BENCH_PROFILE=${BENCH_PROFILE:-1}
-BENCH_PARTS=${BENCH_PARTS:-compare ssh scale scale-br storm}
+BENCH_PARTS=${BENCH_PARTS:-compare ssh scale scale-br scale-rt storm}
 part() { [[ " $BENCH_PARTS " == *" $1 "* ]]; }
 PB=$NSBOX_BUILD/bench/pambench
 [ -x "$PB" ] || nsbox_die "$PB missing (make bench builds it)"
@@ -55,6 +55,13 @@ network = bridge
 bridge = $BENCH_BRIDGE
 address = pool 10.79.0.0/16
 gateway = 10.79.0.1")
+# the routed box: a veth and no bridge, the host end with the gateway and a host route
+# (helper/routed.c); the bench's namespace does not forward, which a login does not need
+RT=$(nsbox_conf rt.conf "[defaults]
+hostname = %u-box
+network = routed
+address = pool 10.80.0.0/16
+gateway = 10.80.0.1")
 # the bridged box with a 10-destination egress list (its table on the host end of the veth)
 BREG=$(nsbox_conf bregress.conf "[defaults]
 hostname = %u-box
@@ -86,6 +93,7 @@ bench_box rstr-nolim "$RSTR_NOLIM"
 bench_box nonet "$NONET"
 bench_box br "$BR"
 bench_box bregress "$BREG"
+bench_box rt "$RT"
 
 # BENCH_BASELINE=DIR: another build's module and helper (DIR/pam_nsbox.so, DIR/nsbox-helper, e.g.
 # the build of the commit before a change): its rows run next to these in parts 1, 4 and 4b
@@ -120,6 +128,7 @@ rows=(
 	"pam|box: loopback only, 5 ns|nsbox-bench-lo|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: no net, 4 ns|nsbox-bench-nonet|unshare: 4 ns, no -n|pam_permit only (PAM baseline)"
 	"pam|box: bridged, veth + pool lease|nsbox-bench-br|unshare -n: 5 ns|pam_permit only (PAM baseline)"
+	"pam|box: routed, veth + pool lease|nsbox-bench-rt|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: bridged + egress, 10 destinations|nsbox-bench-bregress|box: bridged, veth + pool lease|pam_permit only (PAM baseline)"
 	"pam|box: restricted profile (shipped)|nsbox-bench-rstr|unshare -n: 5 ns|pam_permit only (PAM baseline)"
 	"pam|box: restricted, limits none|nsbox-bench-rstr-nolim|unshare -n: 5 ns|pam_permit only (PAM baseline)"
@@ -320,6 +329,19 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
 fi
 "$PB" scale nsbox-bench-brs "$SCALE_MAX" "$RES/scale-br" "${cps[@]}" | tee "$RES/scale-br.txt" ||
 	nsbox_die "bridged scale run failed"
+fi
+
+# ---------------------------------------------------------------------------------------------
+if part scale-rt; then
+echo
+echo "== 4c. scale: N live routed boxes (veth + pool lease, no bridge: one host end each) =="
+cps=()
+for c in 1 10 100 500 1000 2000 3000 4000 6000 8000; do
+	[ "$c" -le "$SCALE_MAX" ] && cps+=("$c")
+done
+[[ " ${cps[*]} " == *" $SCALE_MAX "* ]] || cps+=("$SCALE_MAX")
+"$PB" scale nsbox-bench-rt "$SCALE_MAX" "$RES/scale-rt" "${cps[@]}" | tee "$RES/scale-rt.txt" ||
+	nsbox_die "routed scale run failed"
 fi
 
 # ---------------------------------------------------------------------------------------------

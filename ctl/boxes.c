@@ -361,10 +361,11 @@ host_add(struct host_end *h, const struct nsbox_ip *ip, unsigned prefix)
 }
 
 static void
-host_addr(int index, const struct nsbox_ip *ip, void *arg)
+host_addr(int index, const char *label, const struct nsbox_ip *ip, void *arg)
 {
 	struct host_end *h = arg;
 
+	(void)label;
 	if (index == h->index)
 		host_add(h, ip, ip->family == AF_INET ? 32 : 128);
 }

@@ -494,7 +494,7 @@ nl_route_each(void (*fn)(int index, const struct nsbox_ip *dst, unsigned dst_len
 }
 
 struct addr_dump {
-	void (*fn)(int index, const struct nsbox_ip *ip, void *arg);
+	void (*fn)(int index, const char *label, const struct nsbox_ip *ip, void *arg);
 	void *arg;
 };
 
@@ -504,6 +504,7 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 	const struct addr_dump *d = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a, *local = NULL, *addr = NULL;
+	const char *label = NULL;
 	struct nsbox_ip ip = { .family = ifa->ifa_family };
 	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
 
@@ -515,6 +516,9 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 			local = a;
 		else if (mnl_attr_get_type(a) == IFA_ADDRESS && mnl_attr_get_payload_len(a) == len)
 			addr = a;
+		else if (mnl_attr_get_type(a) == IFA_LABEL &&
+			 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+			label = mnl_attr_get_str(a);
 	}
 	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on a point-to-point
 	 * link, and the only one IPv6 sends */
@@ -523,12 +527,13 @@ addr_cb(const struct nlmsghdr *nlh, void *data)
 	if (!local)
 		return MNL_CB_OK;
 	memcpy(&ip.v4, mnl_attr_get_payload(local), len);
-	d->fn((int)ifa->ifa_index, &ip, d->arg);
+	d->fn((int)ifa->ifa_index, label, &ip, d->arg);
 	return MNL_CB_OK;
 }
 
 int
-nl_addr_each(void (*fn)(int index, const struct nsbox_ip *ip, void *arg), void *arg)
+nl_addr_each(void (*fn)(int index, const char *label, const struct nsbox_ip *ip, void *arg),
+	     void *arg)
 {
 	struct addr_dump d = { fn, arg };
 

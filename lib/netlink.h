@@ -42,9 +42,11 @@ struct nl_route {
 	bool onlink;
 };
 int nl_route_add(const struct nl_route *r);
-/* FN with every IPv4 and IPv6 address of the caller's network namespace and the index of its
- * interface: one dump. 0 or -errno. */
-int nl_addr_each(void (*fn)(int index, const struct nsbox_ip *ip, void *arg), void *arg);
+/* FN with every IPv4 and IPv6 address of the caller's network namespace, the index of its
+ * interface and its label (IPv4: the interface's name, unless an alias label was given; IPv6:
+ * NULL): one dump. 0 or -errno. */
+int nl_addr_each(void (*fn)(int index, const char *label, const struct nsbox_ip *ip, void *arg),
+		 void *arg);
 /* FN with every static route of the main table (both families; RTPROT_STATIC, as nl_route_add
  * makes them, not the kernel's own prefix routes): its output interface (0: none) and destination
  * (DST_LEN 0: the default route). 0 or -errno. */

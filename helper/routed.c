@@ -56,7 +56,10 @@ scan_one(int index, const char *label, const struct nsbox_ip *ip, void *arg)
 	const struct nsbox_settings *s = h->s;
 	const struct nsbox_ip *gw = ip->family == AF_INET ? &s->gateway : &s->gateway6;
 
-	if (!h->clash.family && (in_spec(ip, &s->address) || in_spec(ip, &s->address6))) {
+	/* the gateway is never leased (lease_acquire_excluding), and on another routed box's host
+	 * end it is where it belongs: only where else it is matters (below) */
+	if (!h->clash.family && !nsbox_ip_eq(ip, gw) &&
+	    (in_spec(ip, &s->address) || in_spec(ip, &s->address6))) {
 		h->clash = *ip;
 		h->clash_index = index;
 	}

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* A bridged box's egress list as nftables rules on the host end of its veth, made and removed by
- * nsbox-helper's supervisor and sweeper (root, host namespaces). One netdev table per box,
- * nsbox-ID, whose chain hooks the ingress of the host end: every frame the box sends, before the
- * bridge forwards it or the host routes or receives it, so a bridged uplink, a routed bridge and
- * the host's own addresses obey one list, and root in the box cannot reach it. Stateless on the
+/* A bridged box's egress list as nftables rules on the host end of its veth, made by
+ * nsbox-helper's supervisor (root, host namespaces) and removed, by name over netlink, with
+ * everything else the box holds (lib/held.c). One netdev table per box, nsbox-ID, whose chain
+ * hooks the ingress of the host end: every frame the box sends, before the bridge forwards it or
+ * the host routes or receives it, so a bridged uplink, a routed bridge and the host's own
+ * addresses obey one list, and root in the box cannot reach it. Stateless on the
  * destination (replies come back on the other direction, which it does not see); what is not
  * allowed is refused at once (a TCP reset, an ICMP unreachable) so clients do not hang. Through
  * libnftables, loaded only for a box with a list. */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,7 +20,6 @@
 
 #include "dhcp.h"
 #include "helper.h"
-#include "netlink.h"
 #include "nsbox/paths.h"
 
 struct nft_api {
@@ -220,76 +219,4 @@ egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct 
 		err_set(err, r, "egress rules for the lease's DHCP and DNS servers: %s",
 			sc.full ? "too long" : nft_err);
 	return r;
-}
-
-int
-egress_remove(const char *id, char *what, size_t whatlen)
-{
-	char script[64], err[300] = "";
-
-	snprintf(script, sizeof(script), "delete table netdev nsbox-%s\n", id);
-	int r = nft_run(script, err, sizeof(err));
-	/* a table that is not there (never made, or removed before) is no failure */
-	if (r == -EINVAL && strstr(err, "No such file or directory"))
-		return 0;
-	if (r < 0)
-		snprintf(what, whatlen, "removing the egress rules: %s", err);
-	return r;
-}
-
-struct stale {
-	char ids[64][NSBOX_ID_LEN + 1];
-	unsigned n;
-};
-
-static void
-collect(const char *name, void *arg)
-{
-	struct stale *st = arg;
-
-	if (strncmp(name, "nsbox-", 6) || strlen(name) != 6 + NSBOX_ID_LEN ||
-	    strspn(name + 6, "0123456789abcdef") != NSBOX_ID_LEN || st->n == 64)
-		return;
-	snprintf(st->ids[st->n++], NSBOX_ID_LEN + 1, "%s", name + 6);
-}
-
-/* Whether an entry of NSBOX_BOXES_DIR names ID: its directory, or one being built
- * (".new-ID-..."), whose rules may already exist. */
-static bool
-box_dir_exists(const char *id)
-{
-	DIR *d = opendir(NSBOX_BOXES_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return errno != ENOENT; /* cannot tell: keep */
-	while (!found && (e = readdir(d)))
-		found = strstr(e->d_name, id) != NULL;
-	closedir(d);
-	return found;
-}
-
-int
-egress_gc(unsigned *removed, char *what, size_t whatlen)
-{
-	struct stale st = { .n = 0 };
-	int r = nl_nft_tables(NFPROTO_NETDEV, collect, &st), first = 0;
-
-	*removed = 0;
-	if (r < 0) {
-		snprintf(what, whatlen, "listing the netdev tables: %s", strerror(-r));
-		return r;
-	}
-	/* a table whose box has no directory left: both its supervisor and its sweeper died */
-	for (unsigned i = 0; i < st.n; i++) {
-		if (box_dir_exists(st.ids[i]))
-			continue;
-		r = egress_remove(st.ids[i], what, whatlen);
-		if (r < 0 && !first)
-			first = r;
-		else if (r == 0)
-			(*removed)++;
-	}
-	return first;
 }

@@ -9,7 +9,8 @@
  * It shares nothing with the supervisor but that socket: its own memory (the OOM killer kills
  * every process that shares the victim's; a clone with CLONE_VM died with it), its own libc and
  * errno. The supervisor tells it each box id before the id's directory may exist, and that the
- * id is reserved; the sweeper only reads until the socket ends. */
+ * id is reserved; the sweeper only reads until the socket ends. What the box holds it reads from
+ * the box's directory (lib/held.h), and frees as the teardown and the gc do. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -129,39 +130,15 @@ sleep_ms(long ms)
 	return nanosleep(&d, NULL);
 }
 
-int
-box_host_finish(const struct sweep_note *n, const char *name, int wait_ms, char *step,
-		 size_t steplen)
-{
-	struct box_cgroups cg = n->cg;
-	int r;
-
-	/* a box's processes are gone once its init is, but a pid namespace's end is the kernel's
-	 * to finish: its cgroups may be busy a moment longer */
-	for (int waited = 0; (r = limits_remove(&cg)) == -EBUSY && waited < wait_ms; waited += 10)
-		sleep_ms(10);
-	if (r < 0) {
-		snprintf(step, steplen, "removing its cgroup %s", cg.dir[cg.n - 1]);
-		return r;
-	}
-	r = box_remove_dir(name);
-	if (r < 0)
-		snprintf(step, steplen, "removing its directory");
-	return r;
-}
-
-/* teardown_host's steps, by the same functions, from the note; each is a no-op when already
- * done. Returns the first failure's -errno with STEP naming it; goes on after one. *REMOVED:
- * whether there was anything of the box to remove. */
+/* Frees what the box's directory says it holds, as the teardown would have: the network
+ * namespace's name and marks (by the id), held_release, then held_finish. Returns the first
+ * failure's -errno with STEP naming it; after one the directory stays, for the gc to try again.
+ * *REMOVED: whether there was anything of the box to remove. */
 static int
 sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 {
 	char name[NAME_MAX + 1];
-	/* net_teardown reads only the address specs of the settings */
-	struct nsbox_settings set = { .address = n->v4, .address6 = n->v6 };
-	struct box_net net = { .active = true, .veth_made = n->bridged, .egress_made = n->egress,
-			       .leased4 = nsbox_addr_leased(&n->v4),
-			       .leased6 = nsbox_addr_leased(&n->v6), .netns = -1, .dhcp_pidfd = -1 };
+	struct box_held h = { .what = 0 };
 	int r = 0, q, lock;
 
 	*removed = false;
@@ -186,23 +163,26 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 		return lock;
 	}
 	*removed = true;
-	if ((q = box_netns_remove(n->id)) < 0) {
+	_cleanup_close_ int bfd = open(NSBOX_BOXES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* none: it died before it made anything; unreadable: what the id names is freed */
+	snprintf(h.id, sizeof(h.id), "%s", n->id);
+	if (bfd < 0 || ((q = held_read(bfd, name, n->id, &h)) < 0 && q != -ENOENT)) {
+		r = bfd < 0 ? -errno : q;
+		snprintf(step, steplen, "reading what it holds from its directory");
+	}
+	if ((q = box_netns_remove(n->id)) < 0 && !r) {
 		r = q;
 		snprintf(step, steplen, "removing its ip-netns name");
 	}
-	veth_host_name(n->id, net.host_if, sizeof(net.host_if));
-	char what[64] = "";
-	if ((q = net_teardown(&set, &net, n->id, what, sizeof(what))) < 0 && !r) {
+	char what[96];
+	if ((q = held_release(&h, what, sizeof(what))) < 0 && !r) {
 		r = q;
 		snprintf(step, steplen, "%s", what);
 	}
 	box_ns_forget(n->id);
-	char fin[96];
-	if ((q = box_host_finish(n, name, SWEEP_CGROUP_WAIT_MS, fin, sizeof(fin))) < 0 && !r) {
-		r = q;
-		snprintf(step, steplen, "%s", fin);
-	}
-	return r;
+	if (r < 0)
+		return r;
+	return held_finish(&h, name, SWEEP_CGROUP_WAIT_MS, step, steplen);
 }
 
 /* Our socket closes in the supervisor's exit before the kernel marks it dead: wait for that

@@ -106,11 +106,16 @@ $(B)/tests/test_%: tests/unit/test_%.c $(CONF_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(DEP) -Itests/unit -fPIE -pie -o $@ $< $(CONF_OBJ) $(UNIT_OBJ) $(UNIT_LIBS) -lcap
 
-# The box directories' tests include record.c, whose gc frees what a dead box held (held.c).
+# The box directories' tests include record.c, whose gc frees what a dead box held (held.c), and
+# held.c's includes it, which frees through the lease store and netlink.
 HELD_OBJ = $(patsubst %.c,$(B)/pie/%.o,lib/held.c lib/lease.c lib/lease_store.c lib/netlink.c)
+HELD_DEPS = $(patsubst %.c,$(B)/pie/%.o,lib/record.c lib/boxns.c lib/file.c lib/proc.c lib/lease.c \
+	    lib/lease_store.c lib/netlink.c)
 $(B)/tests/test_record $(B)/tests/test_member: $(HELD_OBJ)
 $(B)/tests/test_record $(B)/tests/test_member: UNIT_OBJ = $(HELD_OBJ)
-$(B)/tests/test_record $(B)/tests/test_member: UNIT_LIBS = -lmnl
+$(B)/tests/test_record $(B)/tests/test_member $(B)/tests/test_held: UNIT_LIBS = -lmnl
+$(B)/tests/test_held: $(HELD_DEPS)
+$(B)/tests/test_held: UNIT_OBJ = $(HELD_DEPS)
 
 # A fuzz target #includes the lib/ or helper/ file it fuzzes (static parsers), as unit tests do.
 $(FUZZ_REPLAY): $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c $(B)/tests/replay/%.o $(CONF_OBJ)

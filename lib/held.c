@@ -84,13 +84,13 @@ held_read(int bfd, const char *name, const char *id, struct box_held *h)
 	snprintf(h->id, sizeof(h->id), "%s", id);
 	snprintf(path, sizeof(path), "%s/" BOX_HELD, name);
 	_cleanup_close_ int fd = openat(bfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* only the helper writes it: one anybody else could write might name any cgroup or pool */
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
 	int r = 0;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+	/* only the helper writes it: one anybody else could write might name any cgroup or pool */
+	if (fd < 0 || fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
 		r = -EPERM;
 	else if (read(fd, &d, sizeof(d)) != (ssize_t)sizeof(d) ||
 		 memcmp(d.magic, held_magic, sizeof(held_magic)) || d.size != sizeof(d.h) ||

@@ -122,10 +122,8 @@ int net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char
  * namespace, which must be a slave of the host's first). Same failure contract. */
 int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	       struct nsbox_err *err);
-/* While the box's network still lives: release the DHCP lease. 0, or -errno with WHAT naming
- * the step. */
-int net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what,
-		      size_t whatlen);
+/* While the box's network still lives: release the DHCP lease. 0, or -errno with ERR. */
+int net_release_early(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err);
 /* Once the init is killed (it need not have ended): lets go of the box's network namespace, so
  * that held_release's deletion of the host end takes the pair along at once. */
 void net_close(struct box_net *n);
@@ -135,8 +133,8 @@ struct dhcp_lease;
 int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	     struct dhcp_lease *l, struct nsbox_err *err);
 /* Sends the release and stops the client; bounded (DHCP_STOP_MAX_MS), done while the box's
- * network lives. 0, or -errno with STEP naming what failed. */
-int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t steplen);
+ * network lives. 0, or -errno with ERR. */
+int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err);
 #define DHCP_DB_WAIT_MS      2000
 #define DHCP_RELEASE_WAIT_MS 2000
 #define DHCP_STOP_MAX_MS (DHCP_DB_WAIT_MS + DHCP_RELEASE_WAIT_MS + 4 * KILLED_WAIT_MS)

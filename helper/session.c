@@ -365,7 +365,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, enum session_out
 void
 teardown_host(struct session *s)
 {
-	char what[96] = "";
+	struct nsbox_err err = { 0 };
 	int r;
 
 	bool failed = false;
@@ -382,13 +382,13 @@ teardown_host(struct session *s)
 		       "%s: %s", s->box.id, s->box.id, strerror(-r));
 		failed = true;
 	}
-	if ((r = net_release_early(&s->set, &s->net, what, sizeof(what))) < 0)
-		syslog(LOG_WARNING, "box=%s teardown: DHCP release: %s: %s", s->box.id, what,
-		       strerror(-r));
+	if (net_release_early(&s->set, &s->net, &err) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: DHCP release: %s", s->box.id, err.msg);
+	err_clear(&err);
 	box_kill(&s->box);
 	net_close(&s->net);
-	if ((r = held_release(&s->held.h, what, sizeof(what))) < 0) {
-		syslog(LOG_ERR, "box=%s teardown: %s: %s", s->box.id, what, strerror(-r));
+	if (held_release(&s->held.h, &err) < 0) {
+		syslog(LOG_ERR, "box=%s teardown: %s", s->box.id, err.msg);
 		failed = true;
 	}
 	/* After a failed step the directory stays: our sweeper finds it once we are gone and
@@ -422,10 +422,8 @@ reap_box(struct session *s)
 		syslog(LOG_ERR, "box=%s teardown: reaping init=%d: %s", s->box.id, (int)init,
 		       strerror(-r));
 	/* the box's cgroups, once nothing runs in them (the init ends last), then its directory */
-	char step[96];
-	if (s->finish_after_reap && (r = held_finish(&s->held.h, s->box.id, 0, step,
-						     sizeof(step))) < 0)
-		syslog(LOG_WARNING, "box=%s teardown: %s: %s; left to the gc", s->box.id, step,
-		       strerror(-r));
+	struct nsbox_err err = { 0 };
+	if (s->finish_after_reap && held_finish(&s->held.h, s->box.id, 0, &err) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: %s; left to the gc", s->box.id, err.msg);
 	s->finish_after_reap = false;
 }

@@ -132,10 +132,10 @@ sleep_ms(long ms)
 
 /* Frees what the box's directory says it holds, as the teardown would have: the network
  * namespace's name and marks (by the id), held_release, then held_finish. Returns the first
- * failure's -errno with STEP naming it; after one the directory stays, for the gc to try again.
- * *REMOVED: whether there was anything of the box to remove. */
+ * failure's -errno with ERR; after one the directory stays, for the gc to try again. *REMOVED:
+ * whether there was anything of the box to remove. */
 static int
-sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
+sweep(const struct sweep_note *n, bool *removed, struct nsbox_err *err)
 {
 	char name[NAME_MAX + 1];
 	struct box_held h = { .what = 0 };
@@ -153,36 +153,27 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 	_cleanup_close_ int held = lock;
 	if (lock == -ENOENT || lock == -EEXIST)
 		return 0; /* its teardown finished, or the id is another live box's now */
-	if (lock == -EBUSY) {
-		snprintf(step, steplen, "its directory stayed locked for %d s; left to the gc",
-			 SWEEP_LOCK_WAIT_MS / 1000);
-		return lock;
-	}
-	if (lock < 0) {
-		snprintf(step, steplen, "locking its directory");
-		return lock;
-	}
+	if (lock == -EBUSY)
+		return err_set(err, lock, "its directory stayed locked for %d s; left to the gc: %s",
+			       SWEEP_LOCK_WAIT_MS / 1000, strerror(-lock));
+	if (lock < 0)
+		return err_set(err, lock, "locking its directory: %s", strerror(-lock));
 	*removed = true;
 	_cleanup_close_ int bfd = open(NSBOX_BOXES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* none: it died before it made anything; unreadable: what the id names is freed */
 	snprintf(h.id, sizeof(h.id), "%s", n->id);
 	if (bfd < 0 || ((q = held_read(bfd, name, n->id, &h)) < 0 && q != -ENOENT)) {
-		r = bfd < 0 ? -errno : q;
-		snprintf(step, steplen, "reading what it holds from its directory");
+		q = bfd < 0 ? -errno : q;
+		r = err_set(err, q, "reading what it holds from its directory: %s", strerror(-q));
 	}
-	if ((q = box_netns_remove(n->id)) < 0 && !r) {
-		r = q;
-		snprintf(step, steplen, "removing its ip-netns name");
-	}
-	char what[96];
-	if ((q = held_release(&h, what, sizeof(what))) < 0 && !r) {
-		r = q;
-		snprintf(step, steplen, "%s", what);
-	}
+	if ((q = box_netns_remove(n->id)) < 0)
+		r = r ? r : err_set(err, q, "removing its ip-netns name: %s", strerror(-q));
+	if ((q = held_release(&h, err)) < 0)
+		r = r ? r : q;
 	box_ns_forget(n->id);
 	if (r < 0)
 		return r;
-	return held_finish(&h, name, SWEEP_CGROUP_WAIT_MS, step, steplen);
+	return held_finish(&h, name, SWEEP_CGROUP_WAIT_MS, err);
 }
 
 /* Our socket closes in the supervisor's exit before the kernel marks it dead: wait for that
@@ -247,7 +238,8 @@ sweeper_run(void)
 {
 	struct sweep_msg ready = { .kind = SWEEP_READY };
 	struct sweep_note n = { .id = "" };
-	char step[96] = "", path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1];
+	struct nsbox_err err = { 0 };
+	char path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1];
 	bool removed;
 	sigset_t none;
 	int state;
@@ -283,11 +275,11 @@ sweeper_run(void)
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (owner_wait_dead(&n.owner) < 0)
 		return 1; /* alive (someone else held its socket), or it cannot be told */
-	r = sweep(&n, &removed, step, sizeof(step));
+	r = sweep(&n, &removed, &err);
 	if (r < 0)
 		syslog(LOG_ERR,
-		       "box=%s sweeper: supervisor %d ended before its teardown was done; %s: %s",
-		       n.id, (int)n.owner.pid, step, strerror(-r));
+		       "box=%s sweeper: supervisor %d ended before its teardown was done; %s",
+		       n.id, (int)n.owner.pid, err.msg);
 	else if (removed)
 		syslog(LOG_WARNING,
 		       "box=%s sweeper: supervisor %d ended before its teardown was done; removed what "

@@ -381,9 +381,9 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 }
 
 int
-net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what, size_t whatlen)
+net_release_early(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err)
 {
-	return n->active ? dhcp_stop(s, n, what, whatlen) : 0;
+	return n->active ? dhcp_stop(s, n, err) : 0;
 }
 
 void

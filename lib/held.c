@@ -120,7 +120,7 @@ egress_table_del(const char *id)
 }
 
 int
-held_release(struct box_held *h, char *step, size_t steplen)
+held_release(struct box_held *h, struct nsbox_err *err)
 {
 	char ifname[16];
 	int r = 0, q;
@@ -129,18 +129,16 @@ held_release(struct box_held *h, char *step, size_t steplen)
 	 * have ended yet. ENODEV: the namespace went first and took the pair along. */
 	held_veth_name(h->id, ifname, sizeof(ifname));
 	if (h->what & HELD_VETH) {
-		if ((q = nl_link_del(ifname)) < 0 && q != -ENODEV) {
-			r = q;
-			snprintf(step, steplen, "deleting veth '%s'", ifname);
-		} else
+		if ((q = nl_link_del(ifname)) < 0 && q != -ENODEV)
+			r = err_set(err, q, "deleting veth '%s': %s", ifname, strerror(-q));
+		else
 			h->what &= ~HELD_VETH;
 	}
 	/* the table outlives the device its chain hooked: removed by name */
 	if (h->what & HELD_EGRESS) {
 		if ((q = egress_table_del(h->id)) < 0) {
-			if (!r)
-				snprintf(step, steplen, "removing the egress rules (table netdev "
-					 "nsbox-%s)", h->id);
+			err_set(err, q, "removing the egress rules (table netdev nsbox-%s): %s",
+				h->id, strerror(-q));
 			r = r ? r : q;
 		} else
 			h->what &= ~HELD_EGRESS;
@@ -154,8 +152,7 @@ held_release(struct box_held *h, char *step, size_t steplen)
 			continue;
 		q = lease_release(NSBOX_LEASE_DIR, i ? &h->pool6 : &h->pool4, h->id);
 		if (q < 0) {
-			if (!r)
-				snprintf(step, steplen, "releasing the %s lease", leases[i].name);
+			err_set(err, q, "releasing the %s lease: %s", leases[i].name, strerror(-q));
 			r = r ? r : q;
 		} else
 			h->what &= ~leases[i].bit;
@@ -186,20 +183,19 @@ held_cgroups_remove(struct box_held *h)
 }
 
 int
-held_finish(struct box_held *h, const char *name, int wait_ms, char *step, size_t steplen)
+held_finish(struct box_held *h, const char *name, int wait_ms, struct nsbox_err *err)
 {
 	int r;
 
 	for (int waited = 0; (r = held_cgroups_remove(h)) == -EBUSY && waited < wait_ms;
 	     waited += 10)
 		nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
-	if (r < 0) {
-		snprintf(step, steplen, "removing its cgroup %s", h->cg.dir[h->cg.n - 1]);
-		return r;
-	}
+	if (r < 0)
+		return err_set(err, r, "removing its cgroup %s: %s", h->cg.dir[h->cg.n - 1],
+			       strerror(-r));
 	r = box_remove_dir(name);
 	if (r < 0)
-		snprintf(step, steplen, "removing its directory");
+		err_set(err, r, "removing its directory: %s", strerror(-r));
 	return r;
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "err.h"
 #include "nsbox/paths.h"
 #include "nsbox/proto.h"
 
@@ -67,13 +68,13 @@ int held_add(struct held_file *f, unsigned what);
  * (the veth, the egress table). */
 int held_read(int bfd, const char *name, const char *id, struct box_held *h);
 /* Frees the veth, egress table and leases H names, clearing each bit once it is gone (again is a
- * no-op), going on after a failure. 0, or the first -errno with STEP naming it. */
-int held_release(struct box_held *h, char *step, size_t steplen);
+ * no-op), going on after a failure. 0, or the first -errno with ERR. */
+int held_release(struct box_held *h, struct nsbox_err *err);
 /* The end of freeing a box, once its processes are gone: its cgroups, waiting at most WAIT_MS
  * for the last of its processes to leave them (a pid namespace's end is the kernel's to finish),
  * then its directory NAME under NSBOX_BOXES_DIR, never before them, so that the description that
- * names them stays while they are busy. 0, or -errno with STEP. */
-int held_finish(struct box_held *h, const char *name, int wait_ms, char *step, size_t steplen);
+ * names them stays while they are busy. 0, or -errno with ERR. */
+int held_finish(struct box_held *h, const char *name, int wait_ms, struct nsbox_err *err);
 /* Removes H's cgroup directories, deepest first, each only if it is box H->id's own under
  * /sys/fs/cgroup; stops at a busy one (-EBUSY), kept with the rest for a later try. */
 int held_cgroups_remove(struct box_held *h);

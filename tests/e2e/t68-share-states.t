@@ -35,7 +35,11 @@ hostname = other-%u
 share = user
 max_boxes = 1
 
-[match user=$I,$L]
+[match user=$I]
+share = user
+max_boxes = 1
+
+[match user=$L]
 share = user
 
 [match user=$M]
@@ -75,11 +79,24 @@ st() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
 listener() { # PATH FILE [setpriv args...]
 	local path=$1 file=$2
 	shift 2
-	"$@" socat UNIX-LISTEN:"$path",type=5,fork SYSTEM:"echo conn >>$file; cat >>$file" </dev/null >/dev/null 2>&1 &
+	"$@" socat UNIX-LISTEN:"$path",type=5,fork,perm=0777 SYSTEM:"echo conn >>$file; cat >>$file" </dev/null >/dev/null 2>&1 &
 	nsbox_track_pid $!
 	LSN=$!
 }
 NOJOIN="name no live nsbox supervisor and init"
+pstate() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null; }
+# joiner_waiting SUP ID : a joining helper (a session helper other than SUP) has connected to box
+# ID's join socket (a connection waits on the listener, which SUP, stopped, does not accept)
+# and waits for the ack (in poll: nothing after its connect but the ack's wait blocks)
+joiner_waiting() {
+	local p
+	[ "$(ss -xlH src "/run/nsbox/boxes/$2/join" 2>/dev/null | awk '{print $3; exit}')" = 1 ] || return 1
+	for p in $(nsbox_helper_pids); do
+		[ "$p" != "$1" ] && [ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "nsbox-helper --session " ] || continue
+		case $(cut -d' ' -f1 "/proc/$p/syscall" 2>/dev/null) in 7 | 271) return 0 ;; esac
+	done
+	return 1
+}
 
 # ==== J1: records naming a dead supervisor or a reused pid are skipped and not counted ====
 session $SVC $D d0
@@ -208,16 +225,21 @@ like "$out" "user '$J': 1 record\(s\) \(last: box=$A\) $NOJOIN: not joined" "roo
 is "$(printf '%s\n' "$out" | grep -c "$NOJOIN")" 1 "root listener: in one line"
 kill $LR 2>/dev/null
 wait $LR 2>/dev/null
-# a listener of the user's own: bound where the user can write, moved into place by root
+# a listener of the user's own: bound where the user can write (/run/nsbox is root's alone),
+# bound over the join socket's name by root (this test's mount namespace is the helpers'); mode
+# 0777 so that a connect does not fail on the mode alone (that would be the row above)
 rm -f /run/nsbox/boxes/$A/join
-install -d -m 0700 -o $J /run/nsbox/s8tmp
 : >"$S/user.conn"
 chmod 0666 "$S/user.conn"
-listener /run/nsbox/s8tmp/join "$S/user.conn" setpriv --reuid=$J --regid=$J --clear-groups
+listener "$S/user.sock" "$S/user.conn" setpriv --reuid=$J --regid=$J --clear-groups
 LU=$LSN
-nsbox_wait "[ -S /run/nsbox/s8tmp/join ]" 5
-is "$(stat -c %U /run/nsbox/s8tmp/join)" "$J" "the user's listener socket is the user's"
-mv /run/nsbox/s8tmp/join /run/nsbox/boxes/$A/join
+nsbox_wait "[ -S $S/user.sock ]" 5
+is "$(stat -c %U "$S/user.sock")" "$J" "the user's listener socket is the user's"
+touch /run/nsbox/boxes/$A/join
+mount --bind "$S/user.sock" /run/nsbox/boxes/$A/join
+# records are tried oldest first, by a start time in seconds: $A made older than $B1 for sure
+sed -i "s/^started=.*/started=$(($(rec "$A" started) - 100))/" /run/nsbox/boxes/$A/record
+is "$(stat -c %F /run/nsbox/boxes/$A/join)" "socket" "and is now at the box's join socket's name"
 m=$(nsbox_log_mark)
 session $SVC $J c
 started c
@@ -228,9 +250,9 @@ out=$(nsbox_log_since "$m")
 like "$out" "user '$J': 1 record\(s\) \(last: box=$A\) $NOJOIN: not joined" "user's listener: the helper warns"
 is "$(printf '%s\n' "$out" | grep -c "$NOJOIN")" 1 "user's listener: in one line"
 like "$out" "box=$B1 joined: user='$J'" "user's listener: the next box logs the join"
+umount /run/nsbox/boxes/$A/join
 kill $LU 2>/dev/null
 wait $LU 2>/dev/null
-rm -rf /run/nsbox/s8tmp
 end_sessions
 nsbox_check_clean "impostor listeners"
 
@@ -266,7 +288,11 @@ like "$(cat "$S/owner.trace")" 'sendmsg\(.*another user or other settings' "the 
 end_sessions
 nsbox_check_clean "refusing owner"
 
-# ==== O2: the box init exits under two members: every session ends, nothing is left ====
+# ==== O2: the box init exits under two members, a join queued: every session ends, the joiner
+# (EOF, no ack) builds its own box, nothing is left ====
+# A member's processes are its application's children, which must reap them before the init can
+# end: killed with its box, a member's module closes before the init's pidfd says it exited. With
+# the owner stopped meanwhile it finds both at once, and the init first.
 session $SVC $I a
 started a
 A=$(boxid a)
@@ -275,12 +301,26 @@ session $SVC $I b
 started b
 PB=$!
 is "$(boxid b)" "$A" "$I: two sessions in one box"
+SUP=$(rec "$A" supervisor)
 INIT=$(rec "$A" init)
 m=$(nsbox_log_mark)
+kill -STOP "$SUP"
+session $SVC $I c
+PC=$!
+nsbox_wait "joiner_waiting $SUP $A" 10
+ok $? "a third login connected to the stopped owner and waits for its ack"
 kill -9 "$INIT"
-nsbox_wait "! nsbox_alive $PA && ! nsbox_alive $PB" 10
-ok $? "box init killed: both member sessions ended"
-like "$(nsbox_log_since "$m")" "box=$A ended: reason='box init exited'" "box init killed: the owner says so"
+nsbox_wait "! nsbox_alive $PA && ! nsbox_alive $PB && [ \"\$(pstate $INIT)\" = Z ]" 10
+ok $? "box init killed: both member sessions ended, the init is dead (unreaped: its owner is stopped)"
+kill -CONT "$SUP"
+started c 20
+ok $? "the queued login goes on once the owner ends (max_boxes = 1: the ending box was not counted)" "$(cat "$S/c.log")"
+isnt "$(boxid c)" "$A" "the queued login is in a box of its own"
+out=$(nsbox_log_since "$m")
+like "$out" "box=$A ended: reason='box init exited'" "box init killed: the owner says so"
+unlike "$out" "box=$A joined" "the queued login never joined the ending box"
+rm -f "$S/c.hold"
+wait $PC
 is "$(nsbox_user_procs $I | tr '\n' ' ')" "" "box init killed: no process of the user is left"
 end_sessions
 nsbox_check_clean "box init exited"

@@ -231,7 +231,8 @@ t0=${EPOCHREALTIME/./}
 nsbox_wait '! inrecv' 20
 ok $? "the owner stops waiting"
 waited=$(((${EPOCHREALTIME/./} - t0) / 1000))
-ok $([ "$waited" -ge 4000 ]; echo $?) "after JOIN_RECV_MS (5 s): it waited $waited ms"
+# from when the wait was seen, not from the accept: a bound with room for a slow look
+ok $([ "$waited" -ge 3000 ]; echo $?) "after JOIN_RECV_MS (5 s): it waited $waited ms more"
 nsbox_wait "[ \"\$(cut -d' ' -f1,3 /proc/$SUP/syscall 2>/dev/null)\" = '7 0x6' ]" 5
 ok $? "the owner is back in its loop (a poll of 6 fds: its own, and one member's)"
 unlike "$(nsbox_log_since "$m")" "box=$A (joined|refused)" "the owner logged nothing of the silent join"

@@ -223,7 +223,8 @@ nsbox_wait '[ -n "$(traced_helper)" ] && stopped "$(traced_helper)"' 20
 ok $? "the joining helper connected, sent nothing, and is stopped"
 JH=$(traced_helper)
 fw_plain
-# the owner waits for the request (a poll of one fd, 5000 ms), then is back in its loop
+# the owner waits for the request (a poll of one fd, 5000 ms), then is back in its loop; read
+# from /proc/PID/syscall (x86_64, where glibc's poll is syscall 7: nr, fds, nfds, timeout)
 inrecv() { [ "$(cut -d' ' -f1,3,4 "/proc/$SUP/syscall" 2>/dev/null)" = "7 0x1 0x1388" ]; }
 nsbox_wait inrecv 10
 ok $? "the owner accepted the silent join and waits for its request"

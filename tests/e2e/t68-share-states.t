@@ -219,6 +219,7 @@ started b
 ok $? "a root listener in place of the supervisor: the login is boxed" "$(cat "$S/b.log")"
 B1=$(boxid b)
 isnt "$B1" "$A" "root listener: a box of its own (not counted against max_boxes = 1)"
+nsbox_wait "grep -q conn $S/root.conn" 5
 is "$(cat "$S/root.conn")" "conn" "root listener: connected to once, and sent nothing"
 out=$(nsbox_log_since "$m")
 like "$out" "user '$J': 1 record\(s\) \(last: box=$A\) $NOJOIN: not joined" "root listener: the helper warns"
@@ -245,6 +246,7 @@ session $SVC $J c
 started c
 ok $? "a listener of the user's: the login is boxed" "$(cat "$S/c.log")"
 is "$(boxid c)" "$B1" "user's listener: skipped, and the login joins the user's next box"
+nsbox_wait "grep -q conn $S/user.conn" 5
 is "$(cat "$S/user.conn")" "conn" "user's listener: connected to once, and sent nothing"
 out=$(nsbox_log_since "$m")
 like "$out" "user '$J': 1 record\(s\) \(last: box=$A\) $NOJOIN: not joined" "user's listener: the helper warns"

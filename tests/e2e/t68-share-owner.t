@@ -250,6 +250,23 @@ end_sessions
 fw_plain
 nsbox_check_clean "silent joiner"
 
+# ==== J2: the request cannot be sent: skipped, not counted, the login builds its own box ====
+owner $SVC a
+fw_args /usr/bin/strace -qq -o "$FW_TRACE/f" -e trace=sendmsg \
+	-e inject=sendmsg:error=EPIPE:when=$NREQ -- "$NSBOX_HELPER" --session
+m=$(nsbox_log_mark)
+session $FSVC f
+started f 20
+ok $? "a joiner whose request fails goes on (max_boxes = 1: the box not counted)" "$(cat "$S/f.log")"
+like "$(boxid f)" '^[0-9a-f]{8}$' "it is boxed"
+isnt "$(boxid f)" "$A" "in a box of its own"
+like "$(grep "^sendmsg($JFD," "$FW_TRACE/f")" 'EPIPE.*INJECTED' "its request to the owner failed (injected)"
+unlike "$(nsbox_log_since "$m")" "box=$A joined|name no live" "no join, no warning"
+is "$(rec "$A" members)" 1 "the owner keeps its one member"
+fw_plain
+end_sessions
+nsbox_check_clean "request not sent"
+
 done_testing
 
 # Which row of helper/share.c's table each part covers:
@@ -262,3 +279,6 @@ done_testing
 #   O1 "M's socket fails: log, teardown; queued J: EOF": owner's answer fails
 #   O2 "no request ... close, no ack, no log" after JOIN_RECV_MS, and J3 "EOF without one":
 #      silent joiner
+#   J2 "the send fails: skip; not counted": request not sent
+# Rows covered elsewhere: J3 "ack -EUSERS" (t65 max_sessions), J3 JOIN_TIMEOUT_MS with the owner
+# stopped and O2 "ack 0 cannot be sent" (t66-share-join), O2 "signalfd" (t65 nsboxctl stop).

@@ -269,16 +269,23 @@ nsbox_check_clean "request not sent"
 
 done_testing
 
-# Which row of helper/share.c's table each part covers:
-#   O2 "ack 0 sent, M's socket fails: drop it, log": module gone after the ack
-#   O2 "a member's CLOSE ... and n = 0 (leaves before joins)" against "join socket readable",
-#      O3 "queued J: EOF", J3 "EOF without one: skip, not counted": join racing the last leave
-#   O2 "init gone: ack -ESHUTDOWN", J3 "other ack": init gone at the join
-#   O0 building, the join socket's bind failing (share_listen: "build fails, teardown, answer M"):
-#      join socket bind fails
-#   O1 "M's socket fails: log, teardown; queued J: EOF": owner's answer fails
-#   O2 "no request ... close, no ack, no log" after JOIN_RECV_MS, and J3 "EOF without one":
-#      silent joiner
-#   J2 "the send fails: skip; not counted": request not sent
+# Which row of helper/share.c's table each test covers (TAP numbers of this file):
+#   O2 "ack 0 sent, M's socket fails: drop it, log"
+#   1-9     the joiner's PAM application killed while the owner is stopped (7: serves on)
+#   O2 leaves before joins ("n = 0: last session ended"), O3 "queued J: EOF", J3 "EOF"
+#   10-19   a join racing the last leave
+#   O2 "init gone: ack -ESHUTDOWN", J3 "other ack: skip; not counted"
+#   20-30   the init killed while the owner is stopped at its accept (26: the ack, traced)
+#   31-34   setup: which sendmsg and bind of a recorded owner to fail
+#   O0 "build fails: teardown, answer M" at the join socket's bind (share_listen)
+#   35-42   the bind fails: refused with one line, nothing left
+#   O1 "M's socket fails: log, teardown; queued J: EOF"
+#   43-51   the owner's first answer fails with a join queued
+#   O2 "no request: close, no ack, no log" after JOIN_RECV_MS, J3 "EOF without one"
+#   52-66   a joiner that connects and never sends (64: the owner serves on)
+#   J2 "the send fails: skip; not counted"
+#   67-75   the joiner's request fails
 # Rows covered elsewhere: J3 "ack -EUSERS" (t65 max_sessions), J3 JOIN_TIMEOUT_MS with the owner
 # stopped and O2 "ack 0 cannot be sent" (t66-share-join), O2 "signalfd" (t65 nsboxctl stop).
+# Not covered: J3/O2 -EPROTO and -ENOMEM (no real helper sends a bad request; no memory
+# pressure on demand), J2 "or that one gone" (the supervisor dying between connect and check).

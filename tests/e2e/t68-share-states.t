@@ -397,17 +397,30 @@ nsbox_check_clean "max_boxes under on_error=allow"
 
 done_testing
 
-# Which row of helper/share.c's table each part covers:
-#   J1 "supervisor or init gone ... skip; not counted": dead records (a dead supervisor and init;
-#      a pid reused by a live process), with max_boxes = 1 and the planted join sockets untouched
-#   J2 "connect fails (no socket, closed)": join socket gone
-#   J2 "peer not root, not the record's supervisor": impostor listeners (root, and the user's own;
-#      the second also shows the skip goes on to the next record, which it joins)
-#   J3 "other ack": refusing owner (-EXDEV, its ack seen in a trace of the owner)
-#   O2 "init pidfd readable": box init exited, with two members
-#   O2 "n >= max_sessions: ack -EUSERS, log it": max_sessions (the owner's line; the module's
-#      one line is t65's)
-#   J0 "the lock fails": lock is a directory, a symlink, users directory writable by others
-#      (and on_error=allow turning that FAILED into an unboxed login)
-#   J1 "the uid's list cannot be read": list is a file, list writable by others
-#   J4 "live boxes >= max_boxes" under on_error=allow: DENIED, not unboxed
+# Which row of helper/share.c's table each test covers (TAP numbers of this file):
+#   1-3     setup: the digest of $D's settings
+#   J1 "supervisor or init gone (a dead owner, a stale record): skip; not counted"
+#   4-14    dead records: a dead supervisor and init, and a pid reused by a live process, with
+#           max_boxes = 1; their join sockets never connected (4: the control that they log a
+#           connection; 11-12: the control that a live box is counted)
+#   J2 "connect fails (no socket, closed): skip; not counted"
+#   15-24   join socket gone (15: the control that the box is joinable with it; 21-22: the
+#           control that it counts when it is no candidate)
+#   J2 "peer not root, not the record's supervisor: skip as -EPERM (warned)"
+#   25-29   a root listener that is not the supervisor
+#   30-39   a listener of the user's own (33, 37: the skip goes on to the next record, joined)
+#   J3 "other ack ... skip; not counted"
+#   40-50   the owner refuses with -EXDEV (48: its ack, in a trace of the owner)
+#   O2 "init pidfd readable: box init exited", O3 "queued J: EOF", J3 "EOF without one"
+#   51-60   the init killed under two members, a join queued at the stopped owner
+#   O2 "n >= max_sessions: ack -EUSERS, log it"
+#   61-67   the owner's line (the module's one line is t65's)
+#   J0 "the lock fails: FAILED cannot lock"
+#   68-96   the lock a directory, a symlink, the users directory writable by others (84-85:
+#           on_error=allow turns this FAILED into an unboxed login, the control for 116-120;
+#           94-96: the control that the restored lock boxes)
+#   J1 "the uid's list cannot be read: FAILED cannot read"
+#   97-115  the list a file, or writable by others (113: restored, the lock was let go)
+#   J4 "live boxes >= max_boxes: DENIED" under on_error=allow
+#   116-122 refused, never unboxed
+# t68-share-owner.t covers the rows that need a stopped helper.

@@ -227,8 +227,8 @@ is "$(printf '%s\n' "$out" | grep -c "$NOJOIN")" 1 "root listener: in one line"
 kill $LR 2>/dev/null
 wait $LR 2>/dev/null
 # a listener of the user's own: bound where the user can write (/run/nsbox is root's alone),
-# bound over the join socket's name by root (this test's mount namespace is the helpers'); mode
-# 0777 so that a connect does not fail on the mode alone (that would be the row above)
+# bound over the join socket's name by root (this test's mount namespace is the helpers'); the
+# listeners' sockets are mode 0777, so that only who listens tells them from a real join socket
 rm -f /run/nsbox/boxes/$A/join
 : >"$S/user.conn"
 chmod 0666 "$S/user.conn"

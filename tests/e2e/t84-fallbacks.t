@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The fallbacks for kernels without the newer interfaces, forced by a seccomp filter on the
+# process that runs the PAM stack (tests/seccomp-fail; the module's helper, its box init and the
+# session inherit it), each followed by a real boxed login checked from the user's process and
+# after its teardown:
+#  - the module saves the application's namespaces through PIDFD_GET_<NS>_NAMESPACE ioctls on
+#    its own pidfd (Linux 6.11), else through /proc/self/ns: the ioctl fails as an older kernel
+#    fails it (ENOTTY: a pidfd without ioctls; EINVAL, EOPNOTSUPP, which the code takes too), and
+#    the namespaces it saved must be the ones it goes back to at the leave line (a close hook
+#    after it runs on the host);
+#  - the box init sets mount attributes and propagation with mount_setattr (Linux 5.12), else
+#    with mount(2) remounts (helper/mount.c): its calls through an fd (AT_EMPTY_PATH) fail with
+#    ENOSYS, and / must still be a slave, a hidden file still covered read-only.
+# Each has a control that shows the filter hit the call: strace under the filter sees the call
+# fail with the forced errno, and the same filter with an errno the code has no fallback for
+# refuses the login. Where the product has no fallback at all (mount_setattr failing for every
+# call, as before Linux 5.12: the application's hold needs it), the login is refused, with
+# nothing left.
+. "$(dirname "$0")/lib.sh"
+nsbox_require_root
+nsbox_enter_private_ns "$@"
+. "$(dirname "$0")/common.sh"
+nsbox_require_cmd strace
+nsbox_private_state
+# / shared, as on a systemd host: a box's / must show as a slave of it (in the private mount
+# namespace nsbox_enter_private_ns made, every mount is private, and a slave of a private mount
+# is private)
+mount --make-rshared /
+
+SFAIL=$NSBOX_BUILD/tests/seccomp-fail
+[ -x "$SFAIL" ] || nsbox_die "missing $SFAIL (make tests)"
+ENOTTY=25 EINVAL=22 EOPNOTSUPP=95 ENOSYS=38 EPERM=1
+U=nsbt-fb
+nsbox_add_user $U
+chmod 0755 "$NSBOX_T"
+# a file the box hides (a cover of a non-directory is a bind of /dev/null, made read-only after
+# it is attached when mount_setattr is missing)
+install -d -m 0755 "$NSBOX_T/pub"
+echo host-secret >"$NSBOX_T/pub/secret"
+chmod 0644 "$NSBOX_T/pub/secret"
+CONF=$(nsbox_conf nsbox.conf "[defaults]
+hostname = %u-box
+hide = $NSBOX_T/pub/secret")
+OUTD=$NSBOX_T/out
+install -d -m 0777 "$OUTD"
+HOOK=$NSBOX_T/close-hook
+printf '%s\n' '#!/bin/sh' \
+	"for t in pid mnt ipc uts net; do printf '%s ' \"\$(readlink /proc/self/ns/\$t)\"; done >'$OUTD/hook'" \
+	>"$HOOK"
+chmod 0755 "$HOOK"
+SVC=nsbox-test-fb
+nsbox_pam_service $SVC "auth     required pam_permit.so
+account  required pam_permit.so
+session  optional $NSBOX_MODULE helper=$NSBOX_HELPER leave
+session  optional pam_exec.so type=close_session $HOOK
+session  required $NSBOX_MODULE helper=$NSBOX_HELPER conf=$CONF"
+
+# the filter for the next login, one argument per line; $WRAP runs pam-run under it
+FILTER=$NSBOX_T/filter
+filter() { printf '%s\n' "$@" >"$FILTER"; }
+WRAP=$NSBOX_T/filtered-run
+printf '%s\n' '#!/bin/bash' "mapfile -t f <'$FILTER'" \
+	"exec '$SFAIL' \"\${f[@]}\" -- '$NSBOX_PAMRUN' \"\$@\"" >"$WRAP"
+chmod 0755 "$WRAP"
+HOST_NS=$(nsbox_host_ns)
+mounts() { awk '$5 != "/run/netns" {print $5, $9, $10}' /proc/self/mountinfo | sort; }
+
+probe='
+echo NS $(for t in pid mnt ipc uts net; do printf "%s " "$(readlink /proc/self/ns/$t)"; done)
+echo INIT $(cat /proc/1/comm)
+echo PIDS $(ls /proc | grep -E "^[0-9]+$" | tr "\n" " ")
+echo HOST $(hostname)
+echo NET $(ls /sys/class/net | tr "\n" " ")
+echo SHMDEV $(stat -c %d /dev/shm)
+echo ROOT $(awk "\$5 == \"/\" {for (i = 7; \$i != \"-\"; i++) if (sub(/:[0-9]+\$/, \"\", \$i)) print \$i}" /proc/self/mountinfo)
+echo PROC $(awk "\$5 == \"/proc\" {print \$6}" /proc/self/mountinfo)
+echo SYS $(awk "\$5 == \"/sys\" {print \$6}" /proc/self/mountinfo)
+echo SECRET $(cat "$1" | wc -c) $(awk -v p="$1" "\$5 == p {print \$6}" /proc/self/mountinfo)
+echo ID $NSBOX_ID
+awk "{o = \"\"; for (i = 7; \$i != \"-\"; i++) { f = \$i; sub(/:[0-9]+\$/, \"\", f); o = o \" \" f }
+	print \"MT\", \$5, \$6, \$(i + 1), \$(i + 3) o}" /proc/self/mountinfo
+'
+
+# box_ok DESC : a login through the filter; what its user sees is a box, mounted as the first
+# one (the baseline) was: the same mount points with the same options and propagation; the close
+# hook after the leave line runs in the host's namespaces; nothing is left
+MT_BASE=
+box_ok() {
+	local desc=$1 out rc b h t before
+	before=$(mounts)
+	rm -f "$OUTD/hook"
+	out=$("$WRAP" $SVC $U -- sh -c "$probe" probe "$NSBOX_T/pub/secret" 2>&1)
+	rc=$?
+	ok $rc "$desc: the boxed login runs" "$out"
+	field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+	for t in pid mnt ipc uts net; do
+		b=$(field NS | tr ' ' '\n' | grep "^$t:")
+		h=$(echo "$HOST_NS" | tr ' ' '\n' | grep "^$t:")
+		like "$b" "^$t:\[[0-9]+\]$" "$desc: the session has a $t namespace"
+		isnt "$b" "$h" "$desc: ... not the host's"
+	done
+	is "$(field INIT)" nsbox-init "$desc: PID 1 is the box init"
+	like "$(field PIDS)" "^1 " "$desc: /proc is the box's (it lists the init as 1)"
+	unlike " $(field PIDS) " " $$ " "$desc: /proc does not list the test's own pid"
+	is "$(field HOST)" "$U-box" "$desc: the box's hostname"
+	is "$(field NET)" lo "$desc: /sys/class/net shows only lo"
+	isnt "$(field SHMDEV)" "$(stat -c %d /dev/shm)" "$desc: /dev/shm is a private tmpfs"
+	is "$(field ROOT)" master "$desc: / is a slave mount (of the test's shared /)"
+	like "$(field PROC)" "nosuid,nodev,noexec" "$desc: /proc is nosuid,nodev,noexec"
+	like "$(field SYS)" "^ro," "$desc: /sys is read-only"
+	like "$(field SECRET)" "^0 ro,nosuid,(nodev,)?noexec" "$desc: the hidden file is empty, read-only"
+	like "$(field ID)" "^[0-9a-f]{8}$" "$desc: NSBOX_ID is set"
+	# /run/netns left out: which netns names a box's table holds depends on the boxes before it
+	if [ -z "$MT_BASE" ]; then
+		MT_BASE=$(field MT | grep -v '^/run/netns')
+	else
+		is "$(diff <(echo "$MT_BASE") <(field MT | grep -v '^/run/netns'))" "" \
+			"$desc: the box's mounts have the baseline's options and propagation"
+	fi
+	is "$(cat "$OUTD/hook" 2>/dev/null)" "$HOST_NS " \
+		"$desc: after the leave line, the close hook runs in the host's namespaces"
+	nsbox_check_clean "$desc"
+	is "$(diff <(echo "$before") <(mounts))" "" "$desc: no mount left in the test's namespace"
+}
+
+# traced SYSCALLS : strace (outside the filter) of a login under it, into $TRACE
+TRACE=$NSBOX_T/trace
+traced() {
+	strace -f -qq -o "$TRACE" -e trace="$1" -- "$WRAP" $SVC $U -- true >/dev/null 2>&1
+}
+# seen ERE : how many lines of $TRACE match ERE
+seen() { grep -cE "$1" "$TRACE"; }
+
+# refused REGEX DESC : a login through the filter is refused (the module's one line says why),
+# its command does not run, and nothing is left
+refused() { NSBOX_PAMRUN=$WRAP nsbox_refused $SVC $U "$@"; }
+
+filter -m 0 acct 0 $EPERM # called by nothing in the stack: a filter that hits nothing
+box_ok "baseline (a filter on nothing the product calls)"
+
+# ---- PIDFD_GET_<NS>_NAMESPACE: ioctl(pidfd, 0xff02..0xff0a, 0) ----
+for e in ENOTTY EINVAL EOPNOTSUPP; do
+	filter -a 1 -m 0xffffff00 ioctl 0xff00 ${!e}
+	box_ok "pidfd namespace ioctls fail with $e"
+done
+filter -a 1 -m 0xffffff00 ioctl 0xff00 $ENOTTY
+traced ioctl
+grep -E 'PIDFD|0xff' "$TRACE" | head -3 | while read -r l; do note "$l"; done
+n=$(seen '^[0-9]+ +ioctl\([0-9]+, (PIDFD_GET_[A-Z]+_NAMESPACE|0xff0[0-9a-f]|_IOC\(_IOC_NONE, 0xff, 0x[0-9a-f]+, 0\)), .*= -1 ENOTTY')
+ok $([ "$n" -ge 1 ]; echo $?) "pidfd namespace ioctls: control: strace sees $n of them fail with ENOTTY"
+for e in ENOSYS EPERM; do
+	filter -a 1 -m 0xffffff00 ioctl 0xff00 ${!e}
+	refused "no box for user '$U': cannot save own namespaces: .*; session denied" \
+		"pidfd namespace ioctls fail with $e (no fallback: not what an old kernel says)"
+done
+
+# ---- mount_setattr through an fd (AT_EMPTY_PATH = 0x1000): the box init's mount plan ----
+filter -a 2 -m 0x1000 mount_setattr 0x1000 $ENOSYS
+box_ok "mount_setattr through an fd fails with ENOSYS"
+traced mount_setattr,mount
+grep -E 'mount' "$TRACE" | grep -v '^[0-9]* *---' | while read -r l; do note "$l"; done
+is "$(seen '^[0-9]+ +mount_setattr\([0-9]+, "", AT_EMPTY_PATH\|AT_RECURSIVE, .*propagation=MS_SLAVE.*= -1 ENOSYS')" 1 \
+	"mount_setattr: control: strace sees the box init's MS_SLAVE of / fail with ENOSYS"
+is "$(seen '^[0-9]+ +mount\(NULL, "/proc/self/fd/[0-9]+", NULL, MS_REC\|MS_SLAVE, NULL\) = 0')" 1 \
+	"mount_setattr: ... and its fallback, mount(2) through the fd, make / a slave"
+is "$(seen '^[0-9]+ +mount_setattr\([0-9]+, "", AT_EMPTY_PATH, \{attr_set=MOUNT_ATTR_RDONLY\|MOUNT_ATTR_NOSUID\|MOUNT_ATTR_NOEXEC,.*= -1 ENOSYS')" 2 \
+	"mount_setattr: control: strace sees the read-only of the hidden file's cover fail with ENOSYS (detached, then attached)"
+is "$(seen '^[0-9]+ +mount\(NULL, "/proc/self/fd/[0-9]+", NULL, MS_RDONLY\|MS_NOSUID\|MS_NOEXEC\|MS_REMOUNT\|MS_BIND.*, NULL\) = 0')" 1 \
+	"mount_setattr: ... and its fallback, a bind remount through the fd, make it read-only"
+is "$(seen '^[0-9]+ +mount_setattr\(AT_FDCWD, "/", AT_RECURSIVE, .*\) = 0')" 1 \
+	"mount_setattr: control: the hold's call (by path, not through an fd) is not hit"
+filter -a 2 -m 0x1000 mount_setattr 0x1000 $EPERM
+refused "no box for user '$U': .*making / a slave mount.*; session denied" \
+	"mount_setattr through an fd fails with EPERM (no fallback)"
+
+# ---- mount_setattr missing altogether (before Linux 5.12): no fallback for the hold ----
+filter -m 0 mount_setattr 0 $ENOSYS
+refused "no box for user '$U': .*hold.*Function not implemented; session denied" \
+	"mount_setattr fails with ENOSYS for every call"
+
+nsbox_check_clean "end"

@@ -179,4 +179,58 @@ filter -m 0 mount_setattr 0 $ENOSYS
 refused "no box for user '$U': .*hold.*Function not implemented; session denied" \
 	"mount_setattr fails with ENOSYS for every call"
 
+# ---- openat2 (Linux 5.6): the session's working directory, entered by identity ----
+# The module saves the application's working directory and enters it again in each session
+# child (policy.c): through openat2 without symlinks, its inode checked, else (ENOSYS) through
+# chdir(2) by path, then the inode checked. openat2 takes its flags in memory, out of a filter's
+# reach, and the helper calls it too (its mount plan): strace fails it for the one path alone
+# (-P). The swap (tests/swapcwd.c, as t41-cwd.t makes it) puts a symlink into another user's
+# 0700 home in place of the directory: the fallback follows it, and must see it is not the
+# directory it saved.
+SHIM=$NSBOX_BUILD/tests/libswapcwd.so
+[ -f "$SHIM" ] || nsbox_die "missing $SHIM (make tests)"
+V=nsbt-fbv
+nsbox_add_user $V
+VH=$(getent passwd $V | cut -d: -f6)
+AH=$(getent passwd $U | cut -d: -f6)
+chmod 0700 "$VH"
+install -d -m 0755 -o $V -g $V "$VH/inner"
+echo victim-secret >"$VH/inner/secret"
+chown $V:$V "$VH/inner/secret"
+chmod 0644 "$VH/inner/secret"
+install -d -m 0755 -o $U -g $U "$AH/work" "$AH/work/d"
+D=$AH/work/d
+cwdprobe='echo "PWD $(pwd -P) ID ${NSBOX_ID:-none}"; cat secret 2>/dev/null || echo no-secret'
+# cwd_login [SWAP-TO] : a login from $D, openat2 of $D failed with ENOSYS (traced to $TRACE)
+cwd_login() {
+	local swap=()
+	[ $# = 1 ] && swap=(-E LD_PRELOAD="$SHIM" -E NSBT_SWAP_DIR="$D" -E NSBT_SWAP_TO="$1")
+	(cd "$D" && strace -f -qq -o "$TRACE" "${swap[@]}" -P "$D" -e trace=openat2,chdir \
+		-e inject=openat2:error=ENOSYS -- "$NSBOX_PAMRUN" $SVC $U -- sh -c "$cwdprobe" 2>&1)
+}
+m=$(nsbox_log_mark)
+out=$(cwd_login)
+ok $? "openat2 fails with ENOSYS: the login runs" "$out"
+like "$out" "^PWD $(re "$D") ID [0-9a-f]{8}" "openat2 fails with ENOSYS: boxed, in the same directory"
+n=$(seen "^[0-9]+ +openat2\\(AT_FDCWD, \"$(re "$D")\", .*= -1 ENOSYS .*\\(INJECTED\\)")
+ok $([ "$n" -ge 1 ]; echo $?) "openat2: control: strace failed $n openat2 calls of the directory"
+n=$(seen "^[0-9]+ +chdir\\(\"$(re "$D")\"\\) += 0")
+ok $([ "$n" -ge 1 ]; echo $?) "openat2: ... and the fallback entered it by path ($n chdir calls)"
+is "$(nsbox_log_since "$m" | grep -c 'pam_nsbox.*\(error\|denied\|cannot\)')" 0 "openat2 fails with ENOSYS: nothing logged"
+nsbox_check_clean "openat2 fails with ENOSYS"
+
+is "$(su -s /bin/sh $U -c "cat '$VH/inner/secret'" 2>/dev/null || echo denied)" denied \
+	"baseline: $U cannot reach $V's directory through the 0700 home"
+out=$(cwd_login "$VH/inner")
+rc=$?
+ok $([ -L "$D" ] && [ "$(readlink "$D")" = "$VH/inner" ]; echo $?) \
+	"openat2 fails, cwd swapped: the swap happened (the path is now a symlink into $V's home)"
+is "$rc" 0 "openat2 fails, cwd swapped: the session still runs"
+like "$out" "^PWD / ID [0-9a-f]{8}" "openat2 fails, cwd swapped: boxed, in / rather than in $V's directory"
+unlike "$out" "victim-secret" "openat2 fails, cwd swapped: $V's file is not read through the cwd"
+n=$(seen "^[0-9]+ +chdir\\(\"$(re "$D")\"\\) += 0")
+ok $([ "$n" -ge 1 ]; echo $?) "openat2 fails, cwd swapped: control: the fallback followed the symlink ($n chdir calls)"
+nsbox_check_clean "openat2 fails, cwd swapped"
+rm -f "$D" && mv "$D.orig" "$D"
+
 nsbox_check_clean "end"

@@ -11,12 +11,17 @@
 #    after it runs on the host);
 #  - the box init sets mount attributes and propagation with mount_setattr (Linux 5.12), else
 #    with mount(2) remounts (helper/mount.c): its calls through an fd (AT_EMPTY_PATH) fail with
-#    ENOSYS, and / must still be a slave, a hidden file still covered read-only.
-# Each has a control that shows the filter hit the call: strace under the filter sees the call
-# fail with the forced errno, and the same filter with an errno the code has no fallback for
-# refuses the login. Where the product has no fallback at all (mount_setattr failing for every
-# call, as before Linux 5.12: the application's hold needs it), the login is refused, with
-# nothing left.
+#    ENOSYS, and / must still be a slave, a hidden file still covered read-only, every mount of
+#    the box as a box's without the filter;
+#  - each session child enters the saved working directory through openat2 (Linux 5.6), else by
+#    path and then checks its inode: strace fails openat2 of that directory alone (a filter
+#    cannot tell it from the helper's calls), and a directory swapped for a symlink into another
+#    user's home must not be entered.
+# Each has a control that shows the call was hit: strace sees it fail with the forced errno (and
+# the fallback run), and the same filter with an errno the code has no fallback for refuses the
+# login. Where the product has no fallback at all, the login is refused, with nothing left:
+# mount_setattr failing for every call (as before Linux 5.12: the application's hold needs it),
+# and seccomp = default on a kernel without seccomp filters.
 . "$(dirname "$0")/lib.sh"
 nsbox_require_root
 nsbox_enter_private_ns "$@"
@@ -213,6 +218,7 @@ out=$(cwd_login)
 ok $? "openat2 fails with ENOSYS: the login runs" "$out"
 like "$out" "^PWD $(re "$D") ID [0-9a-f]{8}" "openat2 fails with ENOSYS: boxed, in the same directory"
 n=$(seen "^[0-9]+ +openat2\\(AT_FDCWD, \"$(re "$D")\", .*= -1 ENOSYS .*\\(INJECTED\\)")
+grep -v '^[0-9]* *---' "$TRACE" | while read -r l; do note "$l"; done
 ok $([ "$n" -ge 1 ]; echo $?) "openat2: control: strace failed $n openat2 calls of the directory"
 n=$(seen "^[0-9]+ +chdir\\(\"$(re "$D")\"\\) += 0")
 ok $([ "$n" -ge 1 ]; echo $?) "openat2: ... and the fallback entered it by path ($n chdir calls)"
@@ -232,5 +238,27 @@ n=$(seen "^[0-9]+ +chdir\\(\"$(re "$D")\"\\) += 0")
 ok $([ "$n" -ge 1 ]; echo $?) "openat2 fails, cwd swapped: control: the fallback followed the symlink ($n chdir calls)"
 nsbox_check_clean "openat2 fails, cwd swapped"
 rm -f "$D" && mv "$D.orig" "$D"
+
+# ---- seccomp = default without seccomp filters: no fallback, the login is refused ----
+# The module asks the kernel first (seccomp(SECCOMP_GET_ACTION_AVAIL = 2, ...), Linux 4.14); a
+# kernel without CONFIG_SECCOMP_FILTER answers ENOSYS or EINVAL. Control: the same filter with
+# seccomp = off logs in, and seccomp = default without the filter does.
+SCONF=$(nsbox_conf seccomp.conf "[defaults]
+seccomp = default")
+nsbox_service nsbox-test-fbsc "conf=$SCONF"
+nsbox_service nsbox-test-fboff "conf=$CONF"
+for e in ENOSYS EINVAL; do
+	filter seccomp 2 ${!e}
+	NSBOX_PAMRUN=$WRAP nsbox_refused nsbox-test-fbsc $U \
+		"no box for user '$U': seccomp = default, but this kernel has no seccomp filters.*; session denied" \
+		"seccomp(SECCOMP_GET_ACTION_AVAIL) fails with $e, seccomp = default"
+	out=$("$WRAP" nsbox-test-fboff $U -- sh -c 'echo ID $NSBOX_ID' 2>&1)
+	like "$out" "^ID [0-9a-f]{8}$" "seccomp(SECCOMP_GET_ACTION_AVAIL) fails with $e: control: seccomp = off logs in boxed"
+	nsbox_check_clean "seccomp = off"
+done
+filter -m 0 acct 0 $EPERM
+out=$("$WRAP" nsbox-test-fbsc $U -- sh -c 'echo ID $NSBOX_ID $(sed -n "s/^Seccomp:\t//p" /proc/self/status)' 2>&1)
+like "$out" "^ID [0-9a-f]{8} 2$" "control: seccomp = default without the filter logs in boxed, under a filter"
+nsbox_check_clean "seccomp = default"
 
 nsbox_check_clean "end"

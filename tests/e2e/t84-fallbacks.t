@@ -129,13 +129,15 @@ box_ok() {
 	is "$(diff <(echo "$before") <(mounts))" "" "$desc: no mount left in the test's namespace"
 }
 
-# traced SYSCALLS : strace (outside the filter) of a login under it, into $TRACE
+# traced SYSCALLS : strace (outside the filter) of a login under it, one file per process
+# ($TRACE.PID: no call split by another process's)
 TRACE=$NSBOX_T/trace
 traced() {
-	strace -f -qq -o "$TRACE" -e trace="$1" -- "$WRAP" $SVC $U -- true >/dev/null 2>&1
+	rm -f "$TRACE".*
+	strace -ff -qq -o "$TRACE" -e trace="$1" -- "$WRAP" $SVC $U -- true >/dev/null 2>&1
 }
-# seen ERE : how many lines of $TRACE match ERE
-seen() { grep -cE "$1" "$TRACE"; }
+# seen ERE : how many traced calls match ERE
+seen() { cat "$TRACE".* | grep -cE "$1"; }
 
 # refused REGEX DESC : a login through the filter is refused (the module's one line says why),
 # its command does not run, and nothing is left
@@ -151,8 +153,8 @@ for e in ENOTTY EINVAL EOPNOTSUPP; do
 done
 filter -a 1 -m 0xffffff00 ioctl 0xff00 $ENOTTY
 traced ioctl
-grep -E 'PIDFD|0xff' "$TRACE" | head -3 | while read -r l; do note "$l"; done
-n=$(seen '^[0-9]+ +ioctl\([0-9]+, (PIDFD_GET_[A-Z]+_NAMESPACE|0xff0[0-9a-f]|_IOC\(_IOC_NONE, 0xff, 0x[0-9a-f]+, 0\)), .*= -1 ENOTTY')
+cat "$TRACE".* | grep -E 'PIDFD|0xff' | head -3 | while read -r l; do note "$l"; done
+n=$(seen '^ioctl\([0-9]+, (PIDFD_GET_[A-Z]+_NAMESPACE|0xff0[0-9a-f]|_IOC\(_IOC_NONE, 0xff, 0x[0-9a-f]+, 0\)), .*= -1 ENOTTY')
 ok $([ "$n" -ge 1 ]; echo $?) "pidfd namespace ioctls: control: strace sees $n of them fail with ENOTTY"
 for e in ENOSYS EPERM; do
 	filter -a 1 -m 0xffffff00 ioctl 0xff00 ${!e}
@@ -164,16 +166,16 @@ done
 filter -a 2 -m 0x1000 mount_setattr 0x1000 $ENOSYS
 box_ok "mount_setattr through an fd fails with ENOSYS"
 traced mount_setattr,mount
-grep -E 'mount' "$TRACE" | grep -v '^[0-9]* *---' | while read -r l; do note "$l"; done
-is "$(seen '^[0-9]+ +mount_setattr\([0-9]+, "", AT_EMPTY_PATH\|AT_RECURSIVE, .*propagation=MS_SLAVE.*= -1 ENOSYS')" 1 \
+cat "$TRACE".* | grep -Ev '^(---|\+\+\+)' | while read -r l; do note "$l"; done
+is "$(seen '^mount_setattr\([0-9]+, "", AT_EMPTY_PATH\|AT_RECURSIVE, .*propagation=MS_SLAVE.*= -1 ENOSYS')" 1 \
 	"mount_setattr: control: strace sees the box init's MS_SLAVE of / fail with ENOSYS"
-is "$(seen '^[0-9]+ +mount\(NULL, "/proc/self/fd/[0-9]+", NULL, MS_REC\|MS_SLAVE, NULL\) = 0')" 1 \
+is "$(seen '^mount\(NULL, "/proc/self/fd/[0-9]+", NULL, MS_REC\|MS_SLAVE, NULL\) = 0')" 1 \
 	"mount_setattr: ... and its fallback, mount(2) through the fd, make / a slave"
-is "$(seen '^[0-9]+ +mount_setattr\([0-9]+, "", AT_EMPTY_PATH, \{attr_set=MOUNT_ATTR_RDONLY\|MOUNT_ATTR_NOSUID\|MOUNT_ATTR_NOEXEC,.*= -1 ENOSYS')" 2 \
+is "$(seen '^mount_setattr\([0-9]+, "", AT_EMPTY_PATH, \{attr_set=MOUNT_ATTR_RDONLY\|MOUNT_ATTR_NOSUID\|MOUNT_ATTR_NOEXEC,.*= -1 ENOSYS')" 2 \
 	"mount_setattr: control: strace sees the read-only of the hidden file's cover fail with ENOSYS (detached, then attached)"
-is "$(seen '^[0-9]+ +mount\(NULL, "/proc/self/fd/[0-9]+", NULL, MS_RDONLY\|MS_NOSUID\|(MS_NODEV\|)?MS_NOEXEC\|MS_REMOUNT\|MS_BIND.*, NULL\) = 0')" 1 \
+is "$(seen '^mount\(NULL, "/proc/self/fd/[0-9]+", NULL, MS_RDONLY\|MS_NOSUID\|(MS_NODEV\|)?MS_NOEXEC\|MS_REMOUNT\|MS_BIND.*, NULL\) = 0')" 1 \
 	"mount_setattr: ... and its fallback, a bind remount through the fd, make it read-only"
-is "$(seen '^[0-9]+ +mount_setattr\(AT_FDCWD, "/", AT_RECURSIVE, .*\) = 0')" 1 \
+is "$(seen '^mount_setattr\(AT_FDCWD, "/", AT_RECURSIVE, .*\) = 0')" 1 \
 	"mount_setattr: control: the hold's call (by path, not through an fd) is not hit"
 filter -a 2 -m 0x1000 mount_setattr 0x1000 $EPERM
 refused "no box for user '$U': .*making / a slave mount.*; session denied" \
@@ -210,17 +212,18 @@ cwdprobe='echo "PWD $(pwd -P) ID ${NSBOX_ID:-none}"; cat secret 2>/dev/null || e
 cwd_login() {
 	local swap=()
 	[ $# = 1 ] && swap=(-E LD_PRELOAD="$SHIM" -E NSBT_SWAP_DIR="$D" -E NSBT_SWAP_TO="$1")
-	(cd "$D" && strace -f -qq -o "$TRACE" "${swap[@]}" -P "$D" -e trace=openat2,chdir \
+	rm -f "$TRACE".*
+	(cd "$D" && strace -ff -qq -o "$TRACE" "${swap[@]}" -P "$D" -e trace=openat2,chdir \
 		-e inject=openat2:error=ENOSYS -- "$NSBOX_PAMRUN" $SVC $U -- sh -c "$cwdprobe" 2>&1)
 }
 m=$(nsbox_log_mark)
 out=$(cwd_login)
 ok $? "openat2 fails with ENOSYS: the login runs" "$out"
 like "$out" "^PWD $(re "$D") ID [0-9a-f]{8}" "openat2 fails with ENOSYS: boxed, in the same directory"
-n=$(seen "^[0-9]+ +openat2\\(AT_FDCWD, \"$(re "$D")\", .*= -1 ENOSYS .*\\(INJECTED\\)")
-grep -v '^[0-9]* *---' "$TRACE" | while read -r l; do note "$l"; done
+n=$(seen "^openat2\\(AT_FDCWD, \"$(re "$D")\", .*= -1 ENOSYS .*\\(INJECTED\\)")
+cat "$TRACE".* | grep -Ev '^(---|\+\+\+)' | while read -r l; do note "$l"; done
 ok $([ "$n" -ge 1 ]; echo $?) "openat2: control: strace failed $n openat2 calls of the directory"
-n=$(seen "^[0-9]+ +chdir\\(\"$(re "$D")\"\\) += 0")
+n=$(seen "^chdir\\(\"$(re "$D")\"\\) += 0")
 ok $([ "$n" -ge 1 ]; echo $?) "openat2: ... and the fallback entered it by path ($n chdir calls)"
 is "$(nsbox_log_since "$m" | grep -c 'pam_nsbox.*\(error\|denied\|cannot\)')" 0 "openat2 fails with ENOSYS: nothing logged"
 nsbox_check_clean "openat2 fails with ENOSYS"
@@ -234,7 +237,7 @@ ok $([ -L "$D" ] && [ "$(readlink "$D")" = "$VH/inner" ]; echo $?) \
 is "$rc" 0 "openat2 fails, cwd swapped: the session still runs"
 like "$out" "^PWD / ID [0-9a-f]{8}" "openat2 fails, cwd swapped: boxed, in / rather than in $V's directory"
 unlike "$out" "victim-secret" "openat2 fails, cwd swapped: $V's file is not read through the cwd"
-n=$(seen "^[0-9]+ +chdir\\(\"$(re "$D")\"\\) += 0")
+n=$(seen "^chdir\\(\"$(re "$D")\"\\) += 0")
 ok $([ "$n" -ge 1 ]; echo $?) "openat2 fails, cwd swapped: control: the fallback followed the symlink ($n chdir calls)"
 nsbox_check_clean "openat2 fails, cwd swapped"
 rm -f "$D" && mv "$D.orig" "$D"

@@ -185,7 +185,8 @@ $(B)/tests/fault-wrap: tests/fault-wrap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $<
 
-# t82-errors.t: fails one call by its first argument (where strace's per-process count cannot)
+# t82-errors.t, t84-fallbacks.t: fails one call by one of its arguments (where strace's
+# per-process count cannot)
 $(B)/tests/seccomp-fail: tests/seccomp-fail.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(DEP) -fPIE -pie -o $@ $< -lseccomp

@@ -499,11 +499,12 @@ lease_db_wait(const struct box_net *n)
 /* Sends the release and stops the client, within DHCP_STOP_MAX_MS, while the box's network
  * lives. Every signal goes through a pidfd: the running dhclient is stopped by us and its pid
  * file removed before `dhclient -r` runs, which would otherwise signal whatever pid the file
- * names and then sleep a second. 0, or -errno with STEP naming what failed (the lease then
- * expires on the server by itself). */
+ * names and then sleep a second. 0, or -errno with ERR (the lease then expires on the server by
+ * itself). */
 int
-dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t steplen)
+dhcp_stop(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err)
 {
+	char step[64];
 	int r = 0;
 
 	if (n->dhcp_pid <= 0)
@@ -523,24 +524,22 @@ dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t 
 				       ifname, NULL };
 		char *const envp[] = { path_env, NULL };
 		if (n->dhcp_bound && (r = lease_db_wait(n)) < 0)
-			snprintf(step, steplen, "dhclient wrote no lease database");
+			err_set(err, r, "dhclient wrote no lease database: %s", strerror(-r));
 		/* not SIGTERM: as PID 1 of its pid namespace it would not see it; and it has nothing
 		 * to do at its end, the release below reads what it wrote */
 		child_stop(&n->dhcp_pidfd, SIGKILL, KILLED_WAIT_MS);
-		if (unlink(a_pid) < 0 && errno != ENOENT && !r) {
-			r = -errno;
-			snprintf(step, steplen, "removing its pid file");
-		}
+		if (unlink(a_pid) < 0 && errno != ENOENT && !r)
+			r = err_set(err, -errno, "removing its pid file: %s", strerror(errno));
 		if (n->dhcp_bound && !r) {
-			pid_t pid = spawn_in_box(n, a_script, argv, envp, &relfd, step, steplen);
+			pid_t pid = spawn_in_box(n, a_script, argv, envp, &relfd, step, sizeof(step));
 			if (pid < 0)
-				r = pid;
+				r = err_set(err, pid, "%s: %s", step, strerror(-pid));
 			else if ((r = child_wait(&relfd, DHCP_RELEASE_WAIT_MS, &status)) < 0) {
-				snprintf(step, steplen, "dhclient -r");
+				err_set(err, r, "dhclient -r: %s", strerror(-r));
 				child_stop(&relfd, SIGKILL, KILLED_WAIT_MS);
 			} else if (status != 0) {
-				snprintf(step, steplen, "dhclient -r: exit status %d", status);
-				r = -EIO;
+				r = err_set(err, -EIO, "dhclient -r: exit status %d: %s", status,
+					    strerror(EIO));
 			}
 			nsbox_closep(&relfd);
 		}

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* A bridged or routed box's egress list as nftables rules on the host end of its veth, made and removed by
- * nsbox-helper's supervisor and sweeper (root, host namespaces). One netdev table per box,
- * nsbox-ID, whose chain hooks the ingress of the host end: every frame the box sends, before the
- * bridge forwards it or the host routes or receives it, so a bridged uplink, a routed bridge and
- * the host's own addresses obey one list, and root in the box cannot reach it. Stateless on the
+/* A bridged or routed box's egress list as nftables rules on the host end of its veth, made by
+ * nsbox-helper's supervisor (root, host namespaces) and removed, by name over netlink, with
+ * everything else the box holds (lib/held.c). One netdev table per box, nsbox-ID, whose chain
+ * hooks the ingress of the host end: every frame the box sends, before the bridge forwards it or
+ * the host routes or receives it, so a bridged uplink, a routed bridge and the host's own
+ * addresses obey one list, and root in the box cannot reach it. Stateless on the
  * destination (replies come back on the other direction, which it does not see); what is not
  * allowed is refused at once (a TCP reset, an ICMP unreachable) so clients do not hang. Through
  * libnftables, loaded only for a box with a list. */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,7 +20,6 @@
 
 #include "dhcp.h"
 #include "helper.h"
-#include "netlink.h"
 #include "nsbox/paths.h"
 
 struct nft_api {
@@ -31,50 +30,46 @@ struct nft_api {
 	typeof(nft_run_cmd_from_buffer) *run;
 };
 
-/* The library, once per process; 0 or -ENOENT with WHY. */
+/* The library, once per process; 0, or -ENOENT with ERR (WHAT: what it was loaded for). */
 static int
-nft_load(struct nft_api *a, char *why, size_t n)
+nft_load(struct nft_api *a, const char *what, struct nsbox_err *err)
 {
 	static void *h;
 
 	if (!h)
 		h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(why, n, "cannot load libnftables.so.1: %s", dlerror());
-		return -ENOENT;
-	}
+	if (!h)
+		return err_set(err, -ENOENT, "%s: cannot load libnftables.so.1: %s", what,
+			       dlerror());
 	*(void **)&a->ctx_new = dlsym(h, "nft_ctx_new");
 	*(void **)&a->ctx_free = dlsym(h, "nft_ctx_free");
 	*(void **)&a->buffer_error = dlsym(h, "nft_ctx_buffer_error");
 	*(void **)&a->error_buffer = dlsym(h, "nft_ctx_get_error_buffer");
 	*(void **)&a->run = dlsym(h, "nft_run_cmd_from_buffer");
-	if (!a->ctx_new || !a->ctx_free || !a->buffer_error || !a->error_buffer || !a->run) {
-		snprintf(why, n, "libnftables.so.1 lacks a function we call");
-		return -ENOENT;
-	}
+	if (!a->ctx_new || !a->ctx_free || !a->buffer_error || !a->error_buffer || !a->run)
+		return err_set(err, -ENOENT, "%s: libnftables.so.1 lacks a function we call",
+			       what);
 	return 0;
 }
 
-/* Runs SCRIPT as one transaction (all of it or none); 0, or -EINVAL with the library's first
- * line of complaint in WHY. */
+/* Runs SCRIPT as one transaction (all of it or none); 0, or -errno with ERR: WHAT, then the
+ * library's first line of complaint (-EINVAL). */
 static int
-nft_run(const char *script, char *why, size_t n)
+nft_run(const char *script, const char *what, struct nsbox_err *err)
 {
-	struct nft_api a;
-	int r = nft_load(&a, why, n);
+	struct nft_api a = { 0 };
+	int r = nft_load(&a, what, err);
 
 	if (r < 0)
 		return r;
 	struct nft_ctx *ctx = a.ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx) {
-		snprintf(why, n, "nft_ctx_new failed");
-		return -ENOMEM;
-	}
+	if (!ctx)
+		return err_set(err, -ENOMEM, "%s: nft_ctx_new failed", what);
 	a.buffer_error(ctx);
 	if (a.run(ctx, script) != 0) {
 		const char *e = a.error_buffer(ctx);
-		snprintf(why, n, "%.*s", (int)strcspn(e ? e : "?", "\n"), e ? e : "?");
-		r = -EINVAL;
+		r = err_set(err, -EINVAL, "%s: %.*s", what, (int)strcspn(e ? e : "?", "\n"),
+			    e ? e : "?");
 	}
 	a.ctx_free(ctx);
 	return r;
@@ -143,7 +138,7 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 	     struct nsbox_err *err)
 {
 	struct script sc = { .id = id };
-	char ip[INET6_ADDRSTRLEN], nft_err[300] = "";
+	char ip[INET6_ADDRSTRLEN], what[48];
 	int l;
 
 	if (!s->egress_limited)
@@ -194,10 +189,8 @@ egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s
 		err_set(err, -E2BIG, "egress rules for '%s': too long", host_if);
 		return -E2BIG;
 	}
-	int r = nft_run(sc.buf, nft_err, sizeof(nft_err));
-	if (r < 0)
-		err_set(err, r, "egress rules on '%s': %s", host_if, nft_err);
-	return r;
+	snprintf(what, sizeof(what), "egress rules on '%s'", host_if);
+	return nft_run(sc.buf, what, err);
 }
 
 int
@@ -206,7 +199,8 @@ egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct 
 {
 	/* after the refusals an appended rule would never be reached: these go first */
 	struct script sc = { .id = id, .verb = "insert" };
-	char ip[INET6_ADDRSTRLEN], nft_err[300] = "";
+	const char *what = "egress rules for the lease's DHCP and DNS servers";
+	char ip[INET6_ADDRSTRLEN];
 
 	if (!s->egress_limited || (!l->ndns && !l->server.family))
 		return 0;
@@ -220,81 +214,7 @@ egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct 
 		nsbox_ip_text(&l->server, ip, sizeof(ip));
 		rule(&sc, "ip daddr %s udp sport 68 udp dport 67 accept", ip);
 	}
-	int r = sc.full ? -E2BIG : nft_run(sc.buf, nft_err, sizeof(nft_err));
-	if (r < 0)
-		err_set(err, r, "egress rules for the lease's DHCP and DNS servers: %s",
-			sc.full ? "too long" : nft_err);
-	return r;
-}
-
-int
-egress_remove(const char *id, char *what, size_t whatlen)
-{
-	char script[64], err[300] = "";
-
-	snprintf(script, sizeof(script), "delete table netdev nsbox-%s\n", id);
-	int r = nft_run(script, err, sizeof(err));
-	/* a table that is not there (never made, or removed before) is no failure */
-	if (r == -EINVAL && strstr(err, "No such file or directory"))
-		return 0;
-	if (r < 0)
-		snprintf(what, whatlen, "removing the egress rules: %s", err);
-	return r;
-}
-
-struct stale {
-	char ids[64][NSBOX_ID_LEN + 1];
-	unsigned n;
-};
-
-static void
-collect(const char *name, void *arg)
-{
-	struct stale *st = arg;
-
-	if (strncmp(name, "nsbox-", 6) || strlen(name) != 6 + NSBOX_ID_LEN ||
-	    strspn(name + 6, "0123456789abcdef") != NSBOX_ID_LEN || st->n == 64)
-		return;
-	snprintf(st->ids[st->n++], NSBOX_ID_LEN + 1, "%s", name + 6);
-}
-
-/* Whether an entry of NSBOX_BOXES_DIR names ID: its directory, or one being built
- * (".new-ID-..."), whose rules may already exist. */
-static bool
-box_dir_exists(const char *id)
-{
-	DIR *d = opendir(NSBOX_BOXES_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return errno != ENOENT; /* cannot tell: keep */
-	while (!found && (e = readdir(d)))
-		found = strstr(e->d_name, id) != NULL;
-	closedir(d);
-	return found;
-}
-
-int
-egress_gc(unsigned *removed, char *what, size_t whatlen)
-{
-	struct stale st = { .n = 0 };
-	int r = nl_nft_tables(NFPROTO_NETDEV, collect, &st), first = 0;
-
-	*removed = 0;
-	if (r < 0) {
-		snprintf(what, whatlen, "listing the netdev tables: %s", strerror(-r));
-		return r;
-	}
-	/* a table whose box has no directory left: both its supervisor and its sweeper died */
-	for (unsigned i = 0; i < st.n; i++) {
-		if (box_dir_exists(st.ids[i]))
-			continue;
-		r = egress_remove(st.ids[i], what, whatlen);
-		if (r < 0 && !first)
-			first = r;
-		else if (r == 0)
-			(*removed)++;
-	}
-	return first;
+	if (sc.full)
+		return err_set(err, -E2BIG, "%s: too long", what);
+	return nft_run(sc.buf, what, err);
 }

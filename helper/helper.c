@@ -193,15 +193,14 @@ static void
 gc_after_reply(void)
 {
 	int r = box_gc_maybe(GC_DUTY);
-	char what[400] = "";
 	unsigned gone = 0;
 
 	if (r < 0)
 		syslog(LOG_WARNING, "collecting the records of ended boxes: %s", strerror(-r));
-	/* after the records: a dead box's directory goes first, then its table */
-	r = egress_gc(&gone, what, sizeof(what));
+	/* tables that no directory describes (an earlier version's boxes) */
+	r = held_sweep_tables(&gone);
 	if (r < 0)
-		syslog(LOG_WARNING, "collecting the egress rules of ended boxes: %s", what);
+		syslog(LOG_WARNING, "collecting the egress rules of ended boxes: %s", strerror(-r));
 	else if (gone)
 		syslog(LOG_NOTICE, "removed the egress rules of %u ended box%s", gone,
 		       gone == 1 ? "" : "es");
@@ -255,7 +254,7 @@ stop_signals(void)
 static const char *
 supervise(struct session *s, int sock, int appfd, int sfd)
 {
-	const struct box_attach at = { .id = s->box.id, .unit = s->unit, .cg = &s->host.cg };
+	const struct box_attach at = { .id = s->box.id, .unit = s->unit, .cg = &s->held.h.cg };
 
 	for (;;) {
 		struct pollfd p[5] = {
@@ -294,7 +293,7 @@ share_run(struct session *s, const struct nsbox_reply *rep, int sock, int appfd,
 				 .init_pidfd = s->box.init_pidfd, .hold = s->hold, .init = s->box.init,
 				 .rep = *rep,
 				 .rec = &s->rec, .watch_fd = resolv_watch_fd(),
-				 .attach = { .id = s->box.id, .unit = s->unit, .cg = &s->host.cg },
+				 .attach = { .id = s->box.id, .unit = s->unit, .cg = &s->held.h.cg },
 				 .on_watch = resolv_rebind_cb, .watch_arg = s };
 	const char *reason;
 
@@ -334,7 +333,7 @@ session_main(void)
 
 	s.net.netns = s.net.dhcp_pidfd = -1;
 	s.box.init_pidfd = s.box.lifeline = s.box.ready = s.box.go = -1;
-	s.user_lock = s.join_listen = s.sweeper = s.hold = -1;
+	s.user_lock = s.join_listen = s.sweeper = s.hold = s.held.fd = -1;
 	r = sanitize(&s.self);
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (r < 0) {

@@ -15,17 +15,10 @@
 #include "conf.h"
 #include "err.h"
 #include "file.h"
+#include "held.h"
 #include "netlink.h"
 #include "nsbox/proto.h"
 #include "record.h"
-
-/* The box's cgroups where systemd is not PID 1 (limits.c). */
-struct box_cgroups {
-	unsigned n;
-	char dir[3][BOX_CGROUP_MAX]; /* ours, one per hierarchy (memory, pids, cpu at most) */
-	bool v2[3];                  /* dir[k] is in the cgroup2 hierarchy */
-	int ctl_dir[3];              /* memory, pids, cpu: 1 + the index of its dir, 0 none */
-};
 
 /* ---- box.c: the box init and its lifetime ---- */
 struct box {
@@ -99,7 +92,8 @@ int run_inside(const struct box *b, int nstypes, inside_fn fn, void *arg, struct
 
 /* ---- veth.c: bridged networking of one box, run by the supervisor ---- */
 struct box_net {
-	bool active, veth_made, egress_made, leased4, leased6, dhcp_udhcpc, dhcp_bound;
+	bool active, dhcp_udhcpc, dhcp_bound;
+	struct held_file *held;      /* the box's description: each thing noted before it is made */
 	char host_if[16];
 	char bridge[16];             /* the one of the settings' bridges it joined */
 	struct nsbox_ip ip4, gw4, ip6;
@@ -114,9 +108,11 @@ struct box_net {
 };
 /* Builds the veth, static or pooled addresses and routes of a bridged box (nothing for
  * network = none): needs only the box's network namespace, so it runs while the init builds the
- * rest. On failure the caller still calls net_release_early and net_teardown. */
+ * rest. The veth, egress rules and leases go into HELD before they are made (held.h), and are
+ * freed from there. On failure the caller still calls net_release_early and net_close. */
 int net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
-	      const struct nsbox_proc *self, struct box_net *n, struct nsbox_err *err);
+	      const struct nsbox_proc *self, struct held_file *held, struct box_net *n,
+	      struct nsbox_err *err);
 /* In the box init (its network namespace, before it drops its capabilities): the box's end up
  * (IPv6 off unless configured), the addresses and default routes of N. 0, or -errno with the
  * step into STEP. */
@@ -126,16 +122,11 @@ int net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char
  * namespace, which must be a slave of the host's first). Same failure contract. */
 int net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	       struct nsbox_err *err);
-/* While the box's network still lives: release the DHCP lease. Same failure contract as
- * net_teardown. */
-int net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what,
-		      size_t whatlen);
-/* The host end of box ID's veth pair: "nsb" ID. */
-void veth_host_name(const char *id, char *out, size_t n);
-/* Once the init is killed (it need not have ended): the host veth, the leases. Goes on after a
- * failure; returns the first one's -errno with WHAT naming the step. */
-int net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id,
-		 char *what, size_t whatlen);
+/* While the box's network still lives: release the DHCP lease. 0, or -errno with ERR. */
+int net_release_early(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err);
+/* Once the init is killed (it need not have ended): lets go of the box's network namespace, so
+ * that held_release's deletion of the host end takes the pair along at once. */
+void net_close(struct box_net *n);
 
 /* ---- routed.c: the host side of a routed box (see there) ---- */
 /* S's box addresses and gateways against the host's: 0, or -errno with ERR when an address of the
@@ -152,31 +143,20 @@ struct dhcp_lease;
 int dhcp_run(const struct box *b, const struct nsbox_settings *s, struct box_net *n,
 	     struct dhcp_lease *l, struct nsbox_err *err);
 /* Sends the release and stops the client; bounded (DHCP_STOP_MAX_MS), done while the box's
- * network lives. 0, or -errno with STEP naming what failed. */
-int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, char *step, size_t steplen);
+ * network lives. 0, or -errno with ERR. */
+int dhcp_stop(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err);
 #define DHCP_DB_WAIT_MS      2000
 #define DHCP_RELEASE_WAIT_MS 2000
 #define DHCP_STOP_MAX_MS (DHCP_DB_WAIT_MS + DHCP_RELEASE_WAIT_MS + 4 * KILLED_WAIT_MS)
 
 /* ---- sweeper.c: what a supervisor that died without its teardown leaves, removed at once ---- */
-/* What a box holds on the host besides its processes: the one description that the supervisor's
- * teardown and its sweeper both free it from (a new kind of thing goes here, or one of them would
- * forget it). Beside these: its ip-netns name and namespace marks, named by the id, and its
- * directory under NSBOX_BOXES_DIR. */
+/* Which box the sweeper frees should we die, and whose it is: what the box holds is in its
+ * directory (held.h). */
 struct sweep_note {
 	char id[NSBOX_ID_LEN + 1];
-	struct nsbox_proc owner;       /* the supervisor */
-	bool bridged;                  /* the host end of the veth */
-	bool egress;                   /* its egress rules (egress.c) */
-	struct nsbox_addrspec v4, v6;  /* the leases of these (nsbox_addr_leased) */
-	struct box_cgroups cg;         /* the box's cgroups (limits.c) */
+	struct nsbox_proc owner; /* the supervisor */
 };
-/* The end of freeing box N's host side, by teardown (its init reaped) and sweeper (its supervisor
- * dead) alike: its cgroups, waiting at most WAIT_MS for the last of its processes to leave them,
- * then its directory NAME under NSBOX_BOXES_DIR, never before them, so that the record that
- * names them stays for the gc while they are busy. 0, or -errno with STEP. */
-int box_host_finish(const struct sweep_note *n, const char *name, int wait_ms, char *step,
-		    size_t steplen);/* Forks and execs the sweeper, `nsbox-helper --sweep` (before anything is built); *FD is our end
+/* Forks and execs the sweeper, `nsbox-helper --sweep` (before anything is built); *FD is our end
  * of its socket, kept open until we exit, close-on-exec; *PID the sweeper. 0 or -errno. */
 int sweeper_start(int *fd, pid_t *pid);
 /* Waits (INSIDE_TIMEOUT_MS at most) for the sweeper on FD to say it runs: 0, -ETIMEDOUT, or
@@ -191,16 +171,10 @@ int sweeper_tell(int fd, const struct sweep_note *n);
  * ERR (-ENOENT: libnftables is not installed). */
 int egress_apply(const char *id, const char *host_if, const struct nsbox_settings *s,
 		 struct nsbox_err *err);
-/* Box ID's egress rules gone (none there is no failure). 0, or -errno with WHAT. */
-int egress_remove(const char *id, char *what, size_t whatlen);
 /* Lets box ID's list through to the DNS servers and the DHCP server of lease L (the rules were
  * made before the lease). 0, or -errno with ERR. */
 int egress_allow_lease(const char *id, const struct nsbox_settings *s, const struct dhcp_lease *l,
 		       struct nsbox_err *err);
-/* Removes the egress tables of boxes that have no directory left (their supervisor and sweeper
- * both died); *REMOVED how many. Lists the tables over netlink, so a host without such tables
- * never loads libnftables. 0, or the first -errno with WHAT. */
-int egress_gc(unsigned *removed, char *what, size_t whatlen);
 int sweeper_reserved(int fd);
 /* `nsbox-helper --sweep`: waits on fd 3 for the supervisor's end, then sweeps; the exit
  * status. */
@@ -229,9 +203,6 @@ int limits_procs_open(const struct box_cgroups *cg, int fds[3]);
 /* Moves the caller into the cgroups whose cgroup.procs are FDS (limits_procs_open), closing
  * them. 0 or -errno. */
 int limits_procs_join(int fds[3], unsigned n);
-/* Removes CG's directories (once nothing of the box runs in them); a busy one is kept, with
- * CG->n saying how many are left. 0 or the first -errno. */
-int limits_remove(struct box_cgroups *cg);
 
 /* Where a session's processes go: the box's unit (a name) where systemd runs, else its cgroups. */
 struct box_attach {

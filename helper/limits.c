@@ -366,23 +366,6 @@ limits_procs_join(int fds[3], unsigned n)
 	return r;
 }
 
-int
-limits_remove(struct box_cgroups *cg)
-{
-	int first = 0;
-
-	while (cg->n) {
-		const char *d = cg->dir[cg->n - 1];
-		if (rmdir(d) < 0 && errno != ENOENT) {
-			if (!first)
-				first = -errno;
-			break; /* still busy: kept, with the rest, for a later try */
-		}
-		cg->n--;
-	}
-	return first;
-}
-
 /* A child of the session's application asks, through ACKFD, to be moved into the box's cgroups
  * (or unit): only a direct child of APP (its pid from the socket's SO_PEERCRED, which the
  * kernel fills), answered 0 or -errno. */

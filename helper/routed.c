@@ -34,7 +34,7 @@ in_spec(const struct nsbox_ip *ip, const struct nsbox_addrspec *a)
 	return a->mode == NSBOX_ADDR_POOL && nsbox_addrspec_in_range(ip, a);
 }
 
-/* A routed box's host end: named as veth_host_name names it, "nsb" and a box id (a name the
+/* A routed box's host end: named as held_veth_name names it, "nsb" and a box id (a name the
  * product reserves, DESIGN.md). By name alone, from the address's label where it has one: at
  * thousands of routed boxes every one of their host ends carries the gateway, and a request per
  * host end would make each login's check cost grow with their number. */

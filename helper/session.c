@@ -122,7 +122,7 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	snprintf(s->rec.network, sizeof(s->rec.network), "%s",
 		 s->set.network == NSBOX_NET_ROUTED ? "routed"
 		 : s->set.network == NSBOX_NET_BRIDGE ? "bridge" : "none");
-	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s", s->net.veth_made ? s->net.host_if : "");
+	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s", s->held.h.what & HELD_VETH ? s->net.host_if : "");
 	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");
@@ -143,9 +143,9 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	s->rec.tasks_max = (int)s->set.tasks_max;
 	s->rec.cpu_quota = (int)s->set.cpu_quota;
 	snprintf(s->rec.unit, sizeof(s->rec.unit), "%s", s->unit);
-	_Static_assert(sizeof(s->rec.cgroup) == sizeof(s->host.cg.dir),
-		       "the record holds every cgroup");
-	memcpy(s->rec.cgroup, s->host.cg.dir, sizeof(s->rec.cgroup));
+	_Static_assert(sizeof(s->rec.cgroup) == sizeof(s->held.h.cg.dir),
+		       "the record shows every cgroup");
+	memcpy(s->rec.cgroup, s->held.h.cg.dir, sizeof(s->rec.cgroup));
 	r = box_record_write(&s->rec);
 	if (r < 0)
 		err_set(err, r, "cannot write the box record: %s", strerror(-r));
@@ -209,7 +209,7 @@ open_beside_init(struct session *s, struct nsbox_reply *rep, int appfd, struct n
 	r = hold_make(&s->hold, err);
 	if (r < 0)
 		return r;
-	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->net, err);
+	r = net_setup(&s->box, &s->set, s->req.user, &s->self, &s->held, &s->net, err);
 	if (s->net.corrupt)
 		syslog(LOG_WARNING, "box=%s dropped %u unreadable lines from the lease files",
 		       s->box.id, s->net.corrupt);
@@ -252,16 +252,10 @@ static int
 tell_sweeper(const char *id, void *arg)
 {
 	struct session *s = arg;
+	struct sweep_note n = { .owner = s->self };
 
-	s->host = (struct sweep_note){
-		.owner = s->self,
-		.bridged = nsbox_net_veth(s->set.network), /* routed: a host end as well */
-		.egress = nsbox_net_veth(s->set.network) && s->set.egress_limited,
-		.v4 = s->set.address,
-		.v6 = s->set.address6,
-	};
-	snprintf(s->host.id, sizeof(s->host.id), "%s", id);
-	return sweeper_tell(s->sweeper, &s->host);
+	snprintf(n.id, sizeof(n.id), "%s", id);
+	return sweeper_tell(s->sweeper, &n);
 }
 
 /* Decides and builds: 0 with *OUT, or -errno with ERR saying why. */
@@ -317,6 +311,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, enum session_out
 		err_set(err, r, "the box's sweeper is gone: %s", strerror(-r));
 		return r;
 	}
+	held_start(&s->held, s->box.id);
 	r = expand_hostname(s, err);
 	if (r < 0)
 		return r;
@@ -328,19 +323,18 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, enum session_out
 		struct unit_spec u = { .id = s->box.id, .user = s->req.user, .uid = s->uid,
 				       .pids = pids, .n_pids = ARRAY_SIZE(pids), .set = &s->set };
 		r = unit_start(&u, s->unit, sizeof(s->unit), err);
-	} else if ((r = limits_plan(s->box.id, &s->set, &s->host.cg, err)) == 0 && s->host.cg.n) {
-		/* the sweeper learns of them before they exist */
-		r = sweeper_tell(s->sweeper, &s->host);
-		if (r == 0)
-			r = sweeper_reserved(s->sweeper);
+	} else if ((r = limits_plan(s->box.id, &s->set, &s->held.h.cg, err)) == 0 &&
+		   s->held.h.cg.n) {
+		r = held_add(&s->held, HELD_CGROUPS);
 		if (r < 0)
-			err_set(err, r, "the box's sweeper is gone: %s", strerror(-r));
+			err_set(err, r, "noting the box's cgroups in its directory: %s",
+				strerror(-r));
 		else
-			r = limits_make(&s->set, &s->host.cg, err);
+			r = limits_make(&s->set, &s->held.h.cg, err);
 	}
 	if (r < 0)
 		return r;
-	r = box_start(&s->box, &s->set, &s->host.cg, s->hostname, s->uid, s->gid, err);
+	r = box_start(&s->box, &s->set, &s->held.h.cg, s->hostname, s->uid, s->gid, err);
 	if (r < 0)
 		return r;
 	/* While the init mounts: what needs only its namespaces and our own state. */
@@ -374,7 +368,7 @@ open_box(struct session *s, struct nsbox_reply *rep, int appfd, enum session_out
 void
 teardown_host(struct session *s)
 {
-	char what[64] = "";
+	struct nsbox_err err = { 0 };
 	int r;
 
 	bool failed = false;
@@ -391,20 +385,20 @@ teardown_host(struct session *s)
 		       "%s: %s", s->box.id, s->box.id, strerror(-r));
 		failed = true;
 	}
-	if ((r = net_release_early(&s->set, &s->net, what, sizeof(what))) < 0)
-		syslog(LOG_WARNING, "box=%s teardown: DHCP release: %s: %s", s->box.id, what,
-		       strerror(-r));
+	if (net_release_early(&s->set, &s->net, &err) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: DHCP release: %s", s->box.id, err.msg);
+	err_clear(&err);
 	box_kill(&s->box);
-	r = net_teardown(&s->set, &s->net, s->box.id, what, sizeof(what));
-	if (r < 0) {
-		syslog(LOG_ERR, "box=%s teardown: %s: %s", s->box.id, what, strerror(-r));
+	net_close(&s->net);
+	if (held_release(&s->held.h, &err) < 0) {
+		syslog(LOG_ERR, "box=%s teardown: %s", s->box.id, err.msg);
 		failed = true;
 	}
 	/* After a failed step the directory stays: our sweeper finds it once we are gone and
 	 * tries the steps again (sweeper.c), and failing that, the gc collects it. */
 	if (s->reserved && failed)
 		syslog(LOG_WARNING, "box=%s teardown: left to its sweeper", s->box.id);
-	else if (s->reserved && s->host.cg.n)
+	else if (s->reserved && (s->held.h.what & HELD_CGROUPS))
 		s->finish_after_reap = true; /* the record names the cgroups until they are gone */
 	else if (s->reserved && (r = box_remove(s->box.id)) < 0)
 		syslog(LOG_ERR, "box=%s teardown: removing its record: %s", s->box.id,
@@ -431,10 +425,8 @@ reap_box(struct session *s)
 		syslog(LOG_ERR, "box=%s teardown: reaping init=%d: %s", s->box.id, (int)init,
 		       strerror(-r));
 	/* the box's cgroups, once nothing runs in them (the init ends last), then its directory */
-	char step[96];
-	if (s->finish_after_reap && (r = box_host_finish(&s->host, s->box.id, 0, step,
-							 sizeof(step))) < 0)
-		syslog(LOG_WARNING, "box=%s teardown: %s: %s; left to the gc", s->box.id, step,
-		       strerror(-r));
+	struct nsbox_err err = { 0 };
+	if (s->finish_after_reap && held_finish(&s->held.h, s->box.id, 0, &err) < 0)
+		syslog(LOG_WARNING, "box=%s teardown: %s; left to the gc", s->box.id, err.msg);
 	s->finish_after_reap = false;
 }

@@ -26,7 +26,7 @@ struct session {
 	int sweeper;                /* our end of the sweeper's socket (sweeper.c) */
 	pid_t sweeper_pid;
 	char unit[64];              /* the box's systemd unit, where systemd runs (unit.c) */
-	struct sweep_note host;     /* what it holds on the host: the sweeper has a copy */
+	struct held_file held;      /* what it holds on the host (held.h), from box_reserve on */
 	bool finish_after_reap;     /* its directory goes after its cgroups, once the init ended */
 	int hold;                   /* the application's hold (hold.c), for every member */
 	/* share = user, max_boxes (share.c) */

@@ -9,7 +9,8 @@
  * It shares nothing with the supervisor but that socket: its own memory (the OOM killer kills
  * every process that shares the victim's; a clone with CLONE_VM died with it), its own libc and
  * errno. The supervisor tells it each box id before the id's directory may exist, and that the
- * id is reserved; the sweeper only reads until the socket ends. */
+ * id is reserved; the sweeper only reads until the socket ends. What the box holds it reads from
+ * the box's directory (lib/held.h), and frees as the teardown and the gc do. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -129,39 +130,15 @@ sleep_ms(long ms)
 	return nanosleep(&d, NULL);
 }
 
-int
-box_host_finish(const struct sweep_note *n, const char *name, int wait_ms, char *step,
-		 size_t steplen)
-{
-	struct box_cgroups cg = n->cg;
-	int r;
-
-	/* a box's processes are gone once its init is, but a pid namespace's end is the kernel's
-	 * to finish: its cgroups may be busy a moment longer */
-	for (int waited = 0; (r = limits_remove(&cg)) == -EBUSY && waited < wait_ms; waited += 10)
-		sleep_ms(10);
-	if (r < 0) {
-		snprintf(step, steplen, "removing its cgroup %s", cg.dir[cg.n - 1]);
-		return r;
-	}
-	r = box_remove_dir(name);
-	if (r < 0)
-		snprintf(step, steplen, "removing its directory");
-	return r;
-}
-
-/* teardown_host's steps, by the same functions, from the note; each is a no-op when already
- * done. Returns the first failure's -errno with STEP naming it; goes on after one. *REMOVED:
+/* Frees what the box's directory says it holds, as the teardown would have: the network
+ * namespace's name and marks (by the id), held_release, then held_finish. Returns the first
+ * failure's -errno with ERR; after one the directory stays, for the gc to try again. *REMOVED:
  * whether there was anything of the box to remove. */
 static int
-sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
+sweep(const struct sweep_note *n, bool *removed, struct nsbox_err *err)
 {
 	char name[NAME_MAX + 1];
-	/* net_teardown reads only the address specs of the settings */
-	struct nsbox_settings set = { .address = n->v4, .address6 = n->v6 };
-	struct box_net net = { .active = true, .veth_made = n->bridged, .egress_made = n->egress,
-			       .leased4 = nsbox_addr_leased(&n->v4),
-			       .leased6 = nsbox_addr_leased(&n->v6), .netns = -1, .dhcp_pidfd = -1 };
+	struct box_held h = { .what = 0 };
 	int r = 0, q, lock;
 
 	*removed = false;
@@ -176,33 +153,27 @@ sweep(const struct sweep_note *n, bool *removed, char *step, size_t steplen)
 	_cleanup_close_ int held = lock;
 	if (lock == -ENOENT || lock == -EEXIST)
 		return 0; /* its teardown finished, or the id is another live box's now */
-	if (lock == -EBUSY) {
-		snprintf(step, steplen, "its directory stayed locked for %d s; left to the gc",
-			 SWEEP_LOCK_WAIT_MS / 1000);
-		return lock;
-	}
-	if (lock < 0) {
-		snprintf(step, steplen, "locking its directory");
-		return lock;
-	}
+	if (lock == -EBUSY)
+		return err_set(err, lock, "its directory stayed locked for %d s; left to the gc: %s",
+			       SWEEP_LOCK_WAIT_MS / 1000, strerror(-lock));
+	if (lock < 0)
+		return err_set(err, lock, "locking its directory: %s", strerror(-lock));
 	*removed = true;
-	if ((q = box_netns_remove(n->id)) < 0) {
-		r = q;
-		snprintf(step, steplen, "removing its ip-netns name");
+	_cleanup_close_ int bfd = open(NSBOX_BOXES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* none: it died before it made anything; unreadable: what the id names is freed */
+	snprintf(h.id, sizeof(h.id), "%s", n->id);
+	if (bfd < 0 || ((q = held_read(bfd, name, n->id, &h)) < 0 && q != -ENOENT)) {
+		q = bfd < 0 ? -errno : q;
+		r = err_set(err, q, "reading what it holds from its directory: %s", strerror(-q));
 	}
-	veth_host_name(n->id, net.host_if, sizeof(net.host_if));
-	char what[64] = "";
-	if ((q = net_teardown(&set, &net, n->id, what, sizeof(what))) < 0 && !r) {
-		r = q;
-		snprintf(step, steplen, "%s", what);
-	}
+	if ((q = box_netns_remove(n->id)) < 0)
+		r = r ? r : err_set(err, q, "removing its ip-netns name: %s", strerror(-q));
+	if ((q = held_release(&h, err)) < 0)
+		r = r ? r : q;
 	box_ns_forget(n->id);
-	char fin[96];
-	if ((q = box_host_finish(n, name, SWEEP_CGROUP_WAIT_MS, fin, sizeof(fin))) < 0 && !r) {
-		r = q;
-		snprintf(step, steplen, "%s", fin);
-	}
-	return r;
+	if (r < 0)
+		return r;
+	return held_finish(&h, name, SWEEP_CGROUP_WAIT_MS, err);
 }
 
 /* Our socket closes in the supervisor's exit before the kernel marks it dead: wait for that
@@ -267,7 +238,8 @@ sweeper_run(void)
 {
 	struct sweep_msg ready = { .kind = SWEEP_READY };
 	struct sweep_note n = { .id = "" };
-	char step[96] = "", path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1];
+	struct nsbox_err err = { 0 };
+	char path[sizeof(NSBOX_BOXES_DIR) + 1 + NSBOX_ID_LEN + 1];
 	bool removed;
 	sigset_t none;
 	int state;
@@ -303,11 +275,11 @@ sweeper_run(void)
 	openlog("nsbox-helper", LOG_PID, LOG_AUTHPRIV);
 	if (owner_wait_dead(&n.owner) < 0)
 		return 1; /* alive (someone else held its socket), or it cannot be told */
-	r = sweep(&n, &removed, step, sizeof(step));
+	r = sweep(&n, &removed, &err);
 	if (r < 0)
 		syslog(LOG_ERR,
-		       "box=%s sweeper: supervisor %d ended before its teardown was done; %s: %s",
-		       n.id, (int)n.owner.pid, step, strerror(-r));
+		       "box=%s sweeper: supervisor %d ended before its teardown was done; %s",
+		       n.id, (int)n.owner.pid, err.msg);
 	else if (removed)
 		syslog(LOG_WARNING,
 		       "box=%s sweeper: supervisor %d ended before its teardown was done; removed what "

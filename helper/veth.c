@@ -41,19 +41,24 @@ fmt_spec(const struct nsbox_addrspec *a, char *out, size_t n)
 static int
 take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox_addrspec *spec,
 	   const char *id, const char *user, const struct nsbox_proc *self, struct nsbox_ip *out,
-	   bool *held, struct nsbox_err *err)
+	   unsigned bit, struct nsbox_err *err)
 {
 	struct lease_owner o = { .proc = *self };
 	struct lease_result res = { 0 };
 	char what[80];
 	int r;
 
+	fmt_spec(spec, what, sizeof(what));
+	*(bit == HELD_LEASE4 ? &n->held->h.pool4 : &n->held->h.pool6) = *spec;
+	r = held_add(n->held, bit);
+	if (r < 0)
+		return err_set(err, r, "noting the lease of %s in the box's directory: %s", what,
+			       strerror(-r));
 	snprintf(o.id, sizeof(o.id), "%s", id);
 	snprintf(o.user, sizeof(o.user), "%s", user);
 	const struct nsbox_ip *gw = spec->cidr.ip.family == AF_INET ? &s->gateway : &s->gateway6;
 	r = lease_acquire_excluding(NSBOX_LEASE_DIR, spec, &o, s->sticky, lease_owner_alive,
 				    gw->family ? gw : NULL, &res);
-	fmt_spec(spec, what, sizeof(what));
 	n->reclaimed += res.reclaimed;
 	n->corrupt += res.corrupt;
 	if (r == -EADDRNOTAVAIL)
@@ -68,7 +73,6 @@ take_lease(struct box_net *n, const struct nsbox_settings *s, const struct nsbox
 	if (r < 0)
 		return r;
 	*out = res.ip;
-	*held = true;
 	return 0;
 }
 
@@ -202,14 +206,14 @@ take_leases(const struct box *b, const struct nsbox_settings *s, const char *use
 	int r;
 
 	if (nsbox_addr_leased(&s->address)) {
-		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, &n->leased4, err);
+		r = take_lease(n, s, &s->address, b->id, user, self, &n->ip4, HELD_LEASE4, err);
 		if (r < 0)
 			return r;
 		n->prefix4 = s->address.cidr.prefix;
 		n->gw4 = s->gateway;
 	}
 	if (nsbox_addr_leased(&s->address6))
-		return take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, &n->leased6, err);
+		return take_lease(n, s, &s->address6, b->id, user, self, &n->ip6, HELD_LEASE6, err);
 	return 0;
 }
 
@@ -231,12 +235,6 @@ box_mac(const struct box *b, const struct nsbox_settings *s, const char *user,
 		snprintf(ip, sizeof(ip), "%s", b->id);
 	snprintf(key, sizeof(key), "%s/%s/%s", user, ip, s->ifname);
 	derive_mac(key, mac);
-}
-
-void
-veth_host_name(const char *id, char *out, size_t n)
-{
-	snprintf(out, n, "nsb%s", id);
 }
 
 /* neighbours = deny: the host end becomes an isolated bridge port. Isolation is a property of the
@@ -263,7 +261,7 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 	char path[64];
 	int r;
 
-	veth_host_name(b->id, n->host_if, sizeof(n->host_if));
+	held_veth_name(b->id, n->host_if, sizeof(n->host_if));
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->init.pid);
 	/* The init is our unreaped child: its pid cannot be reused under us. */
 	n->netns = open(path, O_RDONLY | O_CLOEXEC);
@@ -274,17 +272,19 @@ make_veth(const struct box *b, const struct nsbox_settings *s, const unsigned ch
 	}
 	struct nl_veth v = { .host = n->host_if, .peer = s->ifname, .peer_mac = mac,
 			     .mtu = s->mtu, .peer_netns_fd = n->netns };
+	r = held_add(n->held, HELD_VETH | (s->egress_limited ? HELD_EGRESS : 0));
+	if (r < 0)
+		return err_set(err, r, "noting veth '%s' in the box's directory: %s", n->host_if,
+			       strerror(-r));
 	r = nl_veth_create(&v);
 	if (r < 0) {
 		err_set(err, r, "creating veth '%s': %s", n->host_if, strerror(-r));
 		return r;
 	}
-	n->veth_made = true;
 	/* before the box's end comes up (the init brings it up): no frame passes unfiltered */
 	r = egress_apply(b->id, n->host_if, s, err);
 	if (r < 0)
 		return r;
-	n->egress_made = s->egress_limited;
 	if (s->network == NSBOX_NET_ROUTED)
 		return routed_host_setup(s, n, err);
 	for (unsigned k = 0; k < bs->n; k++) {
@@ -323,7 +323,8 @@ net_cfg_in_box(const struct nsbox_settings *s, const struct box_net *n, char *st
 
 int
 net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
-	  const struct nsbox_proc *self, struct box_net *n, struct nsbox_err *err)
+	  const struct nsbox_proc *self, struct held_file *held, struct box_net *n,
+	  struct nsbox_err *err)
 {
 	unsigned char mac[6];
 	struct bridges bs;
@@ -334,6 +335,7 @@ net_setup(struct box *b, const struct nsbox_settings *s, const char *user,
 	if (!nsbox_net_veth(s->network))
 		return 0;
 	n->active = true;
+	n->held = held;
 	snprintf(n->id, sizeof(n->id), "%s", b->id);
 
 	if (s->network == NSBOX_NET_ROUTED)
@@ -395,40 +397,16 @@ net_finish(const struct box *b, const struct nsbox_settings *s, struct box_net *
 }
 
 int
-net_release_early(const struct nsbox_settings *s, struct box_net *n, char *what, size_t whatlen)
+net_release_early(const struct nsbox_settings *s, struct box_net *n, struct nsbox_err *err)
 {
-	return n->active ? dhcp_stop(s, n, what, whatlen) : 0;
+	return n->active ? dhcp_stop(s, n, err) : 0;
 }
 
-int
-net_teardown(const struct nsbox_settings *s, struct box_net *n, const char *id, char *what,
-	     size_t whatlen)
+void
+net_close(struct box_net *n)
 {
-	int r = 0, q;
-
-	if (!n->active)
-		return 0;
-	/* Deleting the host end takes the box's end with it, whether or not the box's processes
-	 * have ended yet, and makes it synchronous for whoever looks next. Off the login path: the
-	 * module never waits for us. ENODEV: the namespace went first and took the pair along. */
+	/* the namespace first: deleting the host end then takes the box's end along at once */
 	nsbox_closep(&n->netns);
-	if (n->veth_made && (q = nl_link_del(n->host_if)) < 0 && q != -ENODEV && !r) {
-		r = q;
-		snprintf(what, whatlen, "deleting veth '%s'", n->host_if);
-	}
-	/* the table outlives the device its chain hooked: removed by name */
-	if (n->egress_made && (q = egress_remove(id, what, whatlen)) < 0 && !r)
-		r = q;
-	if (n->leased4 && (q = lease_release(NSBOX_LEASE_DIR, &s->address, id)) < 0 && !r) {
-		r = q;
-		snprintf(what, whatlen, "releasing the IPv4 lease");
-	}
-	if (n->leased6 && (q = lease_release(NSBOX_LEASE_DIR, &s->address6, id)) < 0 && !r) {
-		r = q;
-		snprintf(what, whatlen, "releasing the IPv6 lease");
-	}
-	/* resolv.conf and the DHCP files go with the box's directory (box_remove). */
 	memset(n, 0, sizeof(*n));
 	n->netns = n->dhcp_pidfd = -1;
-	return r;
 }

@@ -579,3 +579,62 @@ nl_nft_tables(int family, void (*fn)(const char *name, void *arg), void *arg)
 	nl_close(&nl);
 	return r;
 }
+
+/* A batch message (NFNL_MSG_BATCH_BEGIN or _END) for the nf_tables subsystem. */
+static void
+put_batch(struct nlmsghdr *nlh, int type, unsigned seq)
+{
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (uint16_t)type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(NFNL_SUBSYS_NFTABLES);
+}
+
+int
+nl_nft_table_del(int family, const char *name)
+{
+	char buf[NL_BUF];
+	struct nl nl = { 0 };
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	int r = nl_open_proto(&nl, NETLINK_NETFILTER);
+
+	if (r < 0)
+		return r;
+	/* nf_tables changes only in a transaction: begin, the deletion (acked), end */
+	unsigned seq = ++nl.seq;
+	put_batch(mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b)), NFNL_MSG_BATCH_BEGIN, seq++);
+	mnl_nlmsg_batch_next(b);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = (uint8_t)family;
+	g->version = NFNETLINK_V0;
+	g->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name);
+	mnl_nlmsg_batch_next(b);
+	put_batch(mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b)), NFNL_MSG_BATCH_END, seq + 1);
+	mnl_nlmsg_batch_next(b);
+	if (mnl_socket_sendto(nl.sock, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
+		r = -errno;
+	mnl_nlmsg_batch_stop(b);
+	while (r == 0) {
+		ssize_t n = mnl_socket_recvfrom(nl.sock, buf, sizeof(buf));
+		if (n < 0)
+			r = -errno;
+		else if ((r = mnl_cb_run(buf, (size_t)n, seq, nl.portid, NULL, NULL)) < 0)
+			r = -errno;
+		else if (r == MNL_CB_STOP)
+			break;
+		else
+			r = 0;
+	}
+	nl_close(&nl);
+	return r < 0 ? r : 0;
+}

@@ -55,5 +55,8 @@ int nl_route_each(void (*fn)(int index, const struct nsbox_ip *dst, unsigned dst
 /* FN with the name of each nf_tables table of FAMILY (NFPROTO_*) in the caller's network
  * namespace: one dump, no library. 0 or -errno. */
 int nl_nft_tables(int family, void (*fn)(const char *name, void *arg), void *arg);
+/* Deletes the nf_tables table NAME of FAMILY (and every chain, rule and set in it) in one
+ * transaction: 0, -ENOENT when there is none, or the kernel's -errno. */
+int nl_nft_table_del(int family, const char *name);
 
 #endif

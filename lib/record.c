@@ -19,6 +19,7 @@
 #include "boxdir.h"
 #include "file.h"
 #include "nsbox/cleanup.h"
+#include "held.h"
 #include "record.h"
 
 /* The one list of record fields: the writer prints it, the reader parses it. */
@@ -366,25 +367,6 @@ box_remove(const char *id)
 }
 
 int
-box_cgroups_remove(const struct box_record *r)
-{
-	char want[sizeof("nsbox-") + NSBOX_ID_LEN];
-	int first = 0;
-
-	snprintf(want, sizeof(want), "nsbox-%s", r->id);
-	for (size_t i = ARRAY_SIZE(r->cgroup); i-- > 0;) {
-		const char *d = r->cgroup[i], *base = strrchr(d, '/');
-		/* only what the helper makes: a box's own directory below /sys/fs/cgroup */
-		if (!d[0] || !base || strncmp(d, "/sys/fs/cgroup/", 15) || strcmp(base + 1, want) ||
-		    strstr(d, "/../") || strstr(d, "/./"))
-			continue;
-		if (rmdir(d) < 0 && errno != ENOENT && !first)
-			first = -errno;
-	}
-	return first;
-}
-
-int
 box_orphan_lock(const char *id, const struct nsbox_proc *owner, char *name, size_t n)
 {
 	if (!box_id_valid(id))
@@ -507,6 +489,23 @@ scan_building(int bfd, const char *name, int fmt, const struct nsbox_proc *owner
 	return 0;
 }
 
+/* Frees what a dead box held, as its teardown and its sweeper would have (held.h): its
+ * namespace's name (a supervisor killed outright left it behind), the veth, table and leases its
+ * directory names, its cgroups, and the directory, which stays (to be tried again) while any of
+ * them does. */
+static int
+collect_dead(int bfd, const char *id)
+{
+	struct box_held h;
+	struct nsbox_err err = { 0 }; /* a gc says only how many it collected */
+
+	/* an unreadable description still names what the id does (held_read) */
+	(void)held_read(bfd, id, id, &h);
+	box_netns_remove(id);
+	int r = held_release(&h, &err);
+	return r < 0 ? r : held_finish(&h, id, 0, &err);
+}
+
 int
 box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 {
@@ -546,23 +545,14 @@ box_scan(int (*fn)(const struct box_record *r, void *arg), void *arg)
 		 * only in box_remove: one without it is a removal cut short (its supervisor died
 		 * mid-teardown), which nobody else would ever finish. */
 		if (q == -ENOENT && locked != 1) {
-			box_netns_remove(id);
-			if (dir_remove_tree(bfd, id) == 0)
-				n++;
+			n += collect_dead(bfd, id) == 0;
 			continue;
 		}
 		if (q < 0)
 			continue;
 		/* Only a supervisor known to be dead gives its box up; one we cannot judge stays. */
 		if (locked != 1 && box_alive(&r) == 0) {
-			/* a supervisor killed outright left its namespace's name behind, and its
-			 * cgroups: kept with the record while busy, to be tried again */
-			memcpy(r.id, id, NSBOX_ID_LEN + 1);
-			if (box_cgroups_remove(&r) < 0)
-				continue;
-			box_netns_remove(id);
-			if (dir_remove_tree(bfd, id) == 0)
-				n++;
+			n += collect_dead(bfd, id) == 0;
 		} else if (fn) {
 			memcpy(r.id, id, NSBOX_ID_LEN + 1); /* box_id_valid: exactly that long */
 			fn(&r, arg);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "held.h"
 #include "nsbox/ns.h"
 #include "nsbox/paths.h"
 #include "nsbox/proto.h"
@@ -23,9 +24,6 @@
 #define BOX_DHCLIENT_LEASES "dhcp/dhclient.leases" /* dhclient's own lease database */
 #define BOX_MEMBERS         "members"         /* a shared box's sessions, see member.h */
 #define BOX_JOIN            "join"            /* a shared box's socket for joining logins */
-
-/* The longest path of a box's cgroup directory (/sys/fs/cgroup/.../nsbox-ID). */
-#define BOX_CGROUP_MAX 512
 
 struct box_record {
 	char id[NSBOX_ID_LEN + 1];
@@ -86,10 +84,6 @@ int box_record_write(const struct box_record *r);
 int box_record_read(const char *id, struct box_record *r);
 /* Removes the box's directory and everything in it, following no symlink. */
 int box_remove(const char *id);
-/* Removes the cgroup directories R names (those of a box whose processes are all gone; each must
- * be a "nsbox-ID" directory of R's id under /sys/fs/cgroup): 0, or the first -errno (a busy one
- * stays). */
-int box_cgroups_remove(const struct box_record *r);
 /* For the sweeper of OWNER, a supervisor that died (helper/sweeper.c): opens box ID's directory,
  * or the one OWNER was building, and locks it exclusively without waiting. Returns the fd (which
  * holds the lock) with NAME set to the directory's name; -ENOENT when there is neither (its

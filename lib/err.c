@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The helper's one error (err.h), made in nsbox-helper (root) where a step fails. */
+/* The one error (err.h), made in nsbox-helper or nsboxctl (root) where a step fails. */
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The one error of nsbox-helper (root, host namespaces): the errno and the one-line message of the
- * step that failed first, made where it failed and passed up to the edge (helper.c) that reports
- * it once, as the module's reply or a log line. Functions still return -errno; this carries the
- * words. */
+/* The one error of nsbox-helper (root, host namespaces), and of what lib/ does for it and for
+ * nsboxctl: the errno and the one-line message of the step that failed first, made where it
+ * failed and passed up to the edge (helper.c, the sweeper) that reports it once, as the module's
+ * reply or a log line. Functions still return -errno; this carries the words. */
 #ifndef NSBOX_ERR_H
 #define NSBOX_ERR_H
 

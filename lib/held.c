@@ -102,7 +102,7 @@ held_read(int bfd, const char *name, const char *id, struct box_held *h)
 		return r;
 	}
 	*h = d.h;
-	h->what &= HELD_VETH | HELD_EGRESS | HELD_LEASE4 | HELD_LEASE6 | HELD_CGROUPS;
+	h->what &= HELD_ALL;
 	if (h->cg.n > sizeof(h->cg.dir) / sizeof(h->cg.dir[0]))
 		h->cg.n = 0;
 	return 0;

@@ -40,6 +40,7 @@ enum {
 	HELD_LEASE4 = 1 << 2,  /* a lease of its id in pool4 (lib/lease.c) */
 	HELD_LEASE6 = 1 << 3,  /* a lease of its id in pool6 */
 	HELD_CGROUPS = 1 << 4, /* cg's directories */
+	HELD_ALL = (1 << 5) - 1 /* every bit above: a new one goes below its last, and here */
 };
 
 struct box_held {

@@ -119,7 +119,8 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	s->rec.no_new_privs = s->set.no_new_privs;
 	s->rec.seccomp = s->set.seccomp;
 	s->rec.tmp_private = s->set.tmp_private;
-	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s", s->held.h.what & HELD_VETH ? s->net.host_if : "");
+	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s",
+		 s->held.h.what & HELD_VETH ? s->net.host_if : "");
 	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");

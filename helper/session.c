@@ -122,7 +122,8 @@ write_record(struct session *s, const struct nsbox_reply *rep, int appfd, struct
 	snprintf(s->rec.network, sizeof(s->rec.network), "%s",
 		 s->set.network == NSBOX_NET_ROUTED ? "routed"
 		 : s->set.network == NSBOX_NET_BRIDGE ? "bridge" : "none");
-	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s", s->held.h.what & HELD_VETH ? s->net.host_if : "");
+	snprintf(s->rec.veth, sizeof(s->rec.veth), "%s",
+		 s->held.h.what & HELD_VETH ? s->net.host_if : "");
 	/* the bridge of the list that took the box */
 	snprintf(s->rec.bridge, sizeof(s->rec.bridge), "%s",
 		 s->set.network == NSBOX_NET_BRIDGE ? s->net.bridge : "");

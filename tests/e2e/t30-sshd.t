@@ -72,12 +72,12 @@ nsbox_check_clean "sftp and scp"
 socat TCP-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo HOST' </dev/null >/dev/null 2>&1 &
 decoy=$!
 nsbox_track_pid $decoy
-nsbox_wait "socat -T1 - TCP:127.0.0.1:7777 </dev/null 2>/dev/null | grep -q HOST" 5
+nsbox_wait "socat -T1 -t1 - TCP:127.0.0.1:7777 </dev/null 2>/dev/null | grep -q HOST" 5
 nsbox_ssh $U -L 17777:127.0.0.1:7777 -- "socat TCP-LISTEN:7777,bind=127.0.0.1,reuseaddr SYSTEM:'echo BOX-\$NSBOX_ID' & sleep 3" &
 fwd=$!
 got=""
 for i in $(seq 1 40); do
-	got=$(socat -T1 - TCP:127.0.0.1:17777 </dev/null 2>/dev/null)
+	got=$(socat -T1 -t1 - TCP:127.0.0.1:17777 </dev/null 2>/dev/null)
 	[ -n "$got" ] && break
 	sleep 0.1
 done
@@ -137,7 +137,7 @@ rm -f /dev/shm/sftp-marker
 nsbox_ssh $U -N -L 17778:127.0.0.1:7777 -- &
 fp=$!
 sleep 1.5
-got=$(socat -T1 - TCP:127.0.0.1:17778 </dev/null 2>/dev/null)
+got=$(socat -T1 -t1 - TCP:127.0.0.1:17778 </dev/null 2>/dev/null)
 unlike "$got" "HOST" "failed box: -L forwarding does not reach the host's loopback"
 kill $fp 2>/dev/null
 wait $fp 2>/dev/null

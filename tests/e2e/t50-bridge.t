@@ -104,8 +104,8 @@ echo ADDR6 $(ip -o -6 addr show dev eth0 | wc -l)
 echo ROUTE $(ip route show default)
 echo RESOLV $(grep -v "^#" /etc/resolv.conf | tr "\n" " ")
 echo ENV $NSBOX_IPV4
-echo LAB $(socat -T2 - TCP:10.77.0.2:7000 </dev/null 2>&1)
-echo GW $(socat -T2 - TCP:10.77.0.1:22022 </dev/null 2>&1 | head -c 7)
+echo LAB $(socat -T2 -t2 - TCP:10.77.0.2:7000 </dev/null 2>&1)
+echo GW $(socat -T2 -t2 - TCP:10.77.0.1:22022 </dev/null 2>&1 | head -c 7)
 echo HOSTIF $(cat /sys/class/net/eth0/address)
 ')
 ok $? "static box: login works" "$out"
@@ -150,7 +150,7 @@ A=$(head -1 "$NSBOX_T/a")
 like "$A" "^10\.77\.0\.1[0-9][0-9]$" "pool box A got a pool address ($A)"
 # A's listener may not be up yet when B starts: B retries until it answers (a refused connect
 # does not use up A's one-shot socat), bounded
-out=$(nsbox_ssh nsbt-pool2 -- "echo IP \$NSBOX_IPV4; for i in \$(seq 100); do r=\$(socat -T2 - TCP:$A:7100 </dev/null 2>/dev/null) && [ -n \"\$r\" ] && break; sleep 0.05; done; echo PEER \$r; echo LAB \$(socat -T2 - TCP:10.77.0.2:7000 </dev/null 2>&1)")
+out=$(nsbox_ssh nsbt-pool2 -- "echo IP \$NSBOX_IPV4; for i in \$(seq 100); do r=\$(socat -T2 -t2 - TCP:$A:7100 </dev/null 2>/dev/null) && [ -n \"\$r\" ] && break; sleep 0.05; done; echo PEER \$r; echo LAB \$(socat -T2 -t2 - TCP:10.77.0.2:7000 </dev/null 2>&1)")
 field() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 B=$(field IP)
 like "$B" "^10\.77\.0\.1[0-9][0-9]$" "pool box B got a pool address ($B)"

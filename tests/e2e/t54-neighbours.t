@@ -67,7 +67,7 @@ like "$("$NSBOX_CTL" explain --conf "$CONF" --user $A --service nsbox-test-nbres
 S=$NSBOX_T/s
 mkdir -m 1777 "$S"
 # what a box asks of its network: the gateway's and the uplink's services
-reach="echo GW \$(socat -T2 - TCP:$GW:8001 </dev/null 2>&1); echo UPLINK \$(socat -T2 - TCP:$UP:8002 </dev/null 2>&1)"
+reach="echo GW \$(socat -T2 -t2 - TCP:$GW:8001 </dev/null 2>&1); echo UPLINK \$(socat -T2 -t2 - TCP:$UP:8002 </dev/null 2>&1)"
 field() { printf '%s\n' "$2" | sed -n "s/^$1 //p"; }
 
 # mode SERVICE WANT(deny|allow) : A's box listens on 0.0.0.0:8000; B's box tries it, the gateway
@@ -95,9 +95,9 @@ mode() {
 	is "$("$NSBOX_CTL" show "$(field ID "$out")" | sed -n 's/^neighbours = //p')" $want \
 		"$m: nsboxctl show says neighbours = $want"
 	# the listener is up before B tries it: the gateway's side reads it
-	nsbox_wait "socat -T1 - TCP:$ip:8000 </dev/null 2>/dev/null | grep -q FROM-A" 10
+	nsbox_wait "socat -T1 -t1 - TCP:$ip:8000 </dev/null 2>/dev/null | grep -q FROM-A" 10
 	ok $? "$m: A's listener on 0.0.0.0:8000 answers the gateway's side"
-	out=$("$NSBOX_PAMRUN" "$svc" $B -- sh -c "echo IP \$NSBOX_IPV4; echo PEER \$(socat -T3 - TCP:$ip:8000,connect-timeout=3 </dev/null 2>&1 | head -n 1); $reach")
+	out=$("$NSBOX_PAMRUN" "$svc" $B -- sh -c "echo IP \$NSBOX_IPV4; echo PEER \$(socat -T3 -t3 - TCP:$ip:8000,connect-timeout=3 </dev/null 2>&1 | head -n 1); $reach")
 	ok $? "$m: B's box is up" "$out"
 	peer=$(field PEER "$out")
 	if [ $want = deny ]; then

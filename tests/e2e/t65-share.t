@@ -114,7 +114,7 @@ note "nsboxctl show:" "$out"
 # processes and loopback across sessions
 "$NSBOX_PAMRUN" $SVC $U -- sh -c "socat TCP-LISTEN:8000,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo FROM-BOX' </dev/null >/dev/null 2>&1 & echo \$! >$S/srv.pid" 
 nsbox_wait "[ -s $S/srv.pid ]" 5
-out=$("$NSBOX_PAMRUN" $SVC $U -- sh -c "echo ID \$NSBOX_ID; for i in \$(seq 50); do socat -T1 - TCP:127.0.0.1:8000 </dev/null 2>/dev/null && break; sleep 0.1; done; ps -e -o pid=,args= | grep -c '[w]hile \\[ -e $S/a.hold'")
+out=$("$NSBOX_PAMRUN" $SVC $U -- sh -c "echo ID \$NSBOX_ID; for i in \$(seq 50); do socat -T1 -t1 - TCP:127.0.0.1:8000 </dev/null 2>/dev/null && break; sleep 0.1; done; ps -e -o pid=,args= | grep -c '[w]hile \\[ -e $S/a.hold'")
 like "$out" "ID $ID" "a third session joins the same box"
 like "$out" "FROM-BOX" "it reaches a loopback server a session started earlier (and that session ended)"
 like "$out" $'\n1$' "it sees the first session's processes"
@@ -128,7 +128,7 @@ ok $? "first session logged out"
 nsbox_wait "[ \"\$(members $ID)\" = 1 ]" 5
 is "$(members "$ID")" 1 "one member left"
 like "$(nsbox_log_since "$m")" "box=$ID left: user='$U' .* reason='session closed' members=1" "the helper logs the leave"
-out=$("$NSBOX_PAMRUN" $SVC $U -- sh -c "echo ID \$NSBOX_ID; socat -T1 - TCP:127.0.0.1:8000 </dev/null")
+out=$("$NSBOX_PAMRUN" $SVC $U -- sh -c "echo ID \$NSBOX_ID; socat -T1 -t1 - TCP:127.0.0.1:8000 </dev/null")
 like "$out" "ID $ID.*FROM-BOX" "after the first logout the box and its server live on"
 
 # ---- the last logout ends it ----
@@ -204,7 +204,7 @@ started s3 20
 is "$(boxid s3)" "$SID" "ssh: a third session with -L joins too"
 got=""
 for i in $(seq 1 50); do
-	got=$(socat -T1 - TCP:127.0.0.1:18001 </dev/null 2>/dev/null)
+	got=$(socat -T1 -t1 - TCP:127.0.0.1:18001 </dev/null 2>/dev/null)
 	[ -n "$got" ] && break
 	sleep 0.1
 done
@@ -221,7 +221,7 @@ kill -9 "$mon"
 nsbox_wait "[ \"\$(members $SID)\" = 2 ]" 10
 is "$(members "$SID")" 2 "kill -9 of one member's sshd monitor: that member left"
 like "$(nsbox_log_since "$m")" "box=$SID left: user='$U' .* app=$mon reason='(application exited|session socket closed)' members=2" "the leave is logged with its reason"
-out=$(nsbox_ssh $U -- 'echo $NSBOX_ID; socat -T1 - TCP:127.0.0.1:8001 </dev/null')
+out=$(nsbox_ssh $U -- 'echo $NSBOX_ID; socat -T1 -t1 - TCP:127.0.0.1:8001 </dev/null')
 like "$out" "^$SID.SSH-BOX" "the other members' box works on: a new ssh session joins it and reaches the server"
 is "$(cat "/run/nsbox/boxes/$SID/record" >/dev/null && echo yes)" yes "the box is still there"
 rm -f "$S"/s[123].hold

@@ -376,7 +376,7 @@ fwd_probe() { # PROFILE
 	if nsbox_wait "grep -qx UP '$NSBOX_T/fwd-$prof.out' || ! kill -0 $pid 2>/dev/null" 15 &&
 		grep -qx UP "$NSBOX_T/fwd-$prof.out"; then
 		for i in 1 2 3 4 5 6 7 8 9 10; do
-			got=$(socat -T1 - TCP:127.0.0.1:$port </dev/null 2>/dev/null)
+			got=$(socat -T1 -t1 - TCP:127.0.0.1:$port </dev/null 2>/dev/null)
 			[ -n "$got" ] && break
 			sleep 0.2
 		done

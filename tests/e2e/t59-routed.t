@@ -112,10 +112,10 @@ echo ADDR6 $(ip -o -6 addr show dev eth0 scope global | awk "{print \$4}")
 echo ROUTE $(ip route show default)
 echo ROUTE6 $(ip -6 route show default | sed "s/ proto [a-z]*//; s/ metric [0-9]*//; s/ pref [a-z]*//")
 echo RESOLV $(grep -v "^#" /etc/resolv.conf | tr "\n" " ")
-echo HOST $(socat -T2 - TCP:10.59.0.1:7001 </dev/null 2>&1)
-echo FAR $(socat -T2 - TCP:10.59.1.2:7000 </dev/null 2>&1)
-echo HOST6 $(socat -T2 - TCP6:[fd59::1]:7001 </dev/null 2>&1)
-echo FAR6 $(socat -T2 - TCP6:[fd59:1::2]:7000 </dev/null 2>&1)'
+echo HOST $(socat -T2 -t2 - TCP:10.59.0.1:7001 </dev/null 2>&1)
+echo FAR $(socat -T2 -t2 - TCP:10.59.1.2:7000 </dev/null 2>&1)
+echo HOST6 $(socat -T2 -t2 - TCP6:[fd59::1]:7001 </dev/null 2>&1)
+echo FAR6 $(socat -T2 -t2 - TCP6:[fd59:1::2]:7000 </dev/null 2>&1)'
 
 # hold NAME USER [CMD]: a session of USER that runs the probe (and CMD), then waits for $S/go-NAME;
 # its output in $S/NAME, its runner's pid in PID_NAME
@@ -235,7 +235,7 @@ release C
 rt_clean "static routed box"
 
 # ---- the egress list applies to a routed box, on the host end ----
-hold E nsbt-rteg "echo P7002 \$(socat -T2 - TCP:10.59.1.2:7002 </dev/null 2>&1)"
+hold E nsbt-rteg "echo P7002 \$(socat -T2 -t2 - TCP:10.59.1.2:7002 </dev/null 2>&1)"
 E=$(cat "$S/E")
 is "$(field FAR "$E")" "FAR" "egress: the listed far port answers"
 unlike "$(field P7002 "$E")" "FAR-7002" "egress: a port not listed does not"
@@ -244,7 +244,7 @@ is "$(tables)" 1 "egress: the box's table exists"
 release E
 rt_clean "egress box"
 # the control: the same port answers from a box without a list
-hold F nsbt-rt1 "echo P7002 \$(socat -T2 - TCP:10.59.1.2:7002 </dev/null 2>&1)"
+hold F nsbt-rt1 "echo P7002 \$(socat -T2 -t2 - TCP:10.59.1.2:7002 </dev/null 2>&1)"
 is "$(field P7002 "$(cat "$S/F")")" "FAR-7002" "control: without a list the same port answers"
 release F
 rt_clean "control box"

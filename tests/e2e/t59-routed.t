@@ -83,23 +83,14 @@ S=$NSBOX_T/s
 mkdir -m 1777 "$S"
 field() { printf '%s\n' "$2" | sed -n "s/^$1 //p"; }
 host_routes() { { ip -4 route show proto static; ip -6 route show proto static; } | grep nsb || true; }
-# held leases whose holder (a supervisor) lives
-live_leases() {
-	cat /run/nsbox/leases/v* 2>/dev/null | awk '$2 == "held" {print $4}' |
-		while read -r p; do nsbox_alive "$p" && echo "$p"; done | wc -l
-}
 tables() { nft list tables netdev 2>/dev/null | grep -c 'nsbox-' || true; }
 # everything a routed box holds on the host: its host end (and with it the gateway addresses and
 # the host routes), its leases, its egress table; and the rest nsbox_check_clean sees
-# (with "gc": leases of a dead supervisor are not the gc's but the next lease's, which reclaims
-# them, so they are left out here)
 rt_clean() {
-	local leases=held_leases
-	[ "${2:-}" = gc ] && leases=live_leases
-	nsbox_wait '[ -z "$(host_veths)$(host_routes)" ] && [ "$($leases)" -eq 0 ] && [ "$(tables)" -eq 0 ]' 10
+	nsbox_wait '[ -z "$(host_veths)$(host_routes)" ] && [ "$(held_leases)" -eq 0 ] && [ "$(tables)" -eq 0 ]' 10
 	is "$(host_veths | tr '\n' ' ')" "" "$1: no host end left"
 	is "$(host_routes | tr '\n' ' ')" "" "$1: no host route left"
-	is "$($leases)" 0 "$1: no lease left"
+	is "$(held_leases)" 0 "$1: no lease left"
 	is "$(tables)" 0 "$1: no egress table left"
 	nsbox_check_clean "$1"
 }
@@ -284,10 +275,10 @@ nsbox_wait '! nsbox_alive '"$SUP"' && ! nsbox_alive '"$SW" 5
 nsbox_wait '[ -z "$(nsbox_helper_pids)" ]' 10
 is "$(host_veths | wc -l)/$(held_leases)" "1/2" "gc: with both killed the host end and leases stay (the probe sees them)"
 "$NSBOX_CTL" list >/dev/null 2>&1
-rt_clean "after a gc" gc
+rt_clean "after a gc"
 touch "$S/go-G"
 wait "$PID_G" 2>/dev/null
-# the next box of the pool reclaims the dead supervisor's leases, and gives its own back
+# the pool works on after it: the next box takes a lease and gives it back
 hold H nsbt-rt1
 release H
 rt_clean "the next login after the gc"

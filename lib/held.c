@@ -102,9 +102,12 @@ held_read(int bfd, const char *name, const char *id, struct box_held *h)
 		return r;
 	}
 	*h = d.h;
+	snprintf(h->id, sizeof(h->id), "%s", id);
 	h->what &= HELD_ALL;
 	if (h->cg.n > sizeof(h->cg.dir) / sizeof(h->cg.dir[0]))
 		h->cg.n = 0;
+	for (size_t i = 0; i < sizeof(h->cg.dir) / sizeof(h->cg.dir[0]); i++)
+		h->cg.dir[i][BOX_CGROUP_MAX - 1] = 0; /* printed in held_finish's message */
 	return 0;
 }
 

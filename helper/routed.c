@@ -19,6 +19,10 @@
 
 #include "helper.h"
 
+/* How many times a dump of the host's addresses is read before an interrupted one fails the
+ * login (each is a few ms at thousands of routed boxes). */
+#define ROUTED_DUMP_TRIES 8
+
 struct host_scan {
 	const struct nsbox_settings *s;
 	struct nsbox_ip clash;        /* a host address inside the box's addresses */
@@ -72,10 +76,17 @@ scan_one(int index, const char *label, const struct nsbox_ip *ip, void *arg)
 int
 routed_check_host(const struct nsbox_settings *s, struct nsbox_err *err)
 {
-	struct host_scan h = { .s = s };
+	struct host_scan h;
 	char ip[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "?";
-	int r = nl_addr_each(scan_one, &h);
+	int r = -EINTR;
 
+	/* The kernel marks a dump that an address change cut short (NLM_F_DUMP_INTR: -EINTR here),
+	 * and on a busy host one often is: every routed box that ends takes its host end's gateway
+	 * address along. Such a dump is read again from the start, never half believed. */
+	for (int tries = 0; r == -EINTR && tries < ROUTED_DUMP_TRIES; tries++) {
+		h = (struct host_scan){ .s = s };
+		r = nl_addr_each(scan_one, &h);
+	}
 	if (r < 0)
 		return err_set(err, r, "listing the host's addresses (network = routed, %s): %s",
 			       s->matched, strerror(-r));

@@ -428,14 +428,6 @@ nl_route_add(const struct nl_route *r)
 	return nl_once(build_route, r);
 }
 
-int
-nl_route_default(int index, const struct nsbox_ip *gw)
-{
-	struct nl_route x = { .index = index, .gw = gw };
-
-	return nl_route_add(&x);
-}
-
 struct route_dump {
 	void (*fn)(int index, const struct nsbox_ip *dst, unsigned dst_len, void *arg);
 	void *arg;

@@ -30,7 +30,6 @@ int nl_link_get(const char *ifname, char *kind, size_t kindlen);
 int nl_port_isolate(const char *ifname);
 int nl_veth_create(const struct nl_veth *v);
 int nl_addr_add(int index, const struct nsbox_cidr *a);
-int nl_route_default(int index, const struct nsbox_ip *gw);
 /* A route in the main table out of interface INDEX: to DST/DST_LEN (NULL: the default route),
  * through GW (NULL: on the link itself); ONLINK: GW is on the link though no address's subnet
  * there holds it. */

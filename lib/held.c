@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* What a box holds on the host, written by its supervisor and freed by it, its sweeper or the gc
  * (nsbox-helper, nsboxctl; root): see held.h. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -163,7 +162,9 @@ held_release(struct box_held *h, struct nsbox_err *err)
 	return r;
 }
 
-int
+/* H's cgroup directories, deepest first, each only if it is box H->id's own below
+ * /sys/fs/cgroup; stops at a busy one (-EBUSY), kept with the rest for a later try. */
+static int
 held_cgroups_remove(struct box_held *h)
 {
 	char want[sizeof("/nsbox-") + NSBOX_ID_LEN];
@@ -202,50 +203,47 @@ held_finish(struct box_held *h, const char *name, int wait_ms, struct nsbox_err 
 	return r;
 }
 
+/* Tables named for a box, listed over netlink; those whose box has no directory kept. */
 struct stale {
+	int bfd; /* NSBOX_BOXES_DIR; -1: there is none, so no box has a directory */
 	char ids[64][NSBOX_ID_LEN + 1];
 	unsigned n;
 };
 
+/* A box's directory is made before its table and removed after it (held.h): a table without
+ * one is nobody's. One lookup per table, however many boxes there are; a directory that cannot
+ * be told about keeps its table. At most 64 a sweep, the rest at the next. */
 static void
 collect(const char *name, void *arg)
 {
 	struct stale *st = arg;
+	const char *id = name + 6;
 
-	if (strncmp(name, "nsbox-", 6) || strlen(name) != 6 + NSBOX_ID_LEN ||
-	    !box_id_valid(name + 6) || st->n == 64)
+	if (strncmp(name, "nsbox-", 6) || strlen(name) != 6 + NSBOX_ID_LEN || !box_id_valid(id) ||
+	    st->n == 64)
 		return;
-	snprintf(st->ids[st->n++], NSBOX_ID_LEN + 1, "%s", name + 6);
-}
-
-/* Whether an entry of NSBOX_BOXES_DIR names ID: its directory, or one being built
- * (".new-ID-..."). */
-static bool
-box_dir_exists(const char *id)
-{
-	_cleanup_closedir_ DIR *d = opendir(NSBOX_BOXES_DIR);
-	struct dirent *e;
-
-	if (!d)
-		return errno != ENOENT; /* cannot tell: keep */
-	while ((e = readdir(d)))
-		if (strstr(e->d_name, id))
-			return true;
-	return false;
+	if (st->bfd >= 0 &&
+	    (faccessat(st->bfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
+		return;
+	snprintf(st->ids[st->n++], NSBOX_ID_LEN + 1, "%s", id);
 }
 
 int
 held_sweep_tables(unsigned *removed)
 {
 	struct stale st = { .n = 0 };
-	int r = nl_nft_tables(NFPROTO_NETDEV, collect, &st), first = 0;
+	int first = 0;
 
 	*removed = 0;
+	st.bfd = open(NSBOX_BOXES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st.bfd < 0 && errno != ENOENT)
+		return -errno;
+	int r = nl_nft_tables(NFPROTO_NETDEV, collect, &st);
+	if (st.bfd >= 0)
+		close(st.bfd);
 	if (r < 0)
 		return r == -EPROTONOSUPPORT ? 0 : r;
 	for (unsigned i = 0; i < st.n; i++) {
-		if (box_dir_exists(st.ids[i]))
-			continue;
 		r = egress_table_del(st.ids[i]);
 		if (r < 0 && !first)
 			first = r;

@@ -76,13 +76,10 @@ int held_release(struct box_held *h, struct nsbox_err *err);
  * then its directory NAME under NSBOX_BOXES_DIR, never before them, so that the description that
  * names them stays while they are busy. 0, or -errno with ERR. */
 int held_finish(struct box_held *h, const char *name, int wait_ms, struct nsbox_err *err);
-/* Removes H's cgroup directories, deepest first, each only if it is box H->id's own under
- * /sys/fs/cgroup; stops at a busy one (-EBUSY), kept with the rest for a later try. */
-int held_cgroups_remove(struct box_held *h);
 /* Removes the egress tables ("nsbox-ID") of boxes that have no directory at all, which no
  * description names: an earlier version's, whose directory did not describe them (its supervisor
- * and sweeper both died). Lists the tables over netlink; *REMOVED how many. 0 or the first
- * -errno. */
+ * and sweeper both died). Lists the tables over netlink and looks each one's directory up; at
+ * most 64 a call. *REMOVED how many. 0 or the first -errno. */
 int held_sweep_tables(unsigned *removed);
 
 #endif
